@@ -1,0 +1,74 @@
+/**
+ * The one error module. Every error tabswarm reports carries a stable `code` that tests, the
+ * page and the scripting API match on; the message is for people and may change.
+ */
+export const ErrorCode = {
+  /** Bencoded bytes that do not parse, or break a limit (depth, length). */
+  BencodeInvalid: 'BENCODE_INVALID',
+  /** A magnet link that is not a BEP 9 magnet with a valid btih. */
+  MagnetInvalid: 'MAGNET_INVALID',
+  /** An info dictionary that is not a valid single-file BEP 3 info dictionary. */
+  InfoInvalid: 'INFO_INVALID',
+  /** Metadata received over ut_metadata did not hash to the info-hash, or broke a limit. */
+  MetadataInvalid: 'METADATA_INVALID',
+  /** No peer delivered the metadata in time. */
+  MetadataTimeout: 'METADATA_TIMEOUT',
+  /** A length prefix or message larger than its cap. */
+  MessageTooLarge: 'MESSAGE_TOO_LARGE',
+  /** The peer wire handshake was wrong (protocol string, info-hash, our own peer id). */
+  HandshakeInvalid: 'HANDSHAKE_INVALID',
+  /** A peer broke the protocol (bad message id, length, index, unsolicited piece...). */
+  ProtocolViolation: 'PROTOCOL_VIOLATION',
+  /** A piece failed its SHA-1 check. */
+  PieceHashMismatch: 'PIECE_HASH_MISMATCH',
+  /** A peer was banned for sending corrupt data. */
+  PeerBanned: 'PEER_BANNED',
+  /** A peer or connection timed out. */
+  Timeout: 'TIMEOUT',
+  /** Storage quota exhausted (QuotaExceededError). */
+  StorageFull: 'STORAGE_FULL',
+  /** Any other storage failure. */
+  StorageFailed: 'STORAGE_FAILED',
+  /** The signaling server could not be reached. */
+  ServerUnreachable: 'SERVER_UNREACHABLE',
+  /** The signaling server went away after we were connected. */
+  ServerGone: 'SERVER_GONE',
+  /** A signaling message failed schema validation. */
+  SignalInvalid: 'SIGNAL_INVALID',
+  /** A peer id is already registered with the server. */
+  DuplicatePeerId: 'DUPLICATE_PEER_ID',
+  /** The named peer is not connected to the server. */
+  UnknownPeer: 'UNKNOWN_PEER',
+  /** A socket sent too many messages and was throttled or closed. */
+  RateLimited: 'RATE_LIMITED',
+  /** A DHT message that is malformed, oversized or unexpected. */
+  DhtInvalid: 'DHT_INVALID',
+  /** A WebRTC connection failed or closed unexpectedly. */
+  ConnectionFailed: 'CONNECTION_FAILED',
+  /** The tab reached its live-connection budget. */
+  ConnectionBudget: 'CONNECTION_BUDGET',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An error with a stable code. Thrown by parsers; state machines turn it into events. */
+export class TabswarmError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'TabswarmError';
+    this.code = code;
+  }
+}
+
+/** True if `err` is a TabswarmError, optionally with the given code. */
+export function isTabswarmError(err: unknown, code?: ErrorCode): err is TabswarmError {
+  return err instanceof TabswarmError && (code === undefined || err.code === code);
+}
+
+/** Turns anything thrown into a TabswarmError with `fallback` as its code. */
+export function toTabswarmError(err: unknown, fallback: ErrorCode): TabswarmError {
+  if (err instanceof TabswarmError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TabswarmError(fallback, message);
+}
