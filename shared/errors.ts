@@ -47,6 +47,10 @@ export const ErrorCode = {
   ConnectionFailed: 'CONNECTION_FAILED',
   /** The tab reached its live-connection budget. */
   ConnectionBudget: 'CONNECTION_BUDGET',
+  /** A server-side count limit was reached (swarms per peer, connections per server). */
+  LimitExceeded: 'LIMIT_EXCEEDED',
+  /** A local file could not be read (moved, changed or revoked since it was picked). */
+  FileUnreadable: 'FILE_UNREADABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

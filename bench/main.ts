@@ -1,0 +1,42 @@
+/**
+ * `npm run bench [-- section ...]`: runs the benchmarks in headless Chromium against a real
+ * server and prints one table per section. Ratios are measured in the same run (the machine is
+ * shared and noisy), not against fixed times. `--report` also writes docs/benchmark-report.md.
+ */
+import { writeFile } from 'node:fs/promises';
+import { launchChromium } from '../e2e/fixtures.js';
+import { startServer } from '../signaling-server/server.js';
+import { transferBench } from './transfer-bench.js';
+import type { BenchContext, BenchSection } from './bench-types.js';
+
+const SECTIONS: Record<string, BenchSection> = { transfer: transferBench };
+
+const args = process.argv.slice(2);
+const writeReport = args.includes('--report');
+const quick = args.includes('--quick');
+const chosen = args.filter((a) => !a.startsWith('--'));
+const names = chosen.length > 0 ? chosen : Object.keys(SECTIONS);
+
+const server = await startServer({ port: 0, host: '127.0.0.1' });
+const browser = await launchChromium();
+const ctx: BenchContext = { browser, server, quick, log: (line) => console.error(line) };
+const out: string[] = [
+  `# tabswarm benchmark report`,
+  ``,
+  `Run on ${new Date().toISOString().slice(0, 10)} (${quick ? 'quick' : 'full'}), headless Chromium, loopback.`,
+  ``,
+];
+try {
+  for (const name of names) {
+    const section = SECTIONS[name];
+    if (!section) throw new Error(`unknown section ${name}; known: ${Object.keys(SECTIONS).join(', ')}`);
+    console.error(`--- ${name}`);
+    const table = await section(ctx);
+    console.log(`\n## ${name}\n\n${table}\n`);
+    out.push(`## ${name}`, '', table, '');
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+if (writeReport) await writeFile('docs/benchmark-report.md', out.join('\n'));

@@ -1,0 +1,215 @@
+import type { TabswarmError } from '../../../shared/errors.js';
+import { DrainWaiters } from './drain-waiters.js';
+import { Emitter } from './emitter.js';
+import {
+  checkMessageSize,
+  linkClosedError,
+  PEER_LOW_WATER_BYTES,
+  type PeerChannel,
+  type PeerLink,
+  type PeerLinkEvents,
+  type PeerLinkFactory,
+  type PeerLinkOptions,
+} from './peer-link.js';
+
+/** Options of {@link MemoryPeerLinkFactory}. */
+export interface MemoryPeerLinkFactoryOptions {
+  /** Bytes a link delivers per direction per timer tick; models a finite link so queues build up. */
+  bytesPerTick?: number;
+}
+
+const SDP_PREFIX = 'memory-peer-link:';
+/** Initiators waiting for an answer, by offer token; shared by every memory factory in the process. */
+const offers = new Map<string, MemoryPeerLink>();
+let nextToken = 1;
+
+/**
+ * In-memory twin of {@link PeerLink}: the same signal exchange (offer, candidate, answer, relayed by
+ * the app), the same events and the same queue/backpressure behaviour, with no WebRTC.
+ */
+export class MemoryPeerLink implements PeerLink {
+  readonly remoteId: string;
+  readonly initiator: boolean;
+  private currentState: PeerLink['state'] = 'connecting';
+  private readonly events = new Emitter<PeerLinkEvents>();
+  private readonly token: string | undefined;
+  private remote: MemoryPeerLink | undefined;
+  private finished = false;
+  private readonly queues: Record<PeerChannel, Uint8Array[]> = { wire: [], dht: [] };
+  private readonly queued: Record<PeerChannel, number> = { wire: 0, dht: 0 };
+  private pumping = false;
+  private readonly drains = new DrainWaiters<PeerChannel>((channel) => this.queued[channel]);
+
+  constructor(
+    opts: PeerLinkOptions,
+    private readonly bytesPerTick: number,
+  ) {
+    this.remoteId = opts.remoteId;
+    this.initiator = opts.initiator;
+    if (opts.initiator) {
+      this.token = String(nextToken++);
+      offers.set(this.token, this);
+      const sdp = SDP_PREFIX + this.token;
+      setTimeout(() => {
+        if (this.currentState !== 'connecting') return;
+        this.events.emit('signal', { type: 'offer', sdp });
+        this.events.emit('signal', { type: 'candidate', candidate: { candidate: 'memory', sdpMid: '0' } });
+      }, 0);
+    }
+  }
+
+  get state(): PeerLink['state'] {
+    return this.currentState;
+  }
+
+  signal(data: unknown): void {
+    if (this.currentState !== 'connecting') return;
+    const signal = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+    if (signal.type === 'candidate' || 'candidate' in signal || signal.renegotiate === true) return;
+    const token =
+      typeof signal.sdp === 'string' && signal.sdp.startsWith(SDP_PREFIX)
+        ? signal.sdp.slice(SDP_PREFIX.length)
+        : '';
+    if (signal.type === 'offer' && !this.initiator) this.acceptOffer(token);
+    else if (signal.type === 'answer' && this.initiator && token === this.token) this.acceptAnswer();
+    else this.fail('signal() called with invalid signal data');
+  }
+
+  send(channel: PeerChannel, data: Uint8Array): boolean {
+    checkMessageSize(data);
+    if (this.currentState !== 'open') return false;
+    this.queues[channel].push(data.slice());
+    this.queued[channel] += data.byteLength;
+    this.schedulePump();
+    return true;
+  }
+
+  bufferedAmount(channel: PeerChannel): number {
+    return this.queued[channel];
+  }
+
+  waitForDrain(channel: PeerChannel, lowWaterBytes = PEER_LOW_WATER_BYTES): Promise<void> {
+    if (this.currentState === 'closed') return Promise.reject(linkClosedError(this.remoteId));
+    return this.drains.wait(channel, lowWaterBytes);
+  }
+
+  close(): void {
+    if (this.currentState === 'closed') return;
+    this.currentState = 'closed';
+    this.teardown(linkClosedError(this.remoteId));
+  }
+
+  /** Test hook: the connection fails here (`error` + `close`); the remote sees `close`. */
+  fail(message = 'connection failed'): void {
+    if (this.currentState === 'closed') return;
+    this.currentState = 'closed';
+    const err = linkClosedError(this.remoteId, message);
+    this.events.emit('error', err);
+    this.teardown(err);
+  }
+
+  on<E extends keyof PeerLinkEvents>(event: E, listener: PeerLinkEvents[E]): void {
+    this.events.on(event, listener);
+  }
+
+  off<E extends keyof PeerLinkEvents>(event: E, listener: PeerLinkEvents[E]): void {
+    this.events.off(event, listener);
+  }
+
+  private acceptOffer(token: string): void {
+    const initiator = offers.get(token);
+    if (!initiator || initiator.currentState !== 'connecting' || initiator.remote) {
+      this.fail('offer does not match a waiting peer');
+      return;
+    }
+    this.remote = initiator;
+    initiator.remote = this;
+    setTimeout(() => {
+      if (this.currentState !== 'connecting') return;
+      this.events.emit('signal', { type: 'answer', sdp: SDP_PREFIX + token });
+    }, 0);
+  }
+
+  private acceptAnswer(): void {
+    const remote = this.remote;
+    if (this.token !== undefined) offers.delete(this.token);
+    if (!remote || remote.currentState !== 'connecting') {
+      this.fail('answer from a peer that is gone');
+      return;
+    }
+    // Like ICE + DTLS + SCTP, opening takes a little while and happens on both ends.
+    setTimeout(() => {
+      if (this.currentState !== 'connecting' || remote.currentState !== 'connecting') return;
+      this.currentState = 'open';
+      remote.currentState = 'open';
+      this.events.emit('open');
+      remote.events.emit('open');
+    }, 1);
+  }
+
+  private schedulePump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    setTimeout(() => this.pump(), 0);
+  }
+
+  /** Delivers up to `bytesPerTick` per tick, alternating channels so neither starves. */
+  private pump(): void {
+    this.pumping = false;
+    if (this.currentState !== 'open') return;
+    let budget = this.bytesPerTick;
+    let progressed = true;
+    while (budget > 0 && progressed) {
+      progressed = false;
+      for (const channel of ['dht', 'wire'] as const) {
+        const data = this.queues[channel].shift();
+        if (!data) continue;
+        this.queued[channel] -= data.byteLength;
+        budget -= data.byteLength;
+        progressed = true;
+        this.remote?.deliver(channel, data);
+        if (this.currentState !== 'open') return;
+      }
+    }
+    this.drains.check();
+    if (this.queued.wire + this.queued.dht > 0) this.schedulePump();
+  }
+
+  private deliver(channel: PeerChannel, data: Uint8Array): void {
+    if (this.currentState === 'open') this.events.emit('data', channel, data);
+  }
+
+  private teardown(err: TabswarmError): void {
+    if (this.token !== undefined && offers.get(this.token) === this) offers.delete(this.token);
+    this.drains.rejectAll(err);
+    for (const channel of ['wire', 'dht'] as const) {
+      this.queues[channel] = [];
+      this.queued[channel] = 0;
+    }
+    const remote = this.remote;
+    setTimeout(() => {
+      this.finish();
+      remote?.close();
+    }, 0);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.events.emit('close');
+    this.events.clear();
+  }
+}
+
+/** Creates {@link MemoryPeerLink}s; links from any memory factory pair up through their signals. */
+export class MemoryPeerLinkFactory implements PeerLinkFactory {
+  private readonly bytesPerTick: number;
+
+  constructor(opts: MemoryPeerLinkFactoryOptions = {}) {
+    this.bytesPerTick = opts.bytesPerTick ?? 1024 * 1024;
+  }
+
+  create(opts: PeerLinkOptions): PeerLink {
+    return new MemoryPeerLink(opts, this.bytesPerTick);
+  }
+}

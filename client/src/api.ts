@@ -1,0 +1,105 @@
+import { ErrorCode, TabswarmError } from '../../shared/errors.js';
+import type { TabNode } from './app/tab-node.js';
+import type { NodeView, TransferView } from './app/status.js';
+
+/**
+ * `window.tabswarm`: the page's scripting API, for tests and for people driving swarms from
+ * the console. Documented in the README. Every method is safe to call before the server answers.
+ */
+export interface TabswarmApi {
+  /** This tab's 20-byte id as 40 hex. */
+  readonly peerId: string;
+  /** Resolves once stored transfers are resumed (the server may still be connecting). */
+  readonly ready: Promise<void>;
+  /** Shares bytes or a File under `name`; resolves with the info-hash and magnet link. */
+  seed(data: Blob | Uint8Array, name?: string): Promise<{ infoHash: string; magnet: string }>;
+  /** Starts a download from a magnet link (or `page#magnet:...`). */
+  download(magnet: string): Promise<{ infoHash: string }>;
+  /** A snapshot of the whole tab. */
+  status(): NodeView;
+  /** A snapshot of one transfer, if known. */
+  transfer(infoHash: string): TransferView | undefined;
+  /** Resolves when the transfer has every piece verified and stored (rejects after `timeoutMs`). */
+  waitForComplete(infoHash: string, timeoutMs?: number): Promise<TransferView>;
+  /** SHA-256 (hex) of the completed file, read back piece by piece from storage. */
+  sha256(infoHash: string): Promise<string>;
+  /** Saves the completed file to disk (download or, with a user gesture, a save dialog). */
+  save(infoHash: string): Promise<string>;
+  /** Turns the server's tracker on or off as a source of swarm peers (the DHT is always used). */
+  setTracker(enabled: boolean): void;
+  /** DHT operations through the overlay. */
+  dht: {
+    getPeers(infoHash: string): Promise<string[]>;
+    put(value: Uint8Array): Promise<string>;
+    get(key: string): Promise<Uint8Array | undefined>;
+    findNode(target: string): Promise<{ closest: string[]; rpcs: number; durationMs: number }>;
+    /** Finished lookups: kind, latency and RPC count. */
+    lookupStats(): { kind: string; durationMs: number; rpcs: number }[];
+  };
+  /** Subscribes to 'change' | 'complete' | 'notice'. */
+  on: TabNode['on'];
+  off: TabNode['off'];
+}
+
+export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
+  return {
+    peerId: node.peerId,
+    ready,
+    seed: (data, name) => {
+      const blob = data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
+      return node.seed(blob, name ?? ((data as File).name || 'file'));
+    },
+    download: (magnet) => node.download(magnet),
+    status: () => node.view(),
+    transfer: (infoHash) => node.transfer(infoHash),
+    waitForComplete: (infoHash, timeoutMs = 120_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const t = node.transfer(infoHash);
+          if (t?.state !== 'seeding') return false;
+          node.off('change', listener);
+          clearTimeout(timer);
+          resolve(t);
+          return true;
+        };
+        const listener = (): void => void check();
+        const timer = setTimeout(() => {
+          node.off('change', listener);
+          reject(
+            new TabswarmError(ErrorCode.Timeout, `transfer ${infoHash} not complete after ${timeoutMs} ms`),
+          );
+        }, timeoutMs);
+        node.on('change', listener);
+        check();
+      }),
+    sha256: async (infoHash) => {
+      const t = node.transfer(infoHash);
+      if (!t || t.state !== 'seeding')
+        throw new TabswarmError(ErrorCode.StorageFailed, 'transfer not complete');
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < t.pieceStates.length; i++) {
+        const piece = await node.getPiece(infoHash, i);
+        if (!piece) throw new TabswarmError(ErrorCode.StorageFailed, `piece ${i} missing`);
+        parts.push(piece);
+      }
+      const digest = await crypto.subtle.digest(
+        'SHA-256',
+        await new Blob(parts as Uint8Array<ArrayBuffer>[]).arrayBuffer(),
+      );
+      return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    },
+    save: (infoHash) => node.save(infoHash),
+    setTracker: (enabled) => {
+      node.useTracker = enabled;
+    },
+    dht: {
+      getPeers: (infoHash) => node.dht.getPeers(infoHash),
+      put: (value) => node.dht.put(value),
+      get: (key) => node.dht.get(key),
+      findNode: (target) => node.dht.findNode(target),
+      lookupStats: () => [...node.dht.lookupStats],
+    },
+    on: node.on.bind(node),
+    off: node.off.bind(node),
+  };
+}

@@ -1,0 +1,29 @@
+import type { PieceStore, PieceWrite } from '../adapters/piece-store.js';
+import { readPiece } from '../adapters/file-reader.js';
+
+/** Pieces written per IndexedDB transaction when importing a file (whole pieces, batched). */
+const IMPORT_BATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Copies a shared file's pieces into the piece store, in batches of about 8 MiB per
+ * transaction, so a reloaded tab keeps seeding it. Runs after hashing (the store is
+ * content-addressed by info-hash, known only then); until a piece lands, it is served from the file.
+ */
+export async function storeFilePieces(
+  file: Blob,
+  pieceLength: number,
+  infoHashHex: string,
+  store: PieceStore,
+  onStored?: (indices: number[]) => void,
+): Promise<void> {
+  const count = Math.ceil(file.size / pieceLength);
+  const perBatch = Math.max(1, Math.floor(IMPORT_BATCH_BYTES / pieceLength));
+  for (let start = 0; start < count; start += perBatch) {
+    const batch: PieceWrite[] = [];
+    for (let i = start; i < Math.min(count, start + perBatch); i++) {
+      batch.push({ index: i, data: await readPiece(file, i, pieceLength) });
+    }
+    await store.putPieces(infoHashHex, batch);
+    onStored?.(batch.map((p) => p.index));
+  }
+}

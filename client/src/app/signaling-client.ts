@@ -1,0 +1,197 @@
+import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
+import type {
+  AnnounceEvent,
+  ClientMessage,
+  IceServer,
+  ServerMessage,
+} from '../../../shared/signaling/messages.js';
+import { checkServerMessage } from '../../../shared/signaling/messages.js';
+import type { SignalingSocket, SignalingSocketFactory } from '../adapters/signaling-socket.js';
+import { Emitter } from '../adapters/emitter.js';
+
+/** How the tab stands with the signaling server. */
+export type ServerState = 'connecting' | 'online' | 'offline';
+
+export type SignalingClientEvents = {
+  state: (state: ServerState, error?: TabswarmError) => void;
+  /** Registered (again): the bootstrap set of other peers. */
+  registered: (peers: string[]) => void;
+  /** A WebRTC signal relayed from `from`. */
+  signal: (from: string, data: unknown) => void;
+  /** The server refused something we sent. */
+  refused: (error: TabswarmError) => void;
+};
+
+const REQUEST_TIMEOUT_MS = 10_000;
+const RECONNECT_MIN_MS = 1_000;
+const RECONNECT_MAX_MS = 30_000;
+
+interface Pending {
+  resolve: (message: ServerMessage) => void;
+  reject: (err: TabswarmError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The tab's side of docs/signaling-protocol.md: registers, announces (tracker), relays WebRTC
+ * signals, and reconnects with backoff when the server goes away. The server is a bootstrap,
+ * not a dependency: when it is gone the tab keeps working over the overlay.
+ */
+export class SignalingClient extends Emitter<SignalingClientEvents> {
+  state: ServerState = 'connecting';
+  lastError: TabswarmError | undefined;
+  iceServers: IceServer[] = [];
+  private socket: SignalingSocket | undefined;
+  private nextRid = 1;
+  private readonly pending = new Map<number, Pending>();
+  private reconnectDelay = RECONNECT_MIN_MS;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly factory: SignalingSocketFactory,
+    readonly url: string,
+    readonly peerId: string,
+  ) {
+    super();
+  }
+
+  /** Connects (and keeps reconnecting). Resolves at the first successful registration. */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      const once = (): void => {
+        this.off('registered', once);
+        resolve();
+      };
+      this.on('registered', once);
+      this.open();
+    });
+  }
+
+  /** Joins a swarm on the server's tracker; resolves with other members' peer ids. */
+  async announce(infoHash: string, event?: AnnounceEvent): Promise<string[]> {
+    const message: ClientMessage = { type: 'announce', infoHash, ...(event ? { event } : {}) };
+    const reply = await this.request(message);
+    return reply.type === 'announced' ? reply.peers : [];
+  }
+
+  /** Relays a WebRTC signal to `to`; false if the server is not reachable now. */
+  signal(to: string, data: unknown): boolean {
+    return this.send({ type: 'signal', to, data });
+  }
+
+  stop(): void {
+    this.closed = true;
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.socket?.close(1000, 'tab closing');
+    this.failPending(new TabswarmError(ErrorCode.ServerGone, 'signaling stopped'));
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    this.setState('connecting');
+    const socket = this.factory.connect(this.url);
+    this.socket = socket;
+    socket.on('open', () => {
+      this.send({ type: 'register', peerId: this.peerId, rid: this.rid() });
+    });
+    socket.on('message', (raw) => this.onMessage(raw));
+    socket.on('error', (err) => {
+      if (err.code !== ErrorCode.SignalInvalid) this.lastError = err;
+    });
+    socket.on('close', () => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      const wasOnline = this.state === 'online';
+      const error =
+        this.lastError ??
+        new TabswarmError(
+          wasOnline ? ErrorCode.ServerGone : ErrorCode.ServerUnreachable,
+          wasOnline ? 'the signaling server went away' : `cannot reach the signaling server at ${this.url}`,
+        );
+      this.lastError = undefined;
+      this.failPending(error);
+      this.setState('offline', error);
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(RECONNECT_MAX_MS, this.reconnectDelay * 2);
+    this.reconnectTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private onMessage(raw: unknown): void {
+    const checked = checkServerMessage(raw);
+    if (!checked.ok) {
+      console.warn('tabswarm: ignoring a malformed server message:', checked.problem.message);
+      return;
+    }
+    const message = checked.message;
+    const rid = 'rid' in message && typeof message.rid === 'number' ? message.rid : undefined;
+    const pending = rid !== undefined ? this.pending.get(rid) : undefined;
+    if (pending && rid !== undefined) {
+      this.pending.delete(rid);
+      clearTimeout(pending.timer);
+    }
+    switch (message.type) {
+      case 'registered':
+        this.iceServers = message.iceServers;
+        this.reconnectDelay = RECONNECT_MIN_MS;
+        this.setState('online');
+        this.emit('registered', message.peers);
+        return;
+      case 'announced':
+        pending?.resolve(message);
+        return;
+      case 'signal':
+        this.emit('signal', message.from, message.data);
+        return;
+      case 'error': {
+        const err = new TabswarmError(message.code, message.message);
+        if (pending) pending.reject(err);
+        else this.emit('refused', err);
+        return;
+      }
+    }
+  }
+
+  private request(message: ClientMessage): Promise<ServerMessage> {
+    const rid = this.rid();
+    return new Promise((resolve, reject) => {
+      if (!this.send({ ...message, rid })) {
+        reject(new TabswarmError(ErrorCode.ServerUnreachable, 'not connected to the signaling server'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(rid);
+        reject(new TabswarmError(ErrorCode.Timeout, `no answer to ${message.type} from the server`));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(rid, { resolve, reject, timer });
+    });
+  }
+
+  private send(message: ClientMessage): boolean {
+    return this.socket?.state === 'open' ? this.socket.send(message) : false;
+  }
+
+  private rid(): number {
+    return this.nextRid++;
+  }
+
+  private failPending(err: TabswarmError): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  private setState(state: ServerState, error?: TabswarmError): void {
+    if (this.state === state && !error) return;
+    this.state = state;
+    this.emit('state', state, error);
+  }
+}

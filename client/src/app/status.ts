@@ -1,0 +1,86 @@
+import type { DhtSnapshot } from '../../../shared/dht/index.js';
+import type { ServerState } from './signaling-client.js';
+
+/** Where a transfer stands, as the page and the scripting API see it. */
+export type TransferState =
+  | 'hashing' // reading and hashing a dropped file
+  | 'metadata' // waiting for the info dictionary from peers (magnet link)
+  | 'downloading'
+  | 'seeding' // has every piece
+  | 'paused' // stopped by the tab, e.g. storage full
+  | 'failed';
+
+/** One peer of a transfer, for the peer table. */
+export interface PeerView {
+  id: string;
+  downloadRate: number;
+  uploadRate: number;
+  downloaded: number;
+  uploaded: number;
+  amChoking: boolean;
+  amInterested: boolean;
+  peerChoking: boolean;
+  peerInterested: boolean;
+  optimistic: boolean;
+  snubbed: boolean;
+  /** Fraction of the pieces this peer has, 0..1. */
+  progress: number;
+}
+
+/** One file being shared or received. */
+export interface TransferView {
+  infoHash: string;
+  name: string;
+  /** Total bytes; 0 until the metadata is known. */
+  length: number;
+  magnet: string;
+  state: TransferState;
+  /** Fraction complete, 0..1 (while hashing: fraction hashed). */
+  progress: number;
+  /** Bytes of verified pieces we hold. */
+  verifiedBytes: number;
+  /** Bytes per second, recent. */
+  downloadRate: number;
+  uploadRate: number;
+  /** Payload totals since this tab opened the transfer. */
+  downloaded: number;
+  uploaded: number;
+  peers: PeerView[];
+  /** Per piece: 0 missing, 1 downloading, 2 have. */
+  pieceStates: Uint8Array;
+  /** Per piece: how many connected peers have it. */
+  availability: Uint16Array;
+  /** Peer ids whose data failed verification and who were banned. */
+  banned: string[];
+  /** Pieces known to be in this browser's piece store. */
+  storedPieces: number;
+  /** Pieces that failed their hash so far. */
+  hashFailures: number;
+  /** Payload bytes received from each remote peer id during this tab's life. */
+  receivedFrom: Record<string, number>;
+  error?: { code: string; message: string };
+}
+
+/** A message the page shows to a person. */
+export interface Notice {
+  id: number;
+  level: 'info' | 'error';
+  code?: string;
+  text: string;
+}
+
+/** The whole tab, as the page and the scripting API see it. */
+export interface NodeView {
+  peerId: string;
+  server: ServerState;
+  serverUrl: string;
+  connections: number;
+  connectionBudget: number;
+  /** Links opened in this tab's life (Chromium allows ~500). */
+  connectionsOpened: number;
+  /** Whether swarm peers are also asked of the server's tracker. */
+  tracker: boolean;
+  dht: DhtSnapshot;
+  transfers: TransferView[];
+  notices: Notice[];
+}

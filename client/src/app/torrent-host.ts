@@ -1,0 +1,375 @@
+import { bytesEqual, toHex } from '../../../shared/bytes.js';
+import { ErrorCode, TabswarmError, toTabswarmError } from '../../../shared/errors.js';
+import type { InfoDictionary } from '../../../shared/info-dictionary.js';
+import { pieceHash } from '../../../shared/info-dictionary.js';
+import { createMagnet } from '../../../shared/magnet.js';
+import type { Random } from '../../../shared/random.js';
+import type { SwarmAction, SwarmEvent, SwarmStatus } from '../../../shared/swarm/swarm-types.js';
+import { Swarm } from '../../../shared/swarm/swarm.js';
+import type { PeerLink } from '../adapters/peer-link.js';
+import type { PieceHasher } from '../adapters/piece-hasher.js';
+import type { PieceStore } from '../adapters/piece-store.js';
+import { readPiece } from '../adapters/file-reader.js';
+import { LinkSender } from './link-sender.js';
+import type { TransferState, TransferView } from './status.js';
+import { TimerDriver } from './timer-driver.js';
+
+/** What a transfer needs from its tab. */
+export interface TorrentHostDeps {
+  store: PieceStore;
+  hasher: PieceHasher;
+  random: Random;
+  peerId: Uint8Array;
+  trackers: string[];
+  now: () => number;
+  changed: () => void;
+  notice: (level: 'info' | 'error', text: string, code?: string) => void;
+  completed: (host: TorrentHost) => void;
+  metadataKnown: (host: TorrentHost) => void;
+}
+
+export interface TorrentHostInit {
+  infoHash: Uint8Array;
+  name?: string;
+  info?: InfoDictionary;
+  infoBytes?: Uint8Array;
+  /** Pieces already in the store (read from it at load; each is re-verified before it is served). */
+  stored?: number[];
+  /** The shared file itself, read from while its pieces are still being copied into the store. */
+  source?: Blob;
+}
+
+/** Verified pieces are written in one transaction per batch, not one per piece. */
+const STORE_BATCH_PIECES = 8;
+const STORE_BATCH_DELAY_MS = 20;
+
+interface Attached {
+  link: PeerLink;
+  sender: LinkSender;
+  remoteId: string;
+}
+
+/**
+ * The I/O side of one transfer: drives the sans-I/O `Swarm` with real links, the piece store,
+ * the hasher and the clock. It holds no protocol logic of its own.
+ */
+export class TorrentHost {
+  readonly infoHash: Uint8Array;
+  readonly infoHashHex: string;
+  name: string;
+  info: InfoDictionary | undefined;
+  state: TransferState;
+  error: TabswarmError | undefined;
+  private readonly swarm: Swarm;
+  private readonly driver: TimerDriver<SwarmAction>;
+  private readonly links = new Map<string, Attached>();
+  private readonly banned = new Set<string>();
+  /** Pieces read back from storage that passed their hash in this tab's life. */
+  private readonly trusted = new Set<number>();
+  private readonly storeQueue: { index: number; data: Uint8Array }[] = [];
+  private storeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Payload bytes received from each remote peer id, kept after it disconnects. */
+  private readonly receivedFrom = new Map<string, number>();
+  private hashFailures = 0;
+  private closed = false;
+  private source: Blob | undefined;
+  /** Pieces known to be in the piece store. */
+  private readonly inStore = new Set<number>();
+
+  constructor(
+    private readonly deps: TorrentHostDeps,
+    init: TorrentHostInit,
+  ) {
+    this.infoHash = init.infoHash;
+    this.infoHashHex = toHex(init.infoHash);
+    this.info = init.info;
+    this.name = init.info?.name ?? init.name ?? '';
+    this.source = init.source;
+    if (!init.source) for (const i of init.stored ?? []) this.inStore.add(i);
+    const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
+    this.swarm = new Swarm({
+      infoHash: init.infoHash,
+      peerId: deps.peerId,
+      random: deps.random,
+      ...(init.info && init.infoBytes ? { info: init.info, infoBytes: init.infoBytes, have } : {}),
+    });
+    this.state = !init.info ? 'metadata' : have?.every(Boolean) ? 'seeding' : 'downloading';
+    this.driver = new TimerDriver(this.swarm, (actions) => this.apply(actions), deps.now);
+    this.driver.reschedule();
+  }
+
+  get magnet(): string {
+    return createMagnet({
+      infoHash: this.infoHash,
+      ...(this.name ? { name: this.name } : {}),
+      ...(this.info ? { length: this.info.length } : {}),
+      trackers: this.deps.trackers,
+    });
+  }
+
+  get complete(): boolean {
+    return this.state === 'seeding';
+  }
+
+  get linkCount(): number {
+    return this.links.size;
+  }
+
+  /** Whether the swarm banned this remote peer for corrupt data. */
+  isBanned(remoteId: string): boolean {
+    return this.banned.has(remoteId);
+  }
+
+  /**
+   * Hands an open link to the swarm; its `wire` channel carries this torrent's peer wire stream.
+   * The swarm knows the peer by its remote id, so a banned peer stays banned when it redials.
+   */
+  attach(remoteId: string, link: PeerLink): void {
+    if (this.closed || this.banned.has(remoteId)) return link.close();
+    const key = remoteId;
+    this.links.get(key)?.link.close();
+    const sender = new LinkSender(link, 'wire', () => {
+      if (this.links.get(key) === attached) this.run(this.swarm.drained(key, this.deps.now()));
+    });
+    const attached: Attached = { link, sender, remoteId };
+    this.links.set(key, attached);
+    link.on('data', (channel, data) => {
+      if (channel === 'wire' && this.links.get(key) === attached)
+        this.run(this.swarm.receive(key, data, this.deps.now()));
+    });
+    link.on('close', () => {
+      if (this.links.get(key) !== attached) return;
+      this.links.delete(key);
+      this.run(this.swarm.removePeer(key, this.deps.now()));
+    });
+    this.run(this.swarm.addPeer(key, this.deps.now()));
+  }
+
+  view(): TransferView {
+    const s: SwarmStatus = this.swarm.status(this.deps.now());
+    const info = this.info;
+    const pieceCount = info?.pieceCount ?? 0;
+    const pieceStates = new Uint8Array(pieceCount);
+    const availability = new Uint16Array(pieceCount);
+    for (let i = 0; i < pieceCount; i++) {
+      const state = s.pieces[i];
+      pieceStates[i] = state === 'have' ? 2 : state === 'missing' || state === undefined ? 0 : 1;
+      availability[i] = s.availability[i] ?? 0;
+    }
+    // Peers are keyed by their remote id (see attach).
+    for (const p of s.peers) {
+      this.receivedFrom.set(p.peer, Math.max(this.receivedFrom.get(p.peer) ?? 0, p.downloaded));
+    }
+    return {
+      infoHash: this.infoHashHex,
+      name: this.name,
+      length: info?.length ?? 0,
+      magnet: this.magnet,
+      state: this.state,
+      progress: info && info.length > 0 ? s.verifiedBytes / info.length : 0,
+      verifiedBytes: s.verifiedBytes,
+      downloadRate: s.downloadRate,
+      uploadRate: s.uploadRate,
+      downloaded: s.downloaded,
+      uploaded: s.uploaded,
+      peers: s.peers.map((p) => ({
+        id: p.peer,
+        downloadRate: p.downloadRate,
+        uploadRate: p.uploadRate,
+        downloaded: p.downloaded,
+        uploaded: p.uploaded,
+        amChoking: p.amChoking,
+        amInterested: p.amInterested,
+        peerChoking: p.peerChoking,
+        peerInterested: p.peerInterested,
+        optimistic: p.optimistic,
+        snubbed: p.snubbed,
+        progress: pieceCount > 0 ? p.pieces / pieceCount : 0,
+      })),
+      pieceStates,
+      availability,
+      banned: s.banned,
+      storedPieces: this.inStore.size,
+      hashFailures: this.hashFailures,
+      receivedFrom: Object.fromEntries(this.receivedFrom),
+      ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
+    };
+  }
+
+  /** Reads a piece for saving or serving: from the store, else from the source file; undefined if missing. */
+  async getPiece(index: number): Promise<Uint8Array | undefined> {
+    const stored = await this.deps.store.getPiece(this.infoHashHex, index);
+    if (stored || !this.source || !this.info) return stored;
+    return readPiece(this.source, index, this.info.pieceLength);
+  }
+
+  /** Records pieces copied into the store; the source file is dropped once all are there. */
+  markStored(indices: number[]): void {
+    for (const i of indices) this.inStore.add(i);
+    if (this.info && this.inStore.size >= this.info.pieceCount) this.source = undefined;
+    this.deps.changed();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.driver.stop();
+    for (const a of this.links.values()) a.link.close();
+    this.links.clear();
+  }
+
+  private run(actions: SwarmAction[]): void {
+    this.apply(actions);
+    this.driver.reschedule();
+  }
+
+  private apply(actions: SwarmAction[]): void {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send':
+          this.links.get(action.peer)?.sender.write(action.data);
+          break;
+        case 'close':
+          this.links.get(action.peer)?.link.close();
+          break;
+        case 'metadata':
+          void this.onMetadata(action.info, action.infoBytes);
+          break;
+        case 'verify':
+          void this.verify(action.index, action.data);
+          break;
+        case 'read':
+          void this.read(action.index);
+          break;
+        case 'event':
+          this.onEvent(action.event);
+          break;
+      }
+    }
+    this.deps.changed();
+  }
+
+  private onEvent(event: SwarmEvent): void {
+    switch (event.type) {
+      case 'complete':
+        if (this.state !== 'seeding') {
+          this.state = 'seeding';
+          this.deps.completed(this);
+        }
+        break;
+      case 'peer-banned': {
+        const remote = event.peer;
+        this.banned.add(remote);
+        this.deps.notice(
+          'info',
+          `Banned peer ${remote.slice(0, 8)}: its data failed verification.`,
+          ErrorCode.PeerBanned,
+        );
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private async onMetadata(info: InfoDictionary, infoBytes: Uint8Array): Promise<void> {
+    this.info = info;
+    this.name = info.name;
+    if (this.state === 'metadata') this.state = 'downloading';
+    this.deps.metadataKnown(this);
+    try {
+      const existing = await this.deps.store.getMetadata(this.infoHashHex);
+      await this.deps.store.putMetadata(this.infoHashHex, {
+        ...(existing ?? { addedAt: Date.now() }),
+        name: info.name,
+        length: info.length,
+        infoBytes,
+      });
+    } catch (err) {
+      this.fail(toTabswarmError(err, ErrorCode.StorageFailed));
+    }
+    this.deps.changed();
+  }
+
+  private async verify(index: number, data: Uint8Array): Promise<void> {
+    const info = this.info;
+    if (!info) return;
+    const digest = await this.deps.hasher.hash(data);
+    if (this.closed) return;
+    if (!bytesEqual(digest, pieceHash(info, index))) {
+      this.hashFailures++;
+      this.run(this.swarm.pieceVerified(index, false, this.deps.now()));
+      return;
+    }
+    this.trusted.add(index);
+    this.storeQueue.push({ index, data });
+    if (this.storeQueue.length >= STORE_BATCH_PIECES) void this.flushStore();
+    else this.storeTimer ??= setTimeout(() => void this.flushStore(), STORE_BATCH_DELAY_MS);
+  }
+
+  /** Writes the verified pieces in one transaction, then tells the swarm they are ours. */
+  private async flushStore(): Promise<void> {
+    if (this.storeTimer !== undefined) clearTimeout(this.storeTimer);
+    this.storeTimer = undefined;
+    const batch = this.storeQueue.splice(0);
+    if (batch.length === 0) return;
+    try {
+      await this.deps.store.putPieces(this.infoHashHex, batch);
+    } catch (err) {
+      const e = toTabswarmError(err, ErrorCode.StorageFailed);
+      // The pieces are dropped (they will be fetched again after the person frees space);
+      // everything already stored is kept.
+      for (const p of batch) this.run(this.swarm.pieceVerified(p.index, false, this.deps.now()));
+      this.pause(e);
+      return;
+    }
+    if (this.closed) return;
+    const now = this.deps.now();
+    for (const p of batch) this.inStore.add(p.index);
+    for (const p of batch) this.run(this.swarm.pieceVerified(p.index, true, now));
+  }
+
+  private async read(index: number): Promise<void> {
+    const info = this.info;
+    let data: Uint8Array | undefined;
+    try {
+      data = await this.getPiece(index);
+    } catch {
+      data = undefined;
+    }
+    // A piece read back from storage is checked once per tab life: after a crash, IndexedDB's
+    // relaxed durability can leave a piece marked present that no longer verifies.
+    if (data && info && !this.trusted.has(index)) {
+      const digest = await this.deps.hasher.hash(data);
+      if (bytesEqual(digest, pieceHash(info, index))) this.trusted.add(index);
+      else data = undefined;
+    }
+    if (this.closed) return;
+    if (data === undefined && this.state === 'seeding') this.state = 'downloading';
+    this.run(this.swarm.pieceData(index, data, this.deps.now()));
+  }
+
+  private pause(err: TabswarmError): void {
+    this.state = 'paused';
+    this.error = err;
+    const text =
+      err.code === ErrorCode.StorageFull
+        ? `Storage is full: “${this.name}” is paused. Verified pieces are kept; free some space and reload to resume.`
+        : `Could not store pieces of “${this.name}”: ${err.message}`;
+    this.deps.notice('error', text, err.code);
+    this.close();
+    this.deps.changed();
+  }
+
+  private fail(err: TabswarmError): void {
+    this.error = err;
+    this.deps.notice('error', err.message, err.code);
+  }
+
+  private haveArray(count: number, stored: number[]): boolean[] {
+    const have = new Array<boolean>(count).fill(false);
+    for (const i of stored) if (i >= 0 && i < count) have[i] = true;
+    return have;
+  }
+}
+
+export { TabswarmError };

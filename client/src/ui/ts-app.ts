@@ -1,0 +1,99 @@
+import { LitElement, css, html } from 'lit';
+import type { TabNode } from '../app/tab-node.js';
+import { NodeController } from './node-controller.js';
+import { shortId } from './format.js';
+import './ts-drop-zone.js';
+import './ts-open-link.js';
+import './ts-transfer.js';
+import './ts-notices.js';
+import './ts-dht-panel.js';
+
+const SERVER_TEXT = {
+  connecting: 'connecting to server…',
+  online: 'server online',
+  offline: 'server offline',
+};
+
+/**
+ * The page. Renders the node's view; turns events from its children into calls on the node.
+ */
+export class TsApp extends LitElement {
+  static override properties = { node: { attribute: false } };
+  declare node: TabNode;
+  private controller: NodeController | undefined;
+
+  static override styles = css`
+    :host {
+      display: block;
+      max-width: 60rem;
+      margin: 0 auto;
+      padding: 1rem;
+      font-family: system-ui, sans-serif;
+    }
+    header {
+      display: flex;
+      justify-content: space-between;
+      align-items: baseline;
+    }
+    h1 {
+      font-size: 1.4rem;
+    }
+    .meta {
+      font-size: 0.85rem;
+      color: #556;
+    }
+    .offline {
+      color: #b00020;
+    }
+  `;
+
+  override connectedCallback(): void {
+    this.controller ??= new NodeController(this, this.node);
+    super.connectedCallback();
+  }
+
+  override render() {
+    const v = this.controller!.view;
+    return html`<header>
+        <h1>tabswarm</h1>
+        <span class="meta">
+          peer <code data-testid="peer-id">${shortId(v.peerId)}</code> ·
+          <span class=${v.server === 'offline' ? 'offline' : ''} data-testid="server-state"
+            >${SERVER_TEXT[v.server]}</span
+          >
+          · ${v.connections}/${v.connectionBudget} connections
+        </span>
+      </header>
+      <ts-notices
+        .notices=${v.notices}
+        @dismiss-notice=${(e: CustomEvent<number>) => this.node.dismissNotice(e.detail)}
+      ></ts-notices>
+      <ts-drop-zone @files-chosen=${(e: CustomEvent<File[]>) => this.onFiles(e.detail)}></ts-drop-zone>
+      <p><ts-open-link @open-link=${(e: CustomEvent<string>) => this.onLink(e.detail)}></ts-open-link></p>
+      <section
+        @save-file=${(e: CustomEvent<string>) => this.onSave(e.detail)}
+        @copy-link=${(e: CustomEvent<string>) => void navigator.clipboard?.writeText(e.detail).catch(() => {})}
+      >
+        ${v.transfers.map((t) => html`<ts-transfer .transfer=${t}></ts-transfer>`)}
+      </section>
+      <details>
+        <summary>Overlay (DHT)</summary>
+        <ts-dht-panel .snapshot=${v.dht}></ts-dht-panel>
+      </details>`;
+  }
+
+  private onSave(infoHash: string): void {
+    // The save dialog streams straight to disk; an automated browser cannot answer a dialog, so
+    // there the file is handed over as a download (Chromium keeps large Blobs on disk).
+    this.node.save(infoHash, { usePicker: !navigator.webdriver }).catch(() => {});
+  }
+
+  private onFiles(files: File[]): void {
+    for (const file of files) this.node.seed(file).catch(() => {});
+  }
+
+  private onLink(link: string): void {
+    this.node.download(link).catch(() => {});
+  }
+}
+customElements.define('ts-app', TsApp);

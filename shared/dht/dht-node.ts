@@ -1,0 +1,877 @@
+import { bencode } from '../bencode.js';
+import { toHex } from '../bytes.js';
+import { ErrorCode, TabswarmError } from '../errors.js';
+import type { Random } from '../random.js';
+import { shuffle } from '../random.js';
+import { sha1 } from '../sha1.js';
+import { dispatchQuery } from './handlers/index.js';
+import type { HandlerContext } from './handlers/index.js';
+import { bencodedValueLength, decodeKrpc, encodeKrpc, MAX_SIGNAL_BYTES, MAX_VALUE_BENCODED, parseKrpc } from './krpc.js';
+import type { KrpcMessage, KrpcQuery, KrpcResponseValues, QueryName } from './krpc.js';
+import { LinkManager } from './link-manager.js';
+import { Lookup } from './lookup.js';
+import { compareDistance, idBytes, randomIdAtPrefix, toNodeId } from './node-id.js';
+import type { IdLike, NodeId } from './node-id.js';
+import { decodeFrame, DEFAULT_MAX_ROUTE_LENGTH, relayStep, wrapForRoute } from './relay.js';
+import type { Frame } from './relay.js';
+import { RouteBook } from './route-book.js';
+import { RoutingTable } from './routing-table.js';
+import type { AddResult } from './routing-table.js';
+import { DhtStore } from './store.js';
+import { TokenManager } from './token-manager.js';
+import type {
+  DhtAction,
+  DhtCounters,
+  DhtEvent,
+  DhtOptions,
+  DhtQuery,
+  DhtSnapshot,
+  LookupKind,
+} from './types.js';
+
+type RpcResult = { ok: true; r: KrpcResponseValues; route: NodeId[] } | { ok: false; reason: string; route: NodeId[] };
+type RpcCallback = (result: RpcResult, now: number) => void;
+
+interface PendingRpc {
+  readonly to: NodeId;
+  route: NodeId[];
+  readonly q: QueryName;
+  deadline: number;
+  readonly done: RpcCallback;
+  /** The encoded query, kept to resend it once along another route after a relay notice. */
+  readonly message: Uint8Array;
+  retried: boolean;
+}
+
+type LookupQuery = 'find_node' | 'get_peers' | 'get';
+type StoreStep = { q: 'announce_peer' } | { q: 'put'; v: Uint8Array };
+
+interface LookupRun {
+  readonly queryId: number;
+  readonly kind: LookupKind;
+  readonly q: LookupQuery;
+  readonly target: Uint8Array;
+  readonly targetId: NodeId;
+  readonly lookup: Lookup;
+  readonly startedAt: number;
+  readonly store?: StoreStep;
+  readonly peers: Set<NodeId>;
+  readonly tokens: Map<NodeId, Uint8Array>;
+  value?: Uint8Array;
+  phase: 'lookup' | 'store' | 'done';
+  storing: number;
+  stored: number;
+  storeRpcs: number;
+  storeFailures: number;
+}
+
+type JoinState = 'idle' | 'waiting' | 'joining' | 'joined';
+
+/** Consecutive failed queries after which a contact leaves the routing table. */
+const MAX_FAILURES = 2;
+/** Malformed frames a link may send before it is closed. */
+const MAX_STRIKES = 3;
+/** Store messages handed to one newcomer at most. */
+const MAX_HANDOFF_MESSAGES = 32;
+/** Stale buckets refreshed per housekeeping tick at most. */
+const REFRESHES_PER_TICK = 2;
+
+/**
+ * A Kademlia DHT node for browser tabs (sans-I/O). Contacts are node ids; only a bounded set of
+ * them have a live WebRTC data channel ("link"). Queries to the others travel as source-routed
+ * envelopes through live links (relay.ts). Every input takes `now` and returns the actions the
+ * host must carry out; results of operations arrive as `lookup-done` events.
+ */
+export class DhtNode {
+  readonly id: NodeId;
+  readonly k: number;
+  private readonly own: Uint8Array;
+  private readonly random: Random;
+  private readonly alpha: number;
+  private readonly opt: Required<
+    Pick<
+      DhtOptions,
+      | 'bootstrapConnections'
+      | 'maxRouteLength'
+      | 'rpcTimeoutMs'
+      | 'relayHopTimeoutMs'
+      | 'valueRepublishMs'
+      | 'announceRepublishMs'
+      | 'bucketRefreshMs'
+      | 'questionableAfterMs'
+      | 'maintenanceIntervalMs'
+      | 'maxRelayPerSecond'
+    >
+  >;
+  private readonly table: RoutingTable;
+  private readonly links: LinkManager;
+  private readonly routes: RouteBook;
+  private readonly tokens: TokenManager;
+  private readonly store: DhtStore;
+  private readonly rpcs = new Map<string, PendingRpc>();
+  private readonly lookups = new Map<number, LookupRun>();
+  private readonly ownAnnounces = new Map<NodeId, number>();
+  private readonly ownValues = new Map<NodeId, { value: Uint8Array; nextAt: number }>();
+  /** Contacts being pinged before eviction -> the newcomer waiting for their slot. */
+  private readonly evictions = new Map<NodeId, NodeId>();
+  private readonly strikes = new Map<NodeId, number>();
+  private readonly relayWindow = new Map<NodeId, { second: number; count: number }>();
+  private bootstrapPool: NodeId[] = [];
+  private joinState: JoinState = 'idle';
+  private nextMaintenance: number | undefined;
+  private nextTid: number;
+  private nextQueryId = 1;
+  private out: DhtAction[] = [];
+  private readonly counters: DhtCounters = {
+    framesIn: 0,
+    framesOut: 0,
+    queriesIn: 0,
+    queriesOut: 0,
+    relayed: 0,
+    dropped: 0,
+    timeouts: 0,
+    signalsIn: 0,
+  };
+  private readonly isLive = (id: NodeId): boolean => this.links.isLive(id);
+
+  constructor(options: DhtOptions) {
+    this.own = idBytes(options.id).slice();
+    this.id = toNodeId(this.own);
+    this.random = options.random;
+    this.k = options.k ?? 20;
+    this.alpha = options.alpha ?? 3;
+    this.opt = {
+      bootstrapConnections: options.bootstrapConnections ?? 3,
+      maxRouteLength: options.maxRouteLength ?? DEFAULT_MAX_ROUTE_LENGTH,
+      rpcTimeoutMs: options.rpcTimeoutMs ?? 2000,
+      relayHopTimeoutMs: options.relayHopTimeoutMs ?? 1000,
+      valueRepublishMs: options.valueRepublishMs ?? 3_600_000,
+      announceRepublishMs: options.announceRepublishMs ?? 15 * 60_000,
+      bucketRefreshMs: options.bucketRefreshMs ?? 3_600_000,
+      questionableAfterMs: options.questionableAfterMs ?? 15 * 60_000,
+      maintenanceIntervalMs: options.maintenanceIntervalMs ?? 60_000,
+      maxRelayPerSecond: options.maxRelayPerSecond ?? 200,
+    };
+    this.table = new RoutingTable(this.own, this.k);
+    this.links = new LinkManager(options);
+    this.routes = new RouteBook(this.opt.maxRouteLength);
+    this.tokens = new TokenManager(this.random, options.tokenRotateMs ?? 5 * 60_000);
+    this.store = new DhtStore(options);
+    this.nextTid = this.random.int(0x10000);
+  }
+
+  // ---------------------------------------------------------------- links
+
+  /** A DHT data channel to `peer` opened. The peer becomes a contact. */
+  connected(peer: IdLike, now: number): DhtAction[] {
+    return this.collect(now, () => {
+      const id = toNodeId(peer);
+      if (id === this.id || !this.links.linkOpened(id, now)) return;
+      this.routes.forget(id);
+      this.strikes.delete(id);
+      this.seen(id, [id], now);
+      if (this.joinState === 'waiting' || this.joinState === 'idle') this.startJoin(now);
+      for (const victim of this.links.excess(this.table, id)) this.dropLink(victim, 'over the connection budget', now);
+    });
+  }
+
+  /** The link to `peer` closed, or a requested link failed to open. */
+  disconnected(peer: IdLike, now: number): DhtAction[] {
+    return this.collect(now, () => {
+      const id = toNodeId(peer);
+      const wasLive = this.links.linkClosed(id, now);
+      this.failRpcsThrough(id, 'link closed', now);
+      this.strikes.delete(id);
+      this.relayWindow.delete(id);
+      if (this.joinState === 'waiting') this.bootstrapConnect(now);
+      else if (wasLive && this.joinState === 'joined' && !this.rejoinIfIsolated(now)) this.maintainLinks(now);
+    });
+  }
+
+  /** Should the host accept a connection offer from `peer`? (Budget, rate, and worth.) */
+  admit(peer: IdLike, now: number): boolean {
+    const id = toNodeId(peer);
+    if (id === this.id) return false;
+    if (this.links.isLive(id) || this.links.isPending(id)) return true;
+    if (this.links.refusal(now)) return false;
+    if (this.links.liveCount + this.links.pendingIds().length < this.links.maxConnections) return true;
+    return this.links.valuable(this.table, id, idBytes(id)) && this.links.excess(this.table, undefined, 1).length > 0;
+  }
+
+  /** The host wants a link to `peer` (a swarm peer): a pinned 'connect', or a 'connect-refused' event. */
+  connectTo(peer: IdLike, now: number): DhtAction[] {
+    return this.collect(now, () => {
+      const id = toNodeId(peer);
+      if (id === this.id) return;
+      this.links.setPinned(id, true);
+      if (this.links.isLive(id) || this.links.isPending(id)) return;
+      const refusal = this.links.refusal(now);
+      if (refusal) return this.emit({ type: 'connect-refused', to: id, reason: refusal });
+      const busy = this.links.liveCount + this.links.pendingIds().length;
+      if (busy >= this.links.maxConnections) {
+        const victims = this.links.excess(this.table, undefined, busy + 1 - this.links.liveCount);
+        if (victims.length === 0) return this.emit({ type: 'connect-refused', to: id, reason: 'budget' });
+        for (const v of victims) this.dropLink(v, 'room for a requested link', now);
+      }
+      this.links.request(id, now, true);
+      this.out.push({ type: 'connect', to: id });
+    });
+  }
+
+  /** Marks a link the host holds for its own reasons (never closed by the DHT). */
+  setPinned(peer: IdLike, pinned: boolean): void {
+    this.links.setPinned(toNodeId(peer), pinned);
+  }
+
+  isConnected(peer: IdLike): boolean {
+    return this.links.isLive(toNodeId(peer));
+  }
+
+  /** True if a message can reach `to` now: a live link or a source route starting at one. */
+  hasRouteTo(to: IdLike): boolean {
+    return this.routeTo(toNodeId(to)) !== undefined;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /** Bytes that arrived on the DHT data channel of the live link `from`. Never throws for bad input. */
+  receive(from: IdLike, bytes: Uint8Array, now: number): DhtAction[] {
+    return this.collect(now, () => {
+      const link = toNodeId(from);
+      this.counters.framesIn++;
+      if (!this.links.isLive(link)) return this.drop(link, 'frame from a node that is not connected');
+      let frame: Frame;
+      try {
+        frame = decodeFrame(bytes, this.opt.maxRouteLength);
+      } catch (err) {
+        return this.strike(link, `bad frame: ${(err as Error).message}`, now);
+      }
+      if (frame.kind === 'direct') {
+        let msg: KrpcMessage;
+        try {
+          msg = parseKrpc(frame.value);
+        } catch (err) {
+          return this.strike(link, `bad message: ${(err as Error).message}`, now);
+        }
+        return this.onMessage(msg, link, [link], now);
+      }
+      const decision = relayStep(this.id, link, frame.envelope, this.isLive);
+      switch (decision.type) {
+        case 'drop':
+          return this.strike(link, decision.reason, now);
+        case 'forward':
+          if (!decision.bounced && !this.relayAllowed(link, now)) return this.drop(link, 'relay rate exceeded');
+          this.counters.relayed++;
+          return this.send(decision.to, decision.data);
+        case 'notice':
+          return this.onNotice(decision.destination, decision.reporter, decision.unreachable, now);
+        case 'deliver': {
+          let msg: KrpcMessage;
+          try {
+            msg = decodeKrpc(decision.message);
+          } catch (err) {
+            return this.drop(decision.origin, `bad relayed message: ${(err as Error).message}`);
+          }
+          return this.onMessage(msg, decision.origin, decision.replyRoute, now);
+        }
+      }
+    });
+  }
+
+  /** Runs timers that are due. */
+  handleTimeout(now: number): DhtAction[] {
+    return this.collect(now, () => {
+      for (const [key, rpc] of this.rpcs) if (rpc.deadline <= now) this.failRpc(key, 'timeout', now);
+      for (const id of this.links.expirePending(now)) {
+        this.failRpcsThrough(id, 'connect timed out', now);
+        if (this.joinState === 'waiting') this.bootstrapConnect(now);
+      }
+      if (this.nextMaintenance !== undefined && this.nextMaintenance <= now) this.maintenance(now);
+    });
+  }
+
+  /** When handleTimeout should next be called. */
+  nextTimeout(): number | undefined {
+    let next = this.nextMaintenance;
+    for (const rpc of this.rpcs.values()) if (next === undefined || rpc.deadline < next) next = rpc.deadline;
+    const pending = this.links.nextPendingDeadline();
+    if (pending !== undefined && (next === undefined || pending < next)) next = pending;
+    return next;
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /**
+   * Joins from contacts handed out by the server: asks the host to connect to a few of them; the
+   * own-id lookup starts when the first link opens, then far buckets are refreshed and links to
+   * the closest contacts are opened.
+   */
+  bootstrap(contacts: readonly IdLike[], now: number): DhtAction[] {
+    return this.collect(now, () => {
+      const fresh = contacts.map((c) => toNodeId(c)).filter((id) => id !== this.id);
+      this.bootstrapPool = shuffle([...new Set([...fresh, ...this.bootstrapPool])], this.random);
+      if (this.joinState === 'joining') return;
+      this.joinState = 'waiting';
+      if (this.links.liveCount > 0) this.startJoin(now);
+      else this.bootstrapConnect(now);
+    });
+  }
+
+  findNode(target: IdLike, now: number): DhtQuery {
+    return this.operation(now, () => this.startLookup('find_node', 'find_node', idBytes(target), now));
+  }
+
+  getPeers(infoHash: IdLike, now: number): DhtQuery {
+    return this.operation(now, () => this.startLookup('get_peers', 'get_peers', idBytes(infoHash), now));
+  }
+
+  /** Announces us as a peer of `infoHash` at its k closest nodes; repeated until unannounce(). */
+  announce(infoHash: IdLike, now: number): DhtQuery {
+    const ih = idBytes(infoHash);
+    this.ownAnnounces.set(toNodeId(ih), now + this.opt.announceRepublishMs);
+    return this.operation(now, () => this.startLookup('announce', 'get_peers', ih, now, { q: 'announce_peer' }));
+  }
+
+  unannounce(infoHash: IdLike): void {
+    this.ownAnnounces.delete(toNodeId(infoHash));
+  }
+
+  /**
+   * Stores an immutable value (BEP 44) at the k nodes closest to key = SHA-1(bencode(value));
+   * republished until unput(). Throws TabswarmError(DHT_INVALID) if over 1000 bytes bencoded.
+   */
+  put(value: Uint8Array, now: number): DhtQuery & { key: NodeId } {
+    if (bencodedValueLength(value) > MAX_VALUE_BENCODED) {
+      throw new TabswarmError(ErrorCode.DhtInvalid, `value over ${MAX_VALUE_BENCODED} bytes bencoded`);
+    }
+    const v = value.slice();
+    const keyBytes = sha1(bencode(v));
+    const key = toHex(keyBytes);
+    this.ownValues.set(key, { value: v, nextAt: now + this.opt.valueRepublishMs });
+    const q = this.operation(now, () => this.startLookup('put', 'get', keyBytes, now, { q: 'put', v }));
+    return { ...q, key };
+  }
+
+  unput(key: IdLike): void {
+    this.ownValues.delete(toNodeId(key));
+  }
+
+  /** Looks up an immutable value; stops as soon as a value hashing to `key` arrives. */
+  get(key: IdLike, now: number): DhtQuery {
+    return this.operation(now, () => this.startLookup('get', 'get', idBytes(key), now));
+  }
+
+  /**
+   * Sends an opaque WebRTC signal to `to` through the overlay. Delivery is acknowledged; if it
+   * fails (no route, relay gap, timeout) a 'signal-failed' event tells the host to use the server.
+   */
+  sendSignal(to: IdLike, payload: Uint8Array, now: number): DhtAction[] {
+    return this.collect(now, () => {
+      const id = toNodeId(to);
+      if (payload.length > MAX_SIGNAL_BYTES) return this.emit({ type: 'signal-failed', to: id, reason: 'signal too large' });
+      const sent = this.query(id, 'signal', { p: payload }, now, (res) => {
+        if (!res.ok) this.emit({ type: 'signal-failed', to: id, reason: res.reason });
+      });
+      if (!sent) this.emit({ type: 'signal-failed', to: id, reason: 'no route' });
+    });
+  }
+
+  /** State for the DHT panel. */
+  snapshot(now?: number): DhtSnapshot {
+    return {
+      id: this.id,
+      k: this.k,
+      joined: this.joinState === 'joined',
+      buckets: this.table.buckets().map((b) => ({
+        index: b.index,
+        lastChanged: b.lastChanged,
+        contacts: b.contacts.map((c) => ({
+          id: c.id,
+          lastSeen: c.lastSeen,
+          failures: c.failures,
+          connected: this.links.isLive(c.id),
+          routeLength: this.routeTo(c.id)?.length,
+        })),
+      })),
+      connections: {
+        live: this.links.liveIds(),
+        pinned: this.links.liveIds().filter((id) => this.links.isPinned(id)),
+        pending: this.links.pendingIds(),
+        max: this.links.maxConnections,
+        target: this.links.targetConnections,
+        openedLastHour: this.links.openedLastHour(now ?? this.nextMaintenance ?? 0),
+        openedTotal: this.links.openedLifetime,
+        hourlyCap: this.links.maxConnectsPerHour,
+      },
+      lookups: [...this.lookups.values()].map((run) => ({
+        queryId: run.queryId,
+        kind: run.kind,
+        target: run.targetId,
+        inflight: run.lookup.pending.length + run.storing,
+        rpcs: run.lookup.stats.rpcs + run.storeRpcs,
+        rounds: run.lookup.stats.rounds,
+      })),
+      store: this.store.counts,
+      counters: { ...this.counters },
+    };
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private collect(now: number, fn: () => void): DhtAction[] {
+    this.out = [];
+    if (this.nextMaintenance === undefined) this.nextMaintenance = now + this.opt.maintenanceIntervalMs;
+    fn();
+    const actions = this.out;
+    this.out = [];
+    return actions;
+  }
+
+  private operation(now: number, start: () => LookupRun): DhtQuery {
+    let queryId = 0;
+    const actions = this.collect(now, () => {
+      queryId = start().queryId;
+    });
+    return { queryId, actions };
+  }
+
+  private emit(event: DhtEvent): void {
+    this.out.push({ type: 'event', event });
+  }
+
+  private send(to: NodeId, data: Uint8Array): void {
+    this.counters.framesOut++;
+    this.out.push({ type: 'send', to, data });
+  }
+
+  private drop(from: NodeId, reason: string): void {
+    this.counters.dropped++;
+    this.emit({ type: 'message-dropped', from, reason });
+  }
+
+  /** A link sent something malformed: drop it, and close the link after a few. */
+  private strike(link: NodeId, reason: string, now: number): void {
+    this.drop(link, reason);
+    const n = (this.strikes.get(link) ?? 0) + 1;
+    this.strikes.set(link, n);
+    if (n >= MAX_STRIKES) this.dropLink(link, `protocol violation: ${reason}`, now);
+  }
+
+  private dropLink(id: NodeId, reason: string, now: number): void {
+    if (!this.links.linkClosed(id, now)) return;
+    this.failRpcsThrough(id, 'link closed', now);
+    this.out.push({ type: 'disconnect', to: id, reason });
+  }
+
+  private relayAllowed(link: NodeId, now: number): boolean {
+    const second = Math.floor(now / 1000);
+    const w = this.relayWindow.get(link);
+    if (!w || w.second !== second) {
+      this.relayWindow.set(link, { second, count: 1 });
+      return true;
+    }
+    w.count++;
+    return w.count <= this.opt.maxRelayPerSecond;
+  }
+
+  private routeTo(id: NodeId): NodeId[] | undefined {
+    if (this.links.isLive(id)) return [id];
+    return this.routes.get(id, this.isLive);
+  }
+
+  /** Remembers how to reach `id`, learned from a response that came along `via`. */
+  private learnRoute(id: NodeId, via: readonly NodeId[]): void {
+    if (id === this.id || this.links.isLive(id)) return;
+    const at = via.indexOf(id);
+    this.routes.offer(id, at >= 0 ? via.slice(0, at + 1) : [...via, id], this.isLive);
+  }
+
+  private sendAlong(route: readonly NodeId[], message: Uint8Array): void {
+    const first = route[0];
+    if (first === undefined || !this.links.isLive(first)) return;
+    const { to, data } = wrapForRoute(this.id, route, message);
+    this.send(to, data);
+  }
+
+  /** Sends a query; false if there is no route (nothing was sent, the callback will not run). */
+  private query(to: NodeId, q: QueryName, args: Record<string, Uint8Array>, now: number, done: RpcCallback): boolean {
+    const route = this.routeTo(to);
+    if (!route) return false;
+    this.nextTid = (this.nextTid + 1) % 0x100000000;
+    const t = new Uint8Array([this.nextTid >>> 24, (this.nextTid >>> 16) & 0xff, (this.nextTid >>> 8) & 0xff, this.nextTid & 0xff]);
+    const message = encodeKrpc({ y: 'q', t, q, a: { id: this.own, ...args } } as KrpcQuery);
+    this.sendAlong(route, message);
+    const deadline = this.deadline(route, now);
+    this.rpcs.set(toHex(t), { to, route: [...route], q, deadline, done, message, retried: false });
+    this.counters.queriesOut++;
+    return true;
+  }
+
+  private deadline(route: readonly NodeId[], now: number): number {
+    return now + this.opt.rpcTimeoutMs + this.opt.relayHopTimeoutMs * (route.length - 1);
+  }
+
+  /** A query failed without an answer: count it against the contact and tell the caller. */
+  private failRpc(key: string, reason: string, now: number): void {
+    const rpc = this.rpcs.get(key);
+    if (!rpc) return;
+    this.rpcs.delete(key);
+    if (reason === 'timeout') this.counters.timeouts++;
+    if (this.table.markFailed(rpc.to) >= MAX_FAILURES && !this.links.isLive(rpc.to)) {
+      this.table.remove(rpc.to);
+      this.routes.forget(rpc.to);
+    }
+    rpc.done({ ok: false, reason, route: rpc.route }, now);
+  }
+
+  private failRpcsThrough(link: NodeId, reason: string, now: number): void {
+    for (const [key, rpc] of this.rpcs) if (rpc.route[0] === link) this.failRpc(key, reason, now);
+  }
+
+  /** A relay could not reach `unreachable` on the way to `destination`. */
+  private onNotice(destination: NodeId, reporter: NodeId, unreachable: NodeId, now: number): void {
+    this.routes.forgetHop(reporter, unreachable);
+    for (const [key, rpc] of this.rpcs) {
+      if (rpc.to !== destination || !rpc.route.includes(unreachable)) continue;
+      // One retry along another known route; notices come back fast, so this costs little.
+      const other = rpc.retried ? undefined : this.routeTo(destination);
+      if (other) {
+        rpc.retried = true;
+        rpc.route = [...other];
+        rpc.deadline = this.deadline(other, now);
+        this.sendAlong(other, rpc.message);
+        continue;
+      }
+      this.routes.forget(destination);
+      this.failRpc(key, `unreachable via ${reporter}`, now);
+    }
+  }
+
+  private onMessage(msg: KrpcMessage, origin: NodeId, replyRoute: NodeId[], now: number): void {
+    if (msg.y === 'q') {
+      if (toHex(msg.a.id) !== origin) return this.drop(origin, 'query id does not match its sender');
+      this.counters.queriesIn++;
+      if (msg.q !== 'unknown') this.seen(origin, replyRoute, now);
+      if (msg.q === 'signal') this.counters.signalsIn++;
+      const result = dispatchQuery(msg, this.handlerContext(origin, now));
+      const reply: KrpcMessage =
+        'r' in result ? { y: 'r', t: msg.t, r: { id: this.own, ...result.r } } : { y: 'e', t: msg.t, e: result.e };
+      return this.sendAlong(replyRoute, encodeKrpc(reply));
+    }
+    const key = toHex(msg.t);
+    const rpc = this.rpcs.get(key);
+    if (!rpc) return this.drop(origin, 'unsolicited response');
+    if (rpc.to !== origin || (msg.y === 'r' && toHex(msg.r.id) !== origin)) {
+      return this.drop(origin, 'response from the wrong node');
+    }
+    this.rpcs.delete(key);
+    this.seen(origin, replyRoute, now);
+    if (msg.y === 'r') rpc.done({ ok: true, r: msg.r, route: rpc.route }, now);
+    else rpc.done({ ok: false, reason: `error ${msg.e[0]}: ${msg.e[1]}`, route: rpc.route }, now);
+  }
+
+  private handlerContext(asker: NodeId, now: number): HandlerContext {
+    return {
+      ownId: this.own,
+      now,
+      asker,
+      tokens: this.tokens,
+      store: this.store,
+      random: this.random,
+      closestNodes: (target) => this.closestLinks(target, asker),
+      emitSignal: (from, payload) => this.out.push({ type: 'signal', from, payload: payload.slice() }),
+      stored: () => undefined,
+    };
+  }
+
+  /** Our live links closest to `target` (not `except`): contacts the asker can reach through us in one hop. */
+  private closestLinks(target: Uint8Array, except?: NodeId): Uint8Array[] {
+    return this.links
+      .liveIds()
+      .filter((id) => id !== except)
+      .map((id) => idBytes(id))
+      .sort((a, b) => compareDistance(target, a, b))
+      .slice(0, this.k);
+  }
+
+  // ---------------------------------------------------------------- routing table upkeep
+
+  /** `id` sent us a message along `route` (reversed): it is alive. */
+  private seen(id: NodeId, route: readonly NodeId[], now: number): void {
+    if (id === this.id) return;
+    if (route.length > 1) this.routes.offer(id, route, this.isLive);
+    const result = this.table.add(id, now);
+    if (result.type === 'full') this.onBucketFull(result, now);
+    else if (result.type === 'added' && this.joinState === 'joined') this.handOff(id, now);
+  }
+
+  /**
+   * A full bucket: a failed contact makes room at once; a live link beats an unconnected
+   * contact; otherwise the least-recently-seen contact is pinged if it is questionable
+   * (BEP 5), and replaced only if it does not answer.
+   */
+  private onBucketFull(full: Extract<AddResult, { type: 'full' }>, now: number): void {
+    const bucket = this.table.buckets()[full.bucket];
+    if (!bucket) return;
+    const candidate = full.candidate;
+    const failed = bucket.contacts.find((c) => c.failures > 0 && !this.links.isLive(c.id));
+    if (failed) return this.replaceContact(failed.id, candidate, now);
+    if (this.links.isLive(candidate)) {
+      const unlinked = bucket.contacts.find((c) => !this.links.isLive(c.id));
+      if (unlinked) this.replaceContact(unlinked.id, candidate, now);
+      return;
+    }
+    const oldest = full.oldest;
+    if (this.links.isLive(oldest.id) || now - oldest.lastSeen < this.opt.questionableAfterMs) return;
+    for (const pinged of this.evictions.keys()) if (this.table.bucketIndex(pinged) === full.bucket) return;
+    this.evictions.set(oldest.id, candidate);
+    const sent = this.query(oldest.id, 'ping', {}, now, (res, at) => {
+      this.evictions.delete(oldest.id);
+      if (!res.ok && !this.table.has(candidate)) this.replaceContact(oldest.id, candidate, at);
+    });
+    if (!sent) {
+      this.evictions.delete(oldest.id);
+      this.replaceContact(oldest.id, candidate, now);
+    }
+  }
+
+  private replaceContact(oldId: NodeId, newId: NodeId, now: number): void {
+    const result = this.table.replace(oldId, newId, now);
+    if (result.type === 'added' && this.joinState === 'joined') this.handOff(newId, now);
+  }
+
+  /**
+   * Hands stored items to a new contact that is closer to their key than we are, when at most one
+   * other known contact is closer than us (so a couple of holders, not all k, do it; Kademlia
+   * section 2.5 lets only the closest do it, which misses when that one did not get the item).
+   */
+  private handOff(newId: NodeId, now: number): void {
+    if (!this.routeTo(newId)) return;
+    const newBytes = idBytes(newId);
+    const ours = (key: NodeId): boolean => {
+      const k = idBytes(key);
+      if (compareDistance(k, newBytes, this.own) >= 0) return false;
+      const second = this.table.closest(k, 3).filter((c) => c.id !== newId)[1];
+      return !second || compareDistance(k, this.own, second.bytes) < 0;
+    };
+    const values = this.store.valueKeys().filter(ours);
+    const hashes = this.store.infoHashes().filter(ours);
+    const first = values[0] ?? hashes[0];
+    if (first === undefined) return;
+    // One get_peers fetches a token; tokens are bound to our id, not to a key.
+    this.query(newId, 'get_peers', { info_hash: idBytes(first) }, now, (res, at) => {
+      if (!res.ok || !res.r.token) return;
+      const token = res.r.token;
+      let budget = MAX_HANDOFF_MESSAGES;
+      for (const key of values) {
+        const v = this.store.getValue(key, at);
+        if (v && budget-- > 0) this.query(newId, 'put', { v, token }, at, () => undefined);
+      }
+      for (const ih of hashes) {
+        for (const peer of this.store.getPeers(ih, at, 50)) {
+          if (budget-- <= 0) break;
+          const args = { info_hash: idBytes(ih), token, peer: idBytes(peer) };
+          this.query(newId, 'announce_peer', args, at, () => undefined);
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  private startLookup(kind: LookupKind, q: LookupQuery, target: Uint8Array, now: number, store?: StoreStep): LookupRun {
+    const seeds = new Set<NodeId>();
+    for (const c of this.table.closest(target, this.k, (c) => this.routeTo(c.id) !== undefined)) seeds.add(c.id);
+    for (const b of this.closestLinks(target)) seeds.add(toHex(b));
+    const run: LookupRun = {
+      queryId: this.nextQueryId++,
+      kind,
+      q,
+      target: target.slice(),
+      targetId: toHex(target),
+      lookup: new Lookup(target, [...seeds], { k: this.k, alpha: this.alpha }),
+      startedAt: now,
+      store,
+      peers: new Set(),
+      tokens: new Map(),
+      phase: 'lookup',
+      storing: 0,
+      stored: 0,
+      storeRpcs: 0,
+      storeFailures: 0,
+    };
+    this.table.touchBucketOf(target, now);
+    this.lookups.set(run.queryId, run);
+    this.pump(run, now);
+    return run;
+  }
+
+  private pump(run: LookupRun, now: number): void {
+    if (run.phase !== 'lookup') return;
+    const key = run.q === 'get_peers' ? 'info_hash' : 'target';
+    for (let ids = run.lookup.next(); ids.length > 0; ids = run.lookup.next()) {
+      for (const id of ids) {
+        const sent = this.query(id, run.q, { [key]: run.target }, now, (res, at) => this.onLookupReply(run, id, res, at));
+        if (!sent) run.lookup.onFailure(id);
+      }
+    }
+    if (run.lookup.done) this.lookupDone(run, now);
+  }
+
+  private onLookupReply(run: LookupRun, from: NodeId, res: RpcResult, now: number): void {
+    if (!res.ok) {
+      run.lookup.onFailure(from);
+      return this.pump(run, now);
+    }
+    const r = res.r;
+    const contacts: NodeId[] = [];
+    for (const node of r.nodes ?? []) {
+      const id = toHex(node);
+      if (id === this.id) continue;
+      this.learnRoute(id, res.route);
+      if (this.routeTo(id)) contacts.push(id);
+    }
+    if (run.phase !== 'lookup') return;
+    if (r.token) run.tokens.set(from, r.token);
+    for (const p of r.values ?? []) run.peers.add(toHex(p));
+    if (run.q === 'get' && r.v && !run.store && toHex(sha1(bencode(r.v))) === run.targetId) {
+      run.value = r.v.slice();
+      run.lookup.finish();
+    }
+    run.lookup.onResponse(from, contacts);
+    this.pump(run, now);
+  }
+
+  private lookupDone(run: LookupRun, now: number): void {
+    if (run.phase !== 'lookup') return;
+    const store = run.store;
+    if (!store) return this.finishRun(run, now);
+    run.phase = 'store';
+    for (const id of run.lookup.closest(this.k)) {
+      const token = run.tokens.get(id);
+      if (!token) continue;
+      const args: Record<string, Uint8Array> = store.q === 'put' ? { v: store.v, token } : { info_hash: run.target, token };
+      const sent = this.query(id, store.q, args, now, (res, at) => {
+        run.storing--;
+        if (res.ok) run.stored++;
+        else run.storeFailures++;
+        if (run.storing === 0) this.finishRun(run, at);
+      });
+      if (sent) {
+        run.storing++;
+        run.storeRpcs++;
+      }
+    }
+    if (run.storing === 0) this.finishRun(run, now);
+  }
+
+  private finishRun(run: LookupRun, now: number): void {
+    if (run.phase === 'done') return;
+    run.phase = 'done';
+    this.lookups.delete(run.queryId);
+    const closest = run.lookup.closest(this.k);
+    const stats = run.lookup.stats;
+    this.emit({
+      type: 'lookup-done',
+      queryId: run.queryId,
+      kind: run.kind,
+      target: run.targetId,
+      closest,
+      peers: run.q === 'get_peers' ? [...run.peers] : undefined,
+      value: run.value,
+      stored: run.store ? run.stored : undefined,
+      rpcs: stats.rpcs + run.storeRpcs,
+      timeouts: stats.failures + run.storeFailures,
+      rounds: stats.rounds,
+      startedAt: run.startedAt,
+      durationMs: now - run.startedAt,
+    });
+    if (run.kind === 'join') this.onJoined(closest, now);
+  }
+
+  // ---------------------------------------------------------------- join and upkeep
+
+  private bootstrapConnect(now: number): void {
+    while (this.links.liveCount + this.links.pendingIds().length < this.opt.bootstrapConnections) {
+      const id = this.bootstrapPool.shift();
+      if (id === undefined || this.links.refusal(now)) break;
+      if (this.links.isLive(id) || this.links.isPending(id)) continue;
+      this.links.request(id, now, false);
+      this.out.push({ type: 'connect', to: id });
+    }
+    if (this.links.liveCount === 0 && this.links.pendingIds().length === 0) {
+      this.emit({ type: 'need-contacts', reason: this.links.refusal(now) ?? 'no contact left to try' });
+    }
+  }
+
+  /**
+   * With no link left nothing can be reached through the overlay: join again, asking the host
+   * to connect (through the server) to the contacts seen most recently.
+   */
+  private rejoinIfIsolated(now: number): boolean {
+    if (this.links.liveCount > 0 || this.links.pendingIds().length > 0) return false;
+    const recent = this.table
+      .all()
+      .sort((a, b) => b.lastSeen - a.lastSeen)
+      .slice(0, this.k)
+      .map((c) => c.id);
+    this.bootstrapPool = [...new Set([...recent, ...this.bootstrapPool])];
+    this.joinState = 'waiting';
+    this.bootstrapConnect(now);
+    return true;
+  }
+
+  private startJoin(now: number): void {
+    this.joinState = 'joining';
+    this.startLookup('join', 'find_node', this.own, now);
+  }
+
+  /** The own-id lookup finished: refresh buckets farther than the closest neighbour, open links. */
+  private onJoined(closest: NodeId[], now: number): void {
+    this.joinState = 'joined';
+    this.emit({ type: 'joined', closest });
+    const nearest = this.table.closest(this.own, 1)[0];
+    if (nearest) {
+      const depth = this.table.bucketIndex(nearest.id);
+      for (let i = 0; i < depth; i++) this.startLookup('refresh', 'find_node', randomIdAtPrefix(this.own, i, this.random), now);
+    }
+    this.maintainLinks(now);
+  }
+
+  /** Opens links the node wants and closes links over the budget. */
+  private maintainLinks(now: number): void {
+    if (this.joinState !== 'joined') return;
+    for (const id of this.links.wanted(this.table, now, (x) => this.routeTo(x) !== undefined)) {
+      this.links.request(id, now, false);
+      this.out.push({ type: 'connect', to: id });
+    }
+    for (const victim of this.links.excess(this.table)) this.dropLink(victim, 'over the connection budget', now);
+  }
+
+  /** Housekeeping: expiry, republishing by origin, stale bucket refresh, link upkeep. */
+  private maintenance(now: number): void {
+    this.nextMaintenance = now + this.opt.maintenanceIntervalMs;
+    this.store.expire(now);
+    for (const [ih, at] of this.ownAnnounces) {
+      if (at > now) continue;
+      this.ownAnnounces.set(ih, now + this.opt.announceRepublishMs);
+      this.startLookup('republish', 'get_peers', idBytes(ih), now, { q: 'announce_peer' });
+    }
+    for (const [key, item] of this.ownValues) {
+      if (item.nextAt > now) continue;
+      item.nextAt = now + this.opt.valueRepublishMs;
+      this.startLookup('republish', 'get', idBytes(key), now, { q: 'put', v: item.value });
+    }
+    if (this.joinState === 'joined' && this.rejoinIfIsolated(now)) return;
+    if (this.joinState === 'joined') {
+      let started = 0;
+      for (const bucket of this.table.buckets()) {
+        if (started >= REFRESHES_PER_TICK) break;
+        if (bucket.lastChanged + this.opt.bucketRefreshMs > now) continue;
+        this.startLookup('refresh', 'find_node', randomIdAtPrefix(this.own, bucket.index, this.random), now);
+        started++;
+      }
+    }
+    this.maintainLinks(now);
+  }
+}

@@ -1,0 +1,27 @@
+import type { Random } from '../../random.js';
+import type { KrpcQuery, KrpcResponseValues } from '../krpc.js';
+import type { NodeId } from '../node-id.js';
+import type { DhtStore } from '../store.js';
+import type { TokenManager } from '../token-manager.js';
+
+/** What a query handler may read or do; built by the node for each query. */
+export interface HandlerContext {
+  readonly ownId: Uint8Array;
+  readonly now: number;
+  /** The asking node (the query's `a.id`, checked against the link or the route). */
+  readonly asker: NodeId;
+  readonly tokens: TokenManager;
+  readonly store: DhtStore;
+  readonly random: Random;
+  /** Contacts to return for `target`, closest first; live links of ours, so routes stay short. */
+  closestNodes(target: Uint8Array): Uint8Array[];
+  /** Passes a WebRTC signal to the host. */
+  emitSignal(from: NodeId, payload: Uint8Array): void;
+  /** The stored thing changed (a value or announcement arrived); lets the node count it. */
+  stored(kind: 'value' | 'peer', key: NodeId): void;
+}
+
+/** A handler answers with response values (the node adds `id`) or a KRPC error. */
+export type HandlerResult = { r: Omit<KrpcResponseValues, 'id'> } | { e: [number, string] };
+
+export type QueryHandler<N extends KrpcQuery['q']> = (query: Extract<KrpcQuery, { q: N }>, ctx: HandlerContext) => HandlerResult;

@@ -1,0 +1,241 @@
+import { compareDistance } from './node-id.js';
+import type { NodeId } from './node-id.js';
+import type { Contact, RoutingTable } from './routing-table.js';
+
+/** Budget and shape of the live DHT links (WebRTC data channels) of one tab. */
+export interface LinkOptions {
+  /** Hard cap on live links, pinned ones included (default 40). */
+  maxConnections?: number;
+  /** The DHT opens links on its own only while live + pending is below this (default 30). */
+  targetConnections?: number;
+  /** The closest contacts to the own id that are kept connected (default 8). */
+  nearConnections?: number;
+  /** Live links wanted in each bucket (default 2). */
+  bucketConnections?: number;
+  /** Links opened (any direction, any reason) in a sliding hour (default 100). */
+  maxConnectsPerHour?: number;
+  /** Links opened over the tab's life; Chromium stops at about 500 (default 400). */
+  maxConnectsLifetime?: number;
+  /** A requested link that has not opened by then is given up (default 20 s). */
+  connectTimeoutMs?: number;
+  /** A contact whose link failed is not tried again for this long (default 10 min). */
+  retryAfterMs?: number;
+}
+
+interface Link {
+  since: number;
+  pinned: boolean;
+}
+
+export type RefuseReason = 'budget' | 'rate' | 'lifetime';
+
+const HOUR = 3_600_000;
+
+/**
+ * Keeps track of live links, requested ones, and the connection budget, and decides which
+ * contacts deserve a link: the `nearConnections` closest to the own id plus `bucketConnections`
+ * per bucket (links the other side opened count too). Pure: it returns ids, the node turns
+ * them into connect/disconnect actions.
+ */
+export class LinkManager {
+  readonly maxConnections: number;
+  readonly targetConnections: number;
+  readonly nearConnections: number;
+  readonly bucketConnections: number;
+  readonly maxConnectsPerHour: number;
+  readonly maxConnectsLifetime: number;
+  readonly connectTimeoutMs: number;
+  readonly retryAfterMs: number;
+  private readonly live = new Map<NodeId, Link>();
+  private readonly pending = new Map<NodeId, { deadline: number; pinned: boolean }>();
+  private readonly failedAt = new Map<NodeId, number>();
+  private readonly pinnedIds = new Set<NodeId>();
+  private opened: number[] = [];
+  private openedTotal = 0;
+
+  constructor(options: LinkOptions = {}) {
+    this.maxConnections = options.maxConnections ?? 40;
+    this.targetConnections = Math.min(options.targetConnections ?? 30, this.maxConnections);
+    this.nearConnections = options.nearConnections ?? 8;
+    this.bucketConnections = options.bucketConnections ?? 2;
+    this.maxConnectsPerHour = options.maxConnectsPerHour ?? 100;
+    this.maxConnectsLifetime = options.maxConnectsLifetime ?? 400;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
+    this.retryAfterMs = options.retryAfterMs ?? 10 * 60_000;
+  }
+
+  isLive(id: NodeId): boolean {
+    return this.live.has(id);
+  }
+  isPending(id: NodeId): boolean {
+    return this.pending.has(id);
+  }
+  isPinned(id: NodeId): boolean {
+    return this.pinnedIds.has(id);
+  }
+  liveIds(): NodeId[] {
+    return [...this.live.keys()];
+  }
+  pendingIds(): NodeId[] {
+    return [...this.pending.keys()];
+  }
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /** Links opened in the hour before `now`. */
+  openedLastHour(now: number): number {
+    this.opened = this.opened.filter((t) => t > now - HOUR);
+    return this.opened.length;
+  }
+  get openedLifetime(): number {
+    return this.openedTotal;
+  }
+
+  /** Why a new link cannot be opened now, or undefined if it can. */
+  refusal(now: number): RefuseReason | undefined {
+    if (this.openedTotal >= this.maxConnectsLifetime) return 'lifetime';
+    if (this.openedLastHour(now) >= this.maxConnectsPerHour) return 'rate';
+    return undefined;
+  }
+
+  /** Records that we asked the host to open a link to `id`. */
+  request(id: NodeId, now: number, pinned: boolean): void {
+    this.pending.set(id, { deadline: now + this.connectTimeoutMs, pinned });
+    this.count(now);
+  }
+
+  /** A link opened. Returns false if it was already known. */
+  linkOpened(id: NodeId, now: number): boolean {
+    if (this.live.has(id)) return false;
+    const req = this.pending.get(id);
+    if (req) this.pending.delete(id);
+    else this.count(now); // opened by the other side: it still uses up our budget
+    if (req?.pinned) this.pinnedIds.add(id);
+    this.live.set(id, { since: now, pinned: this.pinnedIds.has(id) });
+    this.failedAt.delete(id);
+    return true;
+  }
+
+  /** A link closed, or a requested one failed. Returns true if it was live. */
+  linkClosed(id: NodeId, now: number): boolean {
+    const wasPending = this.pending.delete(id);
+    const wasLive = this.live.delete(id);
+    if (wasPending && !wasLive) this.failedAt.set(id, now);
+    return wasLive;
+  }
+
+  setPinned(id: NodeId, pinned: boolean): void {
+    if (pinned) this.pinnedIds.add(id);
+    else this.pinnedIds.delete(id);
+    const link = this.live.get(id);
+    if (link) link.pinned = pinned;
+  }
+
+  /** Requested links that did not open in time (forgotten and marked failed). */
+  expirePending(now: number): NodeId[] {
+    const out: NodeId[] = [];
+    for (const [id, req] of this.pending) {
+      if (req.deadline <= now) {
+        this.pending.delete(id);
+        this.failedAt.set(id, now);
+        out.push(id);
+      }
+    }
+    for (const [id, at] of this.failedAt) if (at + this.retryAfterMs <= now) this.failedAt.delete(id);
+    return out;
+  }
+
+  nextPendingDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const req of this.pending.values()) if (next === undefined || req.deadline < next) next = req.deadline;
+    return next;
+  }
+
+  /**
+   * Contacts worth a new link now, best first: closest-to-us missing members of the near set,
+   * then buckets below their quota. `reachable` says whether the host could signal to it.
+   */
+  wanted(table: RoutingTable, now: number, reachable: (id: NodeId) => boolean): NodeId[] {
+    if (this.refusal(now)) return [];
+    const room = this.targetConnections - this.live.size - this.pending.size;
+    if (room <= 0) return [];
+    const usable = (c: Contact): boolean =>
+      !this.live.has(c.id) && !this.pending.has(c.id) && !this.failedAt.has(c.id) && c.failures === 0 && reachable(c.id);
+    const out: NodeId[] = [];
+    const near = table.closest(table.own, this.nearConnections);
+    for (const c of near) if (usable(c)) out.push(c.id);
+    for (const bucket of table.buckets()) {
+      let have = 0;
+      for (const c of bucket.contacts) if (this.live.has(c.id) || this.pending.has(c.id) || out.includes(c.id)) have++;
+      if (have >= this.bucketConnections) continue;
+      const candidates = bucket.contacts
+        .filter((c) => usable(c) && !out.includes(c.id))
+        .sort((a, b) => compareDistance(table.own, a.bytes, b.bytes));
+      for (const c of candidates.slice(0, this.bucketConnections - have)) out.push(c.id);
+    }
+    const remaining = Math.min(room, this.maxConnectsPerHour - this.openedLastHour(now));
+    return out.slice(0, Math.max(0, remaining));
+  }
+
+  /**
+   * Whether a link to `id` would be worth having: in the near set, or in a bucket below quota.
+   * Used to admit offers when the budget is full.
+   */
+  valuable(table: RoutingTable, id: NodeId, bytes: Uint8Array): boolean {
+    const nearLive = this.liveIds()
+      .map((x) => table.get(x))
+      .filter((c): c is Contact => c !== undefined)
+      .sort((a, b) => compareDistance(table.own, a.bytes, b.bytes));
+    const edge = nearLive[this.nearConnections - 1];
+    if (!edge || compareDistance(table.own, bytes, edge.bytes) < 0) return true;
+    const index = table.bucketIndex(bytes);
+    let have = 0;
+    for (const x of this.live.keys()) if (table.get(x) && table.bucketIndex(x) === index) have++;
+    return have < this.bucketConnections;
+  }
+
+  /**
+   * Live links to close so that at most `maxConnections` remain (with room for `extra` more):
+   * never pinned ones, never `protect`; first links
+   * outside the near set in the bucket with the most live links, youngest first.
+   */
+  excess(table: RoutingTable, protect?: NodeId, extra = 0): NodeId[] {
+    let over = this.live.size + extra - this.maxConnections;
+    if (over <= 0) return [];
+    const near = new Set(
+      this.liveIds()
+        .map((x) => table.get(x))
+        .filter((c): c is Contact => c !== undefined)
+        .sort((a, b) => compareDistance(table.own, a.bytes, b.bytes))
+        .slice(0, this.nearConnections)
+        .map((c) => c.id),
+    );
+    const perBucket = new Map<number, number>();
+    const bucketOf = (id: NodeId): number => (table.get(id) ? table.bucketIndex(id) : -1);
+    for (const id of this.live.keys()) perBucket.set(bucketOf(id), (perBucket.get(bucketOf(id)) ?? 0) + 1);
+    const candidates = [...this.live]
+      .filter(([id, link]) => !link.pinned && id !== protect)
+      .map(([id, link]) => ({ id, since: link.since, bucket: bucketOf(id), near: near.has(id) }));
+    const out: NodeId[] = [];
+    while (over > 0 && candidates.length > 0) {
+      // Near-set links go last; among the rest, crowded buckets and young links first.
+      candidates.sort(
+        (a, b) =>
+          Number(a.near) - Number(b.near) ||
+          (perBucket.get(b.bucket) ?? 0) - (perBucket.get(a.bucket) ?? 0) ||
+          b.since - a.since,
+      );
+      const victim = candidates.shift() as { id: NodeId; bucket: number };
+      perBucket.set(victim.bucket, (perBucket.get(victim.bucket) ?? 1) - 1);
+      out.push(victim.id);
+      over--;
+    }
+    return out;
+  }
+
+  private count(now: number): void {
+    this.opened.push(now);
+    this.openedTotal++;
+  }
+}

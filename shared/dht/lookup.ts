@@ -1,0 +1,159 @@
+import { compareDistance, idBytes, toNodeId } from './node-id.js';
+import type { IdLike, NodeId } from './node-id.js';
+
+export interface LookupOptions {
+  /** How many closest answering contacts end the lookup (default 20). */
+  k?: number;
+  /** Queries in flight at once (default 3). */
+  alpha?: number;
+  /** Candidates remembered; the farthest unqueried ones beyond this are forgotten (default 8k). */
+  maxCandidates?: number;
+}
+
+type CandidateState = 'new' | 'inflight' | 'done';
+
+interface Candidate {
+  readonly id: NodeId;
+  readonly bytes: Uint8Array;
+  state: CandidateState;
+  /** 0 for seeds, responder depth + 1 for contacts it returned. */
+  readonly depth: number;
+}
+
+/** Counters of one lookup. */
+export interface LookupStats {
+  /** Queries issued. */
+  rpcs: number;
+  /** Queries that failed (timeout, unreachable, error). */
+  failures: number;
+  /** Responses received. */
+  responses: number;
+  /** Deepest chain of responses that led to a queried contact, plus one. */
+  rounds: number;
+}
+
+/**
+ * An iterative Kademlia lookup as a pure state machine. The caller feeds responses and failures;
+ * `next()` says whom to query. Keeps the candidates sorted by XOR distance to the target, keeps
+ * `alpha` queries in flight among the `k` closest unqueried candidates, drops contacts that fail,
+ * and is done as soon as the `k` closest known contacts have all answered (or nobody is left).
+ */
+export class Lookup {
+  readonly target: Uint8Array;
+  readonly k: number;
+  readonly alpha: number;
+  readonly stats: LookupStats = { rpcs: 0, failures: 0, responses: 0, rounds: 0 };
+  private readonly maxCandidates: number;
+  private candidates: Candidate[] = [];
+  /** Everything ever queried or failed, so it is never added again. */
+  private readonly settled = new Set<NodeId>();
+  private readonly inflight = new Map<NodeId, Candidate>();
+  private finished = false;
+
+  constructor(target: IdLike, seeds: readonly IdLike[], options: LookupOptions = {}) {
+    this.target = idBytes(target);
+    this.k = options.k ?? 20;
+    this.alpha = options.alpha ?? 3;
+    this.maxCandidates = options.maxCandidates ?? this.k * 8;
+    for (const s of seeds) this.insert(s, 0);
+  }
+
+  /** Candidates to query now (marked in flight). Empty once done. */
+  next(): NodeId[] {
+    if (this.done) return [];
+    const out: NodeId[] = [];
+    const window = Math.min(this.k, this.candidates.length);
+    for (let i = 0; i < window && this.inflight.size < this.alpha; i++) {
+      const c = this.candidates[i] as Candidate;
+      if (c.state !== 'new') continue;
+      c.state = 'inflight';
+      this.inflight.set(c.id, c);
+      this.settled.add(c.id);
+      this.stats.rpcs++;
+      out.push(c.id);
+    }
+    return out;
+  }
+
+  /** `from` answered; `contacts` are the (reachable) contacts it returned. */
+  onResponse(from: IdLike, contacts: readonly IdLike[]): void {
+    const id = toNodeId(from);
+    const c = this.inflight.get(id);
+    if (!c) return; // late, duplicate or unsolicited
+    this.inflight.delete(id);
+    c.state = 'done';
+    this.stats.responses++;
+    this.stats.rounds = Math.max(this.stats.rounds, c.depth + 1);
+    if (this.finished) return;
+    for (const x of contacts) this.insert(x, c.depth + 1);
+  }
+
+  /** `from` did not answer (or answered with an error): it leaves the candidate list. */
+  onFailure(from: IdLike): void {
+    const id = toNodeId(from);
+    const c = this.inflight.get(id);
+    if (!c) return;
+    this.inflight.delete(id);
+    this.stats.failures++;
+    const at = this.candidates.indexOf(c);
+    if (at >= 0) this.candidates.splice(at, 1);
+  }
+
+  /** Ends the lookup now (e.g. `get` found its value). */
+  finish(): void {
+    this.finished = true;
+  }
+
+  /** True once the k closest known candidates have answered, nothing is left, or `finish()` was called. */
+  get done(): boolean {
+    if (this.finished) return true;
+    const window = Math.min(this.k, this.candidates.length);
+    let allAnswered = true;
+    let anyNew = false;
+    for (let i = 0; i < window; i++) {
+      const s = (this.candidates[i] as Candidate).state;
+      if (s !== 'done') allAnswered = false;
+      if (s === 'new') anyNew = true;
+    }
+    if (allAnswered) return true;
+    return !anyNew && this.inflight.size === 0;
+  }
+
+  /** Contacts in flight now. */
+  get pending(): NodeId[] {
+    return [...this.inflight.keys()];
+  }
+
+  /** Up to `count` closest contacts that answered, closest first. */
+  closest(count = this.k): NodeId[] {
+    const out: NodeId[] = [];
+    for (const c of this.candidates) {
+      if (out.length >= count) break;
+      if (c.state === 'done') out.push(c.id);
+    }
+    return out;
+  }
+
+  private insert(contact: IdLike, depth: number): void {
+    const bytes = idBytes(contact);
+    const id = toNodeId(bytes);
+    if (this.settled.has(id)) return;
+    // Binary search for the insertion point; equal distance means the same id.
+    let lo = 0;
+    let hi = this.candidates.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const cmp = compareDistance(this.target, (this.candidates[mid] as Candidate).bytes, bytes);
+      if (cmp === 0) return;
+      if (cmp < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= this.maxCandidates) return;
+    this.candidates.splice(lo, 0, { id, bytes: bytes.slice(), state: 'new', depth });
+    if (this.candidates.length > this.maxCandidates) {
+      for (let i = this.candidates.length - 1; i >= this.maxCandidates; i--) {
+        if ((this.candidates[i] as Candidate).state === 'new') this.candidates.splice(i, 1);
+      }
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { fromHex, toHex } from '../bytes.js';
+import { ErrorCode, TabswarmError } from '../errors.js';
+import type { Random } from '../random.js';
+
+/** A Kademlia node id (or info-hash / key) as 40 lower-case hex characters: easy map keys. */
+export type NodeId = string;
+/** Accepted wherever an id is an input: hex (either case) or 20 raw bytes. */
+export type IdLike = NodeId | Uint8Array;
+
+/** Ids are 160 bits, as in BEP 5. */
+export const ID_BYTES = 20;
+export const ID_BITS = ID_BYTES * 8;
+
+/** Normalises an id to lower-case hex; throws TabswarmError(DHT_INVALID) if it is not 20 bytes. */
+export function toNodeId(id: IdLike): NodeId {
+  if (typeof id === 'string') {
+    if (id.length !== ID_BYTES * 2 || fromHex(id) === undefined) {
+      throw new TabswarmError(ErrorCode.DhtInvalid, `not a 40-hex node id: ${id.slice(0, 48)}`);
+    }
+    return id.toLowerCase();
+  }
+  if (id.length !== ID_BYTES) throw new TabswarmError(ErrorCode.DhtInvalid, `node id of ${id.length} bytes`);
+  return toHex(id);
+}
+
+/** 20 raw bytes of an id. */
+export function idBytes(id: IdLike): Uint8Array {
+  if (typeof id !== 'string') {
+    if (id.length !== ID_BYTES) throw new TabswarmError(ErrorCode.DhtInvalid, `node id of ${id.length} bytes`);
+    return id;
+  }
+  const bytes = id.length === ID_BYTES * 2 ? fromHex(id) : undefined;
+  if (!bytes) throw new TabswarmError(ErrorCode.DhtInvalid, `not a 40-hex node id: ${id.slice(0, 48)}`);
+  return bytes;
+}
+
+/** XOR distance of two ids, as bytes (compare with compareBytes). */
+export function xorDistance(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(ID_BYTES);
+  for (let i = 0; i < ID_BYTES; i++) out[i] = (a[i] as number) ^ (b[i] as number);
+  return out;
+}
+
+/** Negative if `a` is closer to `target` than `b`, positive if farther, 0 if equal. */
+export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < ID_BYTES; i++) {
+    const da = (a[i] as number) ^ (target[i] as number);
+    const db = (b[i] as number) ^ (target[i] as number);
+    if (da !== db) return da - db;
+  }
+  return 0;
+}
+
+/** Number of leading bits `a` and `b` share (160 if equal). */
+export function commonPrefixLength(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < ID_BYTES; i++) {
+    const x = (a[i] as number) ^ (b[i] as number);
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
+  }
+  return ID_BITS;
+}
+
+/** A random id sharing exactly `prefixBits` leading bits with `id` (bit `prefixBits` differs). */
+export function randomIdAtPrefix(id: Uint8Array, prefixBits: number, random: Random): Uint8Array {
+  const out = random.bytes(ID_BYTES);
+  if (prefixBits >= ID_BITS) return id.slice();
+  const byte = prefixBits >> 3;
+  const bit = 7 - (prefixBits & 7);
+  for (let i = 0; i < byte; i++) out[i] = id[i] as number;
+  const keepMask = (0xff << (bit + 1)) & 0xff; // bits above the differing one
+  const own = id[byte] as number;
+  let b = (own & keepMask) | ((out[byte] as number) & ~keepMask & 0xff);
+  b = (b & ~(1 << bit)) | (~own & (1 << bit));
+  out[byte] = b & 0xff;
+  return out;
+}

@@ -1,0 +1,346 @@
+import { shuffle } from '../random.js';
+import type { Random } from '../random.js';
+import { BLOCK_SIZE } from '../wire/wire-codec.js';
+
+/** A peer's identity inside a swarm (the transport's key for the connection). */
+export type PeerKey = string;
+
+/** One block to request. */
+export interface BlockRequest {
+  index: number;
+  begin: number;
+  length: number;
+}
+
+/** Where a piece stands, as shown on the piece map. */
+export type PieceState = 'have' | 'verifying' | 'downloading' | 'missing';
+
+/** Options for {@link PiecePicker}. */
+export interface PiecePickerOptions {
+  pieceCount: number;
+  pieceLength: number;
+  /** Total content length (the last piece is shorter). */
+  length: number;
+  random: Random;
+  /** Pieces already stored. */
+  have?: readonly boolean[];
+  /** Block size (default BLOCK_SIZE). */
+  blockSize?: number;
+}
+
+/** Block bookkeeping of a piece being downloaded. */
+interface Partial {
+  index: number;
+  blocks: number;
+  received: Uint8Array;
+  receivedCount: number;
+  /** Peers with a request out for each block; empty arrays when none. */
+  requesters: PeerKey[][];
+  /** Blocks neither received nor requested from anyone. */
+  unrequested: number;
+}
+
+/** What {@link PiecePicker.received} found. */
+export interface ReceivedResult {
+  /** The block was wanted (not a duplicate or stray) and is now recorded. */
+  accepted: boolean;
+  /** Every block of the piece is in: hand it to verification. */
+  pieceComplete: boolean;
+  /** Other peers that had the same block requested (endgame): send them a cancel. */
+  cancel: PeerKey[];
+}
+
+const STATE_MISSING = 0;
+const STATE_DOWNLOADING = 1;
+const STATE_VERIFYING = 2;
+const STATE_HAVE = 3;
+
+/**
+ * Decides which blocks to request from which peer. Policies (Cohen 2003; Legout et al. 2006):
+ * - random first piece: until one piece is complete, new pieces are picked at random, so a new
+ *   peer quickly has something to trade;
+ * - strict priority: blocks of pieces already started come before any new piece;
+ * - rarest first: new pieces with the lowest availability among connected peers; ties broken by
+ *   a per-swarm random permutation drawn from the injected Random;
+ * - endgame: once every missing block is requested, blocks already requested from one peer
+ *   may be requested from others too; when one arrives, the others get a cancel.
+ * It is a pure data structure: it records requests and arrivals and returns decisions.
+ */
+export class PiecePicker {
+  readonly pieceCount: number;
+  readonly blockSize: number;
+  private readonly pieceLength: number;
+  private readonly length: number;
+  private readonly state: Uint8Array;
+  private readonly availability: Uint16Array;
+  /** Tie-break rank of each piece (a random permutation). */
+  private readonly rank: Uint32Array;
+  private readonly partials = new Map<number, Partial>();
+  private haveCount = 0;
+  /** Missing, not started pieces that at least one connected peer has. */
+  private startableCount = 0;
+
+  constructor(opts: PiecePickerOptions) {
+    this.pieceCount = opts.pieceCount;
+    this.pieceLength = opts.pieceLength;
+    this.length = opts.length;
+    this.blockSize = opts.blockSize ?? BLOCK_SIZE;
+    this.state = new Uint8Array(opts.pieceCount);
+    this.availability = new Uint16Array(opts.pieceCount);
+    const order = shuffle(
+      Array.from({ length: opts.pieceCount }, (_, i) => i),
+      opts.random,
+    );
+    this.rank = new Uint32Array(opts.pieceCount);
+    order.forEach((piece, r) => (this.rank[piece] = r));
+    opts.have?.forEach((h, i) => {
+      if (h && i < opts.pieceCount) {
+        this.state[i] = STATE_HAVE;
+        this.haveCount++;
+      }
+    });
+  }
+
+  /** Pieces verified and stored. */
+  get completed(): number {
+    return this.haveCount;
+  }
+
+  get complete(): boolean {
+    return this.haveCount === this.pieceCount;
+  }
+
+  has(index: number): boolean {
+    return this.state[index] === STATE_HAVE;
+  }
+
+  /** True if we lack `index` (missing, downloading or awaiting verification). */
+  wants(index: number): boolean {
+    return index >= 0 && index < this.pieceCount && this.state[index] !== STATE_HAVE;
+  }
+
+  pieceState(index: number): PieceState {
+    switch (this.state[index]) {
+      case STATE_HAVE:
+        return 'have';
+      case STATE_VERIFYING:
+        return 'verifying';
+      case STATE_DOWNLOADING:
+        return 'downloading';
+      default:
+        return 'missing';
+    }
+  }
+
+  /** How many connected peers have `index`. */
+  availabilityOf(index: number): number {
+    return this.availability[index] ?? 0;
+  }
+
+  /** Size of piece `index`. */
+  pieceSize(index: number): number {
+    return index === this.pieceCount - 1 ? this.length - this.pieceLength * index : this.pieceLength;
+  }
+
+  /** Number of blocks in piece `index`. */
+  blockCount(index: number): number {
+    return Math.ceil(this.pieceSize(index) / this.blockSize);
+  }
+
+  /** Length of block `block` of piece `index`. */
+  blockLength(index: number, block: number): number {
+    return Math.min(this.blockSize, this.pieceSize(index) - block * this.blockSize);
+  }
+
+  /** A connected peer has piece `index` (from its bitfield or a have). */
+  addAvailability(index: number): void {
+    const startable = this.isStartable(index);
+    this.availability[index] = Math.min(0xffff, (this.availability[index] as number) + 1);
+    if (!startable && this.isStartable(index)) this.startableCount++;
+  }
+
+  /** A peer that had piece `index` left. */
+  removeAvailability(index: number): void {
+    if (this.availability[index] === 0) return;
+    const startable = this.isStartable(index);
+    this.availability[index] = (this.availability[index] as number) - 1;
+    if (startable && !this.isStartable(index)) this.startableCount--;
+  }
+
+  /**
+   * Endgame: nothing left to request for the first time; every missing block (of pieces any
+   * connected peer has) is requested or received.
+   */
+  get endgame(): boolean {
+    if (this.startableCount > 0 || this.complete) return false;
+    for (const p of this.partials.values()) if (p.unrequested > 0) return false;
+    return true;
+  }
+
+  /**
+   * Picks up to `max` blocks to request from `peer`, which has the pieces `peerHas` says, and
+   * records them as requested by it.
+   */
+  pick(peer: PeerKey, peerHas: (index: number) => boolean, max: number): BlockRequest[] {
+    const out: BlockRequest[] = [];
+    if (max <= 0) return out;
+    // Strict priority: finish what is started.
+    for (const p of this.partials.values()) {
+      if (out.length >= max) return out;
+      if (p.unrequested > 0 && peerHas(p.index)) this.takeBlocks(p, peer, max, out);
+    }
+    // New pieces, the best few found in one scan.
+    while (out.length < max && this.startableCount > 0) {
+      const wanted = Math.ceil((max - out.length) / Math.max(1, this.blockCount(0)));
+      const pieces = this.bestNewPieces(peerHas, wanted);
+      if (pieces.length === 0) break;
+      for (const index of pieces) {
+        if (out.length >= max) break;
+        this.takeBlocks(this.start(index), peer, max, out);
+      }
+    }
+    // Endgame: duplicate requests, blocks with the fewest requesters first.
+    if (out.length < max && this.endgame) {
+      const candidates: { p: Partial; block: number; n: number }[] = [];
+      for (const p of this.partials.values()) {
+        if (!peerHas(p.index)) continue;
+        for (let b = 0; b < p.blocks; b++) {
+          const req = p.requesters[b] as PeerKey[];
+          if (!p.received[b] && !req.includes(peer)) candidates.push({ p, block: b, n: req.length });
+        }
+      }
+      candidates.sort((a, b) => a.n - b.n);
+      for (const c of candidates) {
+        if (out.length >= max) break;
+        out.push(this.request(c.p, c.block, peer));
+      }
+    }
+    return out;
+  }
+
+  /** True if `peer` has an outstanding request for this block. */
+  isRequested(index: number, begin: number, peer: PeerKey): boolean {
+    const p = this.partials.get(index);
+    const block = begin / this.blockSize;
+    return p !== undefined && Number.isInteger(block) && (p.requesters[block]?.includes(peer) ?? false);
+  }
+
+  /**
+   * A block arrived from `peer`. Strays (wrong alignment or length, pieces not being
+   * downloaded, blocks already in) are not accepted; the caller discards their data.
+   */
+  received(index: number, begin: number, length: number, peer: PeerKey): ReceivedResult {
+    const none: ReceivedResult = { accepted: false, pieceComplete: false, cancel: [] };
+    const p = this.partials.get(index);
+    if (!p || this.state[index] !== STATE_DOWNLOADING) return none;
+    const block = begin / this.blockSize;
+    if (!Number.isInteger(block) || block >= p.blocks || length !== this.blockLength(index, block)) return none;
+    const requesters = p.requesters[block] as PeerKey[];
+    if (p.received[block]) {
+      removeFrom(requesters, peer);
+      return none;
+    }
+    if (requesters.length === 0) p.unrequested--;
+    p.received[block] = 1;
+    p.receivedCount++;
+    const cancel = requesters.filter((k) => k !== peer);
+    p.requesters[block] = [];
+    const pieceComplete = p.receivedCount === p.blocks;
+    if (pieceComplete) this.state[index] = STATE_VERIFYING;
+    return { accepted: true, pieceComplete, cancel };
+  }
+
+  /** `peer` will not deliver this block (it choked us, left, or we gave up on it). */
+  release(index: number, begin: number, peer: PeerKey): void {
+    const p = this.partials.get(index);
+    if (!p) return;
+    const block = begin / this.blockSize;
+    const requesters = p.requesters[block];
+    if (!requesters || !removeFrom(requesters, peer)) return;
+    if (requesters.length === 0 && !p.received[block]) p.unrequested++;
+  }
+
+  /** The verdict on a piece handed to verification: stored, or back to missing. */
+  pieceVerified(index: number, ok: boolean): void {
+    if (this.state[index] !== STATE_VERIFYING) return;
+    this.partials.delete(index);
+    if (ok) {
+      this.state[index] = STATE_HAVE;
+      this.haveCount++;
+    } else {
+      this.state[index] = STATE_MISSING;
+      if (this.isStartable(index)) this.startableCount++;
+    }
+  }
+
+  /** A piece marked as stored turned out not to be (storage lost it): download it again. */
+  lost(index: number): void {
+    if (this.state[index] !== STATE_HAVE) return;
+    this.state[index] = STATE_MISSING;
+    this.haveCount--;
+    if (this.isStartable(index)) this.startableCount++;
+  }
+
+  /** Which blocks of a piece being downloaded are in (for the piece map); undefined if none. */
+  progress(index: number): { received: number; blocks: number } | undefined {
+    const p = this.partials.get(index);
+    return p ? { received: p.receivedCount, blocks: p.blocks } : undefined;
+  }
+
+  private isStartable(index: number): boolean {
+    return this.state[index] === STATE_MISSING && (this.availability[index] as number) > 0;
+  }
+
+  /** Up to `count` missing, unstarted pieces the peer has: random before the first piece, rarest after. */
+  private bestNewPieces(peerHas: (index: number) => boolean, count: number): number[] {
+    const randomFirst = this.haveCount === 0;
+    const best: { index: number; key: number }[] = [];
+    for (let i = 0; i < this.pieceCount; i++) {
+      if (this.state[i] !== STATE_MISSING || this.availability[i] === 0 || !peerHas(i)) continue;
+      const rank = this.rank[i] as number;
+      const key = randomFirst ? rank : (this.availability[i] as number) * this.pieceCount + rank;
+      if (best.length === count && key >= (best[best.length - 1] as { key: number }).key) continue;
+      let at = best.length;
+      while (at > 0 && (best[at - 1] as { key: number }).key > key) at--;
+      best.splice(at, 0, { index: i, key });
+      if (best.length > count) best.pop();
+    }
+    return best.map((b) => b.index);
+  }
+
+  private start(index: number): Partial {
+    const blocks = this.blockCount(index);
+    const p: Partial = {
+      index,
+      blocks,
+      received: new Uint8Array(blocks),
+      receivedCount: 0,
+      requesters: Array.from({ length: blocks }, () => []),
+      unrequested: blocks,
+    };
+    if (this.isStartable(index)) this.startableCount--;
+    this.state[index] = STATE_DOWNLOADING;
+    this.partials.set(index, p);
+    return p;
+  }
+
+  private takeBlocks(p: Partial, peer: PeerKey, max: number, out: BlockRequest[]): void {
+    for (let b = 0; b < p.blocks && out.length < max && p.unrequested > 0; b++) {
+      if (!p.received[b] && (p.requesters[b] as PeerKey[]).length === 0) out.push(this.request(p, b, peer));
+    }
+  }
+
+  private request(p: Partial, block: number, peer: PeerKey): BlockRequest {
+    const requesters = p.requesters[block] as PeerKey[];
+    if (requesters.length === 0) p.unrequested--;
+    requesters.push(peer);
+    return { index: p.index, begin: block * this.blockSize, length: this.blockLength(p.index, block) };
+  }
+}
+
+function removeFrom(list: PeerKey[], key: PeerKey): boolean {
+  const i = list.indexOf(key);
+  if (i < 0) return false;
+  list.splice(i, 1);
+  return true;
+}

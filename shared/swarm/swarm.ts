@@ -1,0 +1,853 @@
+import { toHex } from '../bytes.js';
+import { ErrorCode, TabswarmError, toTabswarmError } from '../errors.js';
+import { parseInfoDictionary } from '../info-dictionary.js';
+import type { InfoDictionary } from '../info-dictionary.js';
+import type { Random } from '../random.js';
+import { encodeExtensionHandshake } from '../wire/extension-handshake.js';
+import type { ExtensionHandshake } from '../wire/extension-handshake.js';
+import { MetadataAssembler } from '../wire/metadata-assembler.js';
+import { PeerWire } from '../wire/peer-wire.js';
+import type { PeerWireEvent } from '../wire/peer-wire.js';
+import { encodeUtMetadata, metadataPiece, metadataPieceCount, parseUtMetadata } from '../wire/ut-metadata.js';
+import { BLOCK_SIZE, MAX_REQUEST_LENGTH } from '../wire/wire-codec.js';
+import type { WireMessage } from '../wire/wire-codec.js';
+import { Choker } from './choker.js';
+import type { ChokeCandidate, ChokeDecision } from './choker.js';
+import { PieceCache } from './piece-cache.js';
+import { PiecePicker } from './piece-picker.js';
+import type { BlockRequest, PeerKey } from './piece-picker.js';
+import { RateMeter } from './rate-meter.js';
+import { SOLE_CONTRIBUTOR_STRIKES, SmartBan } from './smart-ban.js';
+import type { PeerStatus, SwarmAction, SwarmEvent, SwarmOptions, SwarmStatus } from './swarm-types.js';
+
+export type * from './swarm-types.js';
+
+/** Outgoing bytes per peer are coalesced into data-channel messages of at most this size (fastest measured). */
+export const SEND_CHUNK_SIZE = 64 * 1024;
+/**
+ * Outstanding block requests per peer: enough bytes in flight to cover about one second of the
+ * peer's rate, between 1 MiB (64 blocks) and 4 MiB (256 blocks). A data channel between tabs
+ * moves 20-40 MB/s with sub-millisecond RTT, but the host adds latency (hashing, storage),
+ * so a deep queue keeps the channel full; 4 MiB stays far below Chromium's 16 MiB buffer limit.
+ */
+export const MIN_PIPELINE = 64;
+export const MAX_PIPELINE = 256;
+/** Requests a peer may have queued with us (advertised as BEP 10 `reqq`); extra ones are dropped. */
+export const MAX_QUEUED_REQUESTS = 256;
+/** Bytes of queued requests per peer (requests may be up to 128 KiB each). */
+export const MAX_QUEUED_REQUEST_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes we hand to the host for one peer before the host reports the channel drained
+ * (`drained`); bounds what a request flood can pile up in the send buffer.
+ */
+export const UPLOAD_WINDOW = 4 * 1024 * 1024;
+/** Without a `drained` call, the upload window reopens after this long (hosts that do not report). */
+export const UPLOAD_WINDOW_FALLBACK = 250;
+/** A peer that unchokes us and sends no block we asked for in this long is snubbed. */
+export const SNUB_TIMEOUT = 60_000;
+/** A ut_metadata request unanswered for this long goes to another peer. */
+export const METADATA_REQUEST_TIMEOUT = 10_000;
+/** ut_metadata requests outstanding per peer. */
+const METADATA_REQUESTS_PER_PEER = 2;
+/** The extended message id we want ut_metadata on. */
+export const UT_METADATA_ID = 3;
+/** Block ids pack (piece, block) as piece * 1024 + block; 16 MiB pieces have 1024 blocks. */
+const BLOCKS_PER_PIECE_ID = 1024;
+
+interface PeerState {
+  key: PeerKey;
+  wire: PeerWire;
+  connectedAt: number;
+  down: RateMeter;
+  up: RateMeter;
+  /** Our requests to the peer, by block id. */
+  outstanding: Map<number, BlockRequest>;
+  /** The peer's requests to us, in arrival order. */
+  incoming: BlockRequest[];
+  incomingBytes: number;
+  /** Bytes handed to the host since the channel was last reported drained. */
+  uploadInFlight: number;
+  uploadBlockedAt: number | undefined;
+  /** Pieces the peer has that we lack. */
+  wantCount: number;
+  /** Last block received, or when requests started going unanswered. */
+  lastProgress: number;
+  snubbed: boolean;
+  /** ut_metadata pieces requested from the peer, with when. */
+  metadataRequests: Map<number, number>;
+  /** The peer rejected a ut_metadata request or advertised another size: do not ask it. */
+  noMetadata: boolean;
+  metadataServed: number;
+}
+
+interface Assembly {
+  data: Uint8Array;
+  /** Who supplied each block (for smart ban). */
+  suppliers: (PeerKey | undefined)[];
+}
+
+/**
+ * One torrent's swarm: every connection's wire protocol, piece picking, choking, uploads,
+ * metadata exchange and smart ban. Sans-I/O: the host feeds it transport events and answers,
+ * each with the current time, and executes the returned actions:
+ *
+ * - `addPeer` when a data channel opens, `receive` with every chunk it delivers, `removePeer`
+ *   when it closes; `drained` when the channel's buffered amount falls low;
+ * - `verify` actions: hash the piece and answer `pieceVerified` (store it first if good);
+ * - `read` actions: load the piece and answer `pieceData`;
+ * - `handleTimeout(now)` at `nextTimeout()`.
+ *
+ * Nothing a peer sends makes it throw: protocol breaches become `close` actions.
+ */
+export class Swarm {
+  readonly infoHash: Uint8Array;
+  private readonly peerId: Uint8Array;
+  private readonly random: Random;
+  private info: InfoDictionary | undefined;
+  private infoBytes: Uint8Array | undefined;
+  private picker: PiecePicker | undefined;
+  private readonly initialHave: readonly boolean[] | undefined;
+  private readonly maxPeers: number;
+  private readonly fixedPipeline: number | undefined;
+  private readonly cacheBytesOption: number | undefined;
+  private readonly client: string;
+  private cache = new PieceCache(16 * 1024 * 1024);
+  private readonly choker: Choker;
+  private readonly smartBan = new SmartBan();
+  private readonly peers = new Map<PeerKey, PeerState>();
+  private readonly banned = new Set<PeerKey>();
+  private readonly bannedIds = new Set<string>();
+  private readonly assembling = new Map<number, Assembly>();
+  private readonly verifying = new Map<number, Assembly>();
+  private readonly pendingReads = new Set<number>();
+  private assembler: MetadataAssembler | undefined;
+  private readonly down = new RateMeter();
+  private readonly up = new RateMeter();
+  private wasted = 0;
+  private completeAnnounced = false;
+
+  private actions: SwarmAction[] = [];
+  private outbox = new Map<PeerKey, Uint8Array[]>();
+
+  constructor(opts: SwarmOptions) {
+    this.infoHash = opts.infoHash;
+    this.peerId = opts.peerId;
+    this.random = opts.random;
+    this.initialHave = opts.have;
+    this.maxPeers = opts.maxPeers ?? 30;
+    this.fixedPipeline = opts.requestPipeline;
+    this.cacheBytesOption = opts.cacheBytes;
+    this.client = opts.client ?? 'tabswarm 0.1';
+    this.choker = new Choker({ random: opts.random, slots: opts.uploadSlots ?? 3 });
+    this.infoBytes = opts.infoBytes;
+    const info = opts.info ?? (opts.infoBytes ? parseInfoDictionary(opts.infoBytes, opts.infoHash) : undefined);
+    if (info) this.setInfo(info);
+  }
+
+  // ---- Host API -------------------------------------------------------------------------
+
+  /** A data channel to `peer` opened: we send our handshake. */
+  addPeer(peer: PeerKey, now: number): SwarmAction[] {
+    if (this.banned.has(peer)) {
+      this.actions.push({ type: 'close', peer, code: ErrorCode.PeerBanned, reason: 'banned from this swarm' });
+      return this.flush();
+    }
+    if (this.peers.has(peer)) return this.flush();
+    if (this.peers.size >= this.maxPeers) {
+      this.actions.push({ type: 'close', peer, code: ErrorCode.ConnectionBudget, reason: 'swarm is full' });
+      return this.flush();
+    }
+    const opts = { infoHash: this.infoHash, peerId: this.peerId, now };
+    const wire = new PeerWire(this.info ? { ...opts, pieceCount: this.info.pieceCount } : opts);
+    const p: PeerState = {
+      key: peer,
+      wire,
+      connectedAt: now,
+      down: new RateMeter(),
+      up: new RateMeter(),
+      outstanding: new Map(),
+      incoming: [],
+      incomingBytes: 0,
+      uploadInFlight: 0,
+      uploadBlockedAt: undefined,
+      wantCount: 0,
+      lastProgress: now,
+      snubbed: false,
+      metadataRequests: new Map(),
+      noMetadata: false,
+      metadataServed: 0,
+    };
+    this.peers.set(peer, p);
+    this.queue(peer, wire.handshake(now));
+    return this.flush();
+  }
+
+  /** The connection to `peer` closed. */
+  removePeer(peer: PeerKey, now: number): SwarmAction[] {
+    const p = this.peers.get(peer);
+    if (p) {
+      this.forget(p);
+      this.rechokeFill(now);
+      this.refillAll(now);
+      this.requestMetadata(now);
+    }
+    return this.flush();
+  }
+
+  /** Bytes from `peer`'s data channel, in order, in chunks of any size. */
+  receive(peer: PeerKey, bytes: Uint8Array, now: number): SwarmAction[] {
+    const p = this.peers.get(peer);
+    if (!p) return this.flush();
+    try {
+      for (const event of p.wire.receive(bytes, now)) {
+        if (!this.peers.has(peer)) break;
+        this.handle(p, event, now);
+      }
+      if (this.peers.has(peer)) {
+        this.refill(p, now);
+        this.serve(p, now);
+      }
+    } catch (err) {
+      const e = toTabswarmError(err, ErrorCode.ProtocolViolation);
+      this.close(p, e.code, e.message);
+    }
+    return this.flush();
+  }
+
+  /** The host's verdict on a `verify` action. */
+  pieceVerified(index: number, ok: boolean, now: number): SwarmAction[] {
+    const assembly = this.verifying.get(index);
+    const picker = this.picker;
+    if (!assembly || !picker) return this.flush();
+    this.verifying.delete(index);
+    picker.pieceVerified(index, ok);
+    if (ok) {
+      this.cache.set(index, assembly.data);
+      this.event({ type: 'piece-verified', index });
+      for (const p of this.peers.values()) {
+        if (!p.wire.open) continue;
+        this.send(p, { type: 'have', index }, now);
+        if (p.wire.peerPieces.has(index)) {
+          p.wantCount--;
+          this.updateInterest(p, now);
+        }
+      }
+      for (const peer of this.smartBan.pieceVerified(index, assembly.data, picker.blockSize)) {
+        this.ban(peer, `sent corrupt data for piece ${index}`);
+      }
+      if (picker.complete && !this.completeAnnounced) {
+        this.completeAnnounced = true;
+        this.event({ type: 'complete' });
+      }
+    } else {
+      this.wasted += assembly.data.length;
+      const peers = [...new Set(assembly.suppliers.filter((k): k is PeerKey => k !== undefined))];
+      this.event({ type: 'piece-failed', index, peers });
+      const contributions = SmartBan.contributions(assembly.data, picker.blockSize, assembly.suppliers);
+      for (const peer of this.smartBan.pieceFailed(index, contributions)) {
+        this.ban(peer, `sole source of ${SOLE_CONTRIBUTOR_STRIKES} pieces that failed their hash`);
+      }
+    }
+    this.refillAll(now);
+    return this.flush();
+  }
+
+  /** The host's answer to a `read` action: the piece's bytes, or undefined if storage lacks it. */
+  pieceData(index: number, data: Uint8Array | undefined, now: number): SwarmAction[] {
+    this.pendingReads.delete(index);
+    const picker = this.picker;
+    if (!picker || index < 0 || index >= picker.pieceCount) return this.flush();
+    if (data && data.length === picker.pieceSize(index) && picker.has(index)) {
+      this.cache.set(index, data);
+    } else if (picker.has(index)) {
+      picker.lost(index);
+      this.cache.delete(index);
+      this.event({ type: 'piece-lost', index });
+      for (const p of this.peers.values()) {
+        this.dropIncoming(p, (r) => r.index === index);
+        if (p.wire.peerPieces.has(index)) {
+          p.wantCount++;
+          this.updateInterest(p, now);
+        }
+      }
+      this.refillAll(now);
+    }
+    for (const p of this.peers.values()) this.serve(p, now);
+    return this.flush();
+  }
+
+  /**
+   * Everything handed to `peer` so far has left the channel's send buffer (its buffered amount
+   * fell below the low threshold): more uploads may be sent.
+   */
+  drained(peer: PeerKey, now: number): SwarmAction[] {
+    const p = this.peers.get(peer);
+    if (p) {
+      p.uploadInFlight = 0;
+      p.uploadBlockedAt = undefined;
+      this.serve(p, now);
+    }
+    return this.flush();
+  }
+
+  /** When `handleTimeout` next has work; undefined if never. */
+  nextTimeout(): number | undefined {
+    let next = this.choker.nextTimeout() ?? Infinity;
+    for (const p of this.peers.values()) {
+      next = Math.min(next, p.wire.nextTimeout());
+      if (p.outstanding.size > 0 && !p.snubbed) next = Math.min(next, p.lastProgress + SNUB_TIMEOUT);
+      if (p.uploadBlockedAt !== undefined) next = Math.min(next, p.uploadBlockedAt + UPLOAD_WINDOW_FALLBACK);
+      for (const at of p.metadataRequests.values()) next = Math.min(next, at + METADATA_REQUEST_TIMEOUT);
+    }
+    return next === Infinity ? undefined : next;
+  }
+
+  /** Runs every timer due at `now`: keep-alives, idle and snub checks, rechoke rounds, metadata retries. */
+  handleTimeout(now: number): SwarmAction[] {
+    for (const p of [...this.peers.values()]) {
+      const { send, close } = p.wire.handleTimeout(now);
+      if (close) {
+        this.close(p, close.code, close.message);
+        continue;
+      }
+      if (send) this.queue(p.key, send);
+      if (p.outstanding.size > 0 && !p.snubbed && now >= p.lastProgress + SNUB_TIMEOUT) {
+        // Hand its blocks to others; it keeps one request at a time until it delivers.
+        p.snubbed = true;
+        this.releaseOutstanding(p);
+      }
+      if (p.uploadBlockedAt !== undefined && now >= p.uploadBlockedAt + UPLOAD_WINDOW_FALLBACK) {
+        p.uploadInFlight = 0;
+        p.uploadBlockedAt = undefined;
+        this.serve(p, now);
+      }
+      let metadataExpired = false;
+      for (const [piece, at] of p.metadataRequests) {
+        if (now >= at + METADATA_REQUEST_TIMEOUT) {
+          p.metadataRequests.delete(piece);
+          p.noMetadata = true;
+          metadataExpired = true;
+        }
+      }
+      if (metadataExpired) this.requestMetadata(now);
+    }
+    const round = this.choker.nextTimeout();
+    if (round !== undefined && now >= round) this.applyChoke(this.choker.round(this.candidates(now), now, this.seeding), now);
+    this.refillAll(now);
+    return this.flush();
+  }
+
+  /** A snapshot for the page. */
+  status(now: number): SwarmStatus {
+    const picker = this.picker;
+    const info = this.info;
+    const pieceCount = info?.pieceCount ?? 0;
+    const pieces = picker ? Array.from({ length: pieceCount }, (_, i) => picker.pieceState(i)) : [];
+    const availability = picker ? Array.from({ length: pieceCount }, (_, i) => picker.availabilityOf(i)) : [];
+    let verifiedBytes = 0;
+    if (picker) for (let i = 0; i < pieceCount; i++) if (picker.has(i)) verifiedBytes += picker.pieceSize(i);
+    const peers: PeerStatus[] = [...this.peers.values()].map((p) => {
+      const s: PeerStatus = {
+        peer: p.key,
+        handshake: p.wire.open,
+        connectedAt: p.connectedAt,
+        amChoking: p.wire.amChoking,
+        amInterested: p.wire.amInterested,
+        peerChoking: p.wire.peerChoking,
+        peerInterested: p.wire.peerInterested,
+        optimistic: this.choker.optimistic === p.key,
+        snubbed: p.snubbed,
+        pieces: p.wire.peerPieces.count,
+        downloadRate: p.down.rate(now),
+        uploadRate: p.up.rate(now),
+        downloaded: p.down.total,
+        uploaded: p.up.total,
+        requestsOut: p.outstanding.size,
+        requestsIn: p.incoming.length,
+      };
+      if (p.wire.remote) s.peerId = toHex(p.wire.remote.peerId);
+      if (p.wire.extensions?.client !== undefined) s.client = p.wire.extensions.client;
+      return s;
+    });
+    const status: SwarmStatus = {
+      infoHash: toHex(this.infoHash),
+      metadata: info !== undefined,
+      pieceCount,
+      pieces,
+      availability,
+      haveCount: picker?.completed ?? 0,
+      verifiedBytes,
+      complete: picker?.complete ?? false,
+      endgame: picker?.endgame ?? false,
+      downloadRate: this.down.rate(now),
+      uploadRate: this.up.rate(now),
+      downloaded: this.down.total,
+      uploaded: this.up.total,
+      wasted: this.wasted,
+      peers,
+      banned: [...this.banned],
+    };
+    if (info) {
+      status.name = info.name;
+      status.length = info.length;
+      status.pieceLength = info.pieceLength;
+    }
+    return status;
+  }
+
+  // ---- Message handlers -----------------------------------------------------------------
+
+  private handle(p: PeerState, event: PeerWireEvent, now: number): void {
+    const handler = this.handlers[event.type] as (p: PeerState, e: PeerWireEvent, now: number) => void;
+    handler(p, event, now);
+  }
+
+  /** One handler per message type. */
+  private readonly handlers: {
+    [T in PeerWireEvent['type']]: (p: PeerState, e: Extract<PeerWireEvent, { type: T }>, now: number) => void;
+  } = {
+    handshake: (p, e, now) => {
+      const id = toHex(e.handshake.peerId);
+      if (this.bannedIds.has(id)) throw new TabswarmError(ErrorCode.PeerBanned, 'banned from this swarm');
+      for (const other of this.peers.values()) {
+        if (other !== p && other.wire.remote && toHex(other.wire.remote.peerId) === id) {
+          throw new TabswarmError(ErrorCode.ProtocolViolation, 'already connected to this peer id');
+        }
+      }
+      if (e.handshake.extensions) {
+        const ext: ExtensionHandshake = { m: { ut_metadata: UT_METADATA_ID }, client: this.client, reqq: MAX_QUEUED_REQUESTS };
+        if (this.infoBytes) ext.metadataSize = this.infoBytes.length;
+        this.send(p, { type: 'extended', id: 0, payload: encodeExtensionHandshake(ext) }, now);
+      }
+      if (this.picker && this.info && this.picker.completed > 0) {
+        const bits = new Uint8Array(Math.ceil(this.info.pieceCount / 8));
+        for (let i = 0; i < this.info.pieceCount; i++) {
+          if (this.picker.has(i)) bits[i >> 3] = (bits[i >> 3] as number) | (0x80 >> (i & 7));
+        }
+        this.send(p, { type: 'bitfield', bits }, now);
+      }
+      this.event({ type: 'peer-connected', peer: p.key, peerId: e.handshake.peerId });
+    },
+    'extension-handshake': (p, e, now) => {
+      const size = e.handshake.metadataSize;
+      if (this.info || e.handshake.m['ut_metadata'] === undefined || size === undefined) return;
+      if (!this.assembler) this.assembler = new MetadataAssembler(this.infoHash, size);
+      p.noMetadata = this.assembler.totalSize !== size;
+      this.requestMetadata(now);
+    },
+    choke: (p) => {
+      // BEP 3: a choke discards every pending request.
+      this.releaseOutstanding(p);
+    },
+    unchoke: (p, _e, now) => {
+      p.lastProgress = now;
+    },
+    interested: (_p, _e, now) => this.rechokeFill(now),
+    'not-interested': (_p, _e, now) => this.rechokeFill(now),
+    have: (p, e, now) => {
+      const picker = this.picker;
+      if (!picker) return;
+      picker.addAvailability(e.index);
+      if (picker.wants(e.index)) {
+        p.wantCount++;
+        this.updateInterest(p, now);
+      }
+    },
+    bitfield: (p, _e, now) => {
+      if (this.picker) this.countPeerPieces(p, now);
+    },
+    request: (p, e, now) => this.onRequest(p, e, now),
+    piece: (p, e, now) => this.onPiece(p, e, now),
+    cancel: (p, e) => this.dropIncoming(p, (r) => r.index === e.index && r.begin === e.begin && r.length === e.length),
+    port: () => {},
+    extended: (p, e, now) => {
+      if (e.id === UT_METADATA_ID) this.onUtMetadata(p, e.payload, now);
+    },
+  };
+
+  private onRequest(p: PeerState, r: BlockRequest, now: number): void {
+    const picker = this.picker;
+    if (!picker) throw new TabswarmError(ErrorCode.ProtocolViolation, 'request before we have metadata');
+    if (r.index >= picker.pieceCount || r.length === 0 || r.length > MAX_REQUEST_LENGTH) {
+      throw new TabswarmError(ErrorCode.ProtocolViolation, `bad request ${r.index}:${r.begin}+${r.length}`);
+    }
+    if (r.begin + r.length > picker.pieceSize(r.index)) {
+      throw new TabswarmError(ErrorCode.ProtocolViolation, `request past the end of piece ${r.index}`);
+    }
+    // Requests while choked (a race with our choke) or for pieces we lack are dropped.
+    if (p.wire.amChoking || !picker.has(r.index)) return;
+    if (p.incoming.length >= MAX_QUEUED_REQUESTS || p.incomingBytes + r.length > MAX_QUEUED_REQUEST_BYTES) return;
+    p.incoming.push({ index: r.index, begin: r.begin, length: r.length });
+    p.incomingBytes += r.length;
+    void now;
+  }
+
+  private onPiece(p: PeerState, e: { index: number; begin: number; block: Uint8Array }, now: number): void {
+    const picker = this.picker;
+    if (!picker) throw new TabswarmError(ErrorCode.ProtocolViolation, 'piece before we have metadata');
+    const length = e.block.length;
+    const id = blockId(e.index, e.begin / picker.blockSize);
+    const requested = p.outstanding.delete(id);
+    if (!requested) {
+      // Late after a cancel or a choke, or unsolicited: not ours to keep.
+      this.wasted += length;
+      return;
+    }
+    p.lastProgress = now;
+    p.snubbed = false;
+    p.down.add(length, now);
+    this.down.add(length, now);
+    const result = picker.received(e.index, e.begin, length, p.key);
+    if (!result.accepted) {
+      this.wasted += length;
+      return;
+    }
+    let assembly = this.assembling.get(e.index);
+    if (!assembly) {
+      assembly = { data: new Uint8Array(picker.pieceSize(e.index)), suppliers: [] };
+      this.assembling.set(e.index, assembly);
+    }
+    assembly.data.set(e.block, e.begin);
+    assembly.suppliers[e.begin / picker.blockSize] = p.key;
+    for (const key of result.cancel) {
+      const other = this.peers.get(key);
+      if (other?.outstanding.delete(id)) this.send(other, { type: 'cancel', index: e.index, begin: e.begin, length }, now);
+    }
+    if (result.pieceComplete) {
+      this.assembling.delete(e.index);
+      this.verifying.set(e.index, assembly);
+      this.actions.push({ type: 'verify', index: e.index, data: assembly.data });
+    }
+  }
+
+  private onUtMetadata(p: PeerState, payload: Uint8Array, now: number): void {
+    const msg = parseUtMetadata(payload);
+    const peerId = p.wire.extensions?.m['ut_metadata'];
+    switch (msg.type) {
+      case 'request': {
+        if (peerId === undefined) return;
+        const infoBytes = this.infoBytes;
+        // Each piece a few times over is plenty; more is a flood.
+        const limit = infoBytes ? 4 * metadataPieceCount(infoBytes.length) + 8 : 0;
+        const reply =
+          infoBytes && msg.piece < metadataPieceCount(infoBytes.length) && p.metadataServed < limit
+            ? encodeUtMetadata({
+                type: 'data',
+                piece: msg.piece,
+                totalSize: infoBytes.length,
+                data: metadataPiece(infoBytes, msg.piece),
+              })
+            : encodeUtMetadata({ type: 'reject', piece: msg.piece });
+        if (infoBytes) p.metadataServed++;
+        this.send(p, { type: 'extended', id: peerId, payload: reply }, now);
+        return;
+      }
+      case 'reject':
+        if (p.metadataRequests.delete(msg.piece)) {
+          p.noMetadata = true;
+          this.requestMetadata(now);
+        }
+        return;
+      case 'data': {
+        if (!p.metadataRequests.delete(msg.piece)) return;
+        const assembler = this.assembler;
+        if (this.info || !assembler) return;
+        if (msg.totalSize !== assembler.totalSize) {
+          p.noMetadata = true;
+          this.requestMetadata(now);
+          return;
+        }
+        let result: ReturnType<MetadataAssembler['add']>;
+        try {
+          result = assembler.add(msg.piece, msg.data);
+        } catch (err) {
+          // Hashes to the info-hash yet is not a usable info dictionary: the torrent is broken.
+          this.assembler = undefined;
+          this.event({ type: 'metadata-invalid', reason: toTabswarmError(err, ErrorCode.InfoInvalid).message });
+          return;
+        }
+        if (result === 'complete') {
+          const done = assembler.result() as { infoBytes: Uint8Array; info: InfoDictionary };
+          this.assembler = undefined;
+          this.infoBytes = done.infoBytes;
+          this.actions.push({ type: 'metadata', info: done.info, infoBytes: done.infoBytes });
+          this.setInfo(done.info, now);
+          return;
+        }
+        if (result === 'invalid') {
+          this.event({ type: 'metadata-invalid', reason: 'metadata does not hash to the info-hash; fetching again' });
+        }
+        this.requestMetadata(now);
+        return;
+      }
+    }
+  }
+
+  // ---- Downloading ----------------------------------------------------------------------
+
+  /** Learns the info dictionary: creates the picker and counts what connected peers have. */
+  private setInfo(info: InfoDictionary, now?: number): void {
+    this.info = info;
+    this.picker = new PiecePicker({
+      pieceCount: info.pieceCount,
+      pieceLength: info.pieceLength,
+      length: info.length,
+      random: this.random,
+      ...(this.initialHave ? { have: this.initialHave } : {}),
+    });
+    this.completeAnnounced = this.picker.complete;
+    this.cache = new PieceCache(this.cacheBytesOption ?? Math.max(16 * 1024 * 1024, 2 * info.pieceLength));
+    for (const p of this.peers.values()) p.metadataRequests.clear();
+    if (now === undefined) return;
+    for (const p of [...this.peers.values()]) {
+      try {
+        p.wire.setPieceCount(info.pieceCount);
+      } catch (err) {
+        const e = toTabswarmError(err, ErrorCode.ProtocolViolation);
+        this.close(p, e.code, e.message);
+        continue;
+      }
+      this.countPeerPieces(p, now);
+      this.refill(p, now);
+    }
+  }
+
+  /** Adds a peer's announced pieces to availability and to its want count. */
+  private countPeerPieces(p: PeerState, now: number): void {
+    const picker = this.picker as PiecePicker;
+    p.wantCount = 0;
+    for (const i of p.wire.peerPieces.indices()) {
+      picker.addAvailability(i);
+      if (picker.wants(i)) p.wantCount++;
+    }
+    this.updateInterest(p, now);
+  }
+
+  private updateInterest(p: PeerState, now: number): void {
+    const want = p.wantCount > 0;
+    if (want !== p.wire.amInterested && p.wire.open) this.send(p, { type: want ? 'interested' : 'not-interested' }, now);
+  }
+
+  /** Blocks to keep outstanding with `p`. */
+  private pipeline(p: PeerState, now: number): number {
+    if (p.snubbed) return 1;
+    let target = this.fixedPipeline;
+    if (target === undefined) {
+      const perSecond = Math.ceil(p.down.rate(now) / BLOCK_SIZE);
+      target = Math.min(MAX_PIPELINE, Math.max(MIN_PIPELINE, perSecond));
+    }
+    const reqq = p.wire.extensions?.reqq;
+    return reqq !== undefined ? Math.min(target, reqq) : target;
+  }
+
+  /** Tops up requests to `p` if it unchokes us and has something we want. */
+  private refill(p: PeerState, now: number): void {
+    const picker = this.picker;
+    if (!picker || !p.wire.open || p.wire.peerChoking || !p.wire.amInterested) return;
+    const target = this.pipeline(p, now);
+    const free = target - p.outstanding.size;
+    // Batch: picking scans pieces, so wait for a few free slots.
+    if (free <= 0 || (free < Math.min(8, target) && p.outstanding.size > 0)) return;
+    const has = (i: number): boolean => p.wire.peerPieces.has(i);
+    const picked = picker.pick(p.key, has, free);
+    if (picked.length > 0 && p.outstanding.size === 0) p.lastProgress = now;
+    for (const r of picked) {
+      p.outstanding.set(blockId(r.index, r.begin / picker.blockSize), r);
+      this.send(p, { type: 'request', ...r }, now);
+    }
+  }
+
+  private refillAll(now: number): void {
+    for (const p of this.peers.values()) this.refill(p, now);
+  }
+
+  /** Returns every outstanding request of `p` to the picker. */
+  private releaseOutstanding(p: PeerState): void {
+    const picker = this.picker;
+    if (picker) for (const r of p.outstanding.values()) picker.release(r.index, r.begin, p.key);
+    p.outstanding.clear();
+  }
+
+  // ---- Uploading ------------------------------------------------------------------------
+
+  /** Sends queued blocks to `p` whose pieces are cached; asks the host to read the first one that is not. */
+  private serve(p: PeerState, now: number): void {
+    while (p.incoming.length > 0 && !p.wire.amChoking) {
+      if (p.uploadInFlight >= UPLOAD_WINDOW) {
+        p.uploadBlockedAt ??= now;
+        return;
+      }
+      const r = p.incoming[0] as BlockRequest;
+      const data = this.cache.get(r.index);
+      if (!data) {
+        if (!this.pendingReads.has(r.index)) {
+          this.pendingReads.add(r.index);
+          this.actions.push({ type: 'read', index: r.index });
+        }
+        return;
+      }
+      p.incoming.shift();
+      p.incomingBytes -= r.length;
+      this.send(p, { type: 'piece', index: r.index, begin: r.begin, block: data.subarray(r.begin, r.begin + r.length) }, now);
+      p.uploadInFlight += r.length;
+      p.up.add(r.length, now);
+      this.up.add(r.length, now);
+    }
+  }
+
+  private dropIncoming(p: PeerState, match: (r: BlockRequest) => boolean): void {
+    const kept = p.incoming.filter((r) => !match(r));
+    if (kept.length === p.incoming.length) return;
+    p.incoming = kept;
+    p.incomingBytes = kept.reduce((sum, r) => sum + r.length, 0);
+  }
+
+  // ---- Choking --------------------------------------------------------------------------
+
+  private get seeding(): boolean {
+    return this.picker?.complete ?? false;
+  }
+
+  private candidates(now: number): ChokeCandidate[] {
+    const out: ChokeCandidate[] = [];
+    for (const p of this.peers.values()) {
+      if (!p.wire.open) continue;
+      out.push({
+        key: p.key,
+        interested: p.wire.peerInterested,
+        downloadRate: p.down.rate(now),
+        uploadRate: p.up.rate(now),
+        connectedAt: p.connectedAt,
+        snubbed: p.snubbed,
+      });
+    }
+    return out;
+  }
+
+  private rechokeFill(now: number): void {
+    this.applyChoke(this.choker.fill(this.candidates(now), now, this.seeding), now);
+  }
+
+  private applyChoke(decision: ChokeDecision, now: number): void {
+    for (const p of this.peers.values()) {
+      if (!p.wire.open) continue;
+      const unchoke = decision.unchoked.has(p.key);
+      if (unchoke && p.wire.amChoking) {
+        this.send(p, { type: 'unchoke' }, now);
+      } else if (!unchoke && !p.wire.amChoking) {
+        this.send(p, { type: 'choke' }, now);
+        p.incoming = [];
+        p.incomingBytes = 0;
+      }
+    }
+  }
+
+  // ---- Metadata -------------------------------------------------------------------------
+
+  /** Asks peers that advertise ut_metadata for the pieces not yet in or in flight. */
+  private requestMetadata(now: number): void {
+    const assembler = this.assembler;
+    if (this.info || !assembler) return;
+    const inFlight = new Set<number>();
+    for (const p of this.peers.values()) for (const piece of p.metadataRequests.keys()) inFlight.add(piece);
+    const sources = [...this.peers.values()].filter(
+      (p) => p.wire.extensions?.m['ut_metadata'] !== undefined && !p.noMetadata,
+    );
+    if (sources.length === 0) return;
+    for (const piece of assembler.missingPieces()) {
+      if (inFlight.has(piece)) continue;
+      const free = sources.filter((p) => p.metadataRequests.size < METADATA_REQUESTS_PER_PEER);
+      if (free.length === 0) return;
+      const p = free[this.random.int(free.length)] as PeerState;
+      p.metadataRequests.set(piece, now);
+      const id = p.wire.extensions?.m['ut_metadata'] as number;
+      this.send(p, { type: 'extended', id, payload: encodeUtMetadata({ type: 'request', piece }) }, now);
+    }
+  }
+
+  // ---- Connections ----------------------------------------------------------------------
+
+  private ban(peer: PeerKey, reason: string): void {
+    this.banned.add(peer);
+    const p = this.peers.get(peer);
+    if (p?.wire.remote) this.bannedIds.add(toHex(p.wire.remote.peerId));
+    this.event({ type: 'peer-banned', peer, reason });
+    if (p) this.close(p, ErrorCode.PeerBanned, reason);
+  }
+
+  /** Drops `p` and tells the host to close its channel. */
+  private close(p: PeerState, code: ErrorCode, reason: string): void {
+    if (!this.peers.has(p.key)) return;
+    this.forget(p);
+    this.outbox.delete(p.key);
+    this.actions.push({ type: 'close', peer: p.key, code, reason });
+  }
+
+  /** Removes every trace of `p` from the download state. */
+  private forget(p: PeerState): void {
+    this.peers.delete(p.key);
+    this.releaseOutstanding(p);
+    const picker = this.picker;
+    if (picker && p.wire.peerPieces.size !== undefined) {
+      for (const i of p.wire.peerPieces.indices()) picker.removeAvailability(i);
+    }
+    this.choker.removePeer(p.key);
+  }
+
+  // ---- Output ---------------------------------------------------------------------------
+
+  private send(p: PeerState, msg: WireMessage, now: number): void {
+    this.queue(p.key, p.wire.encode(msg, now));
+  }
+
+  private queue(peer: PeerKey, bytes: Uint8Array): void {
+    let list = this.outbox.get(peer);
+    if (!list) this.outbox.set(peer, (list = []));
+    list.push(bytes);
+  }
+
+  private event(event: SwarmEvent): void {
+    this.actions.push({ type: 'event', event });
+  }
+
+  /** Returns the actions of this call: everything queued, sends coalesced per peer. */
+  private flush(): SwarmAction[] {
+    const out = this.actions;
+    for (const [peer, parts] of this.outbox) {
+      for (const data of coalesce(parts, SEND_CHUNK_SIZE)) out.push({ type: 'send', peer, data });
+    }
+    this.actions = [];
+    this.outbox = new Map();
+    return out;
+  }
+}
+
+function blockId(index: number, block: number): number {
+  return index * BLOCKS_PER_PIECE_ID + block;
+}
+
+/** Joins or splits byte parts into chunks of at most `size` (a byte stream has no message bounds). */
+function coalesce(parts: readonly Uint8Array[], size: number): Uint8Array[] {
+  if (parts.length === 1 && (parts[0] as Uint8Array).length <= size) return [parts[0] as Uint8Array];
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out: Uint8Array[] = [];
+  let chunk = new Uint8Array(Math.min(size, total));
+  let filled = 0;
+  for (const part of parts) {
+    let offset = 0;
+    while (offset < part.length) {
+      const n = Math.min(part.length - offset, chunk.length - filled);
+      chunk.set(part.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      total -= n;
+      if (filled === chunk.length) {
+        out.push(chunk);
+        chunk = new Uint8Array(Math.min(size, total));
+        filled = 0;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,193 @@
+import { bytesEqual } from '../bytes.js';
+import { ErrorCode, TabswarmError } from '../errors.js';
+import { Bitfield } from './bitfield.js';
+import { parseExtensionHandshake } from './extension-handshake.js';
+import type { ExtensionHandshake } from './extension-handshake.js';
+import { MAX_PIECES, WireDecoder, encodeHandshake, encodeMessage } from './wire-codec.js';
+import type { Handshake, WireMessage } from './wire-codec.js';
+
+/** Send a keep-alive when we have sent nothing for this long (BEP 3 suggests every 2 minutes). */
+export const KEEPALIVE_INTERVAL = 60_000;
+/** Drop a peer that has sent nothing (not even a keep-alive) for this long. */
+export const IDLE_TIMEOUT = 150_000;
+/** Drop a peer that has not completed its handshake within this long. */
+export const HANDSHAKE_TIMEOUT = 15_000;
+/** Extended message id 0 is the BEP 10 handshake. */
+export const EXTENDED_HANDSHAKE_ID = 0;
+
+/** What one connection reports upward after framing and bookkeeping. */
+export type PeerWireEvent =
+  | { type: 'handshake'; handshake: Handshake }
+  | { type: 'extension-handshake'; handshake: ExtensionHandshake }
+  | Exclude<WireMessage, { type: 'keep-alive' }>;
+
+/** Options for {@link PeerWire}. */
+export interface PeerWireOptions {
+  infoHash: Uint8Array;
+  /** Our peer id; a handshake carrying it means we connected to ourselves. */
+  peerId: Uint8Array;
+  /** Piece count, when the metadata is known. */
+  pieceCount?: number;
+  /** When the transport opened. */
+  now: number;
+}
+
+/**
+ * One peer connection's protocol state, both directions: the handshake exchange, choke and
+ * interest flags, which pieces the peer has, its extension handshake, and keep-alive / idle
+ * timers. It frames and validates; the swarm decides what the messages mean for the download.
+ * Every method that takes bytes off the wire throws TabswarmError on a protocol breach; the
+ * caller closes the connection with the error's code.
+ */
+export class PeerWire {
+  /** We choke the peer (we do not serve its requests). */
+  amChoking = true;
+  amInterested = false;
+  /** The peer chokes us. */
+  peerChoking = true;
+  peerInterested = false;
+  /** The peer's handshake, once received. */
+  remote: Handshake | undefined;
+  /** The peer's extension handshake, once received. */
+  extensions: ExtensionHandshake | undefined;
+  /** Pieces the peer has announced (bitfield and haves). */
+  readonly peerPieces: Bitfield;
+  readonly openedAt: number;
+  lastReceived: number;
+  lastSent: number;
+
+  private readonly decoder: WireDecoder;
+  private readonly ourPeerId: Uint8Array;
+  private readonly infoHash: Uint8Array;
+  /** A bitfield is legal only before any have. */
+  private sawPieceInfo = false;
+
+  constructor(opts: PeerWireOptions) {
+    this.infoHash = opts.infoHash;
+    this.ourPeerId = opts.peerId;
+    this.decoder = new WireDecoder({ handshake: true, infoHash: opts.infoHash });
+    this.peerPieces = new Bitfield(opts.pieceCount, MAX_PIECES);
+    this.openedAt = opts.now;
+    this.lastReceived = opts.now;
+    this.lastSent = opts.now;
+  }
+
+  /** True once the peer's handshake arrived. */
+  get open(): boolean {
+    return this.remote !== undefined;
+  }
+
+  /** True if the peer set the BEP 10 bit. */
+  get supportsExtensions(): boolean {
+    return this.remote?.extensions === true;
+  }
+
+  /** Our handshake bytes, sent first on every connection. */
+  handshake(now: number): Uint8Array {
+    this.lastSent = now;
+    return encodeHandshake(this.infoHash, this.ourPeerId, true);
+  }
+
+  /** Fixes the piece count once metadata is known; throws if the peer announced pieces beyond it. */
+  setPieceCount(count: number): void {
+    this.peerPieces.setSize(count);
+  }
+
+  /** Takes raw bytes from the transport; returns what they meant, in order. */
+  receive(bytes: Uint8Array, now: number): PeerWireEvent[] {
+    this.lastReceived = now;
+    const out: PeerWireEvent[] = [];
+    for (const frame of this.decoder.push(bytes)) {
+      const event = this.apply(frame);
+      if (event) out.push(event);
+    }
+    return out;
+  }
+
+  /** Encodes `msg` to send and updates our side of the flags. */
+  encode(msg: WireMessage, now: number): Uint8Array {
+    switch (msg.type) {
+      case 'choke':
+        this.amChoking = true;
+        break;
+      case 'unchoke':
+        this.amChoking = false;
+        break;
+      case 'interested':
+        this.amInterested = true;
+        break;
+      case 'not-interested':
+        this.amInterested = false;
+        break;
+    }
+    this.lastSent = now;
+    return encodeMessage(msg);
+  }
+
+  /** Earliest time `handleTimeout` has something to do. */
+  nextTimeout(): number {
+    if (!this.open) return this.openedAt + HANDSHAKE_TIMEOUT;
+    return Math.min(this.lastSent + KEEPALIVE_INTERVAL, this.lastReceived + IDLE_TIMEOUT);
+  }
+
+  /** Keep-alive bytes to send, or the reason to close, or nothing. */
+  handleTimeout(now: number): { send?: Uint8Array; close?: TabswarmError } {
+    if (!this.open && now >= this.openedAt + HANDSHAKE_TIMEOUT) {
+      return { close: new TabswarmError(ErrorCode.Timeout, 'no handshake received') };
+    }
+    if (now >= this.lastReceived + IDLE_TIMEOUT) {
+      return { close: new TabswarmError(ErrorCode.Timeout, `nothing received for ${IDLE_TIMEOUT / 1000} s`) };
+    }
+    if (this.open && now >= this.lastSent + KEEPALIVE_INTERVAL) {
+      return { send: this.encode({ type: 'keep-alive' }, now) };
+    }
+    return {};
+  }
+
+  private apply(frame: ReturnType<WireDecoder['push']>[number]): PeerWireEvent | undefined {
+    switch (frame.type) {
+      case 'handshake':
+        if (bytesEqual(frame.handshake.peerId, this.ourPeerId)) {
+          throw new TabswarmError(ErrorCode.HandshakeInvalid, 'connected to ourselves');
+        }
+        this.remote = frame.handshake;
+        return frame;
+      case 'keep-alive':
+        return undefined;
+      case 'choke':
+        this.peerChoking = true;
+        return frame;
+      case 'unchoke':
+        this.peerChoking = false;
+        return frame;
+      case 'interested':
+        this.peerInterested = true;
+        return frame;
+      case 'not-interested':
+        this.peerInterested = false;
+        return frame;
+      case 'have':
+        this.sawPieceInfo = true;
+        // A repeated have changes nothing; report only news.
+        return this.peerPieces.set(frame.index) ? frame : undefined;
+      case 'bitfield':
+        if (this.sawPieceInfo) {
+          throw new TabswarmError(ErrorCode.ProtocolViolation, 'bitfield after piece announcements');
+        }
+        this.sawPieceInfo = true;
+        this.peerPieces.assign(frame.bits);
+        return frame;
+      case 'extended':
+        if (frame.id === EXTENDED_HANDSHAKE_ID) {
+          if (!this.supportsExtensions) {
+            throw new TabswarmError(ErrorCode.ProtocolViolation, 'extended message without the BEP 10 bit');
+          }
+          this.extensions = parseExtensionHandshake(frame.payload);
+          return { type: 'extension-handshake', handshake: this.extensions };
+        }
+        return frame;
+      default:
+        return frame;
+    }
+  }
+}

@@ -1,0 +1,314 @@
+import type { RawData, WebSocket } from 'ws';
+import { ErrorCode } from '../shared/errors.js';
+import {
+  decodeClientMessage,
+  type AnnounceMessage,
+  type AnnouncedMessage,
+  type ClientMessage,
+  type RegisterMessage,
+  type RegisteredMessage,
+  type RequestId,
+  type ServerMessage,
+  type SignalMessage,
+} from '../shared/signaling/messages.js';
+import type { ServerConfig } from './config.js';
+import { RateLimiter } from './rate-limiter.js';
+import { RandomSet } from './random-set.js';
+import { Tracker } from './tracker.js';
+
+/** Counters served at GET /stats. */
+export interface HubStats {
+  /** Open sockets, registered or not. */
+  connections: number;
+  /** Registered peers. */
+  peers: number;
+  /** Swarms with at least one member. */
+  swarms: number;
+  /** Messages received (including dropped and invalid ones). */
+  messagesReceived: number;
+  /** `signal` messages delivered to their target. */
+  messagesRelayed: number;
+  /** Error replies sent. */
+  errorsSent: number;
+  /** Messages dropped by the rate limiter. */
+  messagesDropped: number;
+  /** Sockets closed for not answering a ping. */
+  socketsReaped: number;
+}
+
+/** Close codes the hub uses (RFC 6455 section 7.4.1). */
+export const CloseCode = { PolicyViolation: 1008, TryAgainLater: 1013, GoingAway: 1001 } as const;
+
+/** A closing socket that does not finish the close handshake within this is cut. */
+const CLOSE_GRACE_MS = 1000;
+
+/** One socket and what it has claimed. */
+class Session {
+  peerId: string | undefined;
+  alive = true;
+  closing = false;
+  constructor(
+    readonly ws: WebSocket,
+    readonly limiter: RateLimiter,
+  ) {}
+}
+
+type Handlers = {
+  [K in ClientMessage['type']]: (s: Session, m: Extract<ClientMessage, { type: K }>) => void;
+};
+
+/**
+ * The WebSocket side of the server: sessions, the peer registry, the tracker, relaying and the
+ * heartbeat. Messages are checked against shared/signaling/messages.ts; anything wrong gets an
+ * error reply to its sender only.
+ */
+export class SignalingHub {
+  private readonly sessions = new Set<Session>();
+  private readonly peers = new Map<string, Session>();
+  /** Registered peer ids, for random bootstrap sets. */
+  private readonly peerIds = new RandomSet<string>();
+  private readonly tracker: Tracker;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly counters = {
+    messagesReceived: 0,
+    messagesRelayed: 0,
+    errorsSent: 0,
+    messagesDropped: 0,
+    socketsReaped: 0,
+  };
+
+  private readonly handlers: Handlers = {
+    register: (s, m) => this.onRegister(s, m),
+    announce: (s, m) => this.onAnnounce(s, m),
+    signal: (s, m) => this.onSignal(s, m),
+  };
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.tracker = new Tracker({ maxSwarmsPerPeer: config.maxSwarmsPerPeer, random: config.random });
+    this.heartbeat = setInterval(() => this.beat(), config.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Takes over a freshly upgraded socket. */
+  handleConnection(ws: WebSocket): void {
+    if (this.sessions.size >= this.config.maxConnections) {
+      ws.on('error', () => {});
+      this.send(ws, {
+        type: 'error',
+        code: ErrorCode.LimitExceeded,
+        message: 'server is full; try again later',
+      });
+      ws.close(CloseCode.TryAgainLater, 'server full');
+      return;
+    }
+    const session = new Session(ws, new RateLimiter(this.config.rateLimit, this.clock()));
+    this.sessions.add(session);
+    ws.on('pong', () => {
+      session.alive = true;
+    });
+    ws.on('message', (data, isBinary) => this.onFrame(session, data, isBinary));
+    // Oversized frames and protocol errors surface here; ws then closes the socket itself.
+    ws.on('error', (err) =>
+      this.config.log(`socket error (${session.peerId ?? 'unregistered'}): ${err.message}`),
+    );
+    ws.on('close', () => this.forget(session));
+  }
+
+  /** Current counters. */
+  stats(): HubStats {
+    return {
+      connections: this.sessions.size,
+      peers: this.peers.size,
+      swarms: this.tracker.swarmCount,
+      ...this.counters,
+    };
+  }
+
+  /** Stops the heartbeat and closes every socket. */
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const s of this.sessions) s.ws.terminate();
+  }
+
+  private onFrame(session: Session, data: RawData, isBinary: boolean): void {
+    if (session.closing) return;
+    this.counters.messagesReceived++;
+    const decision = session.limiter.take(this.clock());
+    if (decision !== 'accept') {
+      this.counters.messagesDropped++;
+      if (decision === 'close') {
+        this.closeSession(session, CloseCode.PolicyViolation, 'rate limit exceeded');
+      } else if (decision === 'drop-and-notify') {
+        const { perSecond, burst } = this.config.rateLimit;
+        this.error(
+          session,
+          ErrorCode.RateLimited,
+          `too many messages (limit ${perSecond}/s, burst ${burst}); messages are being dropped`,
+        );
+      }
+      return;
+    }
+    if (isBinary) {
+      this.error(session, ErrorCode.SignalInvalid, 'binary frames are not accepted; send JSON text');
+      return;
+    }
+    const result = decodeClientMessage(rawToString(data));
+    if (!result.ok) {
+      const { message, field, rid } = result.problem;
+      this.error(session, ErrorCode.SignalInvalid, message, { ref: field, rid });
+      return;
+    }
+    const msg = result.message;
+    if (session.peerId === undefined && msg.type !== 'register') {
+      this.error(session, ErrorCode.SignalInvalid, `${msg.type}: send register first`, {
+        ref: 'type',
+        rid: msg.rid,
+      });
+      return;
+    }
+    (this.handlers[msg.type] as (s: Session, m: ClientMessage) => void)(session, msg);
+  }
+
+  private onRegister(session: Session, m: RegisterMessage): void {
+    if (session.peerId !== undefined && session.peerId !== m.peerId) {
+      this.error(
+        session,
+        ErrorCode.SignalInvalid,
+        `peerId: this socket is already registered as ${session.peerId}`,
+        {
+          ref: 'peerId',
+          rid: m.rid,
+        },
+      );
+      return;
+    }
+    const holder = this.peers.get(m.peerId);
+    if (holder !== undefined && holder !== session) {
+      this.error(
+        session,
+        ErrorCode.DuplicatePeerId,
+        `peer id ${m.peerId} is held by another connected socket`,
+        {
+          ref: m.peerId,
+          rid: m.rid,
+        },
+      );
+      return;
+    }
+    session.peerId = m.peerId;
+    this.peers.set(m.peerId, session);
+    this.peerIds.add(m.peerId);
+    const peers = this.peerIds.sample(this.numWant(m.numWant), this.config.random, m.peerId);
+    this.reply(
+      session,
+      { type: 'registered', peerId: m.peerId, peers, iceServers: this.config.iceServers },
+      m.rid,
+    );
+  }
+
+  private onAnnounce(session: Session, m: AnnounceMessage): void {
+    const peerId = session.peerId as string;
+    const result = this.tracker.announce(peerId, m.infoHash, m.event, this.numWant(m.numWant));
+    if (!result.ok) {
+      this.error(session, ErrorCode.LimitExceeded, `announce ${m.infoHash}: ${result.reason}`, {
+        ref: m.infoHash,
+        rid: m.rid,
+      });
+      return;
+    }
+    const { peers, complete, incomplete } = result;
+    this.reply(session, { type: 'announced', infoHash: m.infoHash, peers, complete, incomplete }, m.rid);
+  }
+
+  private onSignal(session: Session, m: SignalMessage): void {
+    const target = this.peers.get(m.to);
+    if (target === undefined || target.closing) {
+      this.error(session, ErrorCode.UnknownPeer, `peer ${m.to} is not connected`, { ref: m.to, rid: m.rid });
+      return;
+    }
+    if (target.ws.bufferedAmount > this.config.maxBufferedBytes) {
+      this.error(session, ErrorCode.RateLimited, `peer ${m.to} is not reading its messages; signal dropped`, {
+        ref: m.to,
+        rid: m.rid,
+      });
+      return;
+    }
+    this.send(target.ws, { type: 'signal', from: session.peerId as string, data: m.data });
+    this.counters.messagesRelayed++;
+  }
+
+  private numWant(asked: number | undefined): number {
+    return Math.min(asked ?? this.config.peersPerReply, this.config.peersPerReply);
+  }
+
+  private reply(
+    session: Session,
+    message: RegisteredMessage | AnnouncedMessage,
+    rid: RequestId | undefined,
+  ): void {
+    this.send(session.ws, rid === undefined ? message : { ...message, rid });
+  }
+
+  private error(
+    session: Session,
+    code: ErrorCode,
+    message: string,
+    extra: { ref?: string | undefined; rid?: RequestId | undefined } = {},
+  ): void {
+    const out: ServerMessage = { type: 'error', code, message };
+    if (extra.ref !== undefined) out.ref = extra.ref;
+    if (extra.rid !== undefined) out.rid = extra.rid;
+    this.counters.errorsSent++;
+    this.send(session.ws, out);
+  }
+
+  private send(ws: WebSocket, message: ServerMessage): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  private closeSession(session: Session, code: number, reason: string): void {
+    if (session.closing) return;
+    session.closing = true;
+    this.config.log(`closing ${session.peerId ?? 'unregistered socket'}: ${reason}`);
+    // Free the id and swarms now: the socket is finished even if its close handshake lags.
+    this.unregister(session);
+    session.ws.close(code, reason);
+    setTimeout(() => session.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  private forget(session: Session): void {
+    this.sessions.delete(session);
+    this.unregister(session);
+  }
+
+  private unregister(session: Session): void {
+    const id = session.peerId;
+    if (id === undefined || this.peers.get(id) !== session) return;
+    this.peers.delete(id);
+    this.peerIds.delete(id);
+    this.tracker.removePeer(id);
+  }
+
+  private beat(): void {
+    for (const s of this.sessions) {
+      if (!s.alive) {
+        this.counters.socketsReaped++;
+        this.config.log(`reaping ${s.peerId ?? 'unregistered socket'}: no pong`);
+        this.unregister(s);
+        s.ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
+    }
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

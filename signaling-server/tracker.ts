@@ -1,0 +1,108 @@
+import type { Random } from '../shared/random.js';
+import type { AnnounceEvent } from '../shared/signaling/messages.js';
+import { RandomSet } from './random-set.js';
+
+/** Members of one swarm; seeders are the members that announced `completed`. */
+interface Swarm {
+  members: RandomSet<string>;
+  seeders: Set<string>;
+}
+
+/** Tracker limits and randomness. */
+export interface TrackerOptions {
+  /** Swarms one peer may be in at once; announcing in one more is refused. */
+  maxSwarmsPerPeer: number;
+  random: Random;
+}
+
+/** What an announce returns: other members (never the announcer) and the swarm's counts. */
+export type AnnounceResult =
+  { ok: true; peers: string[]; complete: number; incomplete: number } | { ok: false; reason: string };
+
+/**
+ * The central index (info-hash -> peers) a BitTorrent tracker keeps, for tabs. Pure data: it
+ * answers announces and forgets peers; the hub decides what to send.
+ */
+export class Tracker {
+  private readonly swarms = new Map<string, Swarm>();
+  private readonly peerSwarms = new Map<string, Set<string>>();
+
+  constructor(private readonly options: TrackerOptions) {}
+
+  /** Number of swarms with at least one member. */
+  get swarmCount(): number {
+    return this.swarms.size;
+  }
+
+  /** Members of the swarm of `infoHash` (0 if unknown). */
+  swarmSize(infoHash: string): number {
+    return this.swarms.get(infoHash)?.members.size ?? 0;
+  }
+
+  /** Info-hashes `peerId` is announced in. */
+  swarmsOf(peerId: string): string[] {
+    return [...(this.peerSwarms.get(peerId) ?? [])];
+  }
+
+  /**
+   * Records `peerId` in (or, for `stopped`, out of) the swarm of `infoHash` and returns up to
+   * `numWant` random other members.
+   */
+  announce(
+    peerId: string,
+    infoHash: string,
+    event: AnnounceEvent | undefined,
+    numWant: number,
+  ): AnnounceResult {
+    if (event === 'stopped') {
+      this.leave(peerId, infoHash);
+      const swarm = this.swarms.get(infoHash);
+      return { ok: true, peers: [], ...this.counts(swarm) };
+    }
+    let joined = this.peerSwarms.get(peerId);
+    if (!joined?.has(infoHash) && (joined?.size ?? 0) >= this.options.maxSwarmsPerPeer) {
+      return {
+        ok: false,
+        reason: `already in ${this.options.maxSwarmsPerPeer} swarms; announce 'stopped' for one first`,
+      };
+    }
+    let swarm = this.swarms.get(infoHash);
+    if (swarm === undefined) {
+      swarm = { members: new RandomSet(), seeders: new Set() };
+      this.swarms.set(infoHash, swarm);
+    }
+    if (joined === undefined) {
+      joined = new Set();
+      this.peerSwarms.set(peerId, joined);
+    }
+    joined.add(infoHash);
+    swarm.members.add(peerId);
+    if (event === 'completed') swarm.seeders.add(peerId);
+    const peers = swarm.members.sample(numWant, this.options.random, peerId);
+    return { ok: true, peers, ...this.counts(swarm) };
+  }
+
+  /** Forgets `peerId` in every swarm (its socket closed). */
+  removePeer(peerId: string): void {
+    for (const infoHash of this.swarmsOf(peerId)) this.leave(peerId, infoHash);
+  }
+
+  private leave(peerId: string, infoHash: string): void {
+    const swarm = this.swarms.get(infoHash);
+    if (swarm !== undefined) {
+      swarm.members.delete(peerId);
+      swarm.seeders.delete(peerId);
+      if (swarm.members.size === 0) this.swarms.delete(infoHash);
+    }
+    const joined = this.peerSwarms.get(peerId);
+    if (joined !== undefined) {
+      joined.delete(infoHash);
+      if (joined.size === 0) this.peerSwarms.delete(peerId);
+    }
+  }
+
+  private counts(swarm: Swarm | undefined): { complete: number; incomplete: number } {
+    if (swarm === undefined) return { complete: 0, incomplete: 0 };
+    return { complete: swarm.seeders.size, incomplete: swarm.members.size - swarm.seeders.size };
+  }
+}

@@ -1,0 +1,442 @@
+import { bytesEqual, toHex } from '../shared/bytes.js';
+import type { DhtEvent, DhtOptions } from '../shared/dht/index.js';
+import { compareDistance, idBytes } from '../shared/dht/node-id.js';
+import { seededRandom, type Random } from '../shared/random.js';
+import { scheduleChurn } from './churn.js';
+import { VirtualClock } from './clock.js';
+import { DhtHost, type DhtHostEnv, type SignalCounters } from './dht-host.js';
+import { clamped, logNormal, type Distribution } from './distributions.js';
+import { Network } from './network.js';
+import { SimSignalingServer } from './sim-signaling-server.js';
+import { max, mean } from './stats.js';
+
+/**
+ * One DHT scenario. N tabs join through the server at a steady rate and settle; values and
+ * announcements are published; then two measurement phases follow on the same network: a calm
+ * one, and (if `churnFraction` > 0) one in which that fraction of the nodes leaves and as many
+ * new ones join. Lookups are spread over each phase and counted in the phase they started in.
+ */
+export interface DhtSimOptions {
+  nodes: number;
+  seed: number;
+  /** Fraction of nodes that leave, and as many that join, during the churn phase (0: no churn phase). */
+  churnFraction: number;
+  /** Arrivals per second while the network forms. */
+  joinRatePerSec?: number;
+  /** Quiet time after the last arrival before measuring. */
+  warmupMs?: number;
+  /** Length of each measurement phase. */
+  phaseMs?: number;
+  /** Per phase: find_node lookups for random targets, gets of published values, get_peers of announced info-hashes. */
+  findNodes?: number;
+  gets?: number;
+  getPeers?: number;
+  /** Values put, and info-hashes announced (by `announcers` nodes each), before measuring. */
+  values?: number;
+  infoHashes?: number;
+  announcers?: number;
+  /** One-way link latency. */
+  latency?: Distribution;
+  /** Loss on DHT messages (0 for a reliable data channel). */
+  loss?: number;
+  /** Options for every DhtNode. */
+  dht?: Partial<DhtOptions>;
+  /** Progress lines (stderr in `npm run sim`). */
+  progress?: (line: string) => void;
+  /** Sees every finished find_node with the true k closest (for digging into failures). */
+  onFindNode?: (info: { host: DhtHost; target: string; truth: string[]; closest: string[]; now: number }) => void;
+}
+
+/** Outcome of one lookup kind in one phase. Rounds, RPCs, timeouts and duration are means over finished lookups. */
+export interface LookupStats {
+  issued: number;
+  /** Finished with a lookup-done event. */
+  done: number;
+  /** Found what was asked (see PhaseResult). */
+  success: number;
+  /** Never finished (the run ended first). */
+  unfinished: number;
+  /** The asking node left before the answer (not counted either way). */
+  abandoned: number;
+  rounds: number;
+  rpcs: number;
+  timeouts: number;
+  durationMs: number;
+}
+
+/** What one measurement phase showed. */
+export interface PhaseResult {
+  phase: 'calm' | 'churn';
+  /** find_node: success = the result holds all of the true k closest live nodes. */
+  findNode: LookupStats & { meanOverlap: number; closestFound: number };
+  /** get: success = returned the value, put by a publisher still alive when the get started. */
+  get: LookupStats;
+  /** get_peers: success = returned at least one live announcer. */
+  getPeers: LookupStats;
+  /** Live DHT links per node, sampled every minute. */
+  liveMean: number;
+  liveMax: number;
+  /** Connections opened per node per hour in the phase (each end counts one). */
+  openedPerNodeHour: number;
+  /** DHT messages per node per minute (all traffic, upkeep and relaying included). */
+  messagesPerNodeMinute: number;
+  /** Nodes that left and joined during the phase. */
+  left: number;
+  joined: number;
+}
+
+export interface DhtSimResult {
+  seed: number;
+  nodes: number;
+  churnFraction: number;
+  phases: PhaseResult[];
+  /** Most connections any one live node opened over its life (Chromium allows ~500). */
+  lifetimeMax: number;
+  /** Attempts the network refused at the live cap or lifetime budget (the DHT asked for too many). */
+  networkRefused: number;
+  signaling: SignalCounters & { serverRelayed: number };
+  problems: string[];
+  problemCount: number;
+  virtualMs: number;
+  events: number;
+}
+
+interface PendingLookup {
+  phase: number;
+  kind: 'find_node' | 'get' | 'get_peers';
+  host: DhtHost;
+  target: string;
+  /** For get: the value expected. For get_peers: the announcers. */
+  value?: Uint8Array;
+  announcers?: string[];
+}
+
+type Kind = PendingLookup['kind'];
+
+function emptyStats(): LookupStats {
+  return { issued: 0, done: 0, success: 0, unfinished: 0, abandoned: 0, rounds: 0, rpcs: 0, timeouts: 0, durationMs: 0 };
+}
+
+/** Successes over lookups that could finish (done, or still running when the run ended). */
+export function successRate(s: LookupStats): number {
+  const n = s.done + s.unfinished;
+  return n === 0 ? Number.NaN : s.success / n;
+}
+
+/** The `k` live node ids closest to `target` by XOR, excluding `except`. */
+export function trueClosest(
+  live: Iterable<{ id: string; bytes: Uint8Array }>,
+  target: Uint8Array,
+  k: number,
+  except: string,
+): string[] {
+  const best: { id: string; bytes: Uint8Array }[] = [];
+  for (const n of live) {
+    if (n.id === except) continue;
+    if (best.length === k && compareDistance(target, n.bytes, (best[k - 1] as { bytes: Uint8Array }).bytes) >= 0) continue;
+    let i = best.length;
+    while (i > 0 && compareDistance(target, n.bytes, (best[i - 1] as { bytes: Uint8Array }).bytes) < 0) i--;
+    best.splice(i, 0, n);
+    if (best.length > k) best.pop();
+  }
+  return best.map((n) => n.id);
+}
+
+interface PhaseAccumulator {
+  stats: Record<Kind, LookupStats>;
+  overlap: number;
+  closestFound: number;
+  liveSamples: number[];
+  nodeMinutes: number;
+  minutes: number;
+  openedAtStart: number;
+  messagesAtStart: number;
+  opened: number;
+  messages: number;
+  left: number;
+  joined: number;
+}
+
+/** Runs one DHT scenario to the end and measures it. */
+export function runDhtSim(options: DhtSimOptions): DhtSimResult {
+  const seed = options.seed >>> 0;
+  const random: Random = seededRandom(seed);
+  const clock = new VirtualClock();
+  const network = new Network(clock, random, {
+    latency: options.latency ?? clamped(logNormal(30, 0.5), 2, 400),
+    loss: options.loss ?? 0,
+    maxLive: options.dht?.maxConnections ?? 40,
+  });
+  const server = new SimSignalingServer(clock, random, clamped(logNormal(25, 0.4), 2, 300));
+  const k = options.dht?.k ?? 20;
+  const joinRate = options.joinRatePerSec ?? 20;
+  const buildMs = (options.nodes / joinRate) * 1000;
+  const warmupMs = options.warmupMs ?? 5 * 60_000;
+  const phaseMs = options.phaseMs ?? 20 * 60_000;
+  const phaseCount = options.churnFraction > 0 ? 2 : 1;
+  const measureStart = buildMs + warmupMs;
+  const phaseStart = (i: number): number => measureStart + i * phaseMs;
+  const end = phaseStart(phaseCount);
+  const progress = options.progress ?? (() => undefined);
+
+  const problems: string[] = [];
+  let problemCount = 0;
+  const counters: SignalCounters = { overlayOffers: 0, serverOffers: 0, overlayFallbacks: 0, rejected: 0 };
+  const pending = new Map<string, PendingLookup>();
+  const phases: PhaseAccumulator[] = Array.from({ length: phaseCount }, () => ({
+    stats: { find_node: emptyStats(), get: emptyStats(), get_peers: emptyStats() },
+    overlap: 0,
+    closestFound: 0,
+    liveSamples: [],
+    nodeMinutes: 0,
+    minutes: 0,
+    openedAtStart: 0,
+    messagesAtStart: 0,
+    opened: 0,
+    messages: 0,
+    left: 0,
+    joined: 0,
+  }));
+  const idBytesOf = new Map<string, Uint8Array>();
+  const hosts = new Map<string, DhtHost>();
+  // Live hosts in an array too, for O(1) random picks.
+  const liveList: DhtHost[] = [];
+  const liveIndex = new Map<string, number>();
+
+  const onEvent = (host: DhtHost, event: DhtEvent): void => {
+    if (event.type !== 'lookup-done') return;
+    const key = `${host.id}:${event.queryId}`;
+    const p = pending.get(key);
+    if (p === undefined) return;
+    pending.delete(key);
+    const acc = phases[p.phase] as PhaseAccumulator;
+    const s = acc.stats[p.kind];
+    s.done++;
+    s.rounds += event.rounds;
+    s.rpcs += event.rpcs;
+    s.timeouts += event.timeouts;
+    s.durationMs += event.durationMs;
+    if (p.kind === 'find_node') {
+      const live = liveList.map((h) => ({ id: h.id, bytes: idBytesOf.get(h.id) as Uint8Array }));
+      const truth = trueClosest(live, idBytes(p.target), k, host.id);
+      const got = new Set(event.closest.slice(0, k));
+      const hit = truth.filter((id) => got.has(id)).length;
+      options.onFindNode?.({ host, target: p.target, truth, closest: event.closest, now: clock.now });
+      acc.overlap += truth.length === 0 ? 1 : hit / truth.length;
+      if (truth.length === 0 || got.has(truth[0] as string)) acc.closestFound++;
+      if (hit === truth.length) s.success++;
+    } else if (p.kind === 'get') {
+      if (event.value !== undefined && p.value !== undefined && bytesEqual(event.value, p.value)) s.success++;
+    } else {
+      const peers = new Set(event.peers ?? []);
+      if ((p.announcers ?? []).some((a) => peers.has(a) && hosts.has(a))) s.success++;
+    }
+  };
+
+  const env: DhtHostEnv = {
+    clock,
+    network,
+    server,
+    random,
+    hosts,
+    lossyDht: (options.loss ?? 0) > 0,
+    dhtOptions: options.dht ?? {},
+    onProblem: (host, problem) => {
+      problemCount++;
+      if (problems.length < 20) problems.push(`t=${clock.now.toFixed(0)}ms ${host.id.slice(0, 8)}: ${problem}`);
+    },
+    onEvent,
+  };
+
+  const spawn = (): DhtHost => {
+    const id = random.bytes(20);
+    const host = new DhtHost(env, id, counters);
+    idBytesOf.set(host.id, id);
+    liveIndex.set(host.id, liveList.length);
+    liveList.push(host);
+    host.join();
+    return host;
+  };
+  const leave = (id: string): void => {
+    const host = hosts.get(id);
+    if (host === undefined) return;
+    host.leave();
+    idBytesOf.delete(id);
+    const at = liveIndex.get(id) as number;
+    const last = liveList.pop() as DhtHost;
+    if (last.id !== id) {
+      liveList[at] = last;
+      liveIndex.set(last.id, at);
+    }
+    liveIndex.delete(id);
+    for (const [key, p] of pending) {
+      if (p.host.id !== id) continue;
+      pending.delete(key);
+      (phases[p.phase] as PhaseAccumulator).stats[p.kind].abandoned++;
+    }
+  };
+  const randomHost = (): DhtHost | undefined => liveList[random.int(liveList.length)];
+  const track = (phase: number, host: DhtHost, kind: Kind, target: string, queryId: number, extra: Partial<PendingLookup> = {}): void => {
+    (phases[phase] as PhaseAccumulator).stats[kind].issued++;
+    pending.set(`${host.id}:${queryId}`, { phase, kind, host, target, ...extra });
+  };
+
+  // 1. The network forms: arrivals at a steady rate, each bootstrapping from the server.
+  for (let i = 0; i < options.nodes; i++) clock.at((i / joinRate) * 1000, () => spawn());
+
+  // 2. Publish a minute before measuring: values and announcements, each from random nodes.
+  const published: { key: string; value: Uint8Array; publisher: DhtHost }[] = [];
+  const announced: { infoHash: string; announcers: DhtHost[] }[] = [];
+  clock.at(measureStart - 60_000, () => {
+    for (let i = 0; i < (options.values ?? 50); i++) {
+      const host = randomHost() as DhtHost;
+      const value = random.bytes(64);
+      let key = '';
+      host.apply(() => {
+        const q = host.node.put(value, clock.now);
+        key = q.key;
+        return q.actions;
+      });
+      published.push({ key, value, publisher: host });
+    }
+    for (let i = 0; i < (options.infoHashes ?? 20); i++) {
+      const infoHash = random.bytes(20);
+      const announcers: DhtHost[] = [];
+      for (let a = 0; a < (options.announcers ?? 3); a++) {
+        const host = randomHost() as DhtHost;
+        host.apply(() => host.node.announce(infoHash, clock.now).actions);
+        announcers.push(host);
+      }
+      announced.push({ infoHash: toHex(infoHash), announcers });
+    }
+  });
+
+  // 3. Per phase: lookups spread over it, churn (in the churn phase), and samples.
+  for (let phase = 0; phase < phaseCount; phase++) {
+    const start = phaseStart(phase);
+    const acc = phases[phase] as PhaseAccumulator;
+    // Lookups start in the first 90% of the phase so they finish inside it.
+    const spread = (count: number, fire: () => void): void => {
+      for (let i = 0; i < count; i++) clock.at(start + random.next() * phaseMs * 0.9, fire);
+    };
+    spread(options.findNodes ?? 200, () => {
+      const host = randomHost();
+      if (host === undefined) return;
+      const target = random.bytes(20);
+      host.apply(() => {
+        const q = host.node.findNode(target, clock.now);
+        track(phase, host, 'find_node', toHex(target), q.queryId);
+        return q.actions;
+      });
+    });
+    spread(options.gets ?? 200, () => {
+      const live = published.filter((p) => p.publisher.alive);
+      const host = randomHost();
+      if (live.length === 0 || host === undefined) return;
+      const item = live[random.int(live.length)] as (typeof published)[number];
+      host.apply(() => {
+        const q = host.node.get(item.key, clock.now);
+        track(phase, host, 'get', item.key, q.queryId, { value: item.value });
+        return q.actions;
+      });
+    });
+    spread(options.getPeers ?? 100, () => {
+      const live = announced.filter((a) => a.announcers.some((h) => h.alive));
+      const host = randomHost();
+      if (live.length === 0 || host === undefined) return;
+      const item = live[random.int(live.length)] as (typeof announced)[number];
+      const announcers = item.announcers.filter((h) => h.alive).map((h) => h.id);
+      host.apply(() => {
+        const q = host.node.getPeers(item.infoHash, clock.now);
+        track(phase, host, 'get_peers', item.infoHash, q.queryId, { announcers });
+        return q.actions;
+      });
+    });
+    if (phase === 1) {
+      const churn = Math.round(options.nodes * options.churnFraction);
+      scheduleChurn(clock, random, {
+        start,
+        end: start + phaseMs * 0.9,
+        leaves: churn,
+        joins: churn,
+        pickLeaver: () => randomHost()?.id,
+        leave: (id) => {
+          acc.left++;
+          leave(id);
+        },
+        join: () => {
+          acc.joined++;
+          spawn();
+        },
+      });
+    }
+    clock.at(start, () => {
+      acc.openedAtStart = network.stats.connectionsOpened;
+      acc.messagesAtStart = network.stats.messagesSent;
+    });
+    for (let t = start + 60_000; t <= start + phaseMs; t += 60_000) {
+      clock.at(t, () => {
+        for (const h of liveList) acc.liveSamples.push(network.liveCount(h.id));
+        acc.nodeMinutes += liveList.length;
+        acc.minutes++;
+      });
+    }
+    clock.at(start + phaseMs, () => {
+      acc.opened = network.stats.connectionsOpened - acc.openedAtStart;
+      acc.messages = network.stats.messagesSent - acc.messagesAtStart;
+      // Lookups of this phase still running now count as unfinished.
+      for (const [key, p] of pending) {
+        if (p.phase !== phase) continue;
+        pending.delete(key);
+        acc.stats[p.kind].unfinished++;
+      }
+    });
+  }
+
+  const steps = 20;
+  for (let i = 1; i <= steps; i++) {
+    const t = (end * i) / steps;
+    clock.runUntil(t);
+    progress(
+      `dht N=${options.nodes}: ${Math.round((100 * i) / steps)}% (t=${(t / 1000).toFixed(0)}s, ${liveList.length} live, ${clock.eventsRun} events)`,
+    );
+  }
+
+  const lifetimes = liveList.map((h) => network.nodeStats(h.id)?.opened ?? 0);
+  const finish = (s: LookupStats): LookupStats => {
+    const d = Math.max(1, s.done);
+    return { ...s, rounds: s.rounds / d, rpcs: s.rpcs / d, timeouts: s.timeouts / d, durationMs: s.durationMs / d };
+  };
+  return {
+    seed,
+    nodes: options.nodes,
+    churnFraction: options.churnFraction,
+    phases: phases.map((acc, i) => {
+      const meanNodes = acc.nodeMinutes / Math.max(1, acc.minutes);
+      const fn = acc.stats.find_node;
+      return {
+        phase: i === 0 ? 'calm' : 'churn',
+        findNode: {
+          ...finish(fn),
+          meanOverlap: acc.overlap / Math.max(1, fn.done),
+          closestFound: acc.closestFound / Math.max(1, fn.done),
+        },
+        get: finish(acc.stats.get),
+        getPeers: finish(acc.stats.get_peers),
+        liveMean: mean(acc.liveSamples),
+        liveMax: max(acc.liveSamples),
+        openedPerNodeHour: (2 * acc.opened) / Math.max(1, meanNodes) / (phaseMs / 3_600_000),
+        messagesPerNodeMinute: acc.messages / Math.max(1, acc.nodeMinutes),
+        left: acc.left,
+        joined: acc.joined,
+      };
+    }),
+    lifetimeMax: max(lifetimes),
+    networkRefused: network.stats.connectionsRefused,
+    signaling: { ...counters, serverRelayed: server.relayed },
+    problems,
+    problemCount,
+    virtualMs: clock.now,
+    events: clock.eventsRun,
+  };
+}

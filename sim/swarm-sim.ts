@@ -1,0 +1,278 @@
+import { createInfoDictionary, type InfoDictionary } from '../shared/info-dictionary.js';
+import { concatBytes } from '../shared/bytes.js';
+import { seededRandom, shuffle } from '../shared/random.js';
+import { sha1 } from '../shared/sha1.js';
+import type { SwarmEvent } from '../shared/swarm/swarm.js';
+import { VirtualClock } from './clock.js';
+import { clamped, logNormal, type Distribution } from './distributions.js';
+import { Network } from './network.js';
+import { SwarmHost, type SwarmHostEnv } from './swarm-host.js';
+import { corruptBlocks, freeRider, type FrameRewrite } from './wire-filter.js';
+
+/** A peer's link rates, bytes per second. */
+export interface PeerClass {
+  upload: number;
+  download: number;
+}
+
+/** One swarm scenario: a seed, leechers with their own rates, maybe a free rider or a corrupt peer. */
+export interface SwarmSimOptions {
+  seed: number;
+  leechers: number;
+  fileBytes: number;
+  pieceLength: number;
+  seedRates: PeerClass;
+  /** Rates of leecher i (heterogeneous: draw from classes with the run's Random). */
+  leecherRates: (i: number, random: () => number) => PeerClass;
+  latency?: Distribution;
+  /** The seed leaves once it has delivered this many copies of the file (undefined: it stays). */
+  seedLeavesAfterCopies?: number;
+  /** How many leechers never upload, and how many send corrupt blocks (the first ones after any free riders). */
+  freeRiders?: number;
+  corruptPeers?: number;
+  /** Leechers start from the magnet link (metadata over ut_metadata) instead of the info dictionary. */
+  magnet?: boolean;
+  /** Leechers arrive spread over this window (ms). */
+  arrivalWindowMs?: number;
+  /** Peers a newcomer connects to (from the tracker's random list). */
+  connectTo?: number;
+  /** Give up after this much virtual time. */
+  timeLimitMs?: number;
+  progress?: (line: string) => void;
+}
+
+export type PeerRole = 'seed' | 'leecher' | 'free-rider' | 'corrupt';
+
+export interface PeerOutcome {
+  id: string;
+  role: PeerRole;
+  upload: number;
+  download: number;
+  /** ms from its arrival to complete; undefined if it never completed. */
+  completeMs: number | undefined;
+  /** Payload bytes delivered to others over the network. */
+  uploadedBytes: number;
+}
+
+export interface SwarmSimResult {
+  seed: number;
+  leechers: number;
+  fileBytes: number;
+  peers: PeerOutcome[];
+  /** Leechers of every role that completed. */
+  completed: number;
+  /** Time until the last leecher completed (ms from start); undefined if one never did. */
+  distributionMs: number | undefined;
+  /** The Kumar–Ross minimum distribution time, ms. */
+  lowerBoundMs: number;
+  /** distributionMs / lowerBoundMs. */
+  ratio: number;
+  seedLeftAtMs: number | undefined;
+  /** Every ban: who banned whom. */
+  bans: { by: string; peer: string; reason: string }[];
+  piecesFailed: number;
+  problems: string[];
+  problemCount: number;
+  virtualMs: number;
+  events: number;
+}
+
+/**
+ * Kumar & Ross (2006): no scheme distributes a file of F bytes from a seed of upload u_s to N
+ * peers of uploads u_i and downloads d_i faster than max(F/u_s, N·F/(u_s + Σu_i), F/min d_i).
+ */
+export function kumarRossMs(fileBytes: number, seedUpload: number, peers: readonly PeerClass[]): number {
+  const sumUp = peers.reduce((s, p) => s + p.upload, 0);
+  const dMin = Math.min(...peers.map((p) => p.download));
+  const seconds = Math.max(fileBytes / seedUpload, (peers.length * fileBytes) / (seedUpload + sumUp), fileBytes / dMin);
+  return seconds * 1000;
+}
+
+/** Heterogeneous home links: upload classes with downloads eight times faster. */
+export function broadbandClasses(scale = 1): (i: number, random: () => number) => PeerClass {
+  const classes = [
+    { weight: 0.4, upload: 128_000 },
+    { weight: 0.3, upload: 256_000 },
+    { weight: 0.2, upload: 512_000 },
+    { weight: 0.1, upload: 1_024_000 },
+  ];
+  return (_i, random) => {
+    let x = random();
+    for (const c of classes) {
+      x -= c.weight;
+      if (x < 0) return { upload: c.upload * scale, download: 8 * c.upload * scale };
+    }
+    return { upload: 1_024_000 * scale, download: 8_192_000 * scale };
+  };
+}
+
+function makeContent(random: () => Uint8Array, fileBytes: number, pieceLength: number): {
+  info: InfoDictionary;
+  infoBytes: Uint8Array;
+  infoHash: Uint8Array;
+  pieces: Map<number, Uint8Array>;
+} {
+  const pieces = new Map<number, Uint8Array>();
+  const hashes: Uint8Array[] = [];
+  const content = random();
+  for (let i = 0, off = 0; off < fileBytes; i++, off += pieceLength) {
+    const piece = content.subarray(off, Math.min(fileBytes, off + pieceLength));
+    pieces.set(i, piece);
+    hashes.push(sha1(piece));
+  }
+  const made = createInfoDictionary({ name: 'sim.bin', length: fileBytes, pieceLength, pieceHashes: concatBytes(hashes) });
+  return { ...made, pieces };
+}
+
+/** Runs one swarm to completion (or the time limit) and measures it. */
+export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
+  const seedValue = options.seed >>> 0;
+  const random = seededRandom(seedValue);
+  const clock = new VirtualClock();
+  const network = new Network(clock, random, { latency: options.latency ?? clamped(logNormal(30, 0.5), 2, 400) });
+  const problems: string[] = [];
+  let problemCount = 0;
+  const bans: SwarmSimResult['bans'] = [];
+  let piecesFailed = 0;
+  const env: SwarmHostEnv = {
+    clock,
+    network,
+    random,
+    onProblem: (host, problem) => {
+      problemCount++;
+      if (problems.length < 20) problems.push(`t=${clock.now.toFixed(0)}ms ${host.id}: ${problem}`);
+    },
+    onEvent: (host: SwarmHost, event: SwarmEvent) => {
+      if (event.type === 'peer-banned') bans.push({ by: host.id, peer: event.peer, reason: event.reason });
+      if (event.type === 'piece-failed') piecesFailed++;
+    },
+  };
+
+  const { info, infoBytes, infoHash, pieces } = makeContent(() => random.bytes(options.fileBytes), options.fileBytes, options.pieceLength);
+  const connectTo = options.connectTo ?? 20;
+  const tracker: SwarmHost[] = [];
+  const roles = new Map<string, PeerRole>();
+  const rates = new Map<string, PeerClass>();
+  const arrivals = new Map<string, number>();
+
+  const announce = (host: SwarmHost, want: number): void => {
+    const others = shuffle(
+      tracker.filter((h) => h.alive && h !== host && !network.isConnected(host.id, h.id)),
+      random,
+    );
+    for (const other of others.slice(0, want)) network.connect(host.id, other.id);
+  };
+
+  const seedHost = new SwarmHost(env, {
+    id: 'seed',
+    swarm: { infoHash, info, infoBytes, have: Array.from({ length: info.pieceCount }, () => true) },
+    storage: new Map(pieces),
+    link: options.seedRates,
+  });
+  roles.set('seed', 'seed');
+  rates.set('seed', options.seedRates);
+  arrivals.set('seed', 0);
+  tracker.push(seedHost);
+
+  const leechers: SwarmHost[] = [];
+  const freeRiders = options.freeRiders ?? 0;
+  const corrupt = options.corruptPeers ?? 0;
+  const window = options.arrivalWindowMs ?? 1000;
+  for (let i = 0; i < options.leechers; i++) {
+    const role: PeerRole = i < freeRiders ? 'free-rider' : i < freeRiders + corrupt ? 'corrupt' : 'leecher';
+    const id = `${role === 'leecher' ? 'p' : role}${i}`;
+    const r = options.leecherRates(i, () => random.next());
+    const misbehave: FrameRewrite | undefined = role === 'free-rider' ? freeRider : role === 'corrupt' ? corruptBlocks : undefined;
+    roles.set(id, role);
+    rates.set(id, r);
+    const at = random.next() * window;
+    arrivals.set(id, at);
+    clock.at(at, () => {
+      const host = new SwarmHost(env, {
+        id,
+        swarm: options.magnet === true ? { infoHash } : { infoHash, info, infoBytes },
+        ...(misbehave ? { misbehave } : {}),
+        link: r,
+      });
+      leechers.push(host);
+      tracker.push(host);
+      announce(host, connectTo);
+    });
+  }
+
+  // Re-announce: a host low on peers asks the tracker for more, every 30 s.
+  const reannounce = (): void => {
+    for (const h of tracker) if (h.alive && network.liveCount(h.id) < 10) announce(h, connectTo);
+    clock.after(30_000, reannounce);
+  };
+  clock.after(30_000, reannounce);
+
+  let seedLeftAt: number | undefined;
+  const copies = options.seedLeavesAfterCopies;
+  if (copies !== undefined) {
+    const check = (): void => {
+      if (!seedHost.alive) return;
+      if ((network.nodeStats('seed')?.bytesDelivered ?? 0) >= copies * options.fileBytes) {
+        seedLeftAt = clock.now;
+        seedHost.leave();
+        return;
+      }
+      clock.after(100, check);
+    };
+    clock.after(100, check);
+  }
+
+  const limit = options.timeLimitMs ?? 3_600_000;
+  const allDone = (): boolean => leechers.length === options.leechers && leechers.every((h) => h.completeAt !== undefined || !h.alive);
+  let nextReport = 10_000;
+  const progress = options.progress;
+  clock.runUntilDone(
+    () => {
+      if (progress !== undefined && clock.now >= nextReport) {
+        nextReport += 10_000;
+        const done = leechers.filter((h) => h.completeAt !== undefined).length;
+        progress(`swarm N=${options.leechers}: t=${(clock.now / 1000).toFixed(0)}s, ${done}/${options.leechers} complete`);
+      }
+      return allDone();
+    },
+    limit,
+  );
+
+  const outcomes: PeerOutcome[] = [seedHost, ...leechers].map((h) => {
+    const r = rates.get(h.id) as PeerClass;
+    return {
+      id: h.id,
+      role: roles.get(h.id) as PeerRole,
+      upload: r.upload,
+      download: r.download,
+      completeMs: h.completeAt === undefined ? undefined : h.completeAt - (arrivals.get(h.id) as number),
+      uploadedBytes: network.nodeStats(h.id)?.bytesDelivered ?? 0,
+    };
+  });
+  const leecherOutcomes = outcomes.filter((o) => o.role !== 'seed');
+  const completed = leecherOutcomes.filter((o) => o.completeMs !== undefined).length;
+  const distributionMs =
+    completed === options.leechers ? Math.max(...leechers.map((h) => h.completeAt as number)) : undefined;
+  const lowerBoundMs = kumarRossMs(
+    options.fileBytes,
+    options.seedRates.upload,
+    leecherOutcomes.map((o) => ({ upload: o.role === 'free-rider' ? 0 : o.upload, download: o.download })),
+  );
+  return {
+    seed: seedValue,
+    leechers: options.leechers,
+    fileBytes: options.fileBytes,
+    peers: outcomes,
+    completed,
+    distributionMs,
+    lowerBoundMs,
+    ratio: distributionMs === undefined ? Number.NaN : distributionMs / lowerBoundMs,
+    seedLeftAtMs: seedLeftAt,
+    bans,
+    piecesFailed,
+    problems,
+    problemCount,
+    virtualMs: clock.now,
+    events: clock.eventsRun,
+  };
+}

@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import { bencode } from '../../../shared/bencode.js';
+import { toHex, utf8 } from '../../../shared/bytes.js';
+import { seededRandom } from '../../../shared/random.js';
+import { DhtNode } from '../../../shared/dht/dht-node.js';
+import { decodeKrpc, encodeKrpc } from '../../../shared/dht/krpc.js';
+import type { KrpcMessage } from '../../../shared/dht/krpc.js';
+import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
+import type { DhtAction, DhtEvent } from '../../../shared/dht/types.js';
+import { testSeed } from './helpers/seed.js';
+
+const random = seededRandom(testSeed('dht-node', 71));
+const newId = (): Uint8Array => random.bytes(20);
+const t = utf8('tt');
+
+function node(options: Partial<ConstructorParameters<typeof DhtNode>[0]> = {}): DhtNode {
+  return new DhtNode({ id: newId(), random: seededRandom(random.int(1e9)), ...options });
+}
+function events(actions: DhtAction[]): DhtEvent[] {
+  return actions.flatMap((a) => (a.type === 'event' ? [a.event] : []));
+}
+function sends(actions: DhtAction[]): Extract<DhtAction, { type: 'send' }>[] {
+  return actions.filter((a): a is Extract<DhtAction, { type: 'send' }> => a.type === 'send');
+}
+function contacts(n: DhtNode): string[] {
+  return n.snapshot().buckets.flatMap((b) => b.contacts.map((c) => c.id));
+}
+/** A frame as `relay` forwards it to `dest`: `inner` from `origin` on its last hop. */
+function relayed(origin: Uint8Array, relay: Uint8Array, dest: string, inner: Uint8Array): Uint8Array {
+  return encodeEnvelope({ path: [toHex(origin), toHex(relay), dest], hop: 2, message: inner });
+}
+/** The KRPC message inside a frame `n` sent (unwrapping an envelope). */
+function messageOf(data: Uint8Array): KrpcMessage {
+  const frame = decodeFrame(data, 8);
+  return frame.kind === 'envelope' ? decodeKrpc(frame.envelope.message as Uint8Array) : decodeKrpc(data);
+}
+
+describe('DhtNode message validation', () => {
+  it('answers a valid relayed query and learns the origin with its reversed route', () => {
+    const a = node();
+    const relay = newId();
+    const origin = newId();
+    a.connected(relay, 0);
+    const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: origin } });
+    const out = a.receive(relay, relayed(origin, relay, a.id, ping), 1);
+    const reply = sends(out);
+    expect(reply).toHaveLength(1);
+    expect(reply[0]?.to).toBe(toHex(relay));
+    expect(messageOf(reply[0]?.data as Uint8Array)).toMatchObject({ y: 'r', t });
+    expect(contacts(a)).toContain(toHex(origin));
+    expect(a.hasRouteTo(origin)).toBe(true);
+  });
+
+  it('drops malformed and oversized messages without adding the sender', () => {
+    const a = node();
+    const relay = newId();
+    a.connected(relay, 0);
+    const bad: { origin: Uint8Array; inner: Uint8Array }[] = [];
+    const mk = (inner: Uint8Array): void => void bad.push({ origin: newId(), inner });
+    mk(utf8('not bencode'));
+    mk(bencode({ t, y: 'q', q: 'find_node', a: { id: new Uint8Array(20) } })); // no target
+    mk(bencode({ t, y: 'q', q: 'put', a: { id: new Uint8Array(20), v: new Uint8Array(1200), token: 'x' } }));
+    mk(new Uint8Array(65_000).fill(0x31));
+    for (const b of bad) {
+      const out = a.receive(relay, relayed(b.origin, relay, a.id, b.inner), 1);
+      expect(sends(out)).toHaveLength(0);
+      expect(events(out).map((e) => e.type)).toContain('message-dropped');
+      expect(contacts(a)).not.toContain(toHex(b.origin));
+    }
+    // A query whose id is not its origin is dropped too.
+    const liar = newId();
+    const spoof = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: newId() } });
+    const out = a.receive(relay, relayed(liar, relay, a.id, spoof), 2);
+    expect(sends(out)).toHaveLength(0);
+    expect(contacts(a)).not.toContain(toHex(liar));
+    expect(contacts(a)).toEqual([toHex(relay)]);
+    expect(a.isConnected(relay)).toBe(true); // relayed garbage is not the relay's fault
+  });
+
+  it('drops frames over 64 KiB and frames from nodes that are not connected', () => {
+    const a = node();
+    const peer = newId();
+    const stranger = newId();
+    const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: stranger } });
+    const out1 = a.receive(stranger, ping, 0);
+    expect(sends(out1)).toHaveLength(0);
+    expect(contacts(a)).toEqual([]);
+    a.connected(peer, 0);
+    const out2 = a.receive(peer, new Uint8Array(64 * 1024 + 1), 0);
+    expect(events(out2)).toEqual([expect.objectContaining({ type: 'message-dropped', from: toHex(peer) })]);
+  });
+
+  it('closes a link that keeps sending garbage', () => {
+    const a = node();
+    const peer = newId();
+    a.connected(peer, 0);
+    const outs = [1, 2, 3].map((i) => a.receive(peer, utf8('garbage'), i));
+    expect(outs[1]?.some((x) => x.type === 'disconnect')).toBe(false);
+    expect(outs[2]?.find((x) => x.type === 'disconnect')).toMatchObject({ to: toHex(peer) });
+    expect(a.isConnected(peer)).toBe(false);
+  });
+
+  it('drops unsolicited responses and answers unknown methods with 204 without adding the sender', () => {
+    const a = node();
+    const relay = newId();
+    a.connected(relay, 0);
+    const stranger = newId();
+    const resp = encodeKrpc({ y: 'r', t, r: { id: stranger } });
+    const out = a.receive(relay, relayed(stranger, relay, a.id, resp), 1);
+    expect(events(out)[0]).toMatchObject({ type: 'message-dropped', reason: 'unsolicited response' });
+    const unknown = bencode({ t, y: 'q', q: 'vote', a: { id: stranger } });
+    const out2 = a.receive(relay, relayed(stranger, relay, a.id, unknown), 2);
+    expect(messageOf(sends(out2)[0]?.data as Uint8Array)).toMatchObject({ y: 'e', e: [204, expect.any(String)] });
+    expect(contacts(a)).not.toContain(toHex(stranger));
+  });
+
+  it('refuses announce_peer and put without a valid token, accepts them with one', () => {
+    const a = node();
+    const peer = newId();
+    const ih = newId();
+    a.connected(peer, 0);
+    const ask = (m: KrpcMessage, now: number): KrpcMessage => messageOf(sends(a.receive(peer, encodeKrpc(m), now))[0]?.data as Uint8Array);
+    const bad = ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token: utf8('12345678') } }, 1);
+    expect(bad).toMatchObject({ y: 'e', e: [203, 'bad token'] });
+    const got = ask({ y: 'q', t, q: 'get_peers', a: { id: peer, info_hash: ih } }, 2);
+    expect(got.y).toBe('r');
+    const token = got.y === 'r' ? (got.r.token as Uint8Array) : new Uint8Array();
+    // A token issued to `peer` does not work for someone else.
+    const other = newId();
+    a.connected(other, 3);
+    const stolen = messageOf(
+      sends(a.receive(other, encodeKrpc({ y: 'q', t, q: 'announce_peer', a: { id: other, info_hash: ih, token } }), 3))[0]
+        ?.data as Uint8Array,
+    );
+    expect(stolen.y).toBe('e');
+    expect(ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token } }, 4).y).toBe('r');
+    expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token } }, 5).y).toBe('r');
+    expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token: utf8('nope') } }, 6).y).toBe('e');
+    expect(a.snapshot().store).toEqual({ values: 1, infoHashes: 1, peers: 1 });
+    const peers = ask({ y: 'q', t, q: 'get_peers', a: { id: peer, info_hash: ih } }, 7);
+    expect(peers.y === 'r' && peers.r.values?.map(toHex)).toEqual([toHex(peer)]);
+    // Eleven minutes later the token is stale (two rotations).
+    expect(ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token } }, 11 * 60_000).y).toBe('e');
+  });
+});
+
+describe('DhtNode lookups and timers', () => {
+  it('finishes a lookup when the only contact times out', () => {
+    const a = node({ rpcTimeoutMs: 1000 });
+    const peer = newId();
+    expect(sends(a.connected(peer, 0))).toHaveLength(1); // the join lookup asks it for our own id
+    const { queryId, actions } = a.findNode(newId(), 10);
+    expect(sends(actions)).toHaveLength(1);
+    expect(a.nextTimeout()).toBe(1000);
+    const joined = events(a.handleTimeout(1000));
+    expect(joined.map((e) => e.type)).toEqual(['lookup-done', 'joined']);
+    expect(a.nextTimeout()).toBe(1010);
+    expect(a.handleTimeout(1009)).toEqual([]);
+    const done = events(a.handleTimeout(1010)).find((e) => e.type === 'lookup-done');
+    expect(done).toMatchObject({ type: 'lookup-done', queryId, closest: [], timeouts: 1, rpcs: 1, durationMs: 1000 });
+  });
+
+  it('ends a lookup at once when there is nobody to ask', () => {
+    const a = node();
+    const { actions } = a.getPeers(newId(), 0);
+    expect(events(actions)).toEqual([expect.objectContaining({ type: 'lookup-done', peers: [], rpcs: 0 })]);
+  });
+
+  it('reports a signal it cannot route, so the host can use the server', () => {
+    const a = node();
+    const to = newId();
+    expect(a.hasRouteTo(to)).toBe(false);
+    expect(events(a.sendSignal(to, utf8('offer'), 0))).toEqual([
+      { type: 'signal-failed', to: toHex(to), reason: 'no route' },
+    ]);
+    expect(events(a.sendSignal(to, new Uint8Array(20_000), 0))[0]).toMatchObject({ reason: 'signal too large' });
+  });
+
+  it('rejects values over 1000 bytes bencoded', () => {
+    expect(() => node().put(new Uint8Array(997), 0)).toThrow(/1000/);
+  });
+});
+
+describe('DhtNode connection budget', () => {
+  it('caps links opened per hour, counting inbound ones', () => {
+    const a = node({ maxConnectsPerHour: 5, maxConnections: 100 });
+    for (let i = 0; i < 3; i++) a.connected(newId(), i); // inbound
+    const out1 = a.connectTo(newId(), 10);
+    const out2 = a.connectTo(newId(), 11);
+    expect([...out1, ...out2].filter((x) => x.type === 'connect')).toHaveLength(2);
+    expect(a.admit(newId(), 12)).toBe(false);
+    const refused = a.connectTo(newId(), 13);
+    expect(events(refused)).toEqual([expect.objectContaining({ type: 'connect-refused', reason: 'rate' })]);
+    expect(a.snapshot(13).connections.openedLastHour).toBe(5);
+    // An hour later the window has moved on.
+    expect(a.admit(newId(), 3_600_000 + 20)).toBe(true);
+    expect(a.connectTo(newId(), 3_600_000 + 20).some((x) => x.type === 'connect')).toBe(true);
+  });
+
+  it('stops for good at the lifetime cap', () => {
+    const a = node({ maxConnectsLifetime: 4, maxConnectsPerHour: 100 });
+    for (let i = 0; i < 4; i++) a.connected(newId(), i * 10 * 3_600_000);
+    expect(a.admit(newId(), 100 * 3_600_000)).toBe(false);
+    expect(events(a.connectTo(newId(), 100 * 3_600_000))[0]).toMatchObject({ reason: 'lifetime' });
+  });
+
+  it('closes unpinned links beyond maxConnections, never pinned ones', () => {
+    const a = node({ maxConnections: 5, nearConnections: 2, maxConnectsPerHour: 100 });
+    const pinned = newId();
+    a.connectTo(pinned, 0);
+    a.connected(pinned, 1);
+    const closed: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      for (const x of a.connected(newId(), 2 + i)) if (x.type === 'disconnect') closed.push(x.to);
+    }
+    const live = a.snapshot().connections.live;
+    expect(live).toHaveLength(5);
+    expect(live).toContain(toHex(pinned));
+    expect(closed).toHaveLength(6);
+    expect(closed).not.toContain(toHex(pinned));
+    for (const id of closed) expect(a.isConnected(id)).toBe(false);
+  });
+
+  it('admits an offer when full only if the newcomer is worth more than a link it can close', () => {
+    const own = new Uint8Array(20);
+    const a = new DhtNode({ id: own, random: seededRandom(5), maxConnections: 4, nearConnections: 1, bucketConnections: 1 });
+    const far = (top: number): Uint8Array => {
+      const id = random.bytes(20);
+      id[0] = top;
+      return id;
+    };
+    // Four links in bucket 0 (top bit set): the bucket is over its quota of one.
+    for (let i = 0; i < 4; i++) a.connected(far(0x80 | i), i);
+    expect(a.admit(far(0xc0), 10)).toBe(false); // yet another one in the crowded bucket
+    const close = new Uint8Array(20);
+    close[19] = 1;
+    expect(a.admit(close, 10)).toBe(true); // nearest of all
+    const out = a.connected(close, 11);
+    expect(out.filter((x) => x.type === 'disconnect')).toHaveLength(1);
+    expect(a.snapshot().connections.live).toHaveLength(4);
+  });
+});

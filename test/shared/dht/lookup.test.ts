@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { compareBytes, toHex } from '../../../shared/bytes.js';
+import { seededRandom, shuffle } from '../../../shared/random.js';
+import type { Random } from '../../../shared/random.js';
+import { Lookup } from '../../../shared/dht/lookup.js';
+import { xorDistance } from '../../../shared/dht/node-id.js';
+import { RoutingTable } from '../../../shared/dht/routing-table.js';
+import { testSeed } from './helpers/seed.js';
+
+/** A static world of `n` nodes, each with a full Kademlia routing table over all the others. */
+function world(random: Random, n: number) {
+  const ids = Array.from({ length: n }, () => random.bytes(20));
+  const hex = ids.map(toHex);
+  const tables = new Map<string, RoutingTable>();
+  for (const id of ids) {
+    const table = new RoutingTable(id, 20);
+    for (const i of shuffle([...ids.keys()], random)) table.add(ids[i] as Uint8Array, 0);
+    tables.set(toHex(id), table);
+  }
+  const answer = (from: string, target: Uint8Array): string[] =>
+    (tables.get(from) as RoutingTable).closest(target, 20).map((c) => c.id);
+  const truth = (target: Uint8Array, k: number): string[] =>
+    [...ids]
+      .sort((a, b) => compareBytes(xorDistance(a, target), xorDistance(b, target)))
+      .slice(0, k)
+      .map(toHex);
+  return { ids, hex, answer, truth };
+}
+
+describe('Lookup', () => {
+  it('converges on the true k closest', () => {
+    const random = seededRandom(testSeed('lookup converges', 31));
+    const w = world(random, 500);
+    for (let trial = 0; trial < 30; trial++) {
+      const target = random.bytes(20);
+      const seeds = Array.from({ length: 3 }, () => w.hex[random.int(w.hex.length)] as string);
+      const lookup = new Lookup(target, seeds, { k: 20, alpha: 3 });
+      let steps = 0;
+      while (!lookup.done && steps++ < 1000) {
+        const next = lookup.next();
+        const inflight = lookup.pending;
+        expect(inflight.length).toBeLessThanOrEqual(3);
+        // Answer the oldest in flight first.
+        const id = (inflight[0] ?? next[0]) as string;
+        lookup.onResponse(id, w.answer(id, target));
+      }
+      expect(lookup.done).toBe(true);
+      expect(lookup.closest(20)).toEqual(w.truth(target, 20));
+      expect(lookup.stats.rpcs).toBeLessThan(120);
+      expect(lookup.stats.rounds).toBeGreaterThan(0);
+    }
+  });
+
+  it('terminates early once the k closest answered, ignoring stragglers', () => {
+    const random = seededRandom(testSeed('lookup early', 32));
+    const target = random.bytes(20);
+    const ids = Array.from({ length: 10 }, () => random.bytes(20)).sort((a, b) =>
+      compareBytes(xorDistance(a, target), xorDistance(b, target)),
+    );
+    const hex = ids.map(toHex);
+    // k = 3: seeds are the 3 closest plus one far one.
+    const lookup = new Lookup(target, [hex[0], hex[1], hex[2], hex[9]] as string[], { k: 3, alpha: 3 });
+    const first = lookup.next();
+    expect(first).toEqual(hex.slice(0, 3));
+    for (const id of first) lookup.onResponse(id, []);
+    expect(lookup.done).toBe(true);
+    expect(lookup.next()).toEqual([]);
+    expect(lookup.closest()).toEqual(hex.slice(0, 3));
+    expect(lookup.stats.rpcs).toBe(3);
+  });
+
+  it('keeps a straggler from blocking completion when closer contacts answered', () => {
+    const random = seededRandom(testSeed('lookup straggler', 33));
+    const target = random.bytes(20);
+    const ids = Array.from({ length: 6 }, () => random.bytes(20)).sort((a, b) =>
+      compareBytes(xorDistance(a, target), xorDistance(b, target)),
+    );
+    const hex = ids.map(toHex);
+    const lookup = new Lookup(target, [hex[5]] as string[], { k: 2, alpha: 1 });
+    expect(lookup.next()).toEqual([hex[5]]);
+    lookup.onResponse(hex[5] as string, [hex[3], hex[4]] as string[]);
+    expect(lookup.next()).toEqual([hex[3]]);
+    lookup.onResponse(hex[3] as string, [hex[0], hex[1]] as string[]);
+    expect(lookup.next()).toEqual([hex[0]]);
+    lookup.onResponse(hex[0] as string, []);
+    expect(lookup.next()).toEqual([hex[1]]);
+    lookup.onResponse(hex[1] as string, []);
+    expect(lookup.done).toBe(true);
+    expect(lookup.closest()).toEqual([hex[0], hex[1]]);
+    expect(lookup.stats.rounds).toBe(3);
+  });
+
+  it('drops contacts that fail and still converges', () => {
+    const random = seededRandom(testSeed('lookup failures', 34));
+    const w = world(random, 500);
+    const dead = new Set(w.hex.filter(() => random.next() < 0.2));
+    let overlap = 0;
+    let failures = 0;
+    for (let trial = 0; trial < 20; trial++) {
+      const target = random.bytes(20);
+      const seeds = w.hex.filter((h) => !dead.has(h)).slice(trial * 3, trial * 3 + 3);
+      const lookup = new Lookup(target, seeds, { k: 20, alpha: 3 });
+      let steps = 0;
+      while (!lookup.done && steps++ < 2000) {
+        lookup.next();
+        const id = lookup.pending[0];
+        if (id === undefined) break;
+        if (dead.has(id)) lookup.onFailure(id);
+        else lookup.onResponse(id, w.answer(id, target));
+      }
+      expect(lookup.done).toBe(true);
+      const closest = lookup.closest(20);
+      for (const id of closest) expect(dead.has(id)).toBe(false);
+      const aliveTruth = w.truth(target, 200).filter((h) => !dead.has(h)).slice(0, 20);
+      // Answers list dead nodes too, so an alive node ranked just past k in every answer can be
+      // missed; nearly all of the alive k closest must be found.
+      const found = closest.filter((h) => aliveTruth.includes(h)).length;
+      expect(found).toBeGreaterThanOrEqual(15);
+      overlap += found;
+      failures += lookup.stats.failures;
+    }
+    expect(overlap / 20).toBeGreaterThanOrEqual(18);
+    expect(failures).toBeGreaterThan(0);
+  });
+
+  it('is done at once with no seeds, and ignores unsolicited or duplicate answers', () => {
+    const random = seededRandom(testSeed('lookup empty', 35));
+    const empty = new Lookup(random.bytes(20), []);
+    expect(empty.done).toBe(true);
+    expect(empty.next()).toEqual([]);
+    const a = toHex(random.bytes(20));
+    const b = toHex(random.bytes(20));
+    const lookup = new Lookup(random.bytes(20), [a], { k: 2, alpha: 3 });
+    expect(lookup.next()).toEqual([a]);
+    lookup.onResponse(b, [a]); // b was never asked
+    lookup.onResponse(a, [b, a]);
+    lookup.onResponse(a, []); // duplicate
+    expect(lookup.stats.responses).toBe(1);
+    expect(lookup.next()).toEqual([b]);
+    lookup.onFailure(b);
+    expect(lookup.done).toBe(true);
+    expect(lookup.closest()).toEqual([a]);
+  });
+});

@@ -1,0 +1,208 @@
+import { bytesEqual, concatBytes, utf8 } from '../../../shared/bytes.js';
+import { createInfoDictionary, pieceHash } from '../../../shared/info-dictionary.js';
+import type { InfoDictionary } from '../../../shared/info-dictionary.js';
+import { seededRandom } from '../../../shared/random.js';
+import { sha1 } from '../../../shared/sha1.js';
+import { Swarm } from '../../../shared/swarm/swarm.js';
+import type { SwarmAction, SwarmEvent, SwarmOptions } from '../../../shared/swarm/swarm.js';
+import { WireDecoder } from '../../../shared/wire/wire-codec.js';
+import type { DecodedFrame } from '../../../shared/wire/wire-codec.js';
+
+/**
+ * A tiny in-memory host for Swarm instances: instant links, a fake clock, SHA-1 "verification"
+ * and a Map as piece storage. Each node's peers are keyed by the other node's name.
+ */
+
+export interface TestTorrent {
+  data: Uint8Array;
+  info: InfoDictionary;
+  infoBytes: Uint8Array;
+  infoHash: Uint8Array;
+}
+
+/** A torrent over `length` pseudo-random bytes. */
+export function makeTorrent(length: number, pieceLength: number, seed = 1): TestTorrent {
+  const data = seededRandom(seed).bytes(length);
+  const hashes: Uint8Array[] = [];
+  for (let off = 0; off < length; off += pieceLength) hashes.push(sha1(data.subarray(off, off + pieceLength)));
+  const { info, infoBytes, infoHash } = createInfoDictionary({
+    name: 'file.bin',
+    length,
+    pieceLength,
+    pieceHashes: concatBytes(hashes),
+  });
+  return { data, info, infoBytes, infoHash };
+}
+
+export interface Node {
+  name: string;
+  swarm: Swarm;
+  store: Map<number, Uint8Array>;
+  info: InfoDictionary | undefined;
+  events: SwarmEvent[];
+  closes: { peer: string; code: string; reason: string }[];
+  /** Rewrites outgoing bytes (to play a corrupting peer). */
+  tamper?: (to: string, data: Uint8Array) => Uint8Array;
+}
+
+type Task = () => void;
+
+export class Harness {
+  now = 0;
+  readonly nodes = new Map<string, Node>();
+  /** Decoded messages per direction ("from>to"), when `trace` is on. */
+  readonly sent = new Map<string, DecodedFrame[]>();
+  private readonly decoders = new Map<string, WireDecoder>();
+  private tasks: Task[] = [];
+
+  constructor(private readonly trace = false) {}
+  private readonly links = new Set<string>();
+  private nextId = 0;
+
+  /** Adds a node; `seed: true` gives it the whole file. */
+  add(name: string, torrent: TestTorrent, opts: { seed?: boolean; magnet?: boolean; extra?: Partial<SwarmOptions> } = {}) {
+    const store = new Map<number, Uint8Array>();
+    const { info, data } = torrent;
+    if (opts.seed) {
+      for (let i = 0; i < info.pieceCount; i++) {
+        store.set(i, data.slice(i * info.pieceLength, (i + 1) * info.pieceLength));
+      }
+    }
+    const peerId = utf8(`-TS0001-${name.padEnd(12, '.').slice(0, 12)}`);
+    const swarmOpts: SwarmOptions = {
+      infoHash: torrent.infoHash,
+      peerId,
+      random: seededRandom(1000 + this.nextId++),
+      ...(opts.magnet ? {} : { info, infoBytes: torrent.infoBytes }),
+      ...(opts.seed ? { have: new Array<boolean>(info.pieceCount).fill(true) } : {}),
+      ...opts.extra,
+    };
+    const node: Node = {
+      name,
+      swarm: new Swarm(swarmOpts),
+      store,
+      info: opts.magnet ? undefined : info,
+      events: [],
+      closes: [],
+    };
+    this.nodes.set(name, node);
+    return node;
+  }
+
+  node(name: string): Node {
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  /** Opens a link between two nodes (both sides see the transport open). */
+  connect(a: string, b: string): void {
+    this.links.add(linkKey(a, b));
+    this.apply(a, this.node(a).swarm.addPeer(b, this.now));
+    this.apply(b, this.node(b).swarm.addPeer(a, this.now));
+  }
+
+  /** Injects raw bytes as if `from` had sent them to `to`. */
+  inject(from: string, to: string, data: Uint8Array): void {
+    this.apply(to, this.node(to).swarm.receive(from, data, this.now));
+  }
+
+  connected(a: string, b: string): boolean {
+    return this.links.has(linkKey(a, b));
+  }
+
+  /** Runs queued work, advancing the clock to timers, until `until` returns true or time runs out. */
+  run(until: () => boolean, maxTime = 600_000): boolean {
+    const deadline = this.now + maxTime;
+    while (!until()) {
+      const task = this.tasks.shift();
+      if (task) {
+        task();
+        continue;
+      }
+      let next = Infinity;
+      for (const n of this.nodes.values()) next = Math.min(next, n.swarm.nextTimeout() ?? Infinity);
+      if (next === Infinity || next > deadline) return until();
+      this.now = Math.max(this.now, next);
+      for (const n of this.nodes.values()) {
+        const t = n.swarm.nextTimeout();
+        if (t !== undefined && t <= this.now) this.apply(n.name, n.swarm.handleTimeout(this.now));
+      }
+    }
+    return true;
+  }
+
+  /** The node's stored pieces joined, if it has them all. */
+  assembled(name: string): Uint8Array | undefined {
+    const n = this.node(name);
+    if (!n.info) return undefined;
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < n.info.pieceCount; i++) {
+      const p = n.store.get(i);
+      if (!p) return undefined;
+      parts.push(p);
+    }
+    return concatBytes(parts);
+  }
+
+  /** Executes a node's actions: sends become deliveries, verify/read are answered later. */
+  apply(name: string, actions: SwarmAction[]): void {
+    const node = this.node(name);
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send': {
+          const to = action.peer;
+          const data = node.tamper ? node.tamper(to, action.data) : action.data;
+          if (this.trace) this.record(`${name}>${to}`, data);
+          this.tasks.push(() => {
+            if (!this.connected(name, to)) return;
+            this.apply(to, this.node(to).swarm.receive(name, data, this.now));
+            if (this.connected(name, to)) this.apply(name, node.swarm.drained(to, this.now));
+          });
+          break;
+        }
+        case 'close':
+          node.closes.push({ peer: action.peer, code: action.code, reason: action.reason });
+          if (this.links.delete(linkKey(name, action.peer))) {
+            const other = action.peer;
+            this.tasks.push(() => this.apply(other, this.node(other).swarm.removePeer(name, this.now)));
+          }
+          break;
+        case 'metadata':
+          node.info = action.info;
+          break;
+        case 'verify':
+          this.tasks.push(() => {
+            const info = node.info as InfoDictionary;
+            const ok = bytesEqual(sha1(action.data), pieceHash(info, action.index));
+            if (ok) node.store.set(action.index, action.data.slice());
+            this.apply(name, node.swarm.pieceVerified(action.index, ok, this.now));
+          });
+          break;
+        case 'read':
+          this.tasks.push(() => this.apply(name, node.swarm.pieceData(action.index, node.store.get(action.index), this.now)));
+          break;
+        case 'event':
+          node.events.push(action.event);
+          break;
+      }
+    }
+  }
+
+  /** Messages sent from `from` to `to` so far (needs `trace`). */
+  messages(from: string, to: string): DecodedFrame[] {
+    return this.sent.get(`${from}>${to}`) ?? [];
+  }
+
+  private record(direction: string, data: Uint8Array): void {
+    let decoder = this.decoders.get(direction);
+    if (!decoder) this.decoders.set(direction, (decoder = new WireDecoder()));
+    let list = this.sent.get(direction);
+    if (!list) this.sent.set(direction, (list = []));
+    list.push(...decoder.push(data));
+  }
+}
+
+function linkKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
