@@ -65,7 +65,7 @@ export async function rawChannelThroughput(
       channel.bufferedAmountLowThreshold = 1024 * 1024;
       const start = Date.now();
       let sent = 0;
-      const pump = async (): Promise<void> => {
+      void (async () => {
         while (sent < bytes) {
           if (channel.bufferedAmount > high) {
             await new Promise<void>((r) => {
@@ -77,8 +77,7 @@ export async function rawChannelThroughput(
           channel.send(n === messageBytes ? chunk : chunk.subarray(0, n));
           sent += n;
         }
-      };
-      void pump();
+      })();
       return start;
     },
     { label, answer, bytes, messageBytes },

@@ -33,7 +33,8 @@ export function launchChromium(): Promise<Browser> {
 /** A person: a browser profile of their own (separate IndexedDB), with tabs opened on the app. */
 export interface Person {
   context: BrowserContext;
-  open(hash?: string): Promise<Page>;
+  /** Opens the app; `suffix` is appended to its URL (`?query` and/or `#magnet:...`). */
+  open(suffix?: string): Promise<Page>;
 }
 
 interface Fixtures {
@@ -62,10 +63,10 @@ export const test = base.extend<Fixtures>({
       contexts.push(context);
       return {
         context,
-        open: async (hash = '') => {
+        open: async (suffix = '') => {
           const page = await context.newPage();
           page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
-          await page.goto(server.url + hash);
+          await page.goto(server.url + suffix);
           await page.waitForFunction(() => window.tabswarm !== undefined);
           await page.evaluate(() => window.tabswarm.ready);
           return page;

@@ -25,6 +25,8 @@ export interface TabswarmApi {
   sha256(infoHash: string): Promise<string>;
   /** Saves the completed file to disk (download or, with a user gesture, a save dialog). */
   save(infoHash: string): Promise<string>;
+  /** Test hook: when true this tab serves corrupted pieces (a hostile peer), to test banning. */
+  corruptUploads(enabled: boolean): void;
   /** Turns the server's tracker on or off as a source of swarm peers (the DHT is always used). */
   setTracker(enabled: boolean): void;
   /** DHT operations through the overlay. */
@@ -89,6 +91,9 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
       return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
     save: (infoHash) => node.save(infoHash),
+    corruptUploads: (enabled) => {
+      node.corruptUploads = enabled;
+    },
     setTracker: (enabled) => {
       node.useTracker = enabled;
     },

@@ -30,7 +30,26 @@ const node = new TabNode({
   sockets: new WebSocketSignalingSocketFactory(),
   // ?tracker=off finds swarm peers through the DHT alone.
   useTracker: params.get('tracker') !== 'off',
+  ...numberParam('connections', (v) => ({ connectionBudget: v })),
+  ...numberParam('uploadLimit', (v) => ({ uploadLimit: v })),
+  dht: dhtParams(),
 });
+
+/** `?name=123` as options, if present and a positive number. */
+function numberParam<T>(name: string, make: (v: number) => T): T | object {
+  const v = Number(params.get(name));
+  return Number.isFinite(v) && v > 0 ? make(v) : {};
+}
+
+/** DHT overrides from `?dht.<option>=<number>` (e.g. `?dht.targetConnections=2`). */
+function dhtParams(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of params) {
+    const v = Number(value);
+    if (key.startsWith('dht.') && Number.isFinite(v) && v > 0) out[key.slice(4)] = v;
+  }
+  return out;
+}
 
 const ready = node.start();
 window.tabswarm = createApi(node, ready);
@@ -39,8 +58,10 @@ const app = document.createElement('ts-app') as TsApp;
 app.node = node;
 document.body.append(app);
 
-// A link that opens the app directly: <page url>#magnet:?xt=...
-void ready.then(() => {
-  const hash = decodeURIComponent(location.hash.slice(1));
-  if (hash.startsWith('magnet:')) node.download(hash).catch(() => {});
-});
+// A link that opens the app directly: <page url>#magnet:?xt=... (also when pasted into an open tab).
+function openFromHash(): void {
+  const hash = location.hash.slice(1);
+  if (/^magnet(:|%3A)/i.test(hash)) node.download(location.href).catch(() => {});
+}
+void ready.then(openFromHash);
+window.addEventListener('hashchange', openFromHash);

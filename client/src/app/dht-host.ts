@@ -1,5 +1,5 @@
 import { fromUtf8, utf8 } from '../../../shared/bytes.js';
-import type { DhtAction, DhtEvent, DhtSnapshot } from '../../../shared/dht/index.js';
+import type { DhtAction, DhtEvent, DhtOptions, DhtSnapshot } from '../../../shared/dht/index.js';
 import { DhtNode } from '../../../shared/dht/index.js';
 import type { Random } from '../../../shared/random.js';
 import type { Connections, LinkSignal, TrackedLink } from './connections.js';
@@ -35,9 +35,9 @@ export class DhtHost {
     /** The overlay could not carry these signals: the tab sends them through the server instead. */
     private readonly onSignalFailed: (to: string, envelopes: LinkSignal[]) => void,
     private readonly changed: () => void,
-    maxConnections: number,
+    options: Partial<DhtOptions> = {},
   ) {
-    this.node = new DhtNode({ id, random, maxConnections });
+    this.node = new DhtNode({ ...options, id, random });
     this.driver = new TimerDriver(this.node, (a) => this.apply(a), now);
     connections.on('open', (link) => this.onOpen(link));
     connections.on('close', (link) => this.onClose(link));

@@ -1,5 +1,6 @@
 import type { PeerChannel, PeerLink } from '../adapters/peer-link.js';
 import { PEER_HIGH_WATER_BYTES, PREFERRED_PEER_MESSAGE_BYTES } from '../adapters/peer-link.js';
+import type { UploadLimiter } from './upload-limiter.js';
 
 /**
  * Writes a byte stream onto one data channel with backpressure: small writes are coalesced and
@@ -16,6 +17,7 @@ export class LinkSender {
     private readonly channel: PeerChannel,
     /** Called when everything written so far has left the channel's buffer (down to low water). */
     private readonly onDrained?: () => void,
+    private readonly limiter?: UploadLimiter,
   ) {}
 
   /** Bytes waiting in this sender (not yet handed to the channel). */
@@ -46,7 +48,9 @@ export class LinkSender {
           await this.link.waitForDrain(this.channel);
           continue;
         }
-        this.link.send(this.channel, this.take(PREFERRED_PEER_MESSAGE_BYTES));
+        const message = this.take(PREFERRED_PEER_MESSAGE_BYTES);
+        if (this.limiter) await this.limiter.take(message.length);
+        this.link.send(this.channel, message);
       }
     } catch {
       // The link closed while we waited; whoever owns it hears its 'close' event.

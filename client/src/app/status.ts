@@ -78,6 +78,8 @@ export interface NodeView {
   connectionBudget: number;
   /** Links opened in this tab's life (Chromium allows ~500). */
   connectionsOpened: number;
+  /** WebRTC links, open or opening: to whom, and for which transfer (none: the DHT alone). */
+  links: { remoteId: string; open: boolean; infoHash?: string }[];
   /** Whether swarm peers are also asked of the server's tracker. */
   tracker: boolean;
   dht: DhtSnapshot;

@@ -17,6 +17,8 @@ import { saveFile } from '../adapters/file-saver.js';
 import { storeFilePieces } from './file-import.js';
 import { Connections } from './connections.js';
 import { DhtHost } from './dht-host.js';
+import type { DhtOptions } from '../../../shared/dht/index.js';
+import { UploadLimiter } from './upload-limiter.js';
 import { SignalingClient } from './signaling-client.js';
 import type { NodeView, Notice, TransferView } from './status.js';
 import { TorrentHost } from './torrent-host.js';
@@ -36,6 +38,10 @@ export interface TabNodeOptions {
   connectionBudget?: number;
   /** Ask the server's tracker for swarm peers (default true); the DHT is always used. */
   useTracker?: boolean;
+  /** Overrides of the DHT's defaults (k, connection targets, timeouts...). */
+  dht?: Partial<DhtOptions>;
+  /** Tab-wide upload cap in bytes per second (default none). */
+  uploadLimit?: number;
   now?: () => number;
 }
 
@@ -63,6 +69,9 @@ export class TabNode extends Emitter<TabNodeEvents> {
   readonly connections: Connections;
   readonly dht: DhtHost;
   useTracker: boolean;
+  /** Test hook: serve corrupted pieces, to see that swarms ban such a peer. */
+  corruptUploads = false;
+  private readonly limiter: UploadLimiter | undefined;
   private readonly notices: Notice[] = [];
   private nextNoticeId = 1;
   private readonly budget: number;
@@ -75,6 +84,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
     this.budget = opts.connectionBudget ?? 40;
     this.now = opts.now ?? (() => Date.now());
     this.useTracker = opts.useTracker ?? true;
+    this.limiter = opts.uploadLimit ? new UploadLimiter(opts.uploadLimit) : undefined;
     this.signaling = new SignalingClient(opts.sockets, opts.serverUrl, this.peerId);
     this.connections = new Connections(
       this.peerId,
@@ -94,7 +104,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
         for (const env of envelopes) this.signaling.signal(to, env);
       },
       () => this.changed(),
-      this.budget,
+      { maxConnections: this.budget, ...opts.dht },
     );
     this.connections.on('signal', (to, envelope) => {
       // Through the overlay when it has a path (the server is a bootstrap, not a dependency).
@@ -265,6 +275,13 @@ export class TabNode extends Emitter<TabNodeEvents> {
       connections: this.connections.size,
       connectionBudget: this.budget,
       connectionsOpened: this.connections.opened,
+      links: this.connections
+        .all()
+        .map((l) => ({
+          remoteId: l.remoteId,
+          open: l.open,
+          ...(l.purpose.infoHash ? { infoHash: l.purpose.infoHash } : {}),
+        })),
       tracker: this.useTracker,
       dht: this.dht.snapshot(),
       transfers: [...this.hashing.values(), ...[...this.torrents.values()].map((t) => t.view())],
@@ -299,6 +316,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
           if (this.useTracker) void this.signaling.announce(h.infoHashHex, 'completed').catch(() => {});
           this.emit('complete', h.infoHashHex);
         },
+        ...(this.limiter ? { limiter: this.limiter } : {}),
+        corruptUploads: () => this.corruptUploads,
         metadataKnown: (h) => {
           if (h.error?.code === ErrorCode.MetadataTimeout) {
             h.error = undefined;

@@ -11,6 +11,7 @@ import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore } from '../adapters/piece-store.js';
 import { readPiece } from '../adapters/file-reader.js';
 import { LinkSender } from './link-sender.js';
+import type { UploadLimiter } from './upload-limiter.js';
 import type { TransferState, TransferView } from './status.js';
 import { TimerDriver } from './timer-driver.js';
 
@@ -26,6 +27,10 @@ export interface TorrentHostDeps {
   notice: (level: 'info' | 'error', text: string, code?: string) => void;
   completed: (host: TorrentHost) => void;
   metadataKnown: (host: TorrentHost) => void;
+  /** The tab-wide upload cap, if any. */
+  limiter?: UploadLimiter;
+  /** Test hook that makes this tab a hostile peer: pieces it serves are corrupted. */
+  corruptUploads?: () => boolean;
 }
 
 export interface TorrentHostInit {
@@ -128,9 +133,14 @@ export class TorrentHost {
     if (this.closed || this.banned.has(remoteId)) return link.close();
     const key = remoteId;
     this.links.get(key)?.link.close();
-    const sender = new LinkSender(link, 'wire', () => {
-      if (this.links.get(key) === attached) this.run(this.swarm.drained(key, this.deps.now()));
-    });
+    const sender = new LinkSender(
+      link,
+      'wire',
+      () => {
+        if (this.links.get(key) === attached) this.run(this.swarm.drained(key, this.deps.now()));
+      },
+      this.deps.limiter,
+    );
     const attached: Attached = { link, sender, remoteId };
     this.links.set(key, attached);
     link.on('data', (channel, data) => {
@@ -345,6 +355,10 @@ export class TorrentHost {
     }
     if (this.closed) return;
     if (data === undefined && this.state === 'seeding') this.state = 'downloading';
+    if (data && this.deps.corruptUploads?.()) {
+      data = data.slice();
+      for (let i = 0; i < data.length; i += 4096) data[i] = (data[i] as number) ^ 0xff;
+    }
     this.run(this.swarm.pieceData(index, data, this.deps.now()));
   }
 
