@@ -100,4 +100,7 @@ test('a tab that serves corrupt data is banned, and the download completes', asy
   expect(t.hashFailures).toBeGreaterThan(0);
   expect(await leecher.evaluate((h) => window.tabswarm.sha256(h), infoHash)).toBe(sha256(file));
   await expect(leecher.getByTestId('notice').filter({ hasText: 'Banned peer' })).toBeVisible();
+  await expect(
+    leecher.getByTestId('notice').filter({ hasText: 'failed verification' }).first(),
+  ).toBeVisible();
 });

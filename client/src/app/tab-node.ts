@@ -42,6 +42,8 @@ export interface TabNodeOptions {
   dht?: Partial<DhtOptions>;
   /** Tab-wide upload cap in bytes per second (default none). */
   uploadLimit?: number;
+  /** How long a magnet link may wait for its metadata before the page says so (default 30 s). */
+  metadataPatienceMs?: number;
   now?: () => number;
 }
 
@@ -233,16 +235,17 @@ export class TabNode extends Emitter<TabNodeEvents> {
       const e = toTabswarmError(err, ErrorCode.StorageFailed);
       this.notice('error', this.storageMessage(e, magnet.name ?? hex), e.code);
     }
+    const patience = this.opts.metadataPatienceMs ?? METADATA_PATIENCE_MS;
     setTimeout(() => {
       if (host.state === 'metadata' && this.torrents.get(hex) === host) {
         host.error = new TabswarmError(
           ErrorCode.MetadataTimeout,
-          `No peer has sent the file's details in ${METADATA_PATIENCE_MS / 1000} s. Still looking; the person sharing it may be offline.`,
+          `No peer has sent the file's details in ${Math.round(patience / 1000)} s. Still looking; the person sharing it may be offline.`,
         );
         this.notice('error', host.error.message, host.error.code);
         this.changed();
       }
-    }, METADATA_PATIENCE_MS);
+    }, patience);
     void this.findPeers(host);
     this.changed();
     return { infoHash: hex };
@@ -275,13 +278,11 @@ export class TabNode extends Emitter<TabNodeEvents> {
       connections: this.connections.size,
       connectionBudget: this.budget,
       connectionsOpened: this.connections.opened,
-      links: this.connections
-        .all()
-        .map((l) => ({
-          remoteId: l.remoteId,
-          open: l.open,
-          ...(l.purpose.infoHash ? { infoHash: l.purpose.infoHash } : {}),
-        })),
+      links: this.connections.all().map((l) => ({
+        remoteId: l.remoteId,
+        open: l.open,
+        ...(l.purpose.infoHash ? { infoHash: l.purpose.infoHash } : {}),
+      })),
       tracker: this.useTracker,
       dht: this.dht.snapshot(),
       transfers: [...this.hashing.values(), ...[...this.torrents.values()].map((t) => t.view())],

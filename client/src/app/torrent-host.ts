@@ -266,6 +266,13 @@ export class TorrentHost {
           this.deps.completed(this);
         }
         break;
+      case 'piece-failed':
+        this.deps.notice(
+          'info',
+          `A piece of “${this.name}” failed verification and is being downloaded again.`,
+          ErrorCode.PieceHashMismatch,
+        );
+        break;
       case 'peer-banned': {
         const remote = event.peer;
         this.banned.add(remote);

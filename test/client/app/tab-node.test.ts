@@ -1,0 +1,124 @@
+import wrtc from '@roamhq/wrtc';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ErrorCode } from '../../../shared/errors.js';
+import { seededRandom } from '../../../shared/random.js';
+import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
+import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
+import { SimplePeerLinkFactory } from '../../../client/src/adapters/simple-peer-link.js';
+import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
+import { TabNode } from '../../../client/src/app/tab-node.js';
+import { startServer, type RunningServer } from '../../../signaling-server/server.js';
+
+/**
+ * Whole tabs in Node: the real server, real WebRTC (@roamhq/wrtc), the in-memory piece store.
+ * These cover what a browser test cannot set up cheaply: a full disk, an unreachable server.
+ */
+let server: RunningServer;
+const nodes: TabNode[] = [];
+let seed = 1;
+
+function tab(opts: { store?: MemoryPieceStore; serverUrl?: string } = {}): TabNode {
+  const random = seededRandom(seed++);
+  const node = new TabNode({
+    peerId: random.bytes(20),
+    random,
+    serverUrl: opts.serverUrl ?? server.wsUrl,
+    trackers: [server.wsUrl],
+    store: opts.store ?? new MemoryPieceStore(),
+    hasher: createPieceHasher(),
+    links: new SimplePeerLinkFactory({ wrtc }),
+    sockets: new WebSocketSignalingSocketFactory({
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    }),
+  });
+  nodes.push(node);
+  return node;
+}
+
+function until(node: TabNode, check: () => boolean, ms = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      node.off('change', listener);
+      reject(new Error('condition not met in time'));
+    }, ms);
+    const listener = (): void => {
+      if (!check()) return;
+      clearTimeout(timer);
+      node.off('change', listener);
+      resolve();
+    };
+    node.on('change', listener);
+    listener();
+  });
+}
+
+function randomBlob(bytes: number): Blob {
+  return new Blob([seededRandom(bytes).bytes(bytes) as Uint8Array<ArrayBuffer>]);
+}
+
+beforeEach(async () => {
+  server = await startServer({ port: 0, host: '127.0.0.1' });
+});
+
+afterEach(async () => {
+  for (const n of nodes.splice(0)) n.stop();
+  await server.close();
+});
+
+describe('TabNode', () => {
+  it('downloads a file from another tab and verifies every piece', async () => {
+    const a = tab();
+    const b = tab();
+    await Promise.all([a.start(), b.start()]);
+    const { infoHash, magnet } = await a.seed(randomBlob(1024 * 1024 + 7), 'n.bin');
+    await b.download(magnet);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding');
+    const view = b.transfer(infoHash)!;
+    expect(view.verifiedBytes).toBe(1024 * 1024 + 7);
+    expect(view.hashFailures).toBe(0);
+  });
+
+  it('pauses with a clear message when storage is full, keeping what it stored', async () => {
+    const a = tab();
+    const store = new MemoryPieceStore({ quotaBytes: 1024 * 1024 });
+    const b = tab({ store });
+    await Promise.all([a.start(), b.start()]);
+    const { infoHash, magnet } = await a.seed(randomBlob(4 * 1024 * 1024), 'big.bin');
+    await b.download(magnet);
+    await until(b, () => b.transfer(infoHash)?.state === 'paused');
+    const view = b.transfer(infoHash)!;
+    expect(view.error?.code).toBe(ErrorCode.StorageFull);
+    const notice = b.view().notices.find((n) => n.code === ErrorCode.StorageFull);
+    expect(notice?.text).toMatch(/Storage is full/);
+    const kept = await store.listPieces(infoHash);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThanOrEqual(4);
+  });
+
+  it('refuses a malformed link with a message naming the problem', async () => {
+    const b = tab();
+    await b.start();
+    await expect(b.download('magnet:?dn=no-hash')).rejects.toMatchObject({ code: ErrorCode.MagnetInvalid });
+    const notice = b.view().notices.find((n) => n.code === ErrorCode.MagnetInvalid);
+    expect(notice?.text).toMatch(/cannot be opened/);
+  });
+
+  it('says so when the server cannot be reached, and keeps retrying', async () => {
+    const b = tab({ serverUrl: 'ws://127.0.0.1:9/signal' });
+    void b.start();
+    await until(b, () => b.view().notices.some((n) => n.code === ErrorCode.ServerUnreachable));
+    expect(b.view().server).toBe('offline');
+  });
+
+  it('says so when the server goes away, and the tab keeps its transfers', async () => {
+    const a = tab();
+    await a.start();
+    const { infoHash } = await a.seed(randomBlob(300_000), 'kept.bin');
+    await until(a, () => a.view().server === 'online');
+    await server.close();
+    await until(a, () => a.view().notices.some((n) => n.code === ErrorCode.ServerGone));
+    expect(a.transfer(infoHash)?.state).toBe('seeding');
+    server = await startServer({ port: 0, host: '127.0.0.1' });
+  });
+});
