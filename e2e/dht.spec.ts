@@ -2,7 +2,8 @@ import type { Page } from '@playwright/test';
 import { expect, infoHashOf, randomFile, sha256, shareFile, test, waitForComplete } from './fixtures.js';
 
 /** The tracker is off, and each tab keeps few DHT links, so some pairs of tabs are not linked. */
-const SPARSE = '?tracker=off&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
+const SPARSE =
+  '?tracker=off&dht.maxConnections=3&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
 
 async function linkedTo(page: Page): Promise<string[]> {
   return page.evaluate(() =>

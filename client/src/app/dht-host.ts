@@ -116,6 +116,13 @@ export class DhtHost {
       this.senders.set(remote, new LinkSender(link.link, 'dht'));
       this.run(this.node.connected(remote, this.now()));
     }
+    this.updatePin(remote);
+  }
+
+  /** A link a swarm uses is the host's: the DHT may use it but never closes it. */
+  private updatePin(remote: string): void {
+    const swarmLink = this.connections.to(remote).some((l) => l.open && l.purpose.infoHash !== undefined);
+    this.node.setPinned(remote, swarmLink);
   }
 
   private onClose(link: TrackedLink): void {
@@ -123,6 +130,7 @@ export class DhtHost {
     const other = this.connections.to(remote).find((l) => l.open && l !== link);
     if (other) {
       this.senders.set(remote, new LinkSender(other.link, 'dht'));
+      this.updatePin(remote);
       return;
     }
     this.senders.delete(remote);
