@@ -6,10 +6,12 @@
 import { writeFile } from 'node:fs/promises';
 import { launchChromium } from '../e2e/fixtures.js';
 import { startServer } from '../signaling-server/server.js';
+import { dhtBench } from './dht-bench.js';
+import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
 import type { BenchContext, BenchSection } from './bench-types.js';
 
-const SECTIONS: Record<string, BenchSection> = { transfer: transferBench };
+const SECTIONS: Record<string, BenchSection> = { transfer: transferBench, dht: dhtBench, swarm: swarmBench };
 
 const args = process.argv.slice(2);
 const writeReport = args.includes('--report');
