@@ -114,7 +114,12 @@ export class TabNode extends Emitter<TabNodeEvents> {
     });
     this.connections.on('open', (link) => {
       const host = link.purpose.infoHash ? this.torrents.get(link.purpose.infoHash) : undefined;
-      if (host) host.attach(link.remoteId, link.link);
+      if (!host) return;
+      host.attach(link.remoteId, link.link);
+      // The swarm's link carries the DHT too: a link to the same tab for the DHT alone is spare.
+      for (const spare of this.connections.to(link.remoteId)) {
+        if (spare.open && spare.purpose.infoHash === undefined) spare.link.close();
+      }
     });
     this.connections.on('change', () => this.changed());
     this.signaling.on('state', (state, error) => {

@@ -39,10 +39,12 @@ export class TsDhtPanel extends LitElement {
     return html`<div data-testid="dht-panel">
       <p>
         node id <code data-testid="dht-id">${s.id}</code><br />
-        <span data-testid="dht-connections">${c.live}/${c.max} live connections</span>
-        (${c.pending} opening, ${c.openedLastHour} opened in the last hour, ${c.openedTotal} in all) ·
+        <span data-testid="dht-connections">${c.live.length}/${c.max} live links</span>
+        (${c.pinned.length} held by swarms, ${c.pending.length} opening; ${c.openedLastHour} opened in the
+        last hour of ${c.hourlyCap} allowed, ${c.openedTotal} in all) · ${s.joined ? 'joined' : 'joining'} ·
         ${s.buckets.reduce((n, b) => n + b.contacts.length, 0)} contacts in ${s.buckets.length} buckets ·
-        ${s.lookups.length} lookups in flight
+        ${s.lookups.length} lookups in flight · stores ${s.store.values} values, ${s.store.peers} peers of
+        ${s.store.infoHashes} swarms
       </p>
       ${s.lookups.map(
         (l) =>
