@@ -29,7 +29,10 @@ export class LinkSender {
     if (this.link.state === 'closed' || data.length === 0) return;
     this.queue.push(data);
     this.queuedBytes += data.length;
-    if (!this.pumping) void this.pump();
+    if (this.pumping) return;
+    // Start on the next microtask, so writes made in the same task leave as one message.
+    this.pumping = true;
+    queueMicrotask(() => void this.pump());
   }
 
   private async pump(): Promise<void> {
@@ -60,7 +63,8 @@ export class LinkSender {
         this.queue.length = 0;
         this.queuedBytes = 0;
       } else if (this.queue.length > 0) {
-        void this.pump();
+        this.pumping = true;
+        queueMicrotask(() => void this.pump());
       }
     }
   }

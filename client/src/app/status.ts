@@ -1,4 +1,5 @@
 import type { DhtSnapshot } from '../../../shared/dht/index.js';
+import type { PeerStatus } from '../../../shared/swarm/swarm-types.js';
 import type { ServerState } from './signaling-client.js';
 
 /** Where a transfer stands, as the page and the scripting API see it. */
@@ -10,22 +11,24 @@ export type TransferState =
   | 'paused' // stopped by the tab, e.g. storage full
   | 'failed';
 
-/** One peer of a transfer, for the peer table. */
-export interface PeerView {
+/** One peer of a transfer, for the peer table: the swarm's view of it, keyed by remote tab id. */
+export type PeerView = Pick<
+  PeerStatus,
+  | 'downloadRate'
+  | 'uploadRate'
+  | 'downloaded'
+  | 'uploaded'
+  | 'amChoking'
+  | 'amInterested'
+  | 'peerChoking'
+  | 'peerInterested'
+  | 'optimistic'
+  | 'snubbed'
+> & {
   id: string;
-  downloadRate: number;
-  uploadRate: number;
-  downloaded: number;
-  uploaded: number;
-  amChoking: boolean;
-  amInterested: boolean;
-  peerChoking: boolean;
-  peerInterested: boolean;
-  optimistic: boolean;
-  snubbed: boolean;
   /** Fraction of the pieces this peer has, 0..1. */
   progress: number;
-}
+};
 
 /** One file being shared or received. */
 export interface TransferView {
