@@ -19,6 +19,7 @@ import { Connections } from './connections.js';
 import { DhtHost } from './dht-host.js';
 import type { DhtOptions } from '../../../shared/dht/index.js';
 import { UploadLimiter } from './upload-limiter.js';
+import { checkStoredPieces } from './piece-check.js';
 import { SignalingClient } from './signaling-client.js';
 import type { NodeView, Notice, TransferView } from './status.js';
 import { TorrentHost } from './torrent-host.js';
@@ -365,8 +366,10 @@ export class TabNode extends Emitter<TabNodeEvents> {
       if (!metadata) return false;
       if (metadata.infoBytes) {
         const info = parseInfoDictionary(metadata.infoBytes, hash);
-        const pieces = await this.opts.store.listPieces(infoHash);
-        this.addHost({ infoHash: hash, info, infoBytes: metadata.infoBytes, stored: pieces });
+        const listed = await this.opts.store.listPieces(infoHash);
+        const pieces = await checkStoredPieces(this.opts.store, this.opts.hasher, infoHash, info, listed);
+        if (this.torrents.has(infoHash)) return true;
+        this.addHost({ infoHash: hash, info, infoBytes: metadata.infoBytes, stored: pieces, checked: true });
       } else {
         this.addHost({ infoHash: hash, name: metadata.name });
       }

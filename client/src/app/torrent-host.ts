@@ -42,6 +42,8 @@ export interface TorrentHostInit {
   stored?: number[];
   /** The shared file itself, read from while its pieces are still being copied into the store. */
   source?: Blob;
+  /** `stored` pieces were re-hashed just now (see piece-check.ts). */
+  checked?: boolean;
 }
 
 /** Verified pieces are written in one transaction per batch, not one per piece. */
@@ -91,6 +93,7 @@ export class TorrentHost {
     this.name = init.info?.name ?? init.name ?? '';
     this.source = init.source;
     if (!init.source) for (const i of init.stored ?? []) this.inStore.add(i);
+    if (init.checked) for (const i of init.stored ?? []) this.trusted.add(i);
     const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
     this.swarm = new Swarm({
       infoHash: init.infoHash,
@@ -204,6 +207,30 @@ export class TorrentHost {
       receivedFrom: Object.fromEntries(this.receivedFrom),
       ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
     };
+  }
+
+  /**
+   * Reads a piece for saving: checked against its hash unless it already was in this tab's life.
+   * A piece that fails is reported lost to the swarm (it is downloaded again) and the read fails.
+   */
+  async getVerifiedPiece(index: number): Promise<Uint8Array> {
+    const info = this.info;
+    const data = await this.getPiece(index);
+    if (
+      info &&
+      data &&
+      (this.trusted.has(index) || bytesEqual(await this.deps.hasher.hash(data), pieceHash(info, index)))
+    ) {
+      this.trusted.add(index);
+      return data;
+    }
+    this.inStore.delete(index);
+    if (this.state === 'seeding') this.state = 'downloading';
+    this.run(this.swarm.pieceData(index, undefined, this.deps.now()));
+    throw new TabswarmError(
+      ErrorCode.StorageFailed,
+      `piece ${index} is missing or damaged in storage; fetching it again`,
+    );
   }
 
   /** Reads a piece for saving or serving: from the store, else from the source file; undefined if missing. */

@@ -79,6 +79,28 @@ describe('TabNode', () => {
     expect(view.hashFailures).toBe(0);
   });
 
+  it('after a reload, a stored piece that no longer verifies is fetched again, and only it', async () => {
+    const a = tab();
+    const store = new MemoryPieceStore();
+    const b = tab({ store });
+    await Promise.all([a.start(), b.start()]);
+    const { infoHash, magnet } = await a.seed(randomBlob(5 * 256 * 1024), 'torn.bin');
+    await b.download(magnet);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding');
+    b.stop();
+    // A crash left piece 2 torn in storage.
+    await store.putPieces(infoHash, [{ index: 2, data: new Uint8Array(256 * 1024) }]);
+
+    const again = tab({ store });
+    await again.start();
+    const resumed = again.transfer(infoHash)!;
+    expect(resumed.state).toBe('downloading');
+    expect(resumed.storedPieces).toBe(4);
+    await until(again, () => again.transfer(infoHash)?.state === 'seeding');
+    expect(again.transfer(infoHash)!.downloaded).toBe(256 * 1024);
+    expect(again.transfer(infoHash)!.hashFailures).toBe(0);
+  });
+
   it('pauses with a clear message when storage is full, keeping what it stored', async () => {
     const a = tab();
     const store = new MemoryPieceStore({ quotaBytes: 1024 * 1024 });
