@@ -6,7 +6,14 @@ import { shuffle } from '../random.js';
 import { sha1 } from '../sha1.js';
 import { dispatchQuery } from './handlers/index.js';
 import type { HandlerContext } from './handlers/index.js';
-import { bencodedValueLength, decodeKrpc, encodeKrpc, MAX_SIGNAL_BYTES, MAX_VALUE_BENCODED, parseKrpc } from './krpc.js';
+import {
+  bencodedValueLength,
+  decodeKrpc,
+  encodeKrpc,
+  MAX_SIGNAL_BYTES,
+  MAX_VALUE_BENCODED,
+  parseKrpc,
+} from './krpc.js';
 import type { KrpcMessage, KrpcQuery, KrpcResponseValues, QueryName } from './krpc.js';
 import { LinkManager } from './link-manager.js';
 import { Lookup } from './lookup.js';
@@ -29,7 +36,8 @@ import type {
   LookupKind,
 } from './types.js';
 
-type RpcResult = { ok: true; r: KrpcResponseValues; route: NodeId[] } | { ok: false; reason: string; route: NodeId[] };
+type RpcResult =
+  { ok: true; r: KrpcResponseValues; route: NodeId[] } | { ok: false; reason: string; route: NodeId[] };
 type RpcCallback = (result: RpcResult, now: number) => void;
 
 interface PendingRpc {
@@ -119,6 +127,8 @@ export class DhtNode {
   private bootstrapPool: NodeId[] = [];
   private joinState: JoinState = 'idle';
   private nextMaintenance: number | undefined;
+  /** Time of the latest input, for snapshot() called without `now`. */
+  private lastNow = 0;
   private nextTid: number;
   private nextQueryId = 1;
   private out: DhtAction[] = [];
@@ -171,7 +181,8 @@ export class DhtNode {
       this.strikes.delete(id);
       this.seen(id, [id], now);
       if (this.joinState === 'waiting' || this.joinState === 'idle') this.startJoin(now);
-      for (const victim of this.links.excess(this.table, id)) this.dropLink(victim, 'over the connection budget', now);
+      for (const victim of this.links.excess(this.table, id))
+        this.dropLink(victim, 'over the connection budget', now);
     });
   }
 
@@ -195,7 +206,10 @@ export class DhtNode {
     if (this.links.isLive(id) || this.links.isPending(id)) return true;
     if (this.links.refusal(now)) return false;
     if (this.links.liveCount + this.links.pendingIds().length < this.links.maxConnections) return true;
-    return this.links.valuable(this.table, id, idBytes(id)) && this.links.excess(this.table, undefined, 1).length > 0;
+    return (
+      this.links.valuable(this.table, id, idBytes(id)) &&
+      this.links.excess(this.table, undefined, 1).length > 0
+    );
   }
 
   /** The host wants a link to `peer` (a swarm peer): a pinned 'connect', or a 'connect-refused' event. */
@@ -236,46 +250,56 @@ export class DhtNode {
 
   /** Bytes that arrived on the DHT data channel of the live link `from`. Never throws for bad input. */
   receive(from: IdLike, bytes: Uint8Array, now: number): DhtAction[] {
+    const link = toNodeId(from);
     return this.collect(now, () => {
-      const link = toNodeId(from);
       this.counters.framesIn++;
       if (!this.links.isLive(link)) return this.drop(link, 'frame from a node that is not connected');
-      let frame: Frame;
       try {
-        frame = decodeFrame(bytes, this.opt.maxRouteLength);
+        this.onFrame(link, bytes, now);
       } catch (err) {
-        return this.strike(link, `bad frame: ${(err as Error).message}`, now);
-      }
-      if (frame.kind === 'direct') {
-        let msg: KrpcMessage;
-        try {
-          msg = parseKrpc(frame.value);
-        } catch (err) {
-          return this.strike(link, `bad message: ${(err as Error).message}`, now);
-        }
-        return this.onMessage(msg, link, [link], now);
-      }
-      const decision = relayStep(this.id, link, frame.envelope, this.isLive);
-      switch (decision.type) {
-        case 'drop':
-          return this.strike(link, decision.reason, now);
-        case 'forward':
-          if (!decision.bounced && !this.relayAllowed(link, now)) return this.drop(link, 'relay rate exceeded');
-          this.counters.relayed++;
-          return this.send(decision.to, decision.data);
-        case 'notice':
-          return this.onNotice(decision.destination, decision.reporter, decision.unreachable, now);
-        case 'deliver': {
-          let msg: KrpcMessage;
-          try {
-            msg = decodeKrpc(decision.message);
-          } catch (err) {
-            return this.drop(decision.origin, `bad relayed message: ${(err as Error).message}`);
-          }
-          return this.onMessage(msg, decision.origin, decision.replyRoute, now);
-        }
+        // Parsers throw TabswarmError and are caught below; anything else is a bug, but a peer
+        // must still never be able to throw into the host.
+        this.drop(link, `failed to handle frame: ${(err as Error).message}`);
       }
     });
+  }
+
+  private onFrame(link: NodeId, bytes: Uint8Array, now: number): void {
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes, this.opt.maxRouteLength);
+    } catch (err) {
+      return this.strike(link, `bad frame: ${(err as Error).message}`, now);
+    }
+    if (frame.kind === 'direct') {
+      let msg: KrpcMessage;
+      try {
+        msg = parseKrpc(frame.value);
+      } catch (err) {
+        return this.strike(link, `bad message: ${(err as Error).message}`, now);
+      }
+      return this.onMessage(msg, link, [link], now);
+    }
+    const decision = relayStep(this.id, link, frame.envelope, this.isLive);
+    switch (decision.type) {
+      case 'drop':
+        return this.strike(link, decision.reason, now);
+      case 'forward':
+        if (!decision.bounced && !this.relayAllowed(link, now)) return this.drop(link, 'relay rate exceeded');
+        this.counters.relayed++;
+        return this.send(decision.to, decision.data);
+      case 'notice':
+        return this.onNotice(decision.destination, decision.reporter, decision.unreachable, now);
+      case 'deliver': {
+        let msg: KrpcMessage;
+        try {
+          msg = decodeKrpc(decision.message);
+        } catch (err) {
+          return this.drop(decision.origin, `bad relayed message: ${(err as Error).message}`);
+        }
+        return this.onMessage(msg, decision.origin, decision.replyRoute, now);
+      }
+    }
   }
 
   /** Runs timers that are due. */
@@ -329,7 +353,9 @@ export class DhtNode {
   announce(infoHash: IdLike, now: number): DhtQuery {
     const ih = idBytes(infoHash);
     this.ownAnnounces.set(toNodeId(ih), now + this.opt.announceRepublishMs);
-    return this.operation(now, () => this.startLookup('announce', 'get_peers', ih, now, { q: 'announce_peer' }));
+    return this.operation(now, () =>
+      this.startLookup('announce', 'get_peers', ih, now, { q: 'announce_peer' }),
+    );
   }
 
   unannounce(infoHash: IdLike): void {
@@ -368,7 +394,8 @@ export class DhtNode {
   sendSignal(to: IdLike, payload: Uint8Array, now: number): DhtAction[] {
     return this.collect(now, () => {
       const id = toNodeId(to);
-      if (payload.length > MAX_SIGNAL_BYTES) return this.emit({ type: 'signal-failed', to: id, reason: 'signal too large' });
+      if (payload.length > MAX_SIGNAL_BYTES)
+        return this.emit({ type: 'signal-failed', to: id, reason: 'signal too large' });
       const sent = this.query(id, 'signal', { p: payload }, now, (res) => {
         if (!res.ok) this.emit({ type: 'signal-failed', to: id, reason: res.reason });
       });
@@ -391,6 +418,7 @@ export class DhtNode {
           failures: c.failures,
           connected: this.links.isLive(c.id),
           routeLength: this.routeTo(c.id)?.length,
+          route: this.routeTo(c.id)?.slice(),
         })),
       })),
       connections: {
@@ -399,7 +427,7 @@ export class DhtNode {
         pending: this.links.pendingIds(),
         max: this.links.maxConnections,
         target: this.links.targetConnections,
-        openedLastHour: this.links.openedLastHour(now ?? this.nextMaintenance ?? 0),
+        openedLastHour: this.links.openedLastHour(now ?? this.lastNow),
         openedTotal: this.links.openedLifetime,
         hourlyCap: this.links.maxConnectsPerHour,
       },
@@ -420,6 +448,7 @@ export class DhtNode {
 
   private collect(now: number, fn: () => void): DhtAction[] {
     this.out = [];
+    this.lastNow = Math.max(this.lastNow, now);
     if (this.nextMaintenance === undefined) this.nextMaintenance = now + this.opt.maintenanceIntervalMs;
     fn();
     const actions = this.out;
@@ -494,11 +523,22 @@ export class DhtNode {
   }
 
   /** Sends a query; false if there is no route (nothing was sent, the callback will not run). */
-  private query(to: NodeId, q: QueryName, args: Record<string, Uint8Array>, now: number, done: RpcCallback): boolean {
+  private query(
+    to: NodeId,
+    q: QueryName,
+    args: Record<string, Uint8Array>,
+    now: number,
+    done: RpcCallback,
+  ): boolean {
     const route = this.routeTo(to);
     if (!route) return false;
     this.nextTid = (this.nextTid + 1) % 0x100000000;
-    const t = new Uint8Array([this.nextTid >>> 24, (this.nextTid >>> 16) & 0xff, (this.nextTid >>> 8) & 0xff, this.nextTid & 0xff]);
+    const t = new Uint8Array([
+      this.nextTid >>> 24,
+      (this.nextTid >>> 16) & 0xff,
+      (this.nextTid >>> 8) & 0xff,
+      this.nextTid & 0xff,
+    ]);
     const message = encodeKrpc({ y: 'q', t, q, a: { id: this.own, ...args } } as KrpcQuery);
     this.sendAlong(route, message);
     const deadline = this.deadline(route, now);
@@ -511,13 +551,17 @@ export class DhtNode {
     return now + this.opt.rpcTimeoutMs + this.opt.relayHopTimeoutMs * (route.length - 1);
   }
 
-  /** A query failed without an answer: count it against the contact and tell the caller. */
-  private failRpc(key: string, reason: string, now: number): void {
+  /**
+   * A query failed without an answer: tell the caller, and count it against the contact when the
+   * contact itself looks gone (a timeout, or the last relay had no link to it), not when a link
+   * or relay on the way failed.
+   */
+  private failRpc(key: string, reason: string, now: number, contactsFault = reason === 'timeout'): void {
     const rpc = this.rpcs.get(key);
     if (!rpc) return;
     this.rpcs.delete(key);
     if (reason === 'timeout') this.counters.timeouts++;
-    if (this.table.markFailed(rpc.to) >= MAX_FAILURES && !this.links.isLive(rpc.to)) {
+    if (contactsFault && this.table.markFailed(rpc.to) >= MAX_FAILURES && !this.links.isLive(rpc.to)) {
       this.table.remove(rpc.to);
       this.routes.forget(rpc.to);
     }
@@ -543,7 +587,7 @@ export class DhtNode {
         continue;
       }
       this.routes.forget(destination);
-      this.failRpc(key, `unreachable via ${reporter}`, now);
+      this.failRpc(key, `unreachable via ${reporter}`, now, unreachable === destination);
     }
   }
 
@@ -555,7 +599,9 @@ export class DhtNode {
       if (msg.q === 'signal') this.counters.signalsIn++;
       const result = dispatchQuery(msg, this.handlerContext(origin, now));
       const reply: KrpcMessage =
-        'r' in result ? { y: 'r', t: msg.t, r: { id: this.own, ...result.r } } : { y: 'e', t: msg.t, e: result.e };
+        'r' in result
+          ? { y: 'r', t: msg.t, r: { id: this.own, ...result.r } }
+          : { y: 'e', t: msg.t, e: result.e };
       return this.sendAlong(replyRoute, encodeKrpc(reply));
     }
     const key = toHex(msg.t);
@@ -580,7 +626,6 @@ export class DhtNode {
       random: this.random,
       closestNodes: (target) => this.closestLinks(target, asker),
       emitSignal: (from, payload) => this.out.push({ type: 'signal', from, payload: payload.slice() }),
-      stored: () => undefined,
     };
   }
 
@@ -679,9 +724,16 @@ export class DhtNode {
 
   // ---------------------------------------------------------------- lookups
 
-  private startLookup(kind: LookupKind, q: LookupQuery, target: Uint8Array, now: number, store?: StoreStep): LookupRun {
+  private startLookup(
+    kind: LookupKind,
+    q: LookupQuery,
+    target: Uint8Array,
+    now: number,
+    store?: StoreStep,
+  ): LookupRun {
     const seeds = new Set<NodeId>();
-    for (const c of this.table.closest(target, this.k, (c) => this.routeTo(c.id) !== undefined)) seeds.add(c.id);
+    for (const c of this.table.closest(target, this.k, (c) => this.routeTo(c.id) !== undefined))
+      seeds.add(c.id);
     for (const b of this.closestLinks(target)) seeds.add(toHex(b));
     const run: LookupRun = {
       queryId: this.nextQueryId++,
@@ -711,7 +763,9 @@ export class DhtNode {
     const key = run.q === 'get_peers' ? 'info_hash' : 'target';
     for (let ids = run.lookup.next(); ids.length > 0; ids = run.lookup.next()) {
       for (const id of ids) {
-        const sent = this.query(id, run.q, { [key]: run.target }, now, (res, at) => this.onLookupReply(run, id, res, at));
+        const sent = this.query(id, run.q, { [key]: run.target }, now, (res, at) =>
+          this.onLookupReply(run, id, res, at),
+        );
         if (!sent) run.lookup.onFailure(id);
       }
     }
@@ -750,7 +804,8 @@ export class DhtNode {
     for (const id of run.lookup.closest(this.k)) {
       const token = run.tokens.get(id);
       if (!token) continue;
-      const args: Record<string, Uint8Array> = store.q === 'put' ? { v: store.v, token } : { info_hash: run.target, token };
+      const args: Record<string, Uint8Array> =
+        store.q === 'put' ? { v: store.v, token } : { info_hash: run.target, token };
       const sent = this.query(id, store.q, args, now, (res, at) => {
         run.storing--;
         if (res.ok) run.stored++;
@@ -833,7 +888,8 @@ export class DhtNode {
     const nearest = this.table.closest(this.own, 1)[0];
     if (nearest) {
       const depth = this.table.bucketIndex(nearest.id);
-      for (let i = 0; i < depth; i++) this.startLookup('refresh', 'find_node', randomIdAtPrefix(this.own, i, this.random), now);
+      for (let i = 0; i < depth; i++)
+        this.startLookup('refresh', 'find_node', randomIdAtPrefix(this.own, i, this.random), now);
     }
     this.maintainLinks(now);
   }
@@ -845,7 +901,8 @@ export class DhtNode {
       this.links.request(id, now, false);
       this.out.push({ type: 'connect', to: id });
     }
-    for (const victim of this.links.excess(this.table)) this.dropLink(victim, 'over the connection budget', now);
+    for (const victim of this.links.excess(this.table))
+      this.dropLink(victim, 'over the connection budget', now);
   }
 
   /** Housekeeping: expiry, republishing by origin, stale bucket refresh, link upkeep. */

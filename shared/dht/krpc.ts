@@ -116,7 +116,8 @@ function parseQuery(t: Uint8Array, d: BDict): KrpcQuery {
     }
     case 'put': {
       const v = bytesField(a, 'v');
-      if (bencodedValueLength(v) > MAX_VALUE_BENCODED) invalid(`value over ${MAX_VALUE_BENCODED} bytes bencoded`);
+      if (bencodedValueLength(v) > MAX_VALUE_BENCODED)
+        invalid(`value over ${MAX_VALUE_BENCODED} bytes bencoded`);
       return { y: 'q', t, q, a: { id, v, token: bytesField(a, 'token', undefined, MAX_TOKEN_BYTES) } };
     }
     case 'signal':
@@ -144,7 +145,8 @@ function parseResponse(t: Uint8Array, d: BDict): KrpcMessage {
   }
   const v = optionalBytes(r, 'v');
   if (v) {
-    if (bencodedValueLength(v) > MAX_VALUE_BENCODED) invalid(`value over ${MAX_VALUE_BENCODED} bytes bencoded`);
+    if (bencodedValueLength(v) > MAX_VALUE_BENCODED)
+      invalid(`value over ${MAX_VALUE_BENCODED} bytes bencoded`);
     out.v = v;
   }
   return { y: 'r', t, r: out };
@@ -209,6 +211,7 @@ export function encodeKrpc(msg: KrpcMessage): Uint8Array {
   } else {
     out = bencode({ t: msg.t, y: 'e', e: [msg.e[0], msg.e[1]] });
   }
-  if (out.length > MAX_DHT_MESSAGE) throw new TabswarmError(ErrorCode.MessageTooLarge, `DHT message of ${out.length} bytes`);
+  if (out.length > MAX_DHT_MESSAGE)
+    throw new TabswarmError(ErrorCode.MessageTooLarge, `DHT message of ${out.length} bytes`);
   return out;
 }

@@ -148,7 +148,8 @@ export class LinkManager {
 
   nextPendingDeadline(): number | undefined {
     let next: number | undefined;
-    for (const req of this.pending.values()) if (next === undefined || req.deadline < next) next = req.deadline;
+    for (const req of this.pending.values())
+      if (next === undefined || req.deadline < next) next = req.deadline;
     return next;
   }
 
@@ -161,13 +162,18 @@ export class LinkManager {
     const room = this.targetConnections - this.live.size - this.pending.size;
     if (room <= 0) return [];
     const usable = (c: Contact): boolean =>
-      !this.live.has(c.id) && !this.pending.has(c.id) && !this.failedAt.has(c.id) && c.failures === 0 && reachable(c.id);
+      !this.live.has(c.id) &&
+      !this.pending.has(c.id) &&
+      !this.failedAt.has(c.id) &&
+      c.failures === 0 &&
+      reachable(c.id);
     const out: NodeId[] = [];
     const near = table.closest(table.own, this.nearConnections);
     for (const c of near) if (usable(c)) out.push(c.id);
     for (const bucket of table.buckets()) {
       let have = 0;
-      for (const c of bucket.contacts) if (this.live.has(c.id) || this.pending.has(c.id) || out.includes(c.id)) have++;
+      for (const c of bucket.contacts)
+        if (this.live.has(c.id) || this.pending.has(c.id) || out.includes(c.id)) have++;
       if (have >= this.bucketConnections) continue;
       const candidates = bucket.contacts
         .filter((c) => usable(c) && !out.includes(c.id))

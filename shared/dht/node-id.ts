@@ -26,7 +26,8 @@ export function toNodeId(id: IdLike): NodeId {
 /** 20 raw bytes of an id. */
 export function idBytes(id: IdLike): Uint8Array {
   if (typeof id !== 'string') {
-    if (id.length !== ID_BYTES) throw new TabswarmError(ErrorCode.DhtInvalid, `node id of ${id.length} bytes`);
+    if (id.length !== ID_BYTES)
+      throw new TabswarmError(ErrorCode.DhtInvalid, `node id of ${id.length} bytes`);
     return id;
   }
   const bytes = id.length === ID_BYTES * 2 ? fromHex(id) : undefined;

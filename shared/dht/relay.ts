@@ -18,8 +18,11 @@ import type { NodeId } from './node-id.js';
  * "d": <destination> } }. Relays keep no state; time limits are the origin's query timeouts.
  */
 
-/** Default bound on ids after the origin in a route (3 relays + destination). */
-export const DEFAULT_MAX_ROUTE_LENGTH = 4;
+/**
+ * Default bound on ids after the origin in a route: 4 relays + destination. Measured in
+ * docs/dht-design.md: at 2000 nodes a bound of 4 loses lookups whose last round needs a fifth hop.
+ */
+export const DEFAULT_MAX_ROUTE_LENGTH = 5;
 
 export interface Envelope {
   /** Origin first, destination last. */
@@ -75,7 +78,10 @@ export function decodeFrame(data: Uint8Array, maxRouteLength = DEFAULT_MAX_ROUTE
   if (isBytes(m) && u === undefined) return { kind: 'envelope', envelope: { path, hop: h, message: m } };
   const d = rl['d'];
   if (m === undefined && isBytes(u) && u.length === ID_BYTES && isBytes(d) && d.length === ID_BYTES) {
-    return { kind: 'envelope', envelope: { path, hop: h, unreachable: toNodeId(u), destination: toNodeId(d) } };
+    return {
+      kind: 'envelope',
+      envelope: { path, hop: h, unreachable: toNodeId(u), destination: toNodeId(d) },
+    };
   }
   return invalid('envelope needs either "m" or "u" and "d"');
 }
@@ -89,7 +95,8 @@ export function encodeEnvelope(env: Envelope): Uint8Array {
   if (env.unreachable) rl['u'] = idBytes(env.unreachable);
   if (env.destination) rl['d'] = idBytes(env.destination);
   const out = bencode({ rl });
-  if (out.length > MAX_DHT_MESSAGE) throw new TabswarmError(ErrorCode.MessageTooLarge, `DHT frame of ${out.length} bytes`);
+  if (out.length > MAX_DHT_MESSAGE)
+    throw new TabswarmError(ErrorCode.MessageTooLarge, `DHT frame of ${out.length} bytes`);
   return out;
 }
 
@@ -97,7 +104,11 @@ export function encodeEnvelope(env: Envelope): Uint8Array {
  * Wraps `message` for `route` (ids after the origin; route[0] is a live link of the origin).
  * A one-id route needs no envelope: the message goes bare.
  */
-export function wrapForRoute(origin: NodeId, route: readonly NodeId[], message: Uint8Array): { to: NodeId; data: Uint8Array } {
+export function wrapForRoute(
+  origin: NodeId,
+  route: readonly NodeId[],
+  message: Uint8Array,
+): { to: NodeId; data: Uint8Array } {
   const first = route[0];
   if (first === undefined) return invalid('empty route');
   if (route.length === 1) return { to: first, data: message };
@@ -105,7 +116,12 @@ export function wrapForRoute(origin: NodeId, route: readonly NodeId[], message: 
 }
 
 /** Decides what `self` does with an envelope that arrived over the link from `from`. */
-export function relayStep(self: NodeId, from: NodeId, env: Envelope, hasLink: (id: NodeId) => boolean): RelayDecision {
+export function relayStep(
+  self: NodeId,
+  from: NodeId,
+  env: Envelope,
+  hasLink: (id: NodeId) => boolean,
+): RelayDecision {
   const { path, hop } = env;
   if (path[hop] !== self) return { type: 'drop', reason: 'envelope not addressed to us' };
   if (path[hop - 1] !== from) return { type: 'drop', reason: 'envelope came from the wrong link' };
@@ -127,11 +143,22 @@ export function relayStep(self: NodeId, from: NodeId, env: Envelope, hasLink: (i
   if (hasLink(next)) return forward(env, next, hasLink, false);
   // Bounce a notice back along the reversed prefix: [self, ..., origin].
   const back = path.slice(0, hop + 1).reverse();
-  const notice: Envelope = { path: back, hop: 1, unreachable: next, destination: path[path.length - 1] as NodeId };
+  const notice: Envelope = {
+    path: back,
+    hop: 1,
+    unreachable: next,
+    destination: path[path.length - 1] as NodeId,
+  };
   return { type: 'forward', to: back[1] as NodeId, data: encodeEnvelope(notice), bounced: true };
 }
 
-function forward(env: Envelope, next: NodeId, hasLink: (id: NodeId) => boolean, notice: boolean): RelayDecision {
-  if (!hasLink(next)) return { type: 'drop', reason: notice ? 'notice cannot go back' : 'no link to next hop' };
+function forward(
+  env: Envelope,
+  next: NodeId,
+  hasLink: (id: NodeId) => boolean,
+  notice: boolean,
+): RelayDecision {
+  if (!hasLink(next))
+    return { type: 'drop', reason: notice ? 'notice cannot go back' : 'no link to next hop' };
   return { type: 'forward', to: next, data: encodeEnvelope({ ...env, hop: env.hop + 1 }), bounced: notice };
 }

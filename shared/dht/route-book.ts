@@ -24,7 +24,8 @@ export class RouteBook {
 
   /** Offers a route to `id`; returns true if it was kept. */
   offer(id: NodeId, route: readonly NodeId[], isLive: (id: NodeId) => boolean): boolean {
-    if (route.length === 0 || route.length > this.maxRouteLength || route[route.length - 1] !== id) return false;
+    if (route.length === 0 || route.length > this.maxRouteLength || route[route.length - 1] !== id)
+      return false;
     if (!isLive(route[0] as NodeId)) return false;
     if (new Set(route).size !== route.length) return false;
     const known = (this.routes.get(id) ?? []).filter((r) => isLive(r[0] as NodeId) && !sameRoute(r, route));

@@ -39,7 +39,10 @@ export class TokenManager {
     this.rotate(now);
     if (token.length !== TOKEN_BYTES) return false;
     const id = idBytes(asker);
-    return bytesEqual(token, this.tokenFor(this.current, id)) || bytesEqual(token, this.tokenFor(this.previous, id));
+    return (
+      bytesEqual(token, this.tokenFor(this.current, id)) ||
+      bytesEqual(token, this.tokenFor(this.previous, id))
+    );
   }
 
   private rotate(now: number): void {

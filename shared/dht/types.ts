@@ -24,7 +24,7 @@ export interface DhtOptions {
   maxConnectsLifetime?: number;
   /** Bootstrap contacts asked for a link at first (default 3). */
   bootstrapConnections?: number;
-  /** Ids after the origin in a source route: 3 relays + destination (default 4). */
+  /** Ids after the origin in a source route: relays + destination (default 5, so at most 4 relays). */
   maxRouteLength?: number;
   /** Timeout of a query over a direct link (default 2000). */
   rpcTimeoutMs?: number;
@@ -64,7 +64,8 @@ export type DhtAction =
   | { type: 'signal'; from: NodeId; payload: Uint8Array }
   | { type: 'event'; event: DhtEvent };
 
-export type LookupKind = 'find_node' | 'get_peers' | 'announce' | 'put' | 'get' | 'join' | 'refresh' | 'republish';
+export type LookupKind =
+  'find_node' | 'get_peers' | 'announce' | 'put' | 'get' | 'join' | 'refresh' | 'republish';
 
 /** The result of a lookup (and of the stores that follow it for announce/put). */
 export interface LookupDone {
@@ -121,6 +122,8 @@ export interface ContactView {
   connected: boolean;
   /** Ids after us on the route (1 = direct link); undefined if no usable route. */
   routeLength?: number;
+  /** The route itself: relays, then the contact. */
+  route?: NodeId[];
 }
 
 /** State for the page's DHT panel and for tests. */
@@ -139,7 +142,14 @@ export interface DhtSnapshot {
     openedTotal: number;
     hourlyCap: number;
   };
-  lookups: { queryId: number; kind: LookupKind; target: NodeId; inflight: number; rpcs: number; rounds: number }[];
+  lookups: {
+    queryId: number;
+    kind: LookupKind;
+    target: NodeId;
+    inflight: number;
+    rpcs: number;
+    rounds: number;
+  }[];
   store: { values: number; infoHashes: number; peers: number };
   counters: DhtCounters;
 }

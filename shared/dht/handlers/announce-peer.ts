@@ -13,6 +13,5 @@ export const handleAnnouncePeer: QueryHandler<'announce_peer'> = (query, ctx) =>
   const infoHash = toNodeId(query.a.info_hash);
   const peer = query.a.peer ? toNodeId(query.a.peer) : ctx.asker;
   if (!ctx.store.addPeer(infoHash, peer, ctx.now)) return { e: [KrpcErrorCode.Server, 'store full'] };
-  ctx.stored('peer', infoHash);
   return { r: {} };
 };

@@ -17,11 +17,12 @@ export interface HandlerContext {
   closestNodes(target: Uint8Array): Uint8Array[];
   /** Passes a WebRTC signal to the host. */
   emitSignal(from: NodeId, payload: Uint8Array): void;
-  /** The stored thing changed (a value or announcement arrived); lets the node count it. */
-  stored(kind: 'value' | 'peer', key: NodeId): void;
 }
 
 /** A handler answers with response values (the node adds `id`) or a KRPC error. */
 export type HandlerResult = { r: Omit<KrpcResponseValues, 'id'> } | { e: [number, string] };
 
-export type QueryHandler<N extends KrpcQuery['q']> = (query: Extract<KrpcQuery, { q: N }>, ctx: HandlerContext) => HandlerResult;
+export type QueryHandler<N extends KrpcQuery['q']> = (
+  query: Extract<KrpcQuery, { q: N }>,
+  ctx: HandlerContext,
+) => HandlerResult;

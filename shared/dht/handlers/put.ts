@@ -11,6 +11,5 @@ export const handlePut: QueryHandler<'put'> = (query, ctx) => {
   }
   const key = toNodeId(sha1(bencode(query.a.v)));
   if (!ctx.store.putValue(key, query.a.v, ctx.now)) return { e: [KrpcErrorCode.Server, 'store full'] };
-  ctx.stored('value', key);
   return { r: {} };
 };

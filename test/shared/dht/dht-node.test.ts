@@ -110,7 +110,10 @@ describe('DhtNode message validation', () => {
     expect(events(out)[0]).toMatchObject({ type: 'message-dropped', reason: 'unsolicited response' });
     const unknown = bencode({ t, y: 'q', q: 'vote', a: { id: stranger } });
     const out2 = a.receive(relay, relayed(stranger, relay, a.id, unknown), 2);
-    expect(messageOf(sends(out2)[0]?.data as Uint8Array)).toMatchObject({ y: 'e', e: [204, expect.any(String)] });
+    expect(messageOf(sends(out2)[0]?.data as Uint8Array)).toMatchObject({
+      y: 'e',
+      e: [204, expect.any(String)],
+    });
     expect(contacts(a)).not.toContain(toHex(stranger));
   });
 
@@ -119,8 +122,12 @@ describe('DhtNode message validation', () => {
     const peer = newId();
     const ih = newId();
     a.connected(peer, 0);
-    const ask = (m: KrpcMessage, now: number): KrpcMessage => messageOf(sends(a.receive(peer, encodeKrpc(m), now))[0]?.data as Uint8Array);
-    const bad = ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token: utf8('12345678') } }, 1);
+    const ask = (m: KrpcMessage, now: number): KrpcMessage =>
+      messageOf(sends(a.receive(peer, encodeKrpc(m), now))[0]?.data as Uint8Array);
+    const bad = ask(
+      { y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token: utf8('12345678') } },
+      1,
+    );
     expect(bad).toMatchObject({ y: 'e', e: [203, 'bad token'] });
     const got = ask({ y: 'q', t, q: 'get_peers', a: { id: peer, info_hash: ih } }, 2);
     expect(got.y).toBe('r');
@@ -129,18 +136,50 @@ describe('DhtNode message validation', () => {
     const other = newId();
     a.connected(other, 3);
     const stolen = messageOf(
-      sends(a.receive(other, encodeKrpc({ y: 'q', t, q: 'announce_peer', a: { id: other, info_hash: ih, token } }), 3))[0]
-        ?.data as Uint8Array,
+      sends(
+        a.receive(
+          other,
+          encodeKrpc({ y: 'q', t, q: 'announce_peer', a: { id: other, info_hash: ih, token } }),
+          3,
+        ),
+      )[0]?.data as Uint8Array,
     );
     expect(stolen.y).toBe('e');
     expect(ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token } }, 4).y).toBe('r');
     expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token } }, 5).y).toBe('r');
-    expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token: utf8('nope') } }, 6).y).toBe('e');
+    expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token: utf8('nope') } }, 6).y).toBe(
+      'e',
+    );
     expect(a.snapshot().store).toEqual({ values: 1, infoHashes: 1, peers: 1 });
     const peers = ask({ y: 'q', t, q: 'get_peers', a: { id: peer, info_hash: ih } }, 7);
     expect(peers.y === 'r' && peers.r.values?.map(toHex)).toEqual([toHex(peer)]);
     // Eleven minutes later the token is stale (two rotations).
-    expect(ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token } }, 11 * 60_000).y).toBe('e');
+    expect(ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token } }, 11 * 60_000).y).toBe(
+      'e',
+    );
+  });
+});
+
+describe('DhtNode under hostile input', () => {
+  it('never throws on mutated frames and keeps answering good ones', () => {
+    const a = node();
+    const peer = newId();
+    a.connected(peer, 0);
+    const samples = [
+      encodeKrpc({ y: 'q', t, q: 'find_node', a: { id: peer, target: newId() } }),
+      encodeKrpc({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('v'), token: utf8('12345678') } }),
+      encodeKrpc({ y: 'r', t, r: { id: peer, nodes: [newId(), newId()], values: [newId()] } }),
+      encodeEnvelope({ path: [toHex(newId()), toHex(peer), a.id], hop: 2, message: utf8('d1:t2:aa1:y1:qe') }),
+    ];
+    for (let i = 0; i < 3000; i++) {
+      const base = samples[i % samples.length] as Uint8Array;
+      const data = base.slice(0, random.int(base.length + 1));
+      for (let j = random.int(4); j > 0; j--) data[random.int(data.length || 1)] = random.int(256);
+      expect(() => a.receive(peer, data, i)).not.toThrow();
+      if (!a.isConnected(peer)) a.connected(peer, i); // strikes close it; reconnect and go on
+    }
+    const reply = sends(a.receive(peer, samples[0] as Uint8Array, 5000));
+    expect(messageOf(reply[0]?.data as Uint8Array).y).toBe('r');
   });
 });
 
@@ -157,7 +196,14 @@ describe('DhtNode lookups and timers', () => {
     expect(a.nextTimeout()).toBe(1010);
     expect(a.handleTimeout(1009)).toEqual([]);
     const done = events(a.handleTimeout(1010)).find((e) => e.type === 'lookup-done');
-    expect(done).toMatchObject({ type: 'lookup-done', queryId, closest: [], timeouts: 1, rpcs: 1, durationMs: 1000 });
+    expect(done).toMatchObject({
+      type: 'lookup-done',
+      queryId,
+      closest: [],
+      timeouts: 1,
+      rpcs: 1,
+      durationMs: 1000,
+    });
   });
 
   it('ends a lookup at once when there is nobody to ask', () => {
@@ -173,7 +219,9 @@ describe('DhtNode lookups and timers', () => {
     expect(events(a.sendSignal(to, utf8('offer'), 0))).toEqual([
       { type: 'signal-failed', to: toHex(to), reason: 'no route' },
     ]);
-    expect(events(a.sendSignal(to, new Uint8Array(20_000), 0))[0]).toMatchObject({ reason: 'signal too large' });
+    expect(events(a.sendSignal(to, new Uint8Array(20_000), 0))[0]).toMatchObject({
+      reason: 'signal too large',
+    });
   });
 
   it('rejects values over 1000 bytes bencoded', () => {
@@ -223,7 +271,13 @@ describe('DhtNode connection budget', () => {
 
   it('admits an offer when full only if the newcomer is worth more than a link it can close', () => {
     const own = new Uint8Array(20);
-    const a = new DhtNode({ id: own, random: seededRandom(5), maxConnections: 4, nearConnections: 1, bucketConnections: 1 });
+    const a = new DhtNode({
+      id: own,
+      random: seededRandom(5),
+      maxConnections: 4,
+      nearConnections: 1,
+      bucketConnections: 1,
+    });
     const far = (top: number): Uint8Array => {
       const id = random.bytes(20);
       id[0] = top;

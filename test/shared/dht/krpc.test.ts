@@ -19,9 +19,10 @@ function rejects(data: Uint8Array, code: string = ErrorCode.DhtInvalid): void {
   } catch (err) {
     thrown = err;
   }
-  expect(isTabswarmError(thrown), `expected a TabswarmError for ${new TextDecoder().decode(data.subarray(0, 80))}`).toBe(
-    true,
-  );
+  expect(
+    isTabswarmError(thrown),
+    `expected a TabswarmError for ${new TextDecoder().decode(data.subarray(0, 80))}`,
+  ).toBe(true);
   expect((thrown as { code: string }).code).toBe(code);
 }
 
@@ -58,7 +59,9 @@ describe('KRPC messages', () => {
     rejects(bencode({ t, y: 'q', q: 'find_node', a: { id } })); // no target
     rejects(bencode({ t, y: 'q', q: 'find_node', a: { id, target: 7 } }));
     rejects(bencode({ t, y: 'q', q: 'announce_peer', a: { id, info_hash: other } })); // no token
-    rejects(bencode({ t, y: 'q', q: 'announce_peer', a: { id, info_hash: other, token: 'x', peer: 'short' } }));
+    rejects(
+      bencode({ t, y: 'q', q: 'announce_peer', a: { id, info_hash: other, token: 'x', peer: 'short' } }),
+    );
     rejects(bencode({ t, y: 'r', r: { id, nodes: new Uint8Array(30) } })); // not a multiple of 20
     rejects(bencode({ t, y: 'r', r: { id, nodes: new Uint8Array(20 * 65) } })); // too many
     rejects(bencode({ t, y: 'r', r: { id, values: [new Uint8Array(6)] } }));
@@ -78,9 +81,13 @@ describe('KRPC messages', () => {
     const huge = new Uint8Array(MAX_DHT_MESSAGE + 1);
     rejects(huge, ErrorCode.MessageTooLarge);
     rejects(bencode({ t, y: 'q', q: 'put', a: { id, v: new Uint8Array(997), token: 'x' } }));
-    expect(() => decodeKrpc(bencode({ t, y: 'q', q: 'put', a: { id, v: new Uint8Array(995), token: 'x' } }))).not.toThrow();
+    expect(() =>
+      decodeKrpc(bencode({ t, y: 'q', q: 'put', a: { id, v: new Uint8Array(995), token: 'x' } })),
+    ).not.toThrow();
     rejects(bencode({ t, y: 'r', r: { id, v: new Uint8Array(1000) } }));
     rejects(bencode({ t, y: 'q', q: 'signal', a: { id, p: new Uint8Array(16 * 1024 + 1) } }));
-    expect(() => encodeKrpc({ y: 'q', t, q: 'signal', a: { id, p: new Uint8Array(70_000) } })).toThrow(/bytes/);
+    expect(() => encodeKrpc({ y: 'q', t, q: 'signal', a: { id, p: new Uint8Array(70_000) } })).toThrow(
+      /bytes/,
+    );
   });
 });

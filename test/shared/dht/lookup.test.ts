@@ -111,7 +111,10 @@ describe('Lookup', () => {
       expect(lookup.done).toBe(true);
       const closest = lookup.closest(20);
       for (const id of closest) expect(dead.has(id)).toBe(false);
-      const aliveTruth = w.truth(target, 200).filter((h) => !dead.has(h)).slice(0, 20);
+      const aliveTruth = w
+        .truth(target, 200)
+        .filter((h) => !dead.has(h))
+        .slice(0, 20);
       // Answers list dead nodes too, so an alive node ranked just past k in every answer can be
       // missed; nearly all of the alive k closest must be found.
       const found = closest.filter((h) => aliveTruth.includes(h)).length;

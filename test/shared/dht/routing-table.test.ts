@@ -51,7 +51,12 @@ describe('RoutingTable', () => {
     const ids = table.all().map((c) => c.bytes);
     for (let t = 0; t < 300; t++) {
       // Mix random targets with targets near contacts and near the own id.
-      const target = t % 3 === 0 ? random.bytes(20) : t % 3 === 1 ? (ids[random.int(ids.length)] as Uint8Array) : table.own;
+      const target =
+        t % 3 === 0
+          ? random.bytes(20)
+          : t % 3 === 1
+            ? (ids[random.int(ids.length)] as Uint8Array)
+            : table.own;
       for (const count of [1, 8, 20, 50]) {
         expect(table.closest(target, count).map((c) => c.id)).toEqual(bruteClosest(ids, target, count));
       }
@@ -59,7 +64,11 @@ describe('RoutingTable', () => {
     const even = (c: { bytes: Uint8Array }): boolean => ((c.bytes[19] as number) & 1) === 0;
     const target = random.bytes(20);
     expect(table.closest(target, 20, even).map((c) => c.id)).toEqual(
-      bruteClosest(ids.filter((id) => even({ bytes: id })), target, 20),
+      bruteClosest(
+        ids.filter((id) => even({ bytes: id })),
+        target,
+        20,
+      ),
     );
   });
 
@@ -97,7 +106,9 @@ describe('RoutingTable', () => {
     // The oldest answers the ping: it is seen again and moves to the tail.
     expect(table.add(first[0] as Uint8Array, 11).type).toBe('updated');
     const bucket0 = table.buckets()[0];
-    expect(bucket0?.contacts.map((c) => c.id)).toEqual([first[1], first[2], first[3], first[0]].map((x) => toHex(x as Uint8Array)));
+    expect(bucket0?.contacts.map((c) => c.id)).toEqual(
+      [first[1], first[2], first[3], first[0]].map((x) => toHex(x as Uint8Array)),
+    );
     const r2 = table.add(newcomer, 12);
     expect(r2.type === 'full' && r2.oldest.id).toBe(toHex(first[1] as Uint8Array));
     // The next one does not answer: it is replaced by the newcomer.

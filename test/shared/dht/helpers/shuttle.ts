@@ -11,6 +11,8 @@ type Work = { kind: 'actions'; from: NodeId; actions: DhtAction[] };
 export interface ShuttleStats {
   overlaySignals: number;
   serverConnects: number;
+  /** Overlay signals that failed, so the host went to the server. */
+  fallbacks: number;
   refused: number;
   delivered: number;
   disconnects: number;
@@ -25,7 +27,14 @@ export class Shuttle {
   readonly nodes = new Map<NodeId, DhtNode>();
   readonly events: { node: NodeId; event: DhtEvent }[] = [];
   readonly signals: { to: NodeId; from: NodeId; payload: string }[] = [];
-  readonly stats: ShuttleStats = { overlaySignals: 0, serverConnects: 0, refused: 0, delivered: 0, disconnects: 0 };
+  readonly stats: ShuttleStats = {
+    overlaySignals: 0,
+    serverConnects: 0,
+    fallbacks: 0,
+    refused: 0,
+    delivered: 0,
+    disconnects: 0,
+  };
   private readonly links = new Set<string>();
   private readonly queue: Work[] = [];
   private running = false;
@@ -42,7 +51,11 @@ export class Shuttle {
   }
 
   add(id?: Uint8Array): DhtNode {
-    const node = new DhtNode({ ...this.options, id: id ?? this.random.bytes(20), random: seededRandom(this.random.int(2 ** 31)) });
+    const node = new DhtNode({
+      ...this.options,
+      id: id ?? this.random.bytes(20),
+      random: seededRandom(this.random.int(2 ** 31)),
+    });
     this.nodes.set(node.id, node);
     return node;
   }
@@ -91,7 +104,9 @@ export class Shuttle {
 
   /** Removes a node abruptly (tab closed): its links drop. */
   kill(id: NodeId): void {
-    const peers = [...this.links].filter((l) => l.includes(id)).map((l) => l.split(':').find((x) => x !== id) as string);
+    const peers = [...this.links]
+      .filter((l) => l.includes(id))
+      .map((l) => l.split(':').find((x) => x !== id) as string);
     for (const p of peers) this.links.delete(key(id, p));
     this.nodes.delete(id);
     for (const p of peers) this.run(p, this.node(p).disconnected(id, this.now));
@@ -110,7 +125,10 @@ export class Shuttle {
   }
 
   eventsOf<T extends DhtEvent['type']>(type: T): { node: NodeId; event: Extract<DhtEvent, { type: T }> }[] {
-    return this.events.filter((e) => e.event.type === type) as { node: NodeId; event: Extract<DhtEvent, { type: T }> }[];
+    return this.events.filter((e) => e.event.type === type) as {
+      node: NodeId;
+      event: Extract<DhtEvent, { type: T }>;
+    }[];
   }
 
   private apply(from: NodeId, action: DhtAction): void {
@@ -158,6 +176,7 @@ export class Shuttle {
         if (action.event.type === 'signal-failed') {
           // Fall back to the server, as a host would.
           this.stats.serverConnects++;
+          this.stats.fallbacks++;
           this.answer(from, action.event.to, false);
         }
         return;
