@@ -32,6 +32,8 @@ export class DhtHost {
     private readonly now: () => number,
     /** Delivers a WebRTC signal that came through the overlay. */
     private readonly onSignal: (from: string, envelope: unknown) => void,
+    /** The DHT has no contacts left and asks for bootstrap peers (from the server, if it is there). */
+    private readonly onNeedContacts: () => void,
     /** The overlay could not carry these signals: the tab sends them through the server instead. */
     private readonly onSignalFailed: (to: string, envelopes: LinkSignal[]) => void,
     private readonly changed: () => void,
@@ -185,6 +187,8 @@ export class DhtHost {
       const resolve = this.waiting.get(event.queryId);
       this.waiting.delete(event.queryId);
       resolve?.(event);
+    } else if (event.type === 'need-contacts') {
+      this.onNeedContacts();
     } else if (event.type === 'signal-failed') {
       const recent = this.inFlightSignals.get(event.to);
       this.inFlightSignals.delete(event.to);

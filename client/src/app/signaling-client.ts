@@ -75,6 +75,11 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     return reply.type === 'announced' ? reply.peers : [];
   }
 
+  /** Asks the server for a fresh bootstrap set (answered by a 'registered' event); false if offline. */
+  refreshBootstrap(): boolean {
+    return this.send({ type: 'register', peerId: this.peerId, rid: this.rid() });
+  }
+
   /** Relays a WebRTC signal to `to`; false if the server is not reachable now. */
   signal(to: string, data: unknown): boolean {
     return this.send({ type: 'signal', to, data });

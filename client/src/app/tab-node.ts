@@ -103,6 +103,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       this.connections,
       this.now,
       (from, envelope) => this.connections.receiveSignal(from, envelope),
+      () => void this.signaling.refreshBootstrap(),
       (to, envelopes) => {
         for (const env of envelopes) this.signaling.signal(to, env);
       },
