@@ -1,4 +1,4 @@
-import { bencode } from '../bencode.js';
+import { encodeBencode } from './bencode-writer.js';
 import { toHex } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
 import type { Random } from '../random.js';
@@ -71,6 +71,29 @@ interface LookupRun {
   stored: number;
   storeRpcs: number;
   storeFailures: number;
+  /** 0 for the first try of a store, 1 for its retry. */
+  readonly attempt: number;
+  /** Counters of an earlier try, reported together with this one's. */
+  readonly prior: { rpcs: number; timeouts: number };
+}
+
+/**
+ * A put or announce waiting to start: issued before the node joined, or a retry of one that
+ * stored at nobody. It keeps its queryId, so the host sees one lookup-done at the end.
+ */
+interface StoreJob {
+  readonly queryId: number;
+  readonly kind: LookupKind;
+  readonly q: LookupQuery;
+  readonly target: Uint8Array;
+  readonly store: StoreStep;
+  readonly startedAt: number;
+  /** Starts once the node has joined, not before `notBefore`... */
+  readonly notBefore: number;
+  /** ...and at `latest` even if it has not joined by then. */
+  readonly latest: number;
+  readonly attempt: number;
+  readonly prior: { rpcs: number; timeouts: number };
 }
 
 type JoinState = 'idle' | 'waiting' | 'joining' | 'joined';
@@ -83,6 +106,10 @@ const MAX_STRIKES = 3;
 const MAX_HANDOFF_MESSAGES = 32;
 /** Stale buckets refreshed per housekeeping tick at most. */
 const REFRESHES_PER_TICK = 2;
+/** A store issued before the node joined waits this long for the join at most. */
+const STORE_JOIN_WAIT_MS = 30_000;
+/** A store that reached nobody is tried once more this much later (rather than at the next republish). */
+const STORE_RETRY_MS = 10_000;
 
 /**
  * A Kademlia DHT node for browser tabs (sans-I/O). Contacts are node ids; only a bounded set of
@@ -118,6 +145,7 @@ export class DhtNode {
   private readonly store: DhtStore;
   private readonly rpcs = new Map<string, PendingRpc>();
   private readonly lookups = new Map<number, LookupRun>();
+  private storeJobs: StoreJob[] = [];
   private readonly ownAnnounces = new Map<NodeId, number>();
   private readonly ownValues = new Map<NodeId, { value: Uint8Array; nextAt: number }>();
   /** Contacts being pinged before eviction -> the newcomer waiting for their slot. */
@@ -132,6 +160,9 @@ export class DhtNode {
   private nextTid: number;
   private nextQueryId = 1;
   private out: DhtAction[] = [];
+  /** Actions produced by admit(), which returns a boolean: handed out by flushDeferred(). */
+  private deferred: DhtAction[] = [];
+  private deferredAt = 0;
   private readonly counters: DhtCounters = {
     framesIn: 0,
     framesOut: 0,
@@ -175,6 +206,7 @@ export class DhtNode {
   /** A DHT data channel to `peer` opened. The peer becomes a contact. */
   connected(peer: IdLike, now: number): DhtAction[] {
     return this.collect(now, () => {
+      this.flushDeferred();
       const id = toNodeId(peer);
       if (id === this.id || !this.links.linkOpened(id, now)) return;
       this.routes.forget(id);
@@ -199,17 +231,33 @@ export class DhtNode {
     });
   }
 
-  /** Should the host accept a connection offer from `peer`? (Budget, rate, and worth.) */
+  /**
+   * Should the host accept a connection offer from `peer`? (Budget, rate, and worth.) An admitted
+   * offer holds a slot until its link opens, fails or the connect timeout passes. At the cap, a
+   * newcomer worth more than a link we can close is admitted and that link closes at once: the
+   * node forgets it now; its 'disconnect' comes out of the next handleTimeout (nextTimeout() is
+   * due now), receive or connected call.
+   */
   admit(peer: IdLike, now: number): boolean {
     const id = toNodeId(peer);
     if (id === this.id) return false;
     if (this.links.isLive(id) || this.links.isPending(id)) return true;
     if (this.links.refusal(now)) return false;
-    if (this.links.liveCount + this.links.pendingIds().length < this.links.maxConnections) return true;
-    return (
-      this.links.valuable(this.table, id, idBytes(id)) &&
-      this.links.excess(this.table, undefined, 1).length > 0
-    );
+    const busy = this.links.busyCount;
+    const over = busy + 1 - this.links.maxConnections;
+    if (over > 0) {
+      if (!this.links.valuable(this.table, id, idBytes(id))) return false;
+      const victims = this.links.excess(this.table, undefined, busy + 1 - this.links.liveCount);
+      if (victims.length < over) return false;
+      if (this.deferred.length === 0) this.deferredAt = now;
+      this.deferred.push(
+        ...this.collect(now, () => {
+          for (const v of victims) this.dropLink(v, 'room for a better link', now);
+        }),
+      );
+    }
+    this.links.reserve(id, now);
+    return true;
   }
 
   /** The host wants a link to `peer` (a swarm peer): a pinned 'connect', or a 'connect-refused' event. */
@@ -221,7 +269,7 @@ export class DhtNode {
       if (this.links.isLive(id) || this.links.isPending(id)) return;
       const refusal = this.links.refusal(now);
       if (refusal) return this.emit({ type: 'connect-refused', to: id, reason: refusal });
-      const busy = this.links.liveCount + this.links.pendingIds().length;
+      const busy = this.links.busyCount;
       if (busy >= this.links.maxConnections) {
         const victims = this.links.excess(this.table, undefined, busy + 1 - this.links.liveCount);
         if (victims.length === 0) return this.emit({ type: 'connect-refused', to: id, reason: 'budget' });
@@ -252,6 +300,7 @@ export class DhtNode {
   receive(from: IdLike, bytes: Uint8Array, now: number): DhtAction[] {
     const link = toNodeId(from);
     return this.collect(now, () => {
+      this.flushDeferred();
       this.counters.framesIn++;
       if (!this.links.isLive(link)) return this.drop(link, 'frame from a node that is not connected');
       try {
@@ -305,21 +354,29 @@ export class DhtNode {
   /** Runs timers that are due. */
   handleTimeout(now: number): DhtAction[] {
     return this.collect(now, () => {
+      this.flushDeferred();
       for (const [key, rpc] of this.rpcs) if (rpc.deadline <= now) this.failRpc(key, 'timeout', now);
       for (const id of this.links.expirePending(now)) {
         this.failRpcsThrough(id, 'connect timed out', now);
         if (this.joinState === 'waiting') this.bootstrapConnect(now);
       }
       if (this.nextMaintenance !== undefined && this.nextMaintenance <= now) this.maintenance(now);
+      this.runStoreJobs(now);
     });
   }
 
   /** When handleTimeout should next be called. */
   nextTimeout(): number | undefined {
+    if (this.deferred.length > 0) return this.deferredAt;
     let next = this.nextMaintenance;
     for (const rpc of this.rpcs.values()) if (next === undefined || rpc.deadline < next) next = rpc.deadline;
     const pending = this.links.nextPendingDeadline();
     if (pending !== undefined && (next === undefined || pending < next)) next = pending;
+    const joined = this.joinState === 'joined';
+    for (const job of this.storeJobs) {
+      const at = joined ? job.notBefore : Math.max(job.notBefore, job.latest);
+      if (next === undefined || at < next) next = at;
+    }
     return next;
   }
 
@@ -342,11 +399,17 @@ export class DhtNode {
   }
 
   findNode(target: IdLike, now: number): DhtQuery {
-    return this.operation(now, () => this.startLookup('find_node', 'find_node', idBytes(target), now));
+    return this.operation(
+      now,
+      () => this.startLookup('find_node', 'find_node', idBytes(target), now).queryId,
+    );
   }
 
   getPeers(infoHash: IdLike, now: number): DhtQuery {
-    return this.operation(now, () => this.startLookup('get_peers', 'get_peers', idBytes(infoHash), now));
+    return this.operation(
+      now,
+      () => this.startLookup('get_peers', 'get_peers', idBytes(infoHash), now).queryId,
+    );
   }
 
   /** Announces us as a peer of `infoHash` at its k closest nodes; repeated until unannounce(). */
@@ -354,7 +417,7 @@ export class DhtNode {
     const ih = idBytes(infoHash);
     this.ownAnnounces.set(toNodeId(ih), now + this.opt.announceRepublishMs);
     return this.operation(now, () =>
-      this.startLookup('announce', 'get_peers', ih, now, { q: 'announce_peer' }),
+      this.startStore('announce', 'get_peers', ih, now, { q: 'announce_peer' }),
     );
   }
 
@@ -371,10 +434,10 @@ export class DhtNode {
       throw new TabswarmError(ErrorCode.DhtInvalid, `value over ${MAX_VALUE_BENCODED} bytes bencoded`);
     }
     const v = value.slice();
-    const keyBytes = sha1(bencode(v));
+    const keyBytes = sha1(encodeBencode(v));
     const key = toHex(keyBytes);
     this.ownValues.set(key, { value: v, nextAt: now + this.opt.valueRepublishMs });
-    const q = this.operation(now, () => this.startLookup('put', 'get', keyBytes, now, { q: 'put', v }));
+    const q = this.operation(now, () => this.startStore('put', 'get', keyBytes, now, { q: 'put', v }));
     return { ...q, key };
   }
 
@@ -384,7 +447,7 @@ export class DhtNode {
 
   /** Looks up an immutable value; stops as soon as a value hashing to `key` arrives. */
   get(key: IdLike, now: number): DhtQuery {
-    return this.operation(now, () => this.startLookup('get', 'get', idBytes(key), now));
+    return this.operation(now, () => this.startLookup('get', 'get', idBytes(key), now).queryId);
   }
 
   /**
@@ -456,12 +519,25 @@ export class DhtNode {
     return actions;
   }
 
-  private operation(now: number, start: () => LookupRun): DhtQuery {
+  private operation(now: number, start: () => number): DhtQuery {
     let queryId = 0;
     const actions = this.collect(now, () => {
-      queryId = start().queryId;
+      queryId = start();
     });
     return { queryId, actions };
+  }
+
+  /**
+   * Hands out what admit() produced, from the inputs a host makes from its event loop
+   * (handleTimeout, receive, connected) and never while it is still carrying out an earlier
+   * action list: admit may be called in the middle of one, which can still hold sends to the link
+   * admit just closed.
+   */
+  private flushDeferred(): void {
+    if (this.deferred.length === 0) return;
+    // Sends whose link closed in the meantime are moot (their queries time out).
+    for (const a of this.deferred) if (a.type !== 'send' || this.links.isLive(a.to)) this.out.push(a);
+    this.deferred = [];
   }
 
   private emit(event: DhtEvent): void {
@@ -730,19 +806,20 @@ export class DhtNode {
     target: Uint8Array,
     now: number,
     store?: StoreStep,
+    job?: StoreJob,
   ): LookupRun {
     const seeds = new Set<NodeId>();
     for (const c of this.table.closest(target, this.k, (c) => this.routeTo(c.id) !== undefined))
       seeds.add(c.id);
     for (const b of this.closestLinks(target)) seeds.add(toHex(b));
     const run: LookupRun = {
-      queryId: this.nextQueryId++,
+      queryId: job?.queryId ?? this.nextQueryId++,
       kind,
       q,
       target: target.slice(),
       targetId: toHex(target),
       lookup: new Lookup(target, [...seeds], { k: this.k, alpha: this.alpha }),
-      startedAt: now,
+      startedAt: job?.startedAt ?? now,
       store,
       peers: new Set(),
       tokens: new Map(),
@@ -751,6 +828,8 @@ export class DhtNode {
       stored: 0,
       storeRpcs: 0,
       storeFailures: 0,
+      attempt: job?.attempt ?? 0,
+      prior: job?.prior ?? { rpcs: 0, timeouts: 0 },
     };
     this.table.touchBucketOf(target, now);
     this.lookups.set(run.queryId, run);
@@ -788,7 +867,7 @@ export class DhtNode {
     if (run.phase !== 'lookup') return;
     if (r.token) run.tokens.set(from, r.token);
     for (const p of r.values ?? []) run.peers.add(toHex(p));
-    if (run.q === 'get' && r.v && !run.store && toHex(sha1(bencode(r.v))) === run.targetId) {
+    if (run.q === 'get' && r.v && !run.store && toHex(sha1(encodeBencode(r.v))) === run.targetId) {
       run.value = r.v.slice();
       run.lookup.finish();
     }
@@ -826,6 +905,25 @@ export class DhtNode {
     this.lookups.delete(run.queryId);
     const closest = run.lookup.closest(this.k);
     const stats = run.lookup.stats;
+    const rpcs = run.prior.rpcs + stats.rpcs + run.storeRpcs;
+    const timeouts = run.prior.timeouts + stats.failures + run.storeFailures;
+    if (run.store && run.stored === 0 && run.attempt === 0) {
+      // Stored at nobody (the node was cut off, or the neighbourhood was still forming): try
+      // once more shortly, instead of at the next republish an hour or 15 min away.
+      this.storeJobs.push({
+        queryId: run.queryId,
+        kind: run.kind,
+        q: run.q,
+        target: run.target,
+        store: run.store,
+        startedAt: run.startedAt,
+        notBefore: now + STORE_RETRY_MS,
+        latest: now + STORE_RETRY_MS + STORE_JOIN_WAIT_MS,
+        attempt: 1,
+        prior: { rpcs, timeouts },
+      });
+      return;
+    }
     this.emit({
       type: 'lookup-done',
       queryId: run.queryId,
@@ -835,8 +933,8 @@ export class DhtNode {
       peers: run.q === 'get_peers' ? [...run.peers] : undefined,
       value: run.value,
       stored: run.store ? run.stored : undefined,
-      rpcs: stats.rpcs + run.storeRpcs,
-      timeouts: stats.failures + run.storeFailures,
+      rpcs,
+      timeouts,
       rounds: stats.rounds,
       startedAt: run.startedAt,
       durationMs: now - run.startedAt,
@@ -847,14 +945,14 @@ export class DhtNode {
   // ---------------------------------------------------------------- join and upkeep
 
   private bootstrapConnect(now: number): void {
-    while (this.links.liveCount + this.links.pendingIds().length < this.opt.bootstrapConnections) {
+    while (this.links.busyCount < this.opt.bootstrapConnections) {
       const id = this.bootstrapPool.shift();
       if (id === undefined || this.links.refusal(now)) break;
       if (this.links.isLive(id) || this.links.isPending(id)) continue;
       this.links.request(id, now, false);
       this.out.push({ type: 'connect', to: id });
     }
-    if (this.links.liveCount === 0 && this.links.pendingIds().length === 0) {
+    if (this.links.busyCount === 0) {
       this.emit({ type: 'need-contacts', reason: this.links.refusal(now) ?? 'no contact left to try' });
     }
   }
@@ -864,7 +962,7 @@ export class DhtNode {
    * to connect (through the server) to the contacts seen most recently.
    */
   private rejoinIfIsolated(now: number): boolean {
-    if (this.links.liveCount > 0 || this.links.pendingIds().length > 0) return false;
+    if (this.links.busyCount > 0) return false;
     const recent = this.table
       .all()
       .sort((a, b) => b.lastSeen - a.lastSeen)
@@ -892,6 +990,44 @@ export class DhtNode {
         this.startLookup('refresh', 'find_node', randomIdAtPrefix(this.own, i, this.random), now);
     }
     this.maintainLinks(now);
+    this.runStoreJobs(now);
+  }
+
+  /** A put or announce: started now if the node has joined, else queued until it has (bounded wait). */
+  private startStore(
+    kind: LookupKind,
+    q: LookupQuery,
+    target: Uint8Array,
+    now: number,
+    store: StoreStep,
+  ): number {
+    if (this.joinState === 'joined') return this.startLookup(kind, q, target, now, store).queryId;
+    const queryId = this.nextQueryId++;
+    this.storeJobs.push({
+      queryId,
+      kind,
+      q,
+      target: target.slice(),
+      store,
+      startedAt: now,
+      notBefore: now,
+      latest: now + STORE_JOIN_WAIT_MS,
+      attempt: 0,
+      prior: { rpcs: 0, timeouts: 0 },
+    });
+    return queryId;
+  }
+
+  /** Starts the queued stores that are due. */
+  private runStoreJobs(now: number): void {
+    if (this.storeJobs.length === 0) return;
+    const joined = this.joinState === 'joined';
+    const due: StoreJob[] = [];
+    const waiting: StoreJob[] = [];
+    for (const job of this.storeJobs)
+      (now >= job.notBefore && (joined || now >= job.latest) ? due : waiting).push(job);
+    this.storeJobs = waiting;
+    for (const job of due) this.startLookup(job.kind, job.q, job.target, now, job.store, job);
   }
 
   /** Opens links the node wants and closes links over the budget. */
@@ -912,12 +1048,12 @@ export class DhtNode {
     for (const [ih, at] of this.ownAnnounces) {
       if (at > now) continue;
       this.ownAnnounces.set(ih, now + this.opt.announceRepublishMs);
-      this.startLookup('republish', 'get_peers', idBytes(ih), now, { q: 'announce_peer' });
+      this.startStore('republish', 'get_peers', idBytes(ih), now, { q: 'announce_peer' });
     }
     for (const [key, item] of this.ownValues) {
       if (item.nextAt > now) continue;
       item.nextAt = now + this.opt.valueRepublishMs;
-      this.startLookup('republish', 'get', idBytes(key), now, { q: 'put', v: item.value });
+      this.startStore('republish', 'get', idBytes(key), now, { q: 'put', v: item.value });
     }
     if (this.joinState === 'joined' && this.rejoinIfIsolated(now)) return;
     if (this.joinState === 'joined') {

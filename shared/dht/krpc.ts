@@ -1,7 +1,8 @@
-import { bdecode, bencode, isBytes, isDict, isInt, isList } from '../bencode.js';
+import { bdecode, isBytes, isDict, isInt, isList } from '../bencode.js';
 import type { BDict, BValue } from '../bencode.js';
 import { fromUtf8 } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
+import { encodeBencode } from './bencode-writer.js';
 import { ID_BYTES } from './node-id.js';
 
 /**
@@ -194,10 +195,10 @@ export function encodeKrpc(msg: KrpcMessage): Uint8Array {
   let out: Uint8Array;
   if (msg.y === 'q') {
     const q = msg.q === 'unknown' ? msg.method : msg.q;
-    out = bencode({ t: msg.t, y: 'q', q, a: { ...msg.a } });
+    out = encodeBencode({ t: msg.t, y: 'q', q, a: { ...msg.a } });
   } else if (msg.y === 'r') {
     const r = msg.r;
-    out = bencode({
+    out = encodeBencode({
       t: msg.t,
       y: 'r',
       r: {
@@ -209,7 +210,7 @@ export function encodeKrpc(msg: KrpcMessage): Uint8Array {
       },
     });
   } else {
-    out = bencode({ t: msg.t, y: 'e', e: [msg.e[0], msg.e[1]] });
+    out = encodeBencode({ t: msg.t, y: 'e', e: [msg.e[0], msg.e[1]] });
   }
   if (out.length > MAX_DHT_MESSAGE)
     throw new TabswarmError(ErrorCode.MessageTooLarge, `DHT message of ${out.length} bytes`);

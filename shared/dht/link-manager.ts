@@ -27,6 +27,14 @@ interface Link {
   pinned: boolean;
 }
 
+/** A link on its way: one we asked for, or an offer we admitted (`inbound`). */
+interface PendingLink {
+  deadline: number;
+  pinned: boolean;
+  /** An admitted offer: not counted against the rate caps until it opens, not a failure if it never does. */
+  inbound: boolean;
+}
+
 export type RefuseReason = 'budget' | 'rate' | 'lifetime';
 
 const HOUR = 3_600_000;
@@ -47,7 +55,7 @@ export class LinkManager {
   readonly connectTimeoutMs: number;
   readonly retryAfterMs: number;
   private readonly live = new Map<NodeId, Link>();
-  private readonly pending = new Map<NodeId, { deadline: number; pinned: boolean }>();
+  private readonly pending = new Map<NodeId, PendingLink>();
   private readonly failedAt = new Map<NodeId, number>();
   private readonly pinnedIds = new Set<NodeId>();
   private opened: number[] = [];
@@ -82,6 +90,10 @@ export class LinkManager {
   get liveCount(): number {
     return this.live.size;
   }
+  /** Live links plus links on their way (requested or admitted): what the budget is measured against. */
+  get busyCount(): number {
+    return this.live.size + this.pending.size;
+  }
 
   /** Links opened in the hour before `now`. */
   openedLastHour(now: number): number {
@@ -92,17 +104,27 @@ export class LinkManager {
     return this.openedTotal;
   }
 
-  /** Why a new link cannot be opened now, or undefined if it can. */
+  /** Why a new link cannot be opened now, or undefined if it can. Admitted offers count as opened. */
   refusal(now: number): RefuseReason | undefined {
-    if (this.openedTotal >= this.maxConnectsLifetime) return 'lifetime';
-    if (this.openedLastHour(now) >= this.maxConnectsPerHour) return 'rate';
+    const admitted = this.admittedCount();
+    if (this.openedTotal + admitted >= this.maxConnectsLifetime) return 'lifetime';
+    if (this.openedLastHour(now) + admitted >= this.maxConnectsPerHour) return 'rate';
     return undefined;
   }
 
   /** Records that we asked the host to open a link to `id`. */
   request(id: NodeId, now: number, pinned: boolean): void {
-    this.pending.set(id, { deadline: now + this.connectTimeoutMs, pinned });
+    this.pending.set(id, { deadline: now + this.connectTimeoutMs, pinned, inbound: false });
     this.count(now);
+  }
+
+  /**
+   * Records an admitted offer from `id`: it holds a slot until it opens, fails, or the connect
+   * timeout passes, so offers admitted within one setup time cannot overshoot the budget.
+   */
+  reserve(id: NodeId, now: number): void {
+    if (this.live.has(id) || this.pending.has(id)) return;
+    this.pending.set(id, { deadline: now + this.connectTimeoutMs, pinned: false, inbound: true });
   }
 
   /** A link opened. Returns false if it was already known. */
@@ -110,7 +132,8 @@ export class LinkManager {
     if (this.live.has(id)) return false;
     const req = this.pending.get(id);
     if (req) this.pending.delete(id);
-    else this.count(now); // opened by the other side: it still uses up our budget
+    // Opened by the other side (admitted or not): it still uses up our budget.
+    if (!req || req.inbound) this.count(now);
     if (req?.pinned) this.pinnedIds.add(id);
     this.live.set(id, { since: now, pinned: this.pinnedIds.has(id) });
     this.failedAt.delete(id);
@@ -119,9 +142,10 @@ export class LinkManager {
 
   /** A link closed, or a requested one failed. Returns true if it was live. */
   linkClosed(id: NodeId, now: number): boolean {
-    const wasPending = this.pending.delete(id);
+    const req = this.pending.get(id);
+    this.pending.delete(id);
     const wasLive = this.live.delete(id);
-    if (wasPending && !wasLive) this.failedAt.set(id, now);
+    if (req && !req.inbound && !wasLive) this.failedAt.set(id, now);
     return wasLive;
   }
 
@@ -132,15 +156,15 @@ export class LinkManager {
     if (link) link.pinned = pinned;
   }
 
-  /** Requested links that did not open in time (forgotten and marked failed). */
+  /** Requested links that did not open in time (forgotten and marked failed); stale admitted offers are just forgotten. */
   expirePending(now: number): NodeId[] {
     const out: NodeId[] = [];
     for (const [id, req] of this.pending) {
-      if (req.deadline <= now) {
-        this.pending.delete(id);
-        this.failedAt.set(id, now);
-        out.push(id);
-      }
+      if (req.deadline > now) continue;
+      this.pending.delete(id);
+      if (req.inbound) continue;
+      this.failedAt.set(id, now);
+      out.push(id);
     }
     for (const [id, at] of this.failedAt) if (at + this.retryAfterMs <= now) this.failedAt.delete(id);
     return out;
@@ -180,16 +204,20 @@ export class LinkManager {
         .sort((a, b) => compareDistance(table.own, a.bytes, b.bytes));
       for (const c of candidates.slice(0, this.bucketConnections - have)) out.push(c.id);
     }
-    const remaining = Math.min(room, this.maxConnectsPerHour - this.openedLastHour(now));
+    const remaining = Math.min(
+      room,
+      this.maxConnectsPerHour - this.openedLastHour(now) - this.admittedCount(),
+      this.maxConnectsLifetime - this.openedTotal - this.admittedCount(),
+    );
     return out.slice(0, Math.max(0, remaining));
   }
 
   /**
-   * Whether a link to `id` would be worth having: in the near set, or in a bucket below quota.
-   * Used to admit offers when the budget is full.
+   * Whether a link to `id` would be worth having: in the near set, or in a bucket below quota
+   * (links on their way count as if open). Used to admit offers when the budget is full.
    */
   valuable(table: RoutingTable, id: NodeId, bytes: Uint8Array): boolean {
-    const nearLive = this.liveIds()
+    const nearLive = [...this.live.keys(), ...this.pending.keys()]
       .map((x) => table.get(x))
       .filter((c): c is Contact => c !== undefined)
       .sort((a, b) => compareDistance(table.own, a.bytes, b.bytes));
@@ -198,6 +226,7 @@ export class LinkManager {
     const index = table.bucketIndex(bytes);
     let have = 0;
     for (const x of this.live.keys()) if (table.get(x) && table.bucketIndex(x) === index) have++;
+    for (const x of this.pending.keys()) if (table.get(x) && table.bucketIndex(x) === index) have++;
     return have < this.bucketConnections;
   }
 
@@ -238,6 +267,12 @@ export class LinkManager {
       over--;
     }
     return out;
+  }
+
+  private admittedCount(): number {
+    let n = 0;
+    for (const req of this.pending.values()) if (req.inbound) n++;
+    return n;
   }
 
   private count(now: number): void {

@@ -135,9 +135,9 @@ export class Lookup {
   }
 
   private insert(contact: IdLike, depth: number): void {
-    const bytes = idBytes(contact);
-    const id = toNodeId(bytes);
+    const id = toNodeId(contact);
     if (this.settled.has(id)) return;
+    const bytes = idBytes(id);
     // Binary search for the insertion point; equal distance means the same id.
     let lo = 0;
     let hi = this.candidates.length;
@@ -149,7 +149,7 @@ export class Lookup {
       else hi = mid;
     }
     if (lo >= this.maxCandidates) return;
-    this.candidates.splice(lo, 0, { id, bytes: bytes.slice(), state: 'new', depth });
+    this.candidates.splice(lo, 0, { id, bytes, state: 'new', depth });
     if (this.candidates.length > this.maxCandidates) {
       for (let i = this.candidates.length - 1; i >= this.maxCandidates; i--) {
         if ((this.candidates[i] as Candidate).state === 'new') this.candidates.splice(i, 1);

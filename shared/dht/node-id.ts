@@ -1,4 +1,4 @@
-import { fromHex, toHex } from '../bytes.js';
+import { toHex } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
 import type { Random } from '../random.js';
 
@@ -11,28 +11,82 @@ export type IdLike = NodeId | Uint8Array;
 export const ID_BYTES = 20;
 export const ID_BITS = ID_BYTES * 8;
 
+/**
+ * Parsed ids by lower-case hex. Ids are map keys everywhere, but distances, envelopes and KRPC
+ * arguments need the 20 bytes: parsing hex on every use was the node's main CPU cost. Bounded;
+ * the oldest entries go first. The cached arrays are shared: callers must not modify them.
+ */
+const ID_CACHE_SIZE = 1 << 15;
+const idCache = new Map<NodeId, Uint8Array>();
+
+/** Hex digit values by char code (-1: not a hex digit). */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+function remember(id: NodeId, bytes: Uint8Array): void {
+  if (idCache.size >= ID_CACHE_SIZE) {
+    const oldest = idCache.keys().next().value;
+    if (oldest !== undefined) idCache.delete(oldest);
+  }
+  idCache.set(id, bytes);
+}
+
+/** Parses 40 hex characters (either case) into 20 bytes, or undefined. */
+function parseId(hex: string): Uint8Array | undefined {
+  if (hex.length !== ID_BYTES * 2) return undefined;
+  const out = new Uint8Array(ID_BYTES);
+  for (let i = 0; i < ID_BYTES; i++) {
+    const hi = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** The cached bytes of a hex id (parsed and cached on a miss), or undefined if it is not one. */
+function lookupHex(id: string): { id: NodeId; bytes: Uint8Array } | undefined {
+  const hit = idCache.get(id);
+  if (hit) return { id, bytes: hit };
+  const bytes = parseId(id);
+  if (!bytes) return undefined;
+  const lower = id.toLowerCase();
+  const known = idCache.get(lower);
+  if (known) return { id: lower, bytes: known };
+  remember(lower, bytes);
+  return { id: lower, bytes };
+}
+
+function invalidHex(id: string): never {
+  throw new TabswarmError(ErrorCode.DhtInvalid, `not a 40-hex node id: ${id.slice(0, 48)}`);
+}
+
 /** Normalises an id to lower-case hex; throws TabswarmError(DHT_INVALID) if it is not 20 bytes. */
 export function toNodeId(id: IdLike): NodeId {
   if (typeof id === 'string') {
-    if (id.length !== ID_BYTES * 2 || fromHex(id) === undefined) {
-      throw new TabswarmError(ErrorCode.DhtInvalid, `not a 40-hex node id: ${id.slice(0, 48)}`);
-    }
-    return id.toLowerCase();
+    if (idCache.has(id)) return id;
+    return (lookupHex(id) ?? invalidHex(id)).id;
   }
   if (id.length !== ID_BYTES) throw new TabswarmError(ErrorCode.DhtInvalid, `node id of ${id.length} bytes`);
-  return toHex(id);
+  const hex = toHex(id);
+  if (!idCache.has(hex)) remember(hex, id.slice());
+  return hex;
 }
 
-/** 20 raw bytes of an id. */
+/**
+ * 20 raw bytes of an id. For a hex id these are shared, cached bytes: read them, never modify
+ * them (copy with slice() first).
+ */
 export function idBytes(id: IdLike): Uint8Array {
   if (typeof id !== 'string') {
     if (id.length !== ID_BYTES)
       throw new TabswarmError(ErrorCode.DhtInvalid, `node id of ${id.length} bytes`);
     return id;
   }
-  const bytes = id.length === ID_BYTES * 2 ? fromHex(id) : undefined;
-  if (!bytes) throw new TabswarmError(ErrorCode.DhtInvalid, `not a 40-hex node id: ${id.slice(0, 48)}`);
-  return bytes;
+  return idCache.get(id) ?? (lookupHex(id) ?? invalidHex(id)).bytes;
 }
 
 /** XOR distance of two ids, as bytes (compare with compareBytes). */

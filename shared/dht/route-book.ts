@@ -3,15 +3,22 @@ import type { NodeId } from './node-id.js';
 /** Routes kept per contact, so a broken one can be replaced at once. */
 const ROUTES_PER_CONTACT = 3;
 
+/** The routes to one contact, and whether they were offered or used since the eviction hand last passed. */
+interface Entry {
+  routes: NodeId[][];
+  used: boolean;
+}
+
 /**
  * Source routes to contacts we have no live link to. A route lists the ids after us: route[0] is
  * (was) a live link, the last id is the contact. Routes come from responses (the responder has a
  * live link to the contacts it returns) and from relayed messages (the reversed path). Up to three
- * routes per contact, shortest first (newest first among equals). Bounded: the contacts whose
- * routes were updated least recently are evicted first.
+ * routes per contact, shortest first (newest first among equals). Bounded, with second-chance
+ * eviction: the oldest contact goes first unless its routes were offered or used since the last
+ * pass (then it is kept once more). Cheaper than exact LRU: offers come with every message.
  */
 export class RouteBook {
-  private readonly routes = new Map<NodeId, NodeId[][]>();
+  private readonly routes = new Map<NodeId, Entry>();
 
   constructor(
     readonly maxRouteLength: number,
@@ -24,31 +31,49 @@ export class RouteBook {
 
   /** Offers a route to `id`; returns true if it was kept. */
   offer(id: NodeId, route: readonly NodeId[], isLive: (id: NodeId) => boolean): boolean {
-    if (route.length === 0 || route.length > this.maxRouteLength || route[route.length - 1] !== id)
-      return false;
+    const n = route.length;
+    if (n === 0 || n > this.maxRouteLength || route[n - 1] !== id) return false;
     if (!isLive(route[0] as NodeId)) return false;
-    if (new Set(route).size !== route.length) return false;
-    const known = (this.routes.get(id) ?? []).filter((r) => isLive(r[0] as NodeId) && !sameRoute(r, route));
-    const worst = known[ROUTES_PER_CONTACT - 1];
-    if (worst && worst.length < route.length) return false;
-    // Stable sort with the new route in front: among equal lengths the freshest wins.
-    const next = [[...route], ...known].sort((a, b) => a.length - b.length);
-    this.routes.delete(id);
-    this.routes.set(id, next.slice(0, ROUTES_PER_CONTACT));
-    if (this.routes.size > this.capacity) {
-      const oldest = this.routes.keys().next().value;
-      if (oldest !== undefined) this.routes.delete(oldest);
+    // Routes are at most a handful of ids: a nested loop beats building a Set (this runs per message).
+    for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) if (route[i] === route[j]) return false;
+    const entry = this.routes.get(id);
+    if (entry === undefined) {
+      this.routes.set(id, { routes: [route.slice()], used: false });
+      this.evict();
+      return true;
     }
+    entry.used = true;
+    const prev = entry.routes;
+    // The common case: already the best route, and every known route still starts at a live link.
+    if (sameRoute(prev[0] as NodeId[], route) && prev.every((r) => isLive(r[0] as NodeId))) return true;
+    const known: NodeId[][] = [];
+    for (const r of prev) if (isLive(r[0] as NodeId) && !sameRoute(r, route)) known.push(r);
+    const worst = known[ROUTES_PER_CONTACT - 1];
+    if (worst && worst.length < n) {
+      if (known.length === 0) this.routes.delete(id);
+      else entry.routes = known;
+      return false;
+    }
+    // Known routes are sorted by length; the new one goes before the first that is not shorter,
+    // so among equal lengths the freshest wins.
+    let at = 0;
+    while (at < known.length && (known[at] as NodeId[]).length < n) at++;
+    known.splice(at, 0, route.slice());
+    if (known.length > ROUTES_PER_CONTACT) known.length = ROUTES_PER_CONTACT;
+    entry.routes = known;
     return true;
   }
 
   /** The best usable route to `id` (first hop live), or undefined. Routes whose first hop died are dropped. */
   get(id: NodeId, isLive: (id: NodeId) => boolean): NodeId[] | undefined {
-    const known = this.routes.get(id);
-    if (!known) return undefined;
+    const entry = this.routes.get(id);
+    if (!entry) return undefined;
+    entry.used = true;
+    const known = entry.routes;
+    if (isLive((known[0] as NodeId[])[0] as NodeId)) return known[0]; // no copy in the common case
     const usable = known.filter((r) => isLive(r[0] as NodeId));
     if (usable.length === 0) this.routes.delete(id);
-    else if (usable.length !== known.length) this.routes.set(id, usable);
+    else entry.routes = usable;
     return usable[0];
   }
 
@@ -58,10 +83,21 @@ export class RouteBook {
 
   /** Drops every route that uses the hop `from` -> `to`. */
   forgetHop(from: NodeId, to: NodeId): void {
-    for (const [id, known] of this.routes) {
+    for (const [id, entry] of this.routes) {
+      const known = entry.routes;
       const kept = known.filter((r) => !r.some((x, i) => x === to && i > 0 && r[i - 1] === from));
       if (kept.length === 0) this.routes.delete(id);
-      else if (kept.length !== known.length) this.routes.set(id, kept);
+      else if (kept.length !== known.length) entry.routes = kept;
+    }
+  }
+
+  private evict(): void {
+    while (this.routes.size > this.capacity) {
+      const [id, entry] = this.routes.entries().next().value as [NodeId, Entry];
+      this.routes.delete(id);
+      if (!entry.used) return;
+      entry.used = false;
+      this.routes.set(id, entry); // a second chance, at the back
     }
   }
 }

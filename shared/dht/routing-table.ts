@@ -88,9 +88,9 @@ export class RoutingTable {
    * bucket has room (splitting the own bucket as needed), or reports the bucket full.
    */
   add(id: IdLike, now: number): AddResult {
-    const bytes = idBytes(id);
-    const key = toNodeId(bytes);
+    const key = toNodeId(id);
     if (key === this.ownId) return { type: 'self' };
+    const bytes = idBytes(key);
     const known = this.byId.get(key);
     if (known) {
       const bucket = this.table[this.bucketIndex(bytes)] as MutableBucket;
@@ -106,7 +106,7 @@ export class RoutingTable {
       const index = this.bucketIndex(bytes);
       const bucket = this.table[index] as MutableBucket;
       if (bucket.contacts.length < this.k) {
-        const contact: Contact = { id: key, bytes: bytes.slice(), lastSeen: now, failures: 0, addedAt: now };
+        const contact: Contact = { id: key, bytes, lastSeen: now, failures: 0, addedAt: now };
         bucket.contacts.push(contact);
         bucket.lastChanged = Math.max(bucket.lastChanged, now);
         this.byId.set(key, contact);

@@ -51,7 +51,10 @@ export class DhtHost {
 
   /** Whether an incoming link for the DHT alone should be accepted. */
   admit(from: string): boolean {
-    return this.node.admit(from, this.now());
+    const ok = this.node.admit(from, this.now());
+    // Admitting at the cap may displace a link; that disconnect comes with the next timeout.
+    this.driver.reschedule();
+    return ok;
   }
 
   /** Sends a link's signal through the overlay if there is a path; false if there is none. */

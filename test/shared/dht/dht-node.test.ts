@@ -6,7 +6,8 @@ import { DhtNode } from '../../../shared/dht/dht-node.js';
 import { decodeKrpc, encodeKrpc } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
-import type { DhtAction, DhtEvent } from '../../../shared/dht/types.js';
+import type { DhtAction, DhtEvent, LookupDone } from '../../../shared/dht/types.js';
+import { Shuttle } from './helpers/shuttle.js';
 import { testSeed } from './helpers/seed.js';
 
 const random = seededRandom(testSeed('dht-node', 71));
@@ -269,6 +270,52 @@ describe('DhtNode connection budget', () => {
     for (const id of closed) expect(a.isConnected(id)).toBe(false);
   });
 
+  it('counts admitted offers as pending, so offers within one setup time cannot overshoot the cap', () => {
+    const a = new DhtNode({
+      id: new Uint8Array(20),
+      random: seededRandom(6),
+      maxConnections: 5,
+      targetConnections: 3,
+      nearConnections: 1,
+      bucketConnections: 1,
+    });
+    const inBucket0 = (top: number): Uint8Array => {
+      const id = random.bytes(20);
+      id[0] = top;
+      return id;
+    };
+    // Three links in bucket 0, over its quota of one; the offers are all farther away in it, so
+    // none is worth closing a link for.
+    for (let i = 0; i < 3; i++) a.connected(inBucket0(0x80 | i), i);
+    // Ten offers arrive before any of them opens: only two fit (3 live + 2 pending = 5).
+    const offers = Array.from({ length: 10 }, (_, i) => inBucket0(0xf0 | i));
+    const admitted = offers.filter((id) => a.admit(id, 10));
+    expect(admitted).toHaveLength(2);
+    const c = a.snapshot(10).connections;
+    expect(c.live.length + c.pending.length).toBe(5);
+    expect(c.pending.sort()).toEqual(admitted.map(toHex).sort());
+    // The same offer again (a resent signal) is still welcome and takes no second slot.
+    expect(a.admit(admitted[0] as Uint8Array, 11)).toBe(true);
+    expect(a.snapshot(11).connections.pending).toHaveLength(2);
+    // One opens (no link has to close for it), the other fails: its slot is free again.
+    expect(a.connected(admitted[0] as Uint8Array, 150).filter((x) => x.type === 'disconnect')).toEqual([]);
+    a.disconnected(admitted[1] as Uint8Array, 160);
+    expect(a.admit(offers[9] as Uint8Array, 170)).toBe(true);
+    expect(a.admit(inBucket0(0xfe), 170)).toBe(false);
+    // An admitted offer that never opens holds its slot only until the connect timeout.
+    expect(a.nextTimeout()).toBeLessThanOrEqual(20_170);
+    a.handleTimeout(20_170);
+    expect(a.snapshot(20_170).connections.pending).toEqual([]);
+    expect(a.admit(inBucket0(0xfe), 20_171)).toBe(true);
+  });
+
+  it('counts admitted offers against the hourly cap before they open', () => {
+    const a = node({ maxConnectsPerHour: 3, maxConnections: 100 });
+    expect([0, 1, 2].map(() => a.admit(newId(), 5))).toEqual([true, true, true]);
+    expect(a.admit(newId(), 6)).toBe(false);
+    expect(events(a.connectTo(newId(), 7))).toEqual([expect.objectContaining({ reason: 'rate' })]);
+  });
+
   it('admits an offer when full only if the newcomer is worth more than a link it can close', () => {
     const own = new Uint8Array(20);
     const a = new DhtNode({
@@ -289,8 +336,108 @@ describe('DhtNode connection budget', () => {
     const close = new Uint8Array(20);
     close[19] = 1;
     expect(a.admit(close, 10)).toBe(true); // nearest of all
+    // The link it displaces closes at once (before the new one opens), with the next actions.
+    expect(a.nextTimeout()).toBe(10);
+    const closed = a.handleTimeout(10).filter((x) => x.type === 'disconnect');
+    expect(closed).toHaveLength(1);
+    const c = a.snapshot(10).connections;
+    expect(c.live.length + c.pending.length).toBe(4);
+    expect(a.isConnected(closed[0]?.to as string)).toBe(false);
+    // The admitted newcomer counts as a link already: another one in the crowded bucket is still refused.
+    expect(a.admit(far(0xc1), 10)).toBe(false);
+    expect(a.snapshot(10).connections.pending).toEqual([toHex(close)]);
     const out = a.connected(close, 11);
-    expect(out.filter((x) => x.type === 'disconnect')).toHaveLength(1);
+    expect(out.filter((x) => x.type === 'disconnect')).toHaveLength(0);
     expect(a.snapshot().connections.live).toHaveLength(4);
+  });
+});
+
+describe('DhtNode stores issued before joining or stored at nobody', () => {
+  const OPTIONS = {
+    k: 8,
+    maxConnections: 10,
+    targetConnections: 7,
+    nearConnections: 3,
+    bucketConnections: 1,
+  };
+  /** A joined network of `n` nodes over the synchronous shuttle. */
+  function network(seed: number, n: number): { net: Shuttle; ids: string[] } {
+    const net = new Shuttle(seed, { ...OPTIONS, rpcTimeoutMs: 500, relayHopTimeoutMs: 250 });
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = net.add();
+      const known =
+        ids.length > 0 ? Array.from({ length: 3 }, () => ids[net.random.int(ids.length)] as string) : [];
+      ids.push(x.id);
+      net.run(x.id, x.bootstrap(known, net.now));
+      net.advance(3000, 500);
+    }
+    return { net, ids };
+  }
+  const doneOf = (net: Shuttle, node: string, queryId: number): LookupDone | undefined =>
+    net.eventsOf('lookup-done').find((e) => e.node === node && e.event.queryId === queryId)?.event;
+
+  it('holds a put and an announce issued before joining until the node has joined', () => {
+    const { net, ids } = network(testSeed('dht early store', 91), 12);
+    const late = net.add();
+    const infoHash = toHex(net.random.bytes(20));
+    const ann = late.announce(infoHash, net.now);
+    const put = late.put(utf8('early'), net.now);
+    expect(sends([...ann.actions, ...put.actions])).toEqual([]);
+    expect(doneOf(net, late.id, ann.queryId)).toBeUndefined();
+    net.run(late.id, late.bootstrap(ids.slice(0, 3), net.now));
+    net.advance(3000, 500);
+    expect(net.eventsOf('joined').some((e) => e.node === late.id)).toBe(true);
+    const annDone = doneOf(net, late.id, ann.queryId);
+    const putDone = doneOf(net, late.id, put.queryId);
+    expect(annDone).toMatchObject({ kind: 'announce', target: infoHash });
+    expect(putDone).toMatchObject({ kind: 'put', target: put.key });
+    expect(annDone?.stored).toBeGreaterThanOrEqual(4);
+    expect(putDone?.stored).toBeGreaterThanOrEqual(4);
+    const asker = ids[5] as string;
+    const got = net.node(asker).getPeers(infoHash, net.now);
+    net.run(asker, got.actions);
+    net.advance(3000, 500);
+    expect(doneOf(net, asker, got.queryId)?.peers).toContain(late.id);
+  });
+
+  it('tries a store that reached nobody once more shortly after, reporting one lookup-done', () => {
+    const { net, ids } = network(testSeed('dht store retry', 92), 12);
+    const author = net.node(ids[3] as string);
+    // Every store message is lost for a while.
+    const storeMessage = (data: Uint8Array): boolean =>
+      /13:announce_peer|3:put/.test(String.fromCharCode(...data));
+    net.filter = (_from, _to, data) => !storeMessage(data);
+    const start = net.now;
+    const ann = author.announce(toHex(net.random.bytes(20)), start);
+    net.run(author.id, ann.actions);
+    net.advance(5000, 500);
+    // The lookup ran and every store timed out: no result yet, a retry is due.
+    expect(doneOf(net, author.id, ann.queryId)).toBeUndefined();
+    net.filter = () => true;
+    net.advance(10_000, 500);
+    const done = doneOf(net, author.id, ann.queryId);
+    expect(done?.stored).toBeGreaterThanOrEqual(4);
+    expect(done?.timeouts).toBeGreaterThanOrEqual(4); // the first try's lost stores are counted
+    expect(done?.startedAt).toBe(start);
+    expect(done?.durationMs).toBeGreaterThanOrEqual(10_000);
+    expect(
+      net.eventsOf('lookup-done').filter((e) => e.event.queryId === ann.queryId && e.node === author.id),
+    ).toHaveLength(1);
+  });
+
+  it('does not wait for ever for a join that never comes', () => {
+    const a = node();
+    const { queryId, actions } = a.put(utf8('alone'), 0);
+    expect(actions).toEqual([]);
+    const found: LookupDone[] = [];
+    const step = (now: number): void => {
+      for (const e of events(a.handleTimeout(now)))
+        if (e.type === 'lookup-done' && e.queryId === queryId) found.push(e);
+    };
+    for (let now = 1000; now <= 69_000; now += 1000) step(now);
+    expect(found).toEqual([]); // waited 30 s, stored at nobody, waits for a retry
+    for (let now = 70_000; now <= 80_000; now += 1000) step(now);
+    expect(found).toEqual([expect.objectContaining({ kind: 'put', stored: 0, durationMs: 70_000 })]);
   });
 });

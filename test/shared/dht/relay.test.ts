@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bencode } from '../../../shared/bencode.js';
-import { toHex, utf8 } from '../../../shared/bytes.js';
+import { concatBytes, fromHex, toHex, utf8 } from '../../../shared/bytes.js';
 import { isTabswarmError } from '../../../shared/errors.js';
 import { seededRandom } from '../../../shared/random.js';
 import { decodeFrame, encodeEnvelope, relayStep, wrapForRoute } from '../../../shared/dht/relay.js';
@@ -31,6 +31,24 @@ describe('relay envelopes', () => {
     expect(to).toBe(r1);
     expect(envelopeOf(data)).toEqual({ path: [o, r1, d], hop: 1, message });
     expect(decodeFrame(message).kind).toBe('direct');
+  });
+
+  it('encodes envelopes and notices exactly as canonical bencode', () => {
+    const bytesOf = (id: string): Uint8Array => fromHex(id) as Uint8Array;
+    const pathBytes = (ids: string[]): Uint8Array => concatBytes(ids.map(bytesOf));
+    const big = random.bytes(5000);
+    for (const env of [
+      { path: [o, r1, d], hop: 1, message },
+      { path: [o, r1, r2, r3, d], hop: 3, message: big },
+      { path: [r2, r1, o], hop: 1, unreachable: r3, destination: d },
+    ] as Envelope[]) {
+      const rl: Record<string, Uint8Array | number | undefined> = { p: pathBytes(env.path), h: env.hop };
+      if (env.message) rl['m'] = env.message;
+      if (env.unreachable) rl['u'] = bytesOf(env.unreachable);
+      if (env.destination) rl['d'] = bytesOf(env.destination);
+      expect(encodeEnvelope(env)).toEqual(bencode({ rl }));
+      expect(envelopeOf(encodeEnvelope(env), 8)).toEqual(env);
+    }
   });
 
   it('forwards hop by hop and delivers with the reversed route for the answer', () => {

@@ -52,4 +52,15 @@ describe('RouteBook', () => {
     expect(book.get('x24', isLive)).toEqual(['a', 'x24']);
     expect(book.get('x0', isLive)).toBeUndefined();
   });
+
+  it('gives contacts whose routes were used since a second chance before evicting them', () => {
+    const book = new RouteBook(4, 3);
+    for (const x of ['x0', 'x1', 'x2']) book.offer(x, ['a', x], isLive);
+    expect(book.get('x0', isLive)).toEqual(['a', 'x0']);
+    book.offer('x3', ['a', 'x3'], isLive);
+    expect(book.size).toBe(3);
+    expect(book.get('x1', isLive)).toBeUndefined(); // the oldest unused one went
+    expect(book.get('x0', isLive)).toEqual(['a', 'x0']);
+    expect(book.get('x3', isLive)).toEqual(['a', 'x3']);
+  });
 });
