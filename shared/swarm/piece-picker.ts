@@ -38,6 +38,8 @@ interface Partial {
   requesters: PeerKey[][];
   /** Blocks neither received nor requested from anyone. */
   unrequested: number;
+  /** A piece that failed before is fetched from one peer only, so a liar is exposed. */
+  owner: PeerKey | undefined;
 }
 
 /** What {@link PiecePicker.received} found. */
@@ -63,7 +65,9 @@ const STATE_HAVE = 3;
  * - rarest first: new pieces with the lowest availability among connected peers; ties broken by
  *   a per-swarm random permutation drawn from the injected Random;
  * - endgame: once every missing block is requested, blocks already requested from one peer
- *   may be requested from others too; when one arrives, the others get a cancel.
+ *   may be requested from others too; when one arrives, the others get a cancel;
+ * - a piece that failed its hash is fetched again from a single peer: either it verifies and
+ *   smart ban can compare, or that peer alone is to blame.
  * It is a pure data structure: it records requests and arrivals and returns decisions.
  */
 export class PiecePicker {
@@ -76,9 +80,13 @@ export class PiecePicker {
   /** Tie-break rank of each piece (a random permutation). */
   private readonly rank: Uint32Array;
   private readonly partials = new Map<number, Partial>();
+  /** Pieces that failed verification and have not verified since. */
+  private readonly failed = new Set<number>();
   private haveCount = 0;
   /** Missing, not started pieces that at least one connected peer has. */
   private startableCount = 0;
+  /** Missing pieces not started (whether or not a connected peer has them). */
+  private missingCount: number;
 
   constructor(opts: PiecePickerOptions) {
     this.pieceCount = opts.pieceCount;
@@ -99,6 +107,7 @@ export class PiecePicker {
         this.haveCount++;
       }
     });
+    this.missingCount = this.pieceCount - this.haveCount;
   }
 
   /** Pieces verified and stored. */
@@ -168,54 +177,80 @@ export class PiecePicker {
   }
 
   /**
-   * Endgame: nothing left to request for the first time; every missing block (of pieces any
-   * connected peer has) is requested or received.
+   * Endgame: nothing left to request for the first time; every missing piece is started and each
+   * of its blocks is requested or received. (Not merely "nothing the connected peers have is left
+   * to request": early on that holds all the time, and duplicate requests would waste much.)
    */
   get endgame(): boolean {
-    if (this.startableCount > 0 || this.complete) return false;
+    if (this.missingCount > 0 || this.complete) return false;
     for (const p of this.partials.values()) if (p.unrequested > 0) return false;
     return true;
   }
 
   /**
    * Picks up to `max` blocks to request from `peer`, which has the pieces `peerHas` says, and
-   * records them as requested by it.
+   * records them as requested by it. `fromSeed`: the peer has every piece; new pieces are then
+   * the rarest even before our first piece (pieces no other connected peer has come first), so
+   * what we take from a seed is what the swarm cannot get elsewhere.
    */
-  pick(peer: PeerKey, peerHas: (index: number) => boolean, max: number): BlockRequest[] {
+  pick(peer: PeerKey, peerHas: (index: number) => boolean, max: number, fromSeed = false): BlockRequest[] {
     const out: BlockRequest[] = [];
     if (max <= 0) return out;
     // Strict priority: finish what is started.
     for (const p of this.partials.values()) {
       if (out.length >= max) return out;
-      if (p.unrequested > 0 && peerHas(p.index)) this.takeBlocks(p, peer, max, out);
+      if (p.unrequested > 0 && this.mayRequest(p, peer) && peerHas(p.index))
+        this.takeBlocks(p, peer, max, out);
     }
     // New pieces, the best few found in one scan.
     while (out.length < max && this.startableCount > 0) {
       const wanted = Math.ceil((max - out.length) / Math.max(1, this.blockCount(0)));
-      const pieces = this.bestNewPieces(peerHas, wanted);
+      const pieces = this.bestNewPieces(peerHas, wanted, fromSeed);
       if (pieces.length === 0) break;
       for (const index of pieces) {
         if (out.length >= max) break;
-        this.takeBlocks(this.start(index), peer, max, out);
+        this.takeBlocks(this.start(index, peer), peer, max, out);
       }
     }
-    // Endgame: duplicate requests, blocks with the fewest requesters first.
-    if (out.length < max && this.endgame) {
-      const candidates: { p: Partial; block: number; n: number }[] = [];
+    // Endgame, strictly (as libtorrent's default): a peer with nothing else to fetch may hold one
+    // duplicate request at a time, for a block with the fewest requesters. Duplicating every
+    // outstanding block to every peer costs more upload than the tail it saves.
+    if (out.length === 0 && this.endgame && !this.holdsDuplicate(peer)) {
+      let best: { p: Partial; block: number; n: number } | undefined;
       for (const p of this.partials.values()) {
-        if (!peerHas(p.index)) continue;
+        if (!this.mayRequest(p, peer) || !peerHas(p.index)) continue;
         for (let b = 0; b < p.blocks; b++) {
           const req = p.requesters[b] as PeerKey[];
-          if (!p.received[b] && !req.includes(peer)) candidates.push({ p, block: b, n: req.length });
+          if (p.received[b] || req.includes(peer)) continue;
+          if (best === undefined || req.length < best.n) best = { p, block: b, n: req.length };
         }
       }
-      candidates.sort((a, b) => a.n - b.n);
-      for (const c of candidates) {
-        if (out.length >= max) break;
-        out.push(this.request(c.p, c.block, peer));
-      }
+      if (best) out.push(this.request(best.p, best.block, peer));
     }
     return out;
+  }
+
+  /**
+   * Moves the request for one block from `from` to `to` (the caller cancels it at `from`): a
+   * fast peer with nothing new to fetch takes over blocks a much slower one has not sent yet.
+   * Only a block requested from `from` alone, not received, of a piece `to` may fetch.
+   */
+  reassign(index: number, begin: number, from: PeerKey, to: PeerKey): boolean {
+    const p = this.partials.get(index);
+    if (!p || !this.mayRequest(p, to) || (p.owner !== undefined && p.owner === from)) return false;
+    const block = begin / this.blockSize;
+    const req = p.requesters[block];
+    if (!req || p.received[block] || req.length !== 1 || req[0] !== from) return false;
+    req[0] = to;
+    return true;
+  }
+
+  /** True if `peer` has a request out for a block someone else was asked for too. */
+  private holdsDuplicate(peer: PeerKey): boolean {
+    for (const p of this.partials.values()) {
+      for (const req of p.requesters) if (req.length > 1 && req.includes(peer)) return true;
+    }
+    return false;
   }
 
   /** True if `peer` has an outstanding request for this block. */
@@ -234,7 +269,8 @@ export class PiecePicker {
     const p = this.partials.get(index);
     if (!p || this.state[index] !== STATE_DOWNLOADING) return none;
     const block = begin / this.blockSize;
-    if (!Number.isInteger(block) || block >= p.blocks || length !== this.blockLength(index, block)) return none;
+    if (!Number.isInteger(block) || block >= p.blocks || length !== this.blockLength(index, block))
+      return none;
     const requesters = p.requesters[block] as PeerKey[];
     if (p.received[block]) {
       removeFrom(requesters, peer);
@@ -250,6 +286,23 @@ export class PiecePicker {
     return { accepted: true, pieceComplete, cancel };
   }
 
+  /**
+   * True if a block `peer` sends without an outstanding request (it was on its way when the
+   * request was released) is still wanted: its piece is downloading, the block is not in, and
+   * the piece is not reserved to another peer.
+   */
+  acceptsLate(index: number, begin: number, length: number, peer: PeerKey): boolean {
+    const p = this.partials.get(index);
+    if (!p || this.state[index] !== STATE_DOWNLOADING || !this.mayRequest(p, peer)) return false;
+    const block = begin / this.blockSize;
+    return (
+      Number.isInteger(block) &&
+      block < p.blocks &&
+      length === this.blockLength(index, block) &&
+      p.received[block] === 0
+    );
+  }
+
   /** `peer` will not deliver this block (it choked us, left, or we gave up on it). */
   release(index: number, begin: number, peer: PeerKey): void {
     const p = this.partials.get(index);
@@ -258,6 +311,8 @@ export class PiecePicker {
     const requesters = p.requesters[block];
     if (!requesters || !removeFrom(requesters, peer)) return;
     if (requesters.length === 0 && !p.received[block]) p.unrequested++;
+    // An owner that dropped all its requests (choked us, left) gives the piece up.
+    if (p.owner === peer && !p.requesters.some((r) => r.includes(peer))) p.owner = undefined;
   }
 
   /** The verdict on a piece handed to verification: stored, or back to missing. */
@@ -267,8 +322,11 @@ export class PiecePicker {
     if (ok) {
       this.state[index] = STATE_HAVE;
       this.haveCount++;
+      this.failed.delete(index);
     } else {
       this.state[index] = STATE_MISSING;
+      this.missingCount++;
+      this.failed.add(index);
       if (this.isStartable(index)) this.startableCount++;
     }
   }
@@ -277,6 +335,7 @@ export class PiecePicker {
   lost(index: number): void {
     if (this.state[index] !== STATE_HAVE) return;
     this.state[index] = STATE_MISSING;
+    this.missingCount++;
     this.haveCount--;
     if (this.isStartable(index)) this.startableCount++;
   }
@@ -291,9 +350,12 @@ export class PiecePicker {
     return this.state[index] === STATE_MISSING && (this.availability[index] as number) > 0;
   }
 
-  /** Up to `count` missing, unstarted pieces the peer has: random before the first piece, rarest after. */
-  private bestNewPieces(peerHas: (index: number) => boolean, count: number): number[] {
-    const randomFirst = this.haveCount === 0;
+  /**
+   * Up to `count` missing, unstarted pieces the peer has: random before the first piece (unless
+   * the peer is a seed), rarest after.
+   */
+  private bestNewPieces(peerHas: (index: number) => boolean, count: number, fromSeed: boolean): number[] {
+    const randomFirst = this.haveCount === 0 && !fromSeed;
     const best: { index: number; key: number }[] = [];
     for (let i = 0; i < this.pieceCount; i++) {
       if (this.state[i] !== STATE_MISSING || this.availability[i] === 0 || !peerHas(i)) continue;
@@ -308,7 +370,11 @@ export class PiecePicker {
     return best.map((b) => b.index);
   }
 
-  private start(index: number): Partial {
+  private mayRequest(p: Partial, peer: PeerKey): boolean {
+    return p.owner === undefined || p.owner === peer;
+  }
+
+  private start(index: number, peer: PeerKey): Partial {
     const blocks = this.blockCount(index);
     const p: Partial = {
       index,
@@ -317,8 +383,10 @@ export class PiecePicker {
       receivedCount: 0,
       requesters: Array.from({ length: blocks }, () => []),
       unrequested: blocks,
+      owner: this.failed.has(index) ? peer : undefined,
     };
     if (this.isStartable(index)) this.startableCount--;
+    this.missingCount--;
     this.state[index] = STATE_DOWNLOADING;
     this.partials.set(index, p);
     return p;

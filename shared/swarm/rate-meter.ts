@@ -10,9 +10,16 @@ export class RateMeter {
   /** All bytes ever added. */
   total = 0;
 
+  /**
+   * @param windowMs how far back the rate looks
+   * @param bucketMs resolution of the window
+   * @param minSpanMs a young meter averages over its age, but over at least this long (default one
+   *   bucket), so a burst in its first milliseconds does not read as a huge rate
+   */
   constructor(
     private readonly windowMs = 20_000,
     private readonly bucketMs = 1_000,
+    private readonly minSpanMs = bucketMs,
   ) {
     const count = Math.max(1, Math.ceil(windowMs / bucketMs));
     this.buckets = new Float64Array(count);
@@ -45,7 +52,7 @@ export class RateMeter {
       const slot = this.slots[i] as number;
       if (slot >= oldest && slot <= current) sum += this.buckets[i] as number;
     }
-    const span = Math.min(this.windowMs, Math.max(this.bucketMs, now - this.started));
+    const span = Math.min(this.windowMs, Math.max(this.minSpanMs, this.bucketMs, now - this.started));
     return (sum * 1000) / span;
   }
 }

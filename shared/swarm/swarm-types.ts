@@ -24,6 +24,11 @@ export interface SwarmOptions {
   maxPeers?: number;
   /** Fixed number of outstanding block requests per peer; default adapts to the peer's rate. */
   requestPipeline?: number;
+  /**
+   * A seed from the start announces pieces to each peer a few at a time, least given out first,
+   * until every piece has reached some peer (default true; see InitialSeeding).
+   */
+  initialSeeding?: boolean;
   /** Bytes of whole pieces cached in memory for serving (default max(16 MiB, 2 pieces)). */
   cacheBytes?: number;
   /** Client name sent in the extension handshake. */

@@ -13,6 +13,7 @@ import { BLOCK_SIZE, MAX_REQUEST_LENGTH } from '../wire/wire-codec.js';
 import type { WireMessage } from '../wire/wire-codec.js';
 import { Choker } from './choker.js';
 import type { ChokeCandidate, ChokeDecision } from './choker.js';
+import { InitialSeeding } from './initial-seeding.js';
 import { PieceCache } from './piece-cache.js';
 import { PiecePicker } from './piece-picker.js';
 import type { BlockRequest, PeerKey } from './piece-picker.js';
@@ -25,28 +26,65 @@ export type * from './swarm-types.js';
 /** Outgoing bytes per peer are coalesced into data-channel messages of at most this size (fastest measured). */
 export const SEND_CHUNK_SIZE = 64 * 1024;
 /**
- * Outstanding block requests per peer: enough bytes in flight to cover about one second of the
- * peer's rate, between 1 MiB (64 blocks) and 4 MiB (256 blocks). A data channel between tabs
- * moves 20-40 MB/s with sub-millisecond RTT, but the host adds latency (hashing, storage),
- * so a deep queue keeps the channel full; 4 MiB stays far below Chromium's 16 MiB buffer limit.
+ * Outstanding block requests per peer (slow start, as TCP and libtorrent do): a new peer is asked
+ * for INITIAL_PIPELINE blocks; every block it delivers while in slow start opens one more slot
+ * (the pipeline doubles per round trip) until the requests cover PIPELINE_SECONDS of the rate
+ * measured from it twice over; from then on they track that rate. Never fewer than MIN_PIPELINE,
+ * never more than MAX_PIPELINE or the peer's `reqq`. Few requests early keep a fresh peer from
+ * claiming pieces before any `have` has arrived; a fast channel between tabs (30+ MB/s) still
+ * reaches the 4 MiB cap within a few round trips.
  */
-export const MIN_PIPELINE = 64;
+export const INITIAL_PIPELINE = 4;
+export const MIN_PIPELINE = 4;
 export const MAX_PIPELINE = 256;
+export const PIPELINE_SECONDS = 1.5;
+/** A peer with nothing new to fetch takes over requests held by peers this many times slower. */
+export const BUSY_SPEEDUP = 2;
 /** Requests a peer may have queued with us (advertised as BEP 10 `reqq`); extra ones are dropped. */
 export const MAX_QUEUED_REQUESTS = 256;
 /** Bytes of queued requests per peer (requests may be up to 128 KiB each). */
 export const MAX_QUEUED_REQUEST_BYTES = 4 * 1024 * 1024;
 /**
- * Bytes we hand to the host for one peer before the host reports the channel drained
- * (`drained`); bounds what a request flood can pile up in the send buffer.
+ * Upload window: bytes we hand the host for one peer before it reports the channel drained
+ * (`drained`). About UPLOAD_WINDOW_SECONDS of the rate measured to that peer, between
+ * MIN_UPLOAD_WINDOW and UPLOAD_WINDOW. The channel is ordered, so our own requests, haves and
+ * interest to that peer queue behind whatever blocks we handed over: a window of megabytes on a
+ * slow uplink would hold them back for many seconds (and keep a choked peer fed long after the
+ * choke). It also bounds what a request flood can pile up in the send buffer.
  */
+export const UPLOAD_WINDOW_SECONDS = 0.5;
+export const MIN_UPLOAD_WINDOW = 32 * 1024;
 export const UPLOAD_WINDOW = 4 * 1024 * 1024;
 /** Without a `drained` call, the upload window reopens after this long (hosts that do not report). */
 export const UPLOAD_WINDOW_FALLBACK = 250;
+/**
+ * Once the host has reported `drained` for a peer it is trusted to keep doing so; a window still
+ * full after this long is reopened anyway, so one lost report cannot stall a peer for good.
+ */
+export const DRAINED_TIMEOUT = 10_000;
+/**
+ * Initial seeding (see InitialSeeding): an unchoked peer is told about enough pieces to fetch
+ * from us for this long at our measured upload rate to it, and at least INITIAL_SEEDING_MIN_PIECES.
+ * Little, so that pieces are handed out late, when we know best which are given out least.
+ */
+export const INITIAL_SEEDING_SECONDS = 1;
+export const INITIAL_SEEDING_MIN_PIECES = 2;
+/**
+ * A peer still not interested this long after connecting, though told about pieces, is shown
+ * everything: it may be a seed lacking a piece that hides its own pieces too.
+ */
+export const INITIAL_SEEDING_SHOW_ALL_AFTER = 10_000;
+/**
+ * As a seed, a regular upload slot passes to the next waiting peer once its peer got this much
+ * (or had a rechoke round): a seed spreads what it has instead of feeding its fastest taker.
+ */
+export const SEED_TURN_BYTES = 256 * 1024;
 /** A peer that unchokes us and sends no block we asked for in this long is snubbed. */
 export const SNUB_TIMEOUT = 60_000;
 /** A ut_metadata request unanswered for this long goes to another peer. */
 export const METADATA_REQUEST_TIMEOUT = 10_000;
+/** A peer that rejected or ignored a ut_metadata request is asked again after this long. */
+export const METADATA_RETRY_AFTER = 30_000;
 /** ut_metadata requests outstanding per peer. */
 const METADATA_REQUESTS_PER_PEER = 2;
 /** The extended message id we want ut_metadata on. */
@@ -60,6 +98,12 @@ interface PeerState {
   connectedAt: number;
   down: RateMeter;
   up: RateMeter;
+  /** Short-window rates that size the request pipeline and the upload window. */
+  downRecent: RateMeter;
+  upRecent: RateMeter;
+  /** Slow start: the pipeline grows by one block per block delivered until it covers the rate. */
+  slowStart: boolean;
+  window: number;
   /** Our requests to the peer, by block id. */
   outstanding: Map<number, BlockRequest>;
   /** The peer's requests to us, in arrival order. */
@@ -67,7 +111,15 @@ interface PeerState {
   incomingBytes: number;
   /** Bytes handed to the host since the channel was last reported drained. */
   uploadInFlight: number;
+  /** The piece we last sent the peer a block of (a seed finishes it before starting another). */
+  servingPiece: number;
+  /** Initial seeding: pieces we told the peer we have (undefined: it saw our whole bitfield). */
+  told: Set<number> | undefined;
+  /** Initial seeding: told pieces it lacks and we have not finished sending it, with bytes sent. */
+  revealPending: Map<number, number>;
   uploadBlockedAt: number | undefined;
+  /** The host has called `drained` for this peer (so the short fallback does not apply). */
+  drainReported: boolean;
   /** Pieces the peer has that we lack. */
   wantCount: number;
   /** Last block received, or when requests started going unanswered. */
@@ -75,8 +127,8 @@ interface PeerState {
   snubbed: boolean;
   /** ut_metadata pieces requested from the peer, with when. */
   metadataRequests: Map<number, number>;
-  /** The peer rejected a ut_metadata request or advertised another size: do not ask it. */
-  noMetadata: boolean;
+  /** Do not ask the peer for metadata before this time (it rejected or timed out; Infinity: other size). */
+  metadataBackoffUntil: number;
   metadataServed: number;
 }
 
@@ -109,6 +161,8 @@ export class Swarm {
   private readonly initialHave: readonly boolean[] | undefined;
   private readonly maxPeers: number;
   private readonly fixedPipeline: number | undefined;
+  private readonly initialSeedingOption: boolean;
+  private initialSeeding: InitialSeeding | undefined;
   private readonly cacheBytesOption: number | undefined;
   private readonly client: string;
   private cache = new PieceCache(16 * 1024 * 1024);
@@ -124,6 +178,10 @@ export class Swarm {
   private readonly down = new RateMeter();
   private readonly up = new RateMeter();
   private wasted = 0;
+  /** Payload bytes uploaded per piece, to anyone (a seed serves the least uploaded first). */
+  private pieceUploads = new Float64Array(0);
+  /** Latest time seen, so nextTimeout() never reports a backoff that has already passed. */
+  private lastNow = 0;
   private completeAnnounced = false;
 
   private actions: SwarmAction[] = [];
@@ -136,11 +194,17 @@ export class Swarm {
     this.initialHave = opts.have;
     this.maxPeers = opts.maxPeers ?? 30;
     this.fixedPipeline = opts.requestPipeline;
+    this.initialSeedingOption = opts.initialSeeding ?? true;
     this.cacheBytesOption = opts.cacheBytes;
     this.client = opts.client ?? 'tabswarm 0.1';
-    this.choker = new Choker({ random: opts.random, slots: opts.uploadSlots ?? 3 });
+    this.choker = new Choker({
+      random: opts.random,
+      slots: opts.uploadSlots ?? 3,
+      seedTurnBytes: SEED_TURN_BYTES,
+    });
     this.infoBytes = opts.infoBytes;
-    const info = opts.info ?? (opts.infoBytes ? parseInfoDictionary(opts.infoBytes, opts.infoHash) : undefined);
+    const info =
+      opts.info ?? (opts.infoBytes ? parseInfoDictionary(opts.infoBytes, opts.infoHash) : undefined);
     if (info) this.setInfo(info);
   }
 
@@ -148,8 +212,14 @@ export class Swarm {
 
   /** A data channel to `peer` opened: we send our handshake. */
   addPeer(peer: PeerKey, now: number): SwarmAction[] {
+    this.lastNow = Math.max(this.lastNow, now);
     if (this.banned.has(peer)) {
-      this.actions.push({ type: 'close', peer, code: ErrorCode.PeerBanned, reason: 'banned from this swarm' });
+      this.actions.push({
+        type: 'close',
+        peer,
+        code: ErrorCode.PeerBanned,
+        reason: 'banned from this swarm',
+      });
       return this.flush();
     }
     if (this.peers.has(peer)) return this.flush();
@@ -165,16 +235,24 @@ export class Swarm {
       connectedAt: now,
       down: new RateMeter(),
       up: new RateMeter(),
+      downRecent: recentMeter(),
+      upRecent: recentMeter(),
+      slowStart: true,
+      window: INITIAL_PIPELINE,
       outstanding: new Map(),
       incoming: [],
       incomingBytes: 0,
       uploadInFlight: 0,
+      servingPiece: -1,
+      told: undefined,
+      revealPending: new Map(),
       uploadBlockedAt: undefined,
+      drainReported: false,
       wantCount: 0,
       lastProgress: now,
       snubbed: false,
       metadataRequests: new Map(),
-      noMetadata: false,
+      metadataBackoffUntil: 0,
       metadataServed: 0,
     };
     this.peers.set(peer, p);
@@ -184,6 +262,7 @@ export class Swarm {
 
   /** The connection to `peer` closed. */
   removePeer(peer: PeerKey, now: number): SwarmAction[] {
+    this.lastNow = Math.max(this.lastNow, now);
     const p = this.peers.get(peer);
     if (p) {
       this.forget(p);
@@ -196,6 +275,7 @@ export class Swarm {
 
   /** Bytes from `peer`'s data channel, in order, in chunks of any size. */
   receive(peer: PeerKey, bytes: Uint8Array, now: number): SwarmAction[] {
+    this.lastNow = Math.max(this.lastNow, now);
     const p = this.peers.get(peer);
     if (!p) return this.flush();
     try {
@@ -216,6 +296,7 @@ export class Swarm {
 
   /** The host's verdict on a `verify` action. */
   pieceVerified(index: number, ok: boolean, now: number): SwarmAction[] {
+    this.lastNow = Math.max(this.lastNow, now);
     const assembly = this.verifying.get(index);
     const picker = this.picker;
     if (!assembly || !picker) return this.flush();
@@ -254,6 +335,7 @@ export class Swarm {
 
   /** The host's answer to a `read` action: the piece's bytes, or undefined if storage lacks it. */
   pieceData(index: number, data: Uint8Array | undefined, now: number): SwarmAction[] {
+    this.lastNow = Math.max(this.lastNow, now);
     this.pendingReads.delete(index);
     const picker = this.picker;
     if (!picker || index < 0 || index >= picker.pieceCount) return this.flush();
@@ -261,6 +343,8 @@ export class Swarm {
       this.cache.set(index, data);
     } else if (picker.has(index)) {
       picker.lost(index);
+      // No longer a seed: peers that hide their pieces too must learn what we still have.
+      if (this.initialSeeding) this.endInitialSeeding(now);
       this.cache.delete(index);
       this.event({ type: 'piece-lost', index });
       for (const p of this.peers.values()) {
@@ -281,10 +365,12 @@ export class Swarm {
    * fell below the low threshold): more uploads may be sent.
    */
   drained(peer: PeerKey, now: number): SwarmAction[] {
+    this.lastNow = Math.max(this.lastNow, now);
     const p = this.peers.get(peer);
     if (p) {
       p.uploadInFlight = 0;
       p.uploadBlockedAt = undefined;
+      p.drainReported = true;
       this.serve(p, now);
     }
     return this.flush();
@@ -295,15 +381,25 @@ export class Swarm {
     let next = this.choker.nextTimeout() ?? Infinity;
     for (const p of this.peers.values()) {
       next = Math.min(next, p.wire.nextTimeout());
-      if (p.outstanding.size > 0 && !p.snubbed) next = Math.min(next, p.lastProgress + SNUB_TIMEOUT);
-      if (p.uploadBlockedAt !== undefined) next = Math.min(next, p.uploadBlockedAt + UPLOAD_WINDOW_FALLBACK);
+      if (p.outstanding.size > 0) next = Math.min(next, p.lastProgress + SNUB_TIMEOUT);
+      if (
+        p.told?.size &&
+        !p.wire.peerInterested &&
+        p.connectedAt + INITIAL_SEEDING_SHOW_ALL_AFTER > this.lastNow
+      )
+        next = Math.min(next, p.connectedAt + INITIAL_SEEDING_SHOW_ALL_AFTER);
+      if (p.uploadBlockedAt !== undefined) next = Math.min(next, windowReopensAt(p));
       for (const at of p.metadataRequests.values()) next = Math.min(next, at + METADATA_REQUEST_TIMEOUT);
+      if (this.assembler && p.metadataBackoffUntil !== Infinity && p.metadataBackoffUntil > this.lastNow) {
+        next = Math.min(next, p.metadataBackoffUntil);
+      }
     }
     return next === Infinity ? undefined : next;
   }
 
   /** Runs every timer due at `now`: keep-alives, idle and snub checks, rechoke rounds, metadata retries. */
   handleTimeout(now: number): SwarmAction[] {
+    this.lastNow = Math.max(this.lastNow, now);
     for (const p of [...this.peers.values()]) {
       const { send, close } = p.wire.handleTimeout(now);
       if (close) {
@@ -311,12 +407,16 @@ export class Swarm {
         continue;
       }
       if (send) this.queue(p.key, send);
-      if (p.outstanding.size > 0 && !p.snubbed && now >= p.lastProgress + SNUB_TIMEOUT) {
-        // Hand its blocks to others; it keeps one request at a time until it delivers.
+      if (p.outstanding.size > 0 && now >= p.lastProgress + SNUB_TIMEOUT) {
+        // Hand its blocks to others; it keeps one request at a time until it delivers. A probe
+        // that goes unanswered too is asked again (the peer may have dropped it: it lost the piece).
         p.snubbed = true;
+        p.lastProgress = now;
         this.releaseOutstanding(p);
       }
-      if (p.uploadBlockedAt !== undefined && now >= p.uploadBlockedAt + UPLOAD_WINDOW_FALLBACK) {
+      if (p.told?.size && !p.wire.peerInterested && now >= p.connectedAt + INITIAL_SEEDING_SHOW_ALL_AFTER)
+        this.showAll(p, now);
+      if (p.uploadBlockedAt !== undefined && now >= windowReopensAt(p)) {
         p.uploadInFlight = 0;
         p.uploadBlockedAt = undefined;
         this.serve(p, now);
@@ -325,14 +425,16 @@ export class Swarm {
       for (const [piece, at] of p.metadataRequests) {
         if (now >= at + METADATA_REQUEST_TIMEOUT) {
           p.metadataRequests.delete(piece);
-          p.noMetadata = true;
+          p.metadataBackoffUntil = now + METADATA_RETRY_AFTER;
           metadataExpired = true;
         }
       }
       if (metadataExpired) this.requestMetadata(now);
     }
-    const round = this.choker.nextTimeout();
-    if (round !== undefined && now >= round) this.applyChoke(this.choker.round(this.candidates(now), now, this.seeding), now);
+    this.requestMetadata(now);
+    const choke = this.choker.nextTimeout();
+    if (choke !== undefined && now >= choke)
+      this.applyChoke(this.choker.handleTimeout(this.candidates(now), now, this.seeding), now);
     this.refillAll(now);
     return this.flush();
   }
@@ -414,12 +516,11 @@ export class Swarm {
           throw new TabswarmError(ErrorCode.ProtocolViolation, 'already connected to this peer id');
         }
       }
-      if (e.handshake.extensions) {
-        const ext: ExtensionHandshake = { m: { ut_metadata: UT_METADATA_ID }, client: this.client, reqq: MAX_QUEUED_REQUESTS };
-        if (this.infoBytes) ext.metadataSize = this.infoBytes.length;
-        this.send(p, { type: 'extended', id: 0, payload: encodeExtensionHandshake(ext) }, now);
-      }
-      if (this.picker && this.info && this.picker.completed > 0) {
+      if (e.handshake.extensions) this.sendExtensionHandshake(p, now);
+      if (this.initialSeeding?.active) {
+        p.told = new Set();
+        this.rechokeFill(now);
+      } else if (this.picker && this.info && this.picker.completed > 0) {
         const bits = new Uint8Array(Math.ceil(this.info.pieceCount / 8));
         for (let i = 0; i < this.info.pieceCount; i++) {
           if (this.picker.has(i)) bits[i >> 3] = (bits[i >> 3] as number) | (0x80 >> (i & 7));
@@ -432,7 +533,7 @@ export class Swarm {
       const size = e.handshake.metadataSize;
       if (this.info || e.handshake.m['ut_metadata'] === undefined || size === undefined) return;
       if (!this.assembler) this.assembler = new MetadataAssembler(this.infoHash, size);
-      p.noMetadata = this.assembler.totalSize !== size;
+      p.metadataBackoffUntil = this.assembler.totalSize === size ? 0 : Infinity;
       this.requestMetadata(now);
     },
     choke: (p) => {
@@ -441,6 +542,8 @@ export class Swarm {
     },
     unchoke: (p, _e, now) => {
       p.lastProgress = now;
+      // It reciprocates now: it may deserve a slot held by one that does not.
+      if (!this.seeding && p.wire.peerInterested) this.rechokeFill(now);
     },
     interested: (_p, _e, now) => this.rechokeFill(now),
     'not-interested': (_p, _e, now) => this.rechokeFill(now),
@@ -452,20 +555,24 @@ export class Swarm {
         p.wantCount++;
         this.updateInterest(p, now);
       }
+      if (this.initialSeeding) this.peerHasPieces(p, [e.index], now);
     },
     bitfield: (p, _e, now) => {
-      if (this.picker) this.countPeerPieces(p, now);
+      if (!this.picker) return;
+      this.countPeerPieces(p, now);
+      if (this.initialSeeding) this.peerHasPieces(p, p.wire.peerPieces.indices(), now);
     },
-    request: (p, e, now) => this.onRequest(p, e, now),
+    request: (p, e) => this.onRequest(p, e),
     piece: (p, e, now) => this.onPiece(p, e, now),
-    cancel: (p, e) => this.dropIncoming(p, (r) => r.index === e.index && r.begin === e.begin && r.length === e.length),
+    cancel: (p, e) =>
+      this.dropIncoming(p, (r) => r.index === e.index && r.begin === e.begin && r.length === e.length),
     port: () => {},
     extended: (p, e, now) => {
       if (e.id === UT_METADATA_ID) this.onUtMetadata(p, e.payload, now);
     },
   };
 
-  private onRequest(p: PeerState, r: BlockRequest, now: number): void {
+  private onRequest(p: PeerState, r: BlockRequest): void {
     const picker = this.picker;
     if (!picker) throw new TabswarmError(ErrorCode.ProtocolViolation, 'request before we have metadata');
     if (r.index >= picker.pieceCount || r.length === 0 || r.length > MAX_REQUEST_LENGTH) {
@@ -476,10 +583,10 @@ export class Swarm {
     }
     // Requests while choked (a race with our choke) or for pieces we lack are dropped.
     if (p.wire.amChoking || !picker.has(r.index)) return;
-    if (p.incoming.length >= MAX_QUEUED_REQUESTS || p.incomingBytes + r.length > MAX_QUEUED_REQUEST_BYTES) return;
+    if (p.incoming.length >= MAX_QUEUED_REQUESTS || p.incomingBytes + r.length > MAX_QUEUED_REQUEST_BYTES)
+      return;
     p.incoming.push({ index: r.index, begin: r.begin, length: r.length });
     p.incomingBytes += r.length;
-    void now;
   }
 
   private onPiece(p: PeerState, e: { index: number; begin: number; block: Uint8Array }, now: number): void {
@@ -488,15 +595,20 @@ export class Swarm {
     const length = e.block.length;
     const id = blockId(e.index, e.begin / picker.blockSize);
     const requested = p.outstanding.delete(id);
-    if (!requested) {
-      // Late after a cancel or a choke, or unsolicited: not ours to keep.
+    // A block we no longer asked this peer for (it was already on its way when the peer choked
+    // us, or when we cancelled) is still kept if the piece still lacks it; anything else is waste.
+    if (!requested && !picker.acceptsLate(e.index, e.begin, length, p.key)) {
       this.wasted += length;
       return;
     }
-    p.lastProgress = now;
-    p.snubbed = false;
     p.down.add(length, now);
+    p.downRecent.add(length, now);
     this.down.add(length, now);
+    if (requested) {
+      p.lastProgress = now;
+      p.snubbed = false;
+      this.growPipeline(p, now);
+    }
     const result = picker.received(e.index, e.begin, length, p.key);
     if (!result.accepted) {
       this.wasted += length;
@@ -511,7 +623,8 @@ export class Swarm {
     assembly.suppliers[e.begin / picker.blockSize] = p.key;
     for (const key of result.cancel) {
       const other = this.peers.get(key);
-      if (other?.outstanding.delete(id)) this.send(other, { type: 'cancel', index: e.index, begin: e.begin, length }, now);
+      if (other?.outstanding.delete(id))
+        this.send(other, { type: 'cancel', index: e.index, begin: e.begin, length }, now);
     }
     if (result.pieceComplete) {
       this.assembling.delete(e.index);
@@ -544,7 +657,7 @@ export class Swarm {
       }
       case 'reject':
         if (p.metadataRequests.delete(msg.piece)) {
-          p.noMetadata = true;
+          p.metadataBackoffUntil = now + METADATA_RETRY_AFTER;
           this.requestMetadata(now);
         }
         return;
@@ -553,7 +666,7 @@ export class Swarm {
         const assembler = this.assembler;
         if (this.info || !assembler) return;
         if (msg.totalSize !== assembler.totalSize) {
-          p.noMetadata = true;
+          p.metadataBackoffUntil = Infinity;
           this.requestMetadata(now);
           return;
         }
@@ -563,7 +676,10 @@ export class Swarm {
         } catch (err) {
           // Hashes to the info-hash yet is not a usable info dictionary: the torrent is broken.
           this.assembler = undefined;
-          this.event({ type: 'metadata-invalid', reason: toTabswarmError(err, ErrorCode.InfoInvalid).message });
+          this.event({
+            type: 'metadata-invalid',
+            reason: toTabswarmError(err, ErrorCode.InfoInvalid).message,
+          });
           return;
         }
         if (result === 'complete') {
@@ -572,15 +688,34 @@ export class Swarm {
           this.infoBytes = done.infoBytes;
           this.actions.push({ type: 'metadata', info: done.info, infoBytes: done.infoBytes });
           this.setInfo(done.info, now);
+          // Peers that met us before we had the metadata did not learn its size: tell them now
+          // (BEP 10 allows a repeated handshake), or a magnet peer that only knows us waits forever.
+          for (const other of this.peers.values()) {
+            if (other.wire.open && other.wire.remote?.extensions) this.sendExtensionHandshake(other, now);
+          }
           return;
         }
         if (result === 'invalid') {
-          this.event({ type: 'metadata-invalid', reason: 'metadata does not hash to the info-hash; fetching again' });
+          this.event({
+            type: 'metadata-invalid',
+            reason: 'metadata does not hash to the info-hash; fetching again',
+          });
         }
         this.requestMetadata(now);
         return;
       }
     }
+  }
+
+  /** Our BEP 10 handshake: ut_metadata, reqq, and the metadata size once we have it. */
+  private sendExtensionHandshake(p: PeerState, now: number): void {
+    const ext: ExtensionHandshake = {
+      m: { ut_metadata: UT_METADATA_ID },
+      client: this.client,
+      reqq: MAX_QUEUED_REQUESTS,
+    };
+    if (this.infoBytes) ext.metadataSize = this.infoBytes.length;
+    this.send(p, { type: 'extended', id: 0, payload: encodeExtensionHandshake(ext) }, now);
   }
 
   // ---- Downloading ----------------------------------------------------------------------
@@ -596,6 +731,12 @@ export class Swarm {
       ...(this.initialHave ? { have: this.initialHave } : {}),
     });
     this.completeAnnounced = this.picker.complete;
+    this.pieceUploads = new Float64Array(info.pieceCount);
+    // Only a seed from the start hides pieces: a finished leecher's pieces are out there already.
+    this.initialSeeding =
+      now === undefined && this.picker.complete && this.initialSeedingOption && info.pieceCount > 1
+        ? new InitialSeeding(info.pieceCount, this.random)
+        : undefined;
     this.cache = new PieceCache(this.cacheBytesOption ?? Math.max(16 * 1024 * 1024, 2 * info.pieceLength));
     for (const p of this.peers.values()) p.metadataRequests.clear();
     if (now === undefined) return;
@@ -625,19 +766,28 @@ export class Swarm {
 
   private updateInterest(p: PeerState, now: number): void {
     const want = p.wantCount > 0;
-    if (want !== p.wire.amInterested && p.wire.open) this.send(p, { type: want ? 'interested' : 'not-interested' }, now);
+    if (want !== p.wire.amInterested && p.wire.open)
+      this.send(p, { type: want ? 'interested' : 'not-interested' }, now);
   }
 
-  /** Blocks to keep outstanding with `p`. */
+  /** Blocks to keep outstanding with `p`: slow start, then about PIPELINE_SECONDS of its rate. */
   private pipeline(p: PeerState, now: number): number {
     if (p.snubbed) return 1;
     let target = this.fixedPipeline;
     if (target === undefined) {
-      const perSecond = Math.ceil(p.down.rate(now) / BLOCK_SIZE);
-      target = Math.min(MAX_PIPELINE, Math.max(MIN_PIPELINE, perSecond));
+      const byRate = Math.ceil((p.downRecent.rate(now) * PIPELINE_SECONDS) / BLOCK_SIZE);
+      target = Math.min(MAX_PIPELINE, Math.max(MIN_PIPELINE, byRate, p.slowStart ? p.window : 0));
     }
     const reqq = p.wire.extensions?.reqq;
-    return reqq !== undefined ? Math.min(target, reqq) : target;
+    return reqq !== undefined ? Math.max(1, Math.min(target, reqq)) : target;
+  }
+
+  /** A requested block arrived from `p`: slow start opens one more slot, until the rate is covered. */
+  private growPipeline(p: PeerState, now: number): void {
+    if (!p.slowStart) return;
+    const byRate = (p.downRecent.rate(now) * PIPELINE_SECONDS) / BLOCK_SIZE;
+    if (p.window >= MAX_PIPELINE || p.window > 2 * Math.max(MIN_PIPELINE, byRate)) p.slowStart = false;
+    else p.window++;
   }
 
   /** Tops up requests to `p` if it unchokes us and has something we want. */
@@ -646,14 +796,47 @@ export class Swarm {
     if (!picker || !p.wire.open || p.wire.peerChoking || !p.wire.amInterested) return;
     const target = this.pipeline(p, now);
     const free = target - p.outstanding.size;
-    // Batch: picking scans pieces, so wait for a few free slots.
-    if (free <= 0 || (free < Math.min(8, target) && p.outstanding.size > 0)) return;
+    // Batch: picking scans pieces, so wait for a few free slots (a quarter of a short pipeline).
+    if (free <= 0 || (free < Math.min(8, Math.ceil(target / 4)) && p.outstanding.size > 0)) return;
     const has = (i: number): boolean => p.wire.peerPieces.has(i);
-    const picked = picker.pick(p.key, has, free);
-    if (picked.length > 0 && p.outstanding.size === 0) p.lastProgress = now;
+    const fromSeed = p.wire.peerPieces.count === picker.pieceCount;
+    const idle = p.outstanding.size === 0;
+    const picked = picker.pick(p.key, has, free, fromSeed);
     for (const r of picked) {
       p.outstanding.set(blockId(r.index, r.begin / picker.blockSize), r);
       this.send(p, { type: 'request', ...r }, now);
+    }
+    if (picked.length < free && !p.snubbed && !picker.endgame) this.takeOver(p, free - picked.length, now);
+    if (idle && p.outstanding.size > 0) p.lastProgress = now;
+  }
+
+  /**
+   * `p` has free request slots and nothing new to fetch: it takes over up to `max` of the blocks
+   * most recently requested from peers BUSY_SPEEDUP times slower (the last ones asked for are
+   * the least likely to be on their way yet), which are cancelled there. A fast peer is not left
+   * idle while slow ones sit on blocks it could deliver.
+   */
+  private takeOver(p: PeerState, max: number, now: number): void {
+    const picker = this.picker as PiecePicker;
+    const rate = p.downRecent.rate(now);
+    if (rate <= 0) return;
+    const slower = [...this.peers.values()]
+      .filter((o) => o !== p && o.outstanding.size > 0 && o.downRecent.rate(now) * BUSY_SPEEDUP < rate)
+      .sort((a, b) => a.downRecent.rate(now) - b.downRecent.rate(now));
+    let moved = 0;
+    for (const o of slower) {
+      // Keep at least one request with the slow peer, so it is not starved of work.
+      const newestFirst = [...o.outstanding].reverse();
+      for (const [id, r] of newestFirst) {
+        if (moved >= max || o.outstanding.size <= 1) break;
+        if (!p.wire.peerPieces.has(r.index) || !picker.reassign(r.index, r.begin, o.key, p.key)) continue;
+        o.outstanding.delete(id);
+        this.send(o, { type: 'cancel', index: r.index, begin: r.begin, length: r.length }, now);
+        p.outstanding.set(id, r);
+        this.send(p, { type: 'request', ...r }, now);
+        moved++;
+      }
+      if (moved >= max) break;
     }
   }
 
@@ -670,14 +853,22 @@ export class Swarm {
 
   // ---- Uploading ------------------------------------------------------------------------
 
+  /** Bytes `p` may have handed to the host before the channel must drain: ~0.5 s of its upload rate. */
+  private uploadWindow(p: PeerState, now: number): number {
+    const byRate = p.upRecent.rate(now) * UPLOAD_WINDOW_SECONDS;
+    return Math.min(UPLOAD_WINDOW, Math.max(MIN_UPLOAD_WINDOW, byRate));
+  }
+
   /** Sends queued blocks to `p` whose pieces are cached; asks the host to read the first one that is not. */
   private serve(p: PeerState, now: number): void {
+    const window = this.uploadWindow(p, now);
     while (p.incoming.length > 0 && !p.wire.amChoking) {
-      if (p.uploadInFlight >= UPLOAD_WINDOW) {
+      if (p.uploadInFlight >= window) {
         p.uploadBlockedAt ??= now;
         return;
       }
-      const r = p.incoming[0] as BlockRequest;
+      const at = this.nextToServe(p);
+      const r = p.incoming[at] as BlockRequest;
       const data = this.cache.get(r.index);
       if (!data) {
         if (!this.pendingReads.has(r.index)) {
@@ -686,13 +877,57 @@ export class Swarm {
         }
         return;
       }
-      p.incoming.shift();
+      if (at === 0) p.incoming.shift();
+      else p.incoming.splice(at, 1);
       p.incomingBytes -= r.length;
-      this.send(p, { type: 'piece', index: r.index, begin: r.begin, block: data.subarray(r.begin, r.begin + r.length) }, now);
+      this.send(
+        p,
+        { type: 'piece', index: r.index, begin: r.begin, block: data.subarray(r.begin, r.begin + r.length) },
+        now,
+      );
+      p.servingPiece = r.index;
+      const revealed = p.revealPending.get(r.index);
+      if (revealed !== undefined) {
+        if (revealed + r.length >= (this.picker as PiecePicker).pieceSize(r.index)) {
+          this.unreveal(p, r.index);
+          this.reveal(p, now);
+        } else {
+          p.revealPending.set(r.index, revealed + r.length);
+        }
+      }
       p.uploadInFlight += r.length;
       p.up.add(r.length, now);
+      p.upRecent.add(r.length, now);
       this.up.add(r.length, now);
+      this.pieceUploads[r.index] = (this.pieceUploads[r.index] ?? 0) + r.length;
+      if (this.seeding && this.choker.turnOver(p.key, p.up.total)) {
+        // The applyChoke below may choke `p` (clearing its queue), which ends this loop.
+        this.applyChoke(this.choker.rotate(this.candidates(now), now), now);
+      }
     }
+  }
+
+  /**
+   * Which of `p`'s queued requests to serve next. A leecher serves in order. A seed finishes the
+   * piece it is sending `p`, then takes the piece it has uploaded least (to anyone): early on,
+   * when a handful of peers ask it for overlapping pieces before any `have` has spread, the
+   * swarm gets each piece once before it gets any twice, so a seed that leaves after about one
+   * copy has not stranded it.
+   */
+  private nextToServe(p: PeerState): number {
+    if (!this.seeding || p.incoming.length < 2) return 0;
+    let best = 0;
+    let least = Infinity;
+    for (let i = 0; i < p.incoming.length; i++) {
+      const index = (p.incoming[i] as BlockRequest).index;
+      if (index === p.servingPiece) return i;
+      const uploaded = this.pieceUploads[index] ?? 0;
+      if (uploaded < least) {
+        least = uploaded;
+        best = i;
+      }
+    }
+    return best;
   }
 
   private dropIncoming(p: PeerState, match: (r: BlockRequest) => boolean): void {
@@ -714,11 +949,18 @@ export class Swarm {
       if (!p.wire.open) continue;
       out.push({
         key: p.key,
-        interested: p.wire.peerInterested,
+        // Initial seeding shows a peer pieces only once unchoked: until then it cannot be interested.
+        interested:
+          p.wire.peerInterested ||
+          (p.told !== undefined && p.wire.peerPieces.count < (this.info?.pieceCount ?? 0)),
         downloadRate: p.down.rate(now),
         uploadRate: p.up.rate(now),
         connectedAt: p.connectedAt,
         snubbed: p.snubbed,
+        uploaded: p.up.total,
+        downloaded: p.down.total,
+        unchokesUs: !p.wire.peerChoking,
+        weWant: p.wire.amInterested,
       });
     }
     return out;
@@ -734,11 +976,83 @@ export class Swarm {
       const unchoke = decision.unchoked.has(p.key);
       if (unchoke && p.wire.amChoking) {
         this.send(p, { type: 'unchoke' }, now);
+        this.reveal(p, now);
       } else if (!unchoke && !p.wire.amChoking) {
         this.send(p, { type: 'choke' }, now);
         p.incoming = [];
         p.incomingBytes = 0;
+        // What it was told stays told; the pieces are free for the peers we do serve.
+        for (const index of [...p.revealPending.keys()]) this.unreveal(p, index);
       }
+    }
+  }
+
+  // ---- Initial seeding ------------------------------------------------------------------
+
+  /**
+   * Tells `p`, if we unchoke it, about more pieces reserved for it: enough to fetch from us for
+   * INITIAL_SEEDING_SECONDS. A choked peer is told nothing (a piece it fetched later would be
+   * chosen now, blind to what others fetch meanwhile); the choker counts it as interested.
+   */
+  private reveal(p: PeerState, now: number): void {
+    const seeding = this.initialSeeding;
+    const picker = this.picker;
+    const told = p.told;
+    if (!seeding || !picker || !told || !p.wire.open || p.wire.amChoking) return;
+    const eligible = (i: number): boolean => !told.has(i) && !p.wire.peerPieces.has(i) && picker.has(i);
+    const uploaded = (i: number): number => this.pieceUploads[i] as number;
+    const size = (i: number): number => picker.pieceSize(i);
+    const want = Math.max(
+      INITIAL_SEEDING_MIN_PIECES,
+      Math.ceil((p.upRecent.rate(now) * INITIAL_SEEDING_SECONDS) / picker.pieceSize(0)),
+    );
+    if (p.revealPending.size >= want) return;
+    // While the peer has reserved pieces to fetch, it gets only fresh ones: two peers fetching
+    // the same piece from us is what initial seeding is there to avoid.
+    const freshOnly = p.revealPending.size > 0;
+    for (const index of seeding.choose(want - p.revealPending.size, eligible, uploaded, size, freshOnly)) {
+      told.add(index);
+      p.revealPending.set(index, 0);
+      seeding.reserve(index);
+      this.send(p, { type: 'have', index }, now);
+    }
+  }
+
+  private unreveal(p: PeerState, index: number): void {
+    if (p.revealPending.delete(index)) this.initialSeeding?.release(index);
+  }
+
+  /** `p` showed pieces (bitfield or `have`): they are out; once all are, initial seeding ends. */
+  private peerHasPieces(p: PeerState, pieces: Iterable<number>, now: number): void {
+    const seeding = this.initialSeeding;
+    if (!seeding) return;
+    let ended = false;
+    for (const index of pieces) {
+      this.unreveal(p, index);
+      if (seeding.seen(index)) ended = true;
+    }
+    if (ended) this.endInitialSeeding(now);
+    else this.reveal(p, now);
+  }
+
+  /** Every piece is out: tell every peer about the rest, as a plain seed. */
+  private endInitialSeeding(now: number): void {
+    this.initialSeeding = undefined;
+    for (const p of this.peers.values()) this.showAll(p, now);
+  }
+
+  /**
+   * Tells `p` about every piece we have that it was not told of, even those it claims: it may have
+   * lost one since. It is a plain peer from now on.
+   */
+  private showAll(p: PeerState, now: number): void {
+    const picker = this.picker;
+    const told = p.told;
+    for (const index of [...p.revealPending.keys()]) this.unreveal(p, index);
+    p.told = undefined;
+    if (!picker || !told || !p.wire.open) return;
+    for (let index = 0; index < picker.pieceCount; index++) {
+      if (picker.has(index) && !told.has(index)) this.send(p, { type: 'have', index }, now);
     }
   }
 
@@ -751,7 +1065,7 @@ export class Swarm {
     const inFlight = new Set<number>();
     for (const p of this.peers.values()) for (const piece of p.metadataRequests.keys()) inFlight.add(piece);
     const sources = [...this.peers.values()].filter(
-      (p) => p.wire.extensions?.m['ut_metadata'] !== undefined && !p.noMetadata,
+      (p) => p.wire.extensions?.m['ut_metadata'] !== undefined && now >= p.metadataBackoffUntil,
     );
     if (sources.length === 0) return;
     for (const piece of assembler.missingPieces()) {
@@ -768,6 +1082,7 @@ export class Swarm {
   // ---- Connections ----------------------------------------------------------------------
 
   private ban(peer: PeerKey, reason: string): void {
+    if (this.banned.has(peer)) return;
     this.banned.add(peer);
     const p = this.peers.get(peer);
     if (p?.wire.remote) this.bannedIds.add(toHex(p.wire.remote.peerId));
@@ -786,6 +1101,7 @@ export class Swarm {
   /** Removes every trace of `p` from the download state. */
   private forget(p: PeerState): void {
     this.peers.delete(p.key);
+    for (const index of [...p.revealPending.keys()]) this.unreveal(p, index);
     this.releaseOutstanding(p);
     const picker = this.picker;
     if (picker && p.wire.peerPieces.size !== undefined) {
@@ -820,6 +1136,16 @@ export class Swarm {
     this.outbox = new Map();
     return out;
   }
+}
+
+/** When a full upload window reopens without a `drained` report. */
+function windowReopensAt(p: PeerState): number {
+  return (p.uploadBlockedAt as number) + (p.drainReported ? DRAINED_TIMEOUT : UPLOAD_WINDOW_FALLBACK);
+}
+
+/** A short-window rate, so pipeline and upload window follow changes within seconds. */
+function recentMeter(): RateMeter {
+  return new RateMeter(4_000, 250, 1_000);
 }
 
 function blockId(index: number, block: number): number {

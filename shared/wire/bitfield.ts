@@ -55,7 +55,10 @@ export class Bitfield {
   /** Replaces the contents with wire bytes. With a known size, the length must match and spare bits be zero. */
   assign(bytes: Uint8Array): void {
     if (this.size !== undefined && bytes.length !== Math.ceil(this.size / 8)) {
-      throw new TabswarmError(ErrorCode.ProtocolViolation, `bitfield of ${bytes.length} bytes for ${this.size} pieces`);
+      throw new TabswarmError(
+        ErrorCode.ProtocolViolation,
+        `bitfield of ${bytes.length} bytes for ${this.size} pieces`,
+      );
     }
     if (bytes.length * 8 > this.maxBits + 7) {
       throw new TabswarmError(ErrorCode.ProtocolViolation, 'bitfield too long');

@@ -268,7 +268,10 @@ export class WireDecoder {
           throw new TabswarmError(ErrorCode.HandshakeInvalid, 'handshake: not the BitTorrent protocol');
         }
         if (this.buffered < HANDSHAKE_LENGTH) break;
-        out.push({ type: 'handshake', handshake: parseHandshake(this.take(HANDSHAKE_LENGTH), this.infoHash) });
+        out.push({
+          type: 'handshake',
+          handshake: parseHandshake(this.take(HANDSHAKE_LENGTH), this.infoHash),
+        });
         this.awaitingHandshake = false;
         continue;
       }
@@ -279,7 +282,10 @@ export class WireDecoder {
           (prefix[0] as number) * 2 ** 24 +
           (((prefix[1] as number) << 16) | ((prefix[2] as number) << 8) | (prefix[3] as number));
         if (value > this.maxLength) {
-          throw new TabswarmError(ErrorCode.MessageTooLarge, `message length ${value} exceeds ${this.maxLength}`);
+          throw new TabswarmError(
+            ErrorCode.MessageTooLarge,
+            `message length ${value} exceeds ${this.maxLength}`,
+          );
         }
         this.pendingLength = value;
       }

@@ -4,7 +4,15 @@ import { Choker } from '../../../shared/swarm/choker.js';
 import type { ChokeCandidate } from '../../../shared/swarm/choker.js';
 
 function peer(key: string, downloadRate: number, extra: Partial<ChokeCandidate> = {}): ChokeCandidate {
-  return { key, interested: true, downloadRate, uploadRate: 0, connectedAt: -1_000_000, snubbed: false, ...extra };
+  return {
+    key,
+    interested: true,
+    downloadRate,
+    uploadRate: 0,
+    connectedAt: -1_000_000,
+    snubbed: false,
+    ...extra,
+  };
 }
 
 const regular = (unchoked: Set<string>, optimistic: string | undefined): string[] =>
@@ -12,8 +20,15 @@ const regular = (unchoked: Set<string>, optimistic: string | undefined): string[
 
 describe('Choker', () => {
   it('unchokes the 3 best uploaders to us every 10 s, plus one optimistic', () => {
-    const choker = new Choker({ random: seededRandom(1) });
-    const peers = [peer('a', 100), peer('b', 500), peer('c', 300), peer('d', 50), peer('e', 400), peer('f', 10)];
+    const choker = new Choker({ random: seededRandom(1), trialInterval: 60_000 });
+    const peers = [
+      peer('a', 100),
+      peer('b', 500),
+      peer('c', 300),
+      peer('d', 50),
+      peer('e', 400),
+      peer('f', 10),
+    ];
     const d = choker.round(peers, 0, false);
     expect(regular(d.unchoked, d.optimistic)).toEqual(['b', 'c', 'e']);
     expect(d.optimistic).toBeDefined();
@@ -50,7 +65,12 @@ describe('Choker', () => {
     const trials = 2000;
     for (let seed = 0; seed < trials; seed++) {
       const choker = new Choker({ random: seededRandom(seed), slots: 0 });
-      const peers = [peer('old1', 0), peer('old2', 0), peer('old3', 0), peer('new', 0, { connectedAt: 50_000 })];
+      const peers = [
+        peer('old1', 0),
+        peer('old2', 0),
+        peer('old3', 0),
+        peer('new', 0, { connectedAt: 50_000 }),
+      ];
       if (choker.round(peers, 60_000, false).optimistic === 'new') newPicked++;
     }
     // Weight 3 of a total of 6: about half.
@@ -67,17 +87,86 @@ describe('Choker', () => {
     expect(d.optimistic).toBe('a');
   });
 
-  it('as a seed, ranks by our upload rate to them', () => {
-    const choker = new Choker({ random: seededRandom(5) });
+  it('as a seed, gives slots in turn: a peer that had its bytes or a round makes way for those waiting', () => {
+    const choker = new Choker({ random: seededRandom(5), slots: 2, seedTurnBytes: 1000 });
+    const peers = ['a', 'b', 'c', 'd', 'e'].map((k) => peer(k, 0, { uploaded: 0 }));
+    const d = choker.round(peers, 0, true);
+    const first = regular(d.unchoked, d.optimistic);
+    expect(first).toHaveLength(2);
+    // A fast downloader does not keep its slot: once it got its turn's bytes, it rotates out.
+    const fast = first[0]!;
+    const withBytes = peers.map((p) => (p.key === fast ? { ...p, uploaded: 5000 } : p));
+    expect(choker.turnOver(fast, 5000)).toBe(true);
+    expect(choker.turnOver(first[1]!, 0)).toBe(false);
+    const r = choker.rotate(withBytes, 1000);
+    const second = regular(r.unchoked, r.optimistic);
+    expect(second).toContain(first[1]);
+    expect(second).not.toContain(fast);
+    // After a round every turn is over: the two that waited longest (never served) come next.
+    const waitedLongest = ['a', 'b', 'c', 'd', 'e'].filter(
+      (k) => !first.includes(k) && !second.includes(k) && k !== r.optimistic,
+    );
+    const third = choker.round(withBytes, 10_000, true);
+    for (const k of waitedLongest) expect([...third.unchoked]).toContain(k);
+  });
+
+  it('as a seed that was a leecher, serves peers that uploaded to it before those that never did', () => {
+    const choker = new Choker({ random: seededRandom(8), slots: 2 });
     const peers = [
-      peer('a', 0, { uploadRate: 10 }),
-      peer('b', 0, { uploadRate: 900 }),
-      peer('c', 0, { uploadRate: 800 }),
-      peer('d', 999, { uploadRate: 1 }),
-      peer('e', 0, { uploadRate: 700 }),
+      peer('rider', 0, { downloaded: 0 }),
+      peer('x', 0, { downloaded: 100 }),
+      peer('y', 0, { downloaded: 5 }),
     ];
     const d = choker.round(peers, 0, true);
-    expect(regular(d.unchoked, d.optimistic)).toEqual(['b', 'c', 'e']);
+    expect(regular(d.unchoked, d.optimistic)).toEqual(['x', 'y']);
+  });
+
+  it('as a leecher, prefers peers that unchoke us at equal rates, and peers that withhold come last', () => {
+    const peers = [
+      peer('withholder', 0, { weWant: true, unchokesUs: false }),
+      peer('new', 0, { weWant: false, unchokesUs: false }),
+      peer('friend', 0, { weWant: true, unchokesUs: true }),
+    ];
+    for (let seed = 0; seed < 5; seed++) {
+      const d = new Choker({ random: seededRandom(seed), slots: 2 }).round(peers, 0, false);
+      expect(regular(d.unchoked, d.optimistic)).toEqual(['friend', 'new']);
+    }
+    // A slot a withholder got for want of others goes to a reciprocating peer when one shows up.
+    const one = new Choker({ random: seededRandom(9), slots: 1, trialInterval: 60_000 });
+    let d = one.fill([peers[0]!], 0, false);
+    expect(regular(d.unchoked, d.optimistic)).toEqual(['withholder']);
+    d = one.fill([peers[0]!, peer('giver', 500)], 100, false);
+    expect(regular(d.unchoked, d.optimistic)).toEqual(['giver']);
+  });
+
+  it('replaces an optimistic unchoke that does not reciprocate after its trial', () => {
+    const choker = new Choker({ random: seededRandom(10), slots: 0, trialInterval: 5000 });
+    const rider = peer('rider', 0, { weWant: true, unchokesUs: false });
+    const honest = peer('honest', 0, { weWant: true, unchokesUs: false });
+    const d = choker.round([rider], 0, false);
+    expect(d.optimistic).toBe('rider');
+    expect(choker.nextTimeout()).toBe(5000);
+    // Its trial is up and it still gives nothing back: the slot goes to someone else.
+    const after = choker.handleTimeout([rider, honest], 5000, false);
+    expect(after.optimistic).toBe('honest');
+    // One that reciprocates keeps it until the 30 s rotation.
+    const c2 = new Choker({ random: seededRandom(11), slots: 0, trialInterval: 5000 });
+    c2.round([peer('giver', 0, { weWant: true })], 0, false);
+    const kept = c2.handleTimeout([peer('giver', 300, { weWant: true }), honest], 5000, false);
+    expect(kept.optimistic).toBe('giver');
+  });
+
+  it('draws peers that withhold from us less often for the optimistic unchoke', () => {
+    let picked = 0;
+    const trials = 2000;
+    for (let seed = 0; seed < trials; seed++) {
+      const choker = new Choker({ random: seededRandom(seed), slots: 0 });
+      const peers = [peer('w', 0, { weWant: true }), peer('n', 0)];
+      if (choker.round(peers, 60_000, false).optimistic === 'w') picked++;
+    }
+    // Weight 0.25 against 1.
+    expect(picked / trials).toBeGreaterThan(0.14);
+    expect(picked / trials).toBeLessThan(0.26);
   });
 
   it('fills free slots at once between rounds, and respects the slot count', () => {

@@ -104,7 +104,7 @@ describe('PiecePicker', () => {
     expect(next[1]!.index).toBe(3 - started);
   });
 
-  it('enters endgame when every missing block is requested, and cancels duplicates', () => {
+  it('enters endgame when every missing block is requested: one duplicate per peer at a time, then cancel', () => {
     const p = picker(2, 6);
     p.addAvailability(0);
     p.addAvailability(0);
@@ -112,14 +112,68 @@ describe('PiecePicker', () => {
     const a = p.pick('a', all, 100);
     expect(a).toHaveLength(8);
     expect(p.endgame).toBe(true);
-    // Peer b (has piece 0 only) duplicates a's outstanding blocks of piece 0.
+    // Peer b (has piece 0 only) may duplicate one of a's outstanding blocks of piece 0, not more.
     const b = p.pick('b', (i) => i === 0, 100);
-    expect(b.map((r) => r.index)).toEqual([0, 0, 0, 0]);
+    expect(b).toHaveLength(1);
+    expect(b[0]!.index).toBe(0);
     expect(p.pick('b', (i) => i === 0, 100)).toEqual([]);
-    const first = p.received(0, 0, 16 * KB, 'b');
+    // Another peer duplicates a block with fewer requesters first.
+    const c = p.pick('c', (i) => i === 0, 100);
+    expect(c).toHaveLength(1);
+    expect(c[0]!.begin).not.toBe(b[0]!.begin);
+    const first = p.received(0, b[0]!.begin, 16 * KB, 'b');
     expect(first).toEqual({ accepted: true, pieceComplete: false, cancel: ['a'] });
     // The late copy from a is a duplicate.
-    expect(p.received(0, 0, 16 * KB, 'a').accepted).toBe(false);
+    expect(p.received(0, b[0]!.begin, 16 * KB, 'a').accepted).toBe(false);
+    // With its duplicate answered, b may take another.
+    expect(p.pick('b', (i) => i === 0, 100)).toHaveLength(1);
+  });
+
+  it('is not in endgame while missing pieces are unstarted, even if no connected peer has them', () => {
+    const p = picker(3, 10);
+    p.addAvailability(0);
+    expect(p.pick('a', all, 100)).toHaveLength(4);
+    // Pieces 1 and 2 are nowhere to be had yet: no duplicates for b.
+    expect(p.endgame).toBe(false);
+    expect(p.pick('b', (i) => i === 0, 100)).toEqual([]);
+  });
+
+  it('from a seed, takes the rarest piece even before the first piece is complete', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const p = picker(20, seed);
+      for (let i = 0; i < 20; i++) {
+        p.addAvailability(i);
+        p.addAvailability(i);
+      }
+      // Only the seed has piece 13: every other piece can come from another peer.
+      p.removeAvailability(13);
+      expect(p.pick('seed', all, 4, true)[0]!.index).toBe(13);
+    }
+  });
+
+  it('keeps a block that arrives after its request was released, if still missing', () => {
+    const p = picker(2, 11);
+    p.addAvailability(0);
+    const [r] = p.pick('a', all, 1);
+    p.release(r!.index, r!.begin, 'a');
+    expect(p.acceptsLate(r!.index, r!.begin, 16 * KB, 'a')).toBe(true);
+    expect(p.received(r!.index, r!.begin, 16 * KB, 'a').accepted).toBe(true);
+    // Once it is in, another late copy is not.
+    expect(p.acceptsLate(r!.index, r!.begin, 16 * KB, 'b')).toBe(false);
+    expect(p.acceptsLate(1, 0, 16 * KB, 'a')).toBe(false);
+  });
+
+  it('moves a request from one peer to another', () => {
+    const p = picker(2, 12);
+    p.addAvailability(0);
+    const picked = p.pick('slow', all, 4);
+    const last = picked[3]!;
+    expect(p.reassign(last.index, last.begin, 'slow', 'fast')).toBe(true);
+    expect(p.isRequested(last.index, last.begin, 'fast')).toBe(true);
+    expect(p.isRequested(last.index, last.begin, 'slow')).toBe(false);
+    // Not a block the other peer holds.
+    expect(p.reassign(last.index, last.begin, 'slow', 'x')).toBe(false);
+    expect(p.received(last.index, last.begin, 16 * KB, 'fast')).toMatchObject({ accepted: true, cancel: [] });
   });
 
   it('does not enter endgame while unrequested blocks remain', () => {

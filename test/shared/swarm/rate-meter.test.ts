@@ -18,4 +18,17 @@ describe('RateMeter', () => {
     m.add(5000, 11_500);
     expect(m.rate(12_000)).toBeCloseTo(5000, -1);
   });
+
+  it('averages a young meter over at least its minimum span', () => {
+    const m = new RateMeter(4_000, 250, 1_000);
+    m.add(64 * 1024, 0);
+    // 10 ms old: a burst, not 6.5 MB/s.
+    expect(m.rate(10)).toBeCloseTo(64 * 1024, -2);
+    m.add(64 * 1024, 2_000);
+    expect(m.rate(2_000)).toBeCloseTo((128 * 1024) / 2, -2);
+    // Without a minimum span the bucket is the limit.
+    const fast = new RateMeter(4_000, 250);
+    fast.add(64 * 1024, 0);
+    expect(fast.rate(10)).toBeCloseTo(4 * 64 * 1024, -2);
+  });
 });

@@ -30,8 +30,12 @@ describe('SmartBan', () => {
 
   it('bans a sole contributor after its second failed piece', () => {
     const ban = new SmartBan();
-    expect(ban.pieceFailed(1, SmartBan.contributions(corrupt(good, 0), BLOCK, ['x', 'x', 'x', 'x']))).toEqual([]);
-    expect(ban.pieceFailed(2, SmartBan.contributions(corrupt(good, 1), BLOCK, ['x', 'x', 'x', 'x']))).toEqual(['x']);
+    expect(ban.pieceFailed(1, SmartBan.contributions(corrupt(good, 0), BLOCK, ['x', 'x', 'x', 'x']))).toEqual(
+      [],
+    );
+    expect(ban.pieceFailed(2, SmartBan.contributions(corrupt(good, 1), BLOCK, ['x', 'x', 'x', 'x']))).toEqual(
+      ['x'],
+    );
   });
 
   it('keeps every failure of a piece until it verifies', () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../../shared/bytes.js';
 import { ErrorCode } from '../../../shared/errors.js';
 import { encodeExtensionHandshake } from '../../../shared/wire/extension-handshake.js';
-import { HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, KEEPALIVE_INTERVAL, PeerWire } from '../../../shared/wire/peer-wire.js';
+import {
+  HANDSHAKE_TIMEOUT,
+  IDLE_TIMEOUT,
+  KEEPALIVE_INTERVAL,
+  PeerWire,
+} from '../../../shared/wire/peer-wire.js';
 import { encodeHandshake, encodeMessage } from '../../../shared/wire/wire-codec.js';
 
 const infoHash = new Uint8Array(20).fill(9);
@@ -32,7 +37,12 @@ describe('PeerWire', () => {
 
   it('tracks choke and interest both ways', () => {
     const { a, b } = pair(10);
-    expect([a.amChoking, a.peerChoking, a.amInterested, a.peerInterested]).toEqual([true, true, false, false]);
+    expect([a.amChoking, a.peerChoking, a.amInterested, a.peerInterested]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
     b.receive(a.encode({ type: 'interested' }, 1), 1);
     a.receive(b.encode({ type: 'unchoke' }, 1), 1);
     expect(a.amInterested).toBe(true);
@@ -45,7 +55,9 @@ describe('PeerWire', () => {
 
   it('tracks bitfield and haves, reporting only new haves', () => {
     const { a } = pair(10);
-    expect(a.receive(encodeMessage({ type: 'bitfield', bits: new Uint8Array([0b10000000, 0b01000000]) }), 1)).toHaveLength(1);
+    expect(
+      a.receive(encodeMessage({ type: 'bitfield', bits: new Uint8Array([0b10000000, 0b01000000]) }), 1),
+    ).toHaveLength(1);
     expect(a.peerPieces.has(0) && a.peerPieces.has(9)).toBe(true);
     expect(a.receive(encodeMessage({ type: 'have', index: 3 }), 1)).toHaveLength(1);
     expect(a.receive(encodeMessage({ type: 'have', index: 3 }), 1)).toHaveLength(0);
@@ -55,11 +67,13 @@ describe('PeerWire', () => {
   it('rejects a bitfield after a have, spare bits, and out-of-range haves', () => {
     const { a } = pair(10);
     a.receive(encodeMessage({ type: 'have', index: 1 }), 1);
-    expect(() => a.receive(encodeMessage({ type: 'bitfield', bits: new Uint8Array(2) }), 1)).toThrow(/bitfield/);
-    const { a: c } = pair(10);
-    expect(() => c.receive(encodeMessage({ type: 'bitfield', bits: new Uint8Array([0, 0b00100000]) }), 1)).toThrow(
-      expect.objectContaining({ code: ErrorCode.ProtocolViolation }),
+    expect(() => a.receive(encodeMessage({ type: 'bitfield', bits: new Uint8Array(2) }), 1)).toThrow(
+      /bitfield/,
     );
+    const { a: c } = pair(10);
+    expect(() =>
+      c.receive(encodeMessage({ type: 'bitfield', bits: new Uint8Array([0, 0b00100000]) }), 1),
+    ).toThrow(expect.objectContaining({ code: ErrorCode.ProtocolViolation }));
     const { a: d } = pair(10);
     expect(() => d.receive(encodeMessage({ type: 'have', index: 10 }), 1)).toThrow(
       expect.objectContaining({ code: ErrorCode.ProtocolViolation }),

@@ -113,7 +113,10 @@ describe('wire codec', () => {
     expectError(() => new WireDecoder().push(new Uint8Array([20])), ErrorCode.HandshakeInvalid);
     const other = encodeHandshake(new Uint8Array(20).fill(1), peerId);
     expectError(() => new WireDecoder({ infoHash }).push(other), ErrorCode.HandshakeInvalid);
-    expectError(() => new WireDecoder().push(utf8('GET / HTTP/1.1\r\nHost: x\r\n\r\n')), ErrorCode.HandshakeInvalid);
+    expectError(
+      () => new WireDecoder().push(utf8('GET / HTTP/1.1\r\nHost: x\r\n\r\n')),
+      ErrorCode.HandshakeInvalid,
+    );
   });
 
   it('rejects unknown ids and wrong lengths', () => {
@@ -125,7 +128,12 @@ describe('wire codec', () => {
     expectError(() => new WireDecoder({ handshake: false }).push(shortHave), ErrorCode.ProtocolViolation);
     const shortPiece = new Uint8Array([0, 0, 0, 5, 7, 0, 0, 0, 0]);
     expectError(() => new WireDecoder({ handshake: false }).push(shortPiece), ErrorCode.ProtocolViolation);
-    const bigPiece = encodeMessage({ type: 'piece', index: 0, begin: 0, block: new Uint8Array(128 * 1024 + 1) });
+    const bigPiece = encodeMessage({
+      type: 'piece',
+      index: 0,
+      begin: 0,
+      block: new Uint8Array(128 * 1024 + 1),
+    });
     expectError(() => new WireDecoder({ handshake: false }).push(bigPiece), ErrorCode.ProtocolViolation);
     const emptyExtended = new Uint8Array([0, 0, 0, 1, 20]);
     expectError(() => new WireDecoder({ handshake: false }).push(emptyExtended), ErrorCode.ProtocolViolation);

@@ -1,0 +1,59 @@
+import { utf8 } from '../../../shared/bytes.js';
+import type { Swarm, SwarmAction } from '../../../shared/swarm/swarm.js';
+import { WireDecoder, encodeHandshake } from '../../../shared/wire/wire-codec.js';
+import type { DecodedFrame } from '../../../shared/wire/wire-codec.js';
+
+/** What a scripted peer has seen of one Swarm. */
+export interface RawPeerState {
+  /** Messages the swarm sent this peer, decoded. */
+  frames: DecodedFrame[];
+  /** Every action the swarm returned (for all peers). */
+  actions: SwarmAction[];
+  /** Bytes the swarm handed the host for this peer. */
+  sentBytes: number;
+  closed: Extract<SwarmAction, { type: 'close' }> | undefined;
+}
+
+/** A scripted peer driving one Swarm directly with raw bytes. */
+export interface RawPeer {
+  key: string;
+  state: RawPeerState;
+  /** Records the actions of a swarm call (also for the other peers of the same group). */
+  apply(actions: SwarmAction[]): void;
+  /** Records one action for this peer only. */
+  record(action: SwarmAction): void;
+  send(bytes: Uint8Array, now?: number): void;
+  handshake(infoHash: Uint8Array, id?: string, now?: number): void;
+}
+
+/**
+ * Connects a scripted peer to `swarm` at `now`. Peers created with the same `group` share what
+ * the swarm returns: a call made through one of them records sends to the others too.
+ */
+export function rawPeer(swarm: Swarm, key: string, now = 0, group?: Map<string, RawPeer>): RawPeer {
+  const decoder = new WireDecoder();
+  const state: RawPeerState = { frames: [], actions: [], sentBytes: 0, closed: undefined };
+  const record = (a: SwarmAction): void => {
+    state.actions.push(a);
+    if (a.type === 'send' && a.peer === key) {
+      state.sentBytes += a.data.length;
+      state.frames.push(...decoder.push(a.data));
+    }
+    if (a.type === 'close' && a.peer === key) state.closed = a;
+  };
+  const members = (): RawPeer[] => (group ? [...group.values()] : [peer]);
+  const peer: RawPeer = {
+    key,
+    state,
+    record,
+    apply: (actions) => {
+      for (const a of actions) for (const m of members()) m.record(a);
+    },
+    send: (bytes, at = now) => peer.apply(swarm.receive(key, bytes, at)),
+    handshake: (infoHash, id = 'raw', at = now) =>
+      peer.apply(swarm.receive(key, encodeHandshake(infoHash, utf8(`-XX0001-${id.padEnd(12, '.')}`)), at)),
+  };
+  group?.set(key, peer);
+  peer.apply(swarm.addPeer(key, now));
+  return peer;
+}
