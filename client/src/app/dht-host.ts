@@ -20,6 +20,8 @@ export class DhtHost {
   private readonly driver: TimerDriver<DhtAction>;
   private readonly senders = new Map<string, LinkSender>();
   private readonly waiting = new Map<number, (done: LookupDone) => void>();
+  /** Signals waiting for a lookup of their destination, which teaches us a route to it. */
+  private readonly findingRoute = new Map<string, { envelope: LinkSignal; fallback: () => void }[]>();
   /** Signals sent through the overlay lately, per destination, to resend via the server on failure. */
   private readonly inFlightSignals = new Map<string, { at: number; envelopes: LinkSignal[] }>();
   /** Lookup latencies (ms) and RPC counts of finished lookups, newest last (bounded). */
@@ -66,6 +68,26 @@ export class DhtHost {
     else this.inFlightSignals.set(to, { at: now, envelopes: [envelope] });
     this.run(this.node.sendSignal(to, utf8(JSON.stringify(envelope)), this.now()));
     return true;
+  }
+
+  /**
+   * Sends a link's signal through the overlay, first looking the destination up when there is no
+   * path yet (a swarm peer found by get_peers is a value, not a contact with a route). Calls
+   * `fallback` when the overlay cannot carry it.
+   */
+  routeSignal(to: string, envelope: LinkSignal, fallback: () => void): void {
+    if (this.sendSignal(to, envelope)) return;
+    const waiting = this.findingRoute.get(to);
+    if (waiting) {
+      waiting.push({ envelope, fallback });
+      return;
+    }
+    this.findingRoute.set(to, [{ envelope, fallback }]);
+    void this.findNode(to).then(() => {
+      const queued = this.findingRoute.get(to) ?? [];
+      this.findingRoute.delete(to);
+      for (const q of queued) if (!this.sendSignal(to, q.envelope)) q.fallback();
+    });
   }
 
   /** Peers of a swarm, found through the DHT. */

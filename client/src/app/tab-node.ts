@@ -111,8 +111,13 @@ export class TabNode extends Emitter<TabNodeEvents> {
       { maxConnections: this.budget, ...opts.dht },
     );
     this.connections.on('signal', (to, envelope) => {
-      // Through the overlay when it has a path (the server is a bootstrap, not a dependency).
-      if (!this.dht.sendSignal(to, envelope)) this.signaling.signal(to, envelope);
+      // Through the overlay when it has a path (the server is a bootstrap, not a dependency);
+      // while the server is there and the overlay has no path yet, the server is quicker.
+      if (this.signaling.state === 'online' && !this.dht.node.hasRouteTo(to)) {
+        this.signaling.signal(to, envelope);
+        return;
+      }
+      this.dht.routeSignal(to, envelope, () => this.signaling.signal(to, envelope));
     });
     this.connections.on('open', (link) => {
       const host = link.purpose.infoHash ? this.torrents.get(link.purpose.infoHash) : undefined;
