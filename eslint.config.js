@@ -4,13 +4,27 @@ import tseslint from 'typescript-eslint';
 
 /** Globals that would bring a clock, randomness, timers or I/O into the sans-I/O core. */
 const bannedInShared = [
-  'window', 'document', 'indexedDB', 'RTCPeerConnection', 'WebSocket', 'fetch',
-  'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'queueMicrotask',
-  'performance', 'localStorage', 'navigator', 'process', 'Buffer', 'crypto',
+  'window',
+  'document',
+  'indexedDB',
+  'RTCPeerConnection',
+  'WebSocket',
+  'fetch',
+  'setTimeout',
+  'setInterval',
+  'clearTimeout',
+  'clearInterval',
+  'queueMicrotask',
+  'performance',
+  'localStorage',
+  'navigator',
+  'process',
+  'Buffer',
+  'crypto',
 ].map((name) => ({ name, message: 'shared/ is sans-I/O: inject this instead.' }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'docs/**'] },
+  { ignores: ['dist/**', '.tmp/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'docs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -25,13 +39,35 @@ export default tseslint.config(
       'no-restricted-globals': ['error', ...bannedInShared],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'shared/ takes `now` as input.' },
+        {
+          selector: "MemberExpression[object.name='Date'][property.name='now']",
+          message: 'shared/ takes `now` as input.',
+        },
         { selector: "NewExpression[callee.name='Date']", message: 'shared/ takes `now` as input.' },
-        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'shared/ takes an injected Random.' },
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'shared/ takes an injected Random.',
+        },
       ],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'ws', 'simple-peer', 'idb-keyval', 'lit', 'lit/*', '../client/*', '../signaling-server/*'], message: 'shared/ has no I/O dependencies.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'ws',
+                'simple-peer',
+                'idb-keyval',
+                'lit',
+                'lit/*',
+                '../client/*',
+                '../signaling-server/*',
+              ],
+              message: 'shared/ has no I/O dependencies.',
+            },
+          ],
+        },
       ],
     },
   },

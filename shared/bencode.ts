@@ -14,7 +14,8 @@ export interface BDict {
 }
 
 /** Encodable values: strings are encoded as UTF-8 byte strings. */
-export type BEncodable = number | string | Uint8Array | BEncodable[] | { [key: string]: BEncodable | undefined };
+export type BEncodable =
+  number | string | Uint8Array | BEncodable[] | { [key: string]: BEncodable | undefined };
 
 /** Encodes `value`; dictionary keys are sorted as BEP 3 requires, undefined values skipped. */
 export function bencode(value: BEncodable): Uint8Array {

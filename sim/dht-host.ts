@@ -11,6 +11,8 @@ const ANSWER = 2;
 const REJECT = 3;
 /** A typical offer/answer with trickled candidates is a few hundred bytes. */
 const SIGNAL_BYTES = 400;
+/** DhtNode gives up on a 'connect' after 20 s (connectTimeoutMs); a later one for the same peer starts afresh. */
+const STALE_ATTEMPT_MS = 20_000;
 
 type SignalPath = 'overlay' | 'server';
 
@@ -51,8 +53,8 @@ export class DhtHost {
   readonly joinedAt: number;
   alive = true;
   private readonly timer: MachineTimer;
-  /** Outgoing attempts waiting for an answer, by peer, with the path the offer took. */
-  private readonly attempts = new Map<string, SignalPath>();
+  /** Outgoing attempts waiting for an answer, by peer, with the path the offer took and when. */
+  private readonly attempts = new Map<string, { path: SignalPath; at: number }>();
   /** Answers sent through the overlay, kept until the link opens in case the overlay fails them. */
   private readonly answers = new Map<string, number>();
 
@@ -64,7 +66,9 @@ export class DhtHost {
     this.node = new DhtNode({ ...env.dhtOptions, id, random: env.random });
     this.id = this.node.id;
     this.joinedAt = env.clock.now;
-    this.timer = new MachineTimer(env.clock, this.node, (now) => this.apply(() => this.node.handleTimeout(now)));
+    this.timer = new MachineTimer(env.clock, this.node, (now) =>
+      this.apply(() => this.node.handleTimeout(now)),
+    );
     env.network.addNode(this.id, {
       connected: (peer) => {
         this.answers.delete(peer);
@@ -104,7 +108,10 @@ export class DhtHost {
     try {
       actions = call();
     } catch (err) {
-      this.env.onProblem(this, `DhtNode threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.env.onProblem(
+        this,
+        `DhtNode threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       return;
     }
     this.run(actions);
@@ -140,9 +147,12 @@ export class DhtHost {
   }
 
   private startConnect(to: string): void {
-    if (this.attempts.has(to) || this.env.network.isConnected(this.id, to)) return;
+    if (this.env.network.isConnected(this.id, to)) return;
+    // An attempt whose answer never came is stale once the node itself has given up on it.
+    const attempt = this.attempts.get(to);
+    if (attempt !== undefined && this.now - attempt.at < STALE_ATTEMPT_MS) return;
     if (this.node.hasRouteTo(to)) {
-      this.attempts.set(to, 'overlay');
+      this.attempts.set(to, { path: 'overlay', at: this.now });
       this.counters.overlayOffers++;
       this.apply(() => this.node.sendSignal(to, this.signal(OFFER), this.now));
     } else {
@@ -151,14 +161,16 @@ export class DhtHost {
   }
 
   private offerViaServer(to: string): void {
-    this.attempts.set(to, 'server');
+    this.attempts.set(to, { path: 'server', at: this.now });
     this.counters.serverOffers++;
     this.sendViaServer(to, OFFER);
   }
 
   private sendViaServer(to: string, kind: number): void {
     const payload = this.signal(kind);
-    const ok = this.env.server.relay(this.id, to, () => this.env.hosts.get(to)?.onSignal(this.id, payload, 'server'));
+    const ok = this.env.server.relay(this.id, to, () =>
+      this.env.hosts.get(to)?.onSignal(this.id, payload, 'server'),
+    );
     if (!ok && kind === OFFER) {
       // The server answers "unknown peer" after a round trip.
       this.env.clock.after(40, () => this.giveUp(to));
@@ -176,7 +188,7 @@ export class DhtHost {
     if (answer !== undefined) {
       this.answers.delete(to);
       this.sendViaServer(to, answer);
-    } else if (this.attempts.get(to) === 'overlay') {
+    } else if (this.attempts.get(to)?.path === 'overlay') {
       this.counters.overlayFallbacks++;
       this.offerViaServer(to);
     }

@@ -43,8 +43,8 @@ export interface DhtSimOptions {
   dht?: Partial<DhtOptions>;
   /** Progress lines (stderr in `npm run sim`). */
   progress?: (line: string) => void;
-  /** Sees every finished find_node with the true k closest (for digging into failures). */
-  onFindNode?: (info: { host: DhtHost; target: string; truth: string[]; closest: string[]; now: number }) => void;
+  /** Sees every finished lookup it measures, with its verdict (for digging into failures). */
+  onLookup?: (info: LookupReport) => void;
 }
 
 /** Outcome of one lookup kind in one phase. Rounds, RPCs, timeouts and duration are means over finished lookups. */
@@ -80,18 +80,37 @@ export interface PhaseResult {
   openedPerNodeHour: number;
   /** DHT messages per node per minute (all traffic, upkeep and relaying included). */
   messagesPerNodeMinute: number;
+  /** Frames sent per query sent, over all nodes: what one RPC costs in messages, relays included. */
+  framesPerRpc: number;
   /** Nodes that left and joined during the phase. */
   left: number;
   joined: number;
+}
+
+/** How the puts and announces made before measuring went. */
+export interface PublishResult {
+  puts: number;
+  /** Puts whose lookup-done reported no node storing the value (gets count only finished puts). */
+  putsStoredNowhere: number;
+  /** Mean nodes that stored each put. */
+  putStoredMean: number;
+  announces: number;
+  announcesStoredNowhere: number;
+  announceStoredMean: number;
 }
 
 export interface DhtSimResult {
   seed: number;
   nodes: number;
   churnFraction: number;
+  publish: PublishResult;
   phases: PhaseResult[];
+  /** DHT messages sent while the network formed and settled, per node (what a join costs). */
+  buildMessagesPerNode: number;
   /** Most connections any one live node opened over its life (Chromium allows ~500). */
   lifetimeMax: number;
+  /** Connections that opened over the whole run. */
+  connectionsOpened: number;
   /** Attempts the network refused at the live cap or lifetime budget (the DHT asked for too many). */
   networkRefused: number;
   signaling: SignalCounters & { serverRelayed: number };
@@ -99,6 +118,18 @@ export interface DhtSimResult {
   problemCount: number;
   virtualMs: number;
   events: number;
+}
+
+/** One measured lookup, for `onLookup`. */
+export interface LookupReport {
+  kind: 'find_node' | 'get' | 'get_peers';
+  host: DhtHost;
+  target: string;
+  event: Extract<DhtEvent, { type: 'lookup-done' }>;
+  ok: boolean;
+  /** find_node: the true k closest live nodes when it finished. */
+  truth?: string[];
+  now: number;
 }
 
 interface PendingLookup {
@@ -114,7 +145,17 @@ interface PendingLookup {
 type Kind = PendingLookup['kind'];
 
 function emptyStats(): LookupStats {
-  return { issued: 0, done: 0, success: 0, unfinished: 0, abandoned: 0, rounds: 0, rpcs: 0, timeouts: 0, durationMs: 0 };
+  return {
+    issued: 0,
+    done: 0,
+    success: 0,
+    unfinished: 0,
+    abandoned: 0,
+    rounds: 0,
+    rpcs: 0,
+    timeouts: 0,
+    durationMs: 0,
+  };
 }
 
 /** Successes over lookups that could finish (done, or still running when the run ended). */
@@ -133,13 +174,29 @@ export function trueClosest(
   const best: { id: string; bytes: Uint8Array }[] = [];
   for (const n of live) {
     if (n.id === except) continue;
-    if (best.length === k && compareDistance(target, n.bytes, (best[k - 1] as { bytes: Uint8Array }).bytes) >= 0) continue;
+    if (
+      best.length === k &&
+      compareDistance(target, n.bytes, (best[k - 1] as { bytes: Uint8Array }).bytes) >= 0
+    )
+      continue;
     let i = best.length;
     while (i > 0 && compareDistance(target, n.bytes, (best[i - 1] as { bytes: Uint8Array }).bytes) < 0) i--;
     best.splice(i, 0, n);
     if (best.length > k) best.pop();
   }
   return best.map((n) => n.id);
+}
+
+/** Frames and queries sent, summed over `hosts` (nodes that left take theirs with them). */
+function countersOf(hosts: readonly DhtHost[]): { frames: number; queries: number } {
+  let frames = 0;
+  let queries = 0;
+  for (const h of hosts) {
+    const c = h.node.snapshot().counters;
+    frames += c.framesOut;
+    queries += c.queriesOut;
+  }
+  return { frames, queries };
 }
 
 interface PhaseAccumulator {
@@ -153,6 +210,10 @@ interface PhaseAccumulator {
   messagesAtStart: number;
   opened: number;
   messages: number;
+  framesAtStart: number;
+  queriesAtStart: number;
+  frames: number;
+  queries: number;
   left: number;
   joined: number;
 }
@@ -194,6 +255,10 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     messagesAtStart: 0,
     opened: 0,
     messages: 0,
+    framesAtStart: 0,
+    queriesAtStart: 0,
+    frames: 0,
+    queries: 0,
     left: 0,
     joined: 0,
   }));
@@ -203,9 +268,35 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   const liveList: DhtHost[] = [];
   const liveIndex = new Map<string, number>();
 
+  const publish: PublishResult = {
+    puts: 0,
+    putsStoredNowhere: 0,
+    putStoredMean: 0,
+    announces: 0,
+    announcesStoredNowhere: 0,
+    announceStoredMean: 0,
+  };
+  /** Puts and announces in flight, with what to make gettable once they finish. */
+  const publishing = new Map<string, () => void>();
   const onEvent = (host: DhtHost, event: DhtEvent): void => {
     if (event.type !== 'lookup-done') return;
     const key = `${host.id}:${event.queryId}`;
+    const published = publishing.get(key);
+    if (published !== undefined) {
+      publishing.delete(key);
+      published();
+      const stored = event.stored ?? 0;
+      if (event.kind === 'put') {
+        publish.puts++;
+        publish.putStoredMean += stored;
+        if (stored === 0) publish.putsStoredNowhere++;
+      } else {
+        publish.announces++;
+        publish.announceStoredMean += stored;
+        if (stored === 0) publish.announcesStoredNowhere++;
+      }
+      return;
+    }
     const p = pending.get(key);
     if (p === undefined) return;
     pending.delete(key);
@@ -216,21 +307,32 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     s.rpcs += event.rpcs;
     s.timeouts += event.timeouts;
     s.durationMs += event.durationMs;
+    let ok: boolean;
+    let truth: string[] | undefined;
     if (p.kind === 'find_node') {
       const live = liveList.map((h) => ({ id: h.id, bytes: idBytesOf.get(h.id) as Uint8Array }));
-      const truth = trueClosest(live, idBytes(p.target), k, host.id);
+      truth = trueClosest(live, idBytes(p.target), k, host.id);
       const got = new Set(event.closest.slice(0, k));
       const hit = truth.filter((id) => got.has(id)).length;
-      options.onFindNode?.({ host, target: p.target, truth, closest: event.closest, now: clock.now });
       acc.overlap += truth.length === 0 ? 1 : hit / truth.length;
       if (truth.length === 0 || got.has(truth[0] as string)) acc.closestFound++;
-      if (hit === truth.length) s.success++;
+      ok = hit === truth.length;
     } else if (p.kind === 'get') {
-      if (event.value !== undefined && p.value !== undefined && bytesEqual(event.value, p.value)) s.success++;
+      ok = event.value !== undefined && p.value !== undefined && bytesEqual(event.value, p.value);
     } else {
       const peers = new Set(event.peers ?? []);
-      if ((p.announcers ?? []).some((a) => peers.has(a) && hosts.has(a))) s.success++;
+      ok = (p.announcers ?? []).some((a) => peers.has(a) && hosts.has(a));
     }
+    if (ok) s.success++;
+    options.onLookup?.({
+      kind: p.kind,
+      host,
+      target: p.target,
+      event,
+      ok,
+      ...(truth ? { truth } : {}),
+      now: clock.now,
+    });
   };
 
   const env: DhtHostEnv = {
@@ -243,7 +345,8 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     dhtOptions: options.dht ?? {},
     onProblem: (host, problem) => {
       problemCount++;
-      if (problems.length < 20) problems.push(`t=${clock.now.toFixed(0)}ms ${host.id.slice(0, 8)}: ${problem}`);
+      if (problems.length < 20)
+        problems.push(`t=${clock.now.toFixed(0)}ms ${host.id.slice(0, 8)}: ${problem}`);
     },
     onEvent,
   };
@@ -276,38 +379,53 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     }
   };
   const randomHost = (): DhtHost | undefined => liveList[random.int(liveList.length)];
-  const track = (phase: number, host: DhtHost, kind: Kind, target: string, queryId: number, extra: Partial<PendingLookup> = {}): void => {
+  const track = (
+    phase: number,
+    host: DhtHost,
+    kind: Kind,
+    target: string,
+    queryId: number,
+    extra: Partial<PendingLookup> = {},
+  ): void => {
     (phases[phase] as PhaseAccumulator).stats[kind].issued++;
     pending.set(`${host.id}:${queryId}`, { phase, kind, host, target, ...extra });
   };
 
   // 1. The network forms: arrivals at a steady rate, each bootstrapping from the server.
   for (let i = 0; i < options.nodes; i++) clock.at((i / joinRate) * 1000, () => spawn());
+  let buildMessages = 0;
+  clock.at(measureStart - Math.min(30_000, warmupMs / 2), () => {
+    buildMessages = network.stats.messagesSent;
+  });
 
-  // 2. Publish a minute before measuring: values and announcements, each from random nodes.
+  // 2. Publish half a minute before measuring: values and announcements, each from random nodes.
   const published: { key: string; value: Uint8Array; publisher: DhtHost }[] = [];
   const announced: { infoHash: string; announcers: DhtHost[] }[] = [];
-  clock.at(measureStart - 60_000, () => {
+  clock.at(measureStart - Math.min(30_000, warmupMs / 2), () => {
     for (let i = 0; i < (options.values ?? 50); i++) {
       const host = randomHost() as DhtHost;
       const value = random.bytes(64);
-      let key = '';
       host.apply(() => {
         const q = host.node.put(value, clock.now);
-        key = q.key;
+        // Gettable once the put has finished.
+        publishing.set(`${host.id}:${q.queryId}`, () =>
+          published.push({ key: q.key, value, publisher: host }),
+        );
         return q.actions;
       });
-      published.push({ key, value, publisher: host });
     }
     for (let i = 0; i < (options.infoHashes ?? 20); i++) {
       const infoHash = random.bytes(20);
-      const announcers: DhtHost[] = [];
+      const item = { infoHash: toHex(infoHash), announcers: [] as DhtHost[] };
+      announced.push(item);
       for (let a = 0; a < (options.announcers ?? 3); a++) {
         const host = randomHost() as DhtHost;
-        host.apply(() => host.node.announce(infoHash, clock.now).actions);
-        announcers.push(host);
+        host.apply(() => {
+          const q = host.node.announce(infoHash, clock.now);
+          publishing.set(`${host.id}:${q.queryId}`, () => item.announcers.push(host));
+          return q.actions;
+        });
       }
-      announced.push({ infoHash: toHex(infoHash), announcers });
     }
   });
 
@@ -373,6 +491,9 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     clock.at(start, () => {
       acc.openedAtStart = network.stats.connectionsOpened;
       acc.messagesAtStart = network.stats.messagesSent;
+      const c = countersOf(liveList);
+      acc.framesAtStart = c.frames;
+      acc.queriesAtStart = c.queries;
     });
     for (let t = start + 60_000; t <= start + phaseMs; t += 60_000) {
       clock.at(t, () => {
@@ -384,6 +505,9 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     clock.at(start + phaseMs, () => {
       acc.opened = network.stats.connectionsOpened - acc.openedAtStart;
       acc.messages = network.stats.messagesSent - acc.messagesAtStart;
+      const c = countersOf(liveList);
+      acc.frames = c.frames - acc.framesAtStart;
+      acc.queries = c.queries - acc.queriesAtStart;
       // Lookups of this phase still running now count as unfinished.
       for (const [key, p] of pending) {
         if (p.phase !== phase) continue;
@@ -405,12 +529,23 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   const lifetimes = liveList.map((h) => network.nodeStats(h.id)?.opened ?? 0);
   const finish = (s: LookupStats): LookupStats => {
     const d = Math.max(1, s.done);
-    return { ...s, rounds: s.rounds / d, rpcs: s.rpcs / d, timeouts: s.timeouts / d, durationMs: s.durationMs / d };
+    return {
+      ...s,
+      rounds: s.rounds / d,
+      rpcs: s.rpcs / d,
+      timeouts: s.timeouts / d,
+      durationMs: s.durationMs / d,
+    };
   };
   return {
     seed,
     nodes: options.nodes,
     churnFraction: options.churnFraction,
+    publish: {
+      ...publish,
+      putStoredMean: publish.putStoredMean / Math.max(1, publish.puts),
+      announceStoredMean: publish.announceStoredMean / Math.max(1, publish.announces),
+    },
     phases: phases.map((acc, i) => {
       const meanNodes = acc.nodeMinutes / Math.max(1, acc.minutes);
       const fn = acc.stats.find_node;
@@ -427,11 +562,14 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
         liveMax: max(acc.liveSamples),
         openedPerNodeHour: (2 * acc.opened) / Math.max(1, meanNodes) / (phaseMs / 3_600_000),
         messagesPerNodeMinute: acc.messages / Math.max(1, acc.nodeMinutes),
+        framesPerRpc: acc.frames / Math.max(1, acc.queries),
         left: acc.left,
         joined: acc.joined,
       };
     }),
+    buildMessagesPerNode: buildMessages / options.nodes,
     lifetimeMax: max(lifetimes),
+    connectionsOpened: network.stats.connectionsOpened,
     networkRefused: network.stats.connectionsRefused,
     signaling: { ...counters, serverRelayed: server.relayed },
     problems,

@@ -72,7 +72,8 @@ export class EventQueue<T> {
       if (left >= n) break;
       const right = left + 1;
       let child = left;
-      if (right < n && EventQueue.before(heap[right] as QueuedEvent<T>, heap[left] as QueuedEvent<T>)) child = right;
+      if (right < n && EventQueue.before(heap[right] as QueuedEvent<T>, heap[left] as QueuedEvent<T>))
+        child = right;
       const c = heap[child] as QueuedEvent<T>;
       if (!EventQueue.before(c, item)) break;
       heap[i] = c;

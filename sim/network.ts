@@ -343,7 +343,12 @@ export class Network {
   /** A closing link's queue is empty: forget it here and tell the other side in stream order. */
   private finishClose(a: SimNode, end: LinkEnd): void {
     if (a.links.get(end.peer) === end) a.links.delete(end.peer);
-    this.notifyClose(a, end, end.closing ?? 'closed', Math.max(this.clock.now + end.latency, end.lastDelivery));
+    this.notifyClose(
+      a,
+      end,
+      end.closing ?? 'closed',
+      Math.max(this.clock.now + end.latency, end.lastDelivery),
+    );
   }
 
   private notifyClose(a: SimNode, end: LinkEnd, reason: LinkCloseReason, at: number): void {

@@ -53,7 +53,11 @@ export class SimSignalingServer {
   /** Up to `n` random registered peers other than `except`. */
   sample(n: number, except?: string): string[] {
     const pool = this.registered.length;
-    if (pool <= n + 1) return shuffle(this.registered.filter((x) => x !== except), this.random).slice(0, n);
+    if (pool <= n + 1)
+      return shuffle(
+        this.registered.filter((x) => x !== except),
+        this.random,
+      ).slice(0, n);
     const picked = new Set<string>();
     while (picked.size < n) {
       const id = this.registered[this.random.int(pool)] as string;

@@ -44,6 +44,8 @@ export class SwarmHost {
   info: InfoDictionary | undefined;
   alive = true;
   completeAt: number | undefined;
+  /** Peers this swarm banned; the host never reconnects them. */
+  readonly banned = new Set<string>();
   private readonly timer: MachineTimer;
   private readonly filters = new Map<string, WireFilter>();
   private readonly misbehave: FrameRewrite | undefined;
@@ -57,7 +59,9 @@ export class SwarmHost {
     this.info = options.swarm.info;
     this.misbehave = options.misbehave;
     this.swarm = new Swarm({ ...options.swarm, random: env.random, peerId: env.random.bytes(20) });
-    this.timer = new MachineTimer(env.clock, this.swarm, (now) => this.apply(() => this.swarm.handleTimeout(now)));
+    this.timer = new MachineTimer(env.clock, this.swarm, (now) =>
+      this.apply(() => this.swarm.handleTimeout(now)),
+    );
     env.network.addNode(
       this.id,
       {
@@ -94,7 +98,10 @@ export class SwarmHost {
     try {
       actions = call();
     } catch (err) {
-      this.env.onProblem(this, `Swarm threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.env.onProblem(
+        this,
+        `Swarm threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       return;
     }
     for (const action of actions) this.execute(action);
@@ -119,7 +126,9 @@ export class SwarmHost {
       }
       case 'read': {
         const index = action.index;
-        this.env.clock.after(READ_MS, () => this.apply(() => this.swarm.pieceData(index, this.storage.get(index), this.now)));
+        this.env.clock.after(READ_MS, () =>
+          this.apply(() => this.swarm.pieceData(index, this.storage.get(index), this.now)),
+        );
         break;
       }
       case 'metadata':
@@ -127,6 +136,7 @@ export class SwarmHost {
         break;
       case 'event':
         if (action.event.type === 'complete' && this.completeAt === undefined) this.completeAt = this.now;
+        if (action.event.type === 'peer-banned') this.banned.add(action.event.peer);
         this.env.onEvent(this, action.event);
         break;
     }
@@ -147,7 +157,8 @@ export class SwarmHost {
   private verify(index: number, data: Uint8Array): void {
     if (!this.alive) return;
     const info = this.info;
-    const ok = info !== undefined && index < info.pieceCount && bytesEqual(sha1(data), pieceHash(info, index));
+    const ok =
+      info !== undefined && index < info.pieceCount && bytesEqual(sha1(data), pieceHash(info, index));
     if (ok) this.storage.set(index, data);
     this.apply(() => this.swarm.pieceVerified(index, ok, this.now));
   }

@@ -30,6 +30,8 @@ export interface SwarmSimOptions {
   /** How many leechers never upload, and how many send corrupt blocks (the first ones after any free riders). */
   freeRiders?: number;
   corruptPeers?: number;
+  /** Link of the free riders (default: drawn like everyone's). Give them the slowest class for a fair race. */
+  freeRiderRates?: PeerClass;
   /** Leechers start from the magnet link (metadata over ut_metadata) instead of the info dictionary. */
   magnet?: boolean;
   /** Leechers arrive spread over this window (ms). */
@@ -84,7 +86,11 @@ export interface SwarmSimResult {
 export function kumarRossMs(fileBytes: number, seedUpload: number, peers: readonly PeerClass[]): number {
   const sumUp = peers.reduce((s, p) => s + p.upload, 0);
   const dMin = Math.min(...peers.map((p) => p.download));
-  const seconds = Math.max(fileBytes / seedUpload, (peers.length * fileBytes) / (seedUpload + sumUp), fileBytes / dMin);
+  const seconds = Math.max(
+    fileBytes / seedUpload,
+    (peers.length * fileBytes) / (seedUpload + sumUp),
+    fileBytes / dMin,
+  );
   return seconds * 1000;
 }
 
@@ -106,7 +112,11 @@ export function broadbandClasses(scale = 1): (i: number, random: () => number) =
   };
 }
 
-function makeContent(random: () => Uint8Array, fileBytes: number, pieceLength: number): {
+function makeContent(
+  random: () => Uint8Array,
+  fileBytes: number,
+  pieceLength: number,
+): {
   info: InfoDictionary;
   infoBytes: Uint8Array;
   infoHash: Uint8Array;
@@ -120,7 +130,12 @@ function makeContent(random: () => Uint8Array, fileBytes: number, pieceLength: n
     pieces.set(i, piece);
     hashes.push(sha1(piece));
   }
-  const made = createInfoDictionary({ name: 'sim.bin', length: fileBytes, pieceLength, pieceHashes: concatBytes(hashes) });
+  const made = createInfoDictionary({
+    name: 'sim.bin',
+    length: fileBytes,
+    pieceLength,
+    pieceHashes: concatBytes(hashes),
+  });
   return { ...made, pieces };
 }
 
@@ -129,7 +144,9 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
   const seedValue = options.seed >>> 0;
   const random = seededRandom(seedValue);
   const clock = new VirtualClock();
-  const network = new Network(clock, random, { latency: options.latency ?? clamped(logNormal(30, 0.5), 2, 400) });
+  const network = new Network(clock, random, {
+    latency: options.latency ?? clamped(logNormal(30, 0.5), 2, 400),
+  });
   const problems: string[] = [];
   let problemCount = 0;
   const bans: SwarmSimResult['bans'] = [];
@@ -148,7 +165,11 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
     },
   };
 
-  const { info, infoBytes, infoHash, pieces } = makeContent(() => random.bytes(options.fileBytes), options.fileBytes, options.pieceLength);
+  const { info, infoBytes, infoHash, pieces } = makeContent(
+    () => random.bytes(options.fileBytes),
+    options.fileBytes,
+    options.pieceLength,
+  );
   const connectTo = options.connectTo ?? 20;
   const tracker: SwarmHost[] = [];
   const roles = new Map<string, PeerRole>();
@@ -157,7 +178,14 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
 
   const announce = (host: SwarmHost, want: number): void => {
     const others = shuffle(
-      tracker.filter((h) => h.alive && h !== host && !network.isConnected(host.id, h.id)),
+      tracker.filter(
+        (h) =>
+          h.alive &&
+          h !== host &&
+          !network.isConnected(host.id, h.id) &&
+          !host.banned.has(h.id) &&
+          !h.banned.has(host.id),
+      ),
       random,
     );
     for (const other of others.slice(0, want)) network.connect(host.id, other.id);
@@ -181,8 +209,10 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
   for (let i = 0; i < options.leechers; i++) {
     const role: PeerRole = i < freeRiders ? 'free-rider' : i < freeRiders + corrupt ? 'corrupt' : 'leecher';
     const id = `${role === 'leecher' ? 'p' : role}${i}`;
-    const r = options.leecherRates(i, () => random.next());
-    const misbehave: FrameRewrite | undefined = role === 'free-rider' ? freeRider : role === 'corrupt' ? corruptBlocks : undefined;
+    const drawn = options.leecherRates(i, () => random.next());
+    const r = role === 'free-rider' ? (options.freeRiderRates ?? drawn) : drawn;
+    const misbehave: FrameRewrite | undefined =
+      role === 'free-rider' ? freeRider : role === 'corrupt' ? corruptBlocks : undefined;
     roles.set(id, role);
     rates.set(id, r);
     const at = random.next() * window;
@@ -223,20 +253,20 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
   }
 
   const limit = options.timeLimitMs ?? 3_600_000;
-  const allDone = (): boolean => leechers.length === options.leechers && leechers.every((h) => h.completeAt !== undefined || !h.alive);
+  const allDone = (): boolean =>
+    leechers.length === options.leechers && leechers.every((h) => h.completeAt !== undefined || !h.alive);
   let nextReport = 10_000;
   const progress = options.progress;
-  clock.runUntilDone(
-    () => {
-      if (progress !== undefined && clock.now >= nextReport) {
-        nextReport += 10_000;
-        const done = leechers.filter((h) => h.completeAt !== undefined).length;
-        progress(`swarm N=${options.leechers}: t=${(clock.now / 1000).toFixed(0)}s, ${done}/${options.leechers} complete`);
-      }
-      return allDone();
-    },
-    limit,
-  );
+  clock.runUntilDone(() => {
+    if (progress !== undefined && clock.now >= nextReport) {
+      nextReport += 10_000;
+      const done = leechers.filter((h) => h.completeAt !== undefined).length;
+      progress(
+        `swarm N=${options.leechers}: t=${(clock.now / 1000).toFixed(0)}s, ${done}/${options.leechers} complete`,
+      );
+    }
+    return allDone();
+  }, limit);
 
   const outcomes: PeerOutcome[] = [seedHost, ...leechers].map((h) => {
     const r = rates.get(h.id) as PeerClass;

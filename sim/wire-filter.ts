@@ -28,7 +28,11 @@ export class WireFilter {
       this.handshakeDone = true;
     }
     while (buf.length - pos >= 4) {
-      const len = ((buf[pos] as number) << 24) | ((buf[pos + 1] as number) << 16) | ((buf[pos + 2] as number) << 8) | (buf[pos + 3] as number);
+      const len =
+        ((buf[pos] as number) << 24) |
+        ((buf[pos + 1] as number) << 16) |
+        ((buf[pos + 2] as number) << 8) |
+        (buf[pos + 3] as number);
       if (buf.length - pos < 4 + len) break;
       const frame = buf.subarray(pos, pos + 4 + len);
       const rewritten = len === 0 ? frame : this.rewrite(frame);

@@ -77,7 +77,14 @@ export class ChordRing {
   buildConverged(count: number): void {
     for (let i = 0; i < count; i++) {
       const id = this.freshId();
-      this.nodes.set(id, { id, alive: true, successors: [], predecessor: undefined, fingers: [], nextFinger: 0 });
+      this.nodes.set(id, {
+        id,
+        alive: true,
+        successors: [],
+        predecessor: undefined,
+        fingers: [],
+        nextFinger: 0,
+      });
     }
     this.dirty = true;
     for (const n of this.nodes.values()) {
@@ -154,7 +161,14 @@ export class ChordRing {
   /** A new node joins by looking up its own successor through a live bootstrap node. */
   join(bootstrap: number): number {
     const id = this.freshId();
-    const n: ChordNode = { id, alive: true, successors: [], predecessor: undefined, fingers: [], nextFinger: 0 };
+    const n: ChordNode = {
+      id,
+      alive: true,
+      successors: [],
+      predecessor: undefined,
+      fingers: [],
+      nextFinger: 0,
+    };
     const found = this.lookup(bootstrap, id);
     this.nodes.set(id, n);
     this.dirty = true;
@@ -182,7 +196,11 @@ export class ChordRing {
     }
     n.successors = [succ.id, ...succ.successors].filter((s) => s !== n.id).slice(0, this.successorCount);
     this.messages++; // notify
-    if (succ.predecessor === undefined || !this.alive(succ.predecessor) || between(n.id, succ.predecessor, succ.id)) {
+    if (
+      succ.predecessor === undefined ||
+      !this.alive(succ.predecessor) ||
+      between(n.id, succ.predecessor, succ.id)
+    ) {
       succ.predecessor = n.id;
     }
     for (let i = 0; i < fingersPerRound; i++) {

@@ -7,7 +7,10 @@ import { shareOf, type BaselineOptions, type BaselineResult } from './baseline-r
  * every few steps. Every forwarded query counts as a message, duplicates included; query hits
  * travel back along the path. Objects are replicated on a fixed fraction of nodes.
  */
-export type GnutellaSearch = { kind: 'flood'; ttl: number } | { kind: 'ring'; maxTtl: number } | { kind: 'walk'; walkers: number; checkEvery: number; maxSteps: number };
+export type GnutellaSearch =
+  | { kind: 'flood'; ttl: number }
+  | { kind: 'ring'; maxTtl: number }
+  | { kind: 'walk'; walkers: number; checkEvery: number; maxSteps: number };
 
 export interface GnutellaOptions extends BaselineOptions {
   search: GnutellaSearch;
@@ -98,7 +101,13 @@ export class RandomGraph {
     return { found: foundAt >= 0, hops: foundAt };
   }
 
-  walk(src: number, object: number, walkers: number, checkEvery: number, maxSteps: number): { found: boolean; hops: number } {
+  walk(
+    src: number,
+    object: number,
+    walkers: number,
+    checkEvery: number,
+    maxSteps: number,
+  ): { found: boolean; hops: number } {
     if ((this.nodes[src] as GNode).objects.has(object)) return { found: true, hops: 0 };
     const pos = Array.from({ length: walkers }, () => src);
     for (let step = 1; step <= maxSteps; step++) {

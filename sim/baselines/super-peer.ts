@@ -37,7 +37,11 @@ export function runSuperPeer(options: SuperPeerOptions): BaselineResult {
   for (let s = 0; s < supers; s++) graph.addNode(Math.min(4, s));
   // index[s]: object -> count of live leaves of s holding it.
   const index: Map<number, number>[] = Array.from({ length: supers }, () => new Map());
-  const leaves: Leaf[] = Array.from({ length: leafCount }, () => ({ alive: true, objects: [], superPeer: -1 }));
+  const leaves: Leaf[] = Array.from({ length: leafCount }, () => ({
+    alive: true,
+    objects: [],
+    superPeer: -1,
+  }));
   for (let o = 0; o < objects; o++) {
     for (let c = 0; c < copies; c++) leaves[random.int(leafCount)]?.objects.push(o);
   }

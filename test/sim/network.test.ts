@@ -18,7 +18,11 @@ function harness(options: Partial<NetworkOptions>, seed = simSeed(7)): Harness {
   return { clock, net, log: [], arrivals: [] };
 }
 
-function add(h: Harness, id: string, opts: { upload?: number; download?: number; maxLive?: number } = {}): void {
+function add(
+  h: Harness,
+  id: string,
+  opts: { upload?: number; download?: number; maxLive?: number } = {},
+): void {
   const handlers: NodeHandlers = {
     connected: (p) => h.log.push(`${h.clock.now} ${id}+${p}`),
     disconnected: (p, r) => h.log.push(`${h.clock.now} ${id}-${p} ${r}`),
@@ -81,7 +85,16 @@ describe('Network', () => {
     const clock = new VirtualClock();
     const net = new Network(clock, seededRandom(1), { latency: constant(5), setupMs: 0 });
     const drained: number[] = [];
-    net.addNode('a', { connected: () => {}, disconnected: () => {}, receive: () => {}, drained: () => drained.push(clock.now) }, { upload: 1000 });
+    net.addNode(
+      'a',
+      {
+        connected: () => {},
+        disconnected: () => {},
+        receive: () => {},
+        drained: () => drained.push(clock.now),
+      },
+      { upload: 1000 },
+    );
     net.addNode('b', { connected: () => {}, disconnected: () => {}, receive: () => {} });
     net.connect('a', 'b');
     clock.runUntil(100);

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { simSeed } from '../../sim/seed.js';
+import {
+  broadbandClasses,
+  kumarRossMs,
+  runSwarmSim,
+  type SwarmSimOptions,
+  type SwarmSimResult,
+} from '../../sim/swarm-sim.js';
+
+/** 1 seed + 30 leechers with heterogeneous home-broadband uploads; a 2 MiB file in 64 KiB pieces. */
+function scenario(seed: number, extra: Partial<SwarmSimOptions> = {}): SwarmSimOptions {
+  return {
+    seed,
+    leechers: 30,
+    fileBytes: 2 * 1024 * 1024,
+    pieceLength: 64 * 1024,
+    seedRates: { upload: 500_000, download: 4_000_000 },
+    leecherRates: broadbandClasses(),
+    timeLimitMs: 600_000,
+    ...extra,
+  };
+}
+
+function summary(name: string, r: SwarmSimResult): string {
+  const t = r.distributionMs === undefined ? 'never' : `${(r.distributionMs / 1000).toFixed(1)} s`;
+  return `${name} seed=${r.seed}: ${r.completed}/${r.leechers} complete, time ${t}, bound ${(r.lowerBoundMs / 1000).toFixed(1)} s, ratio ${r.ratio.toFixed(2)}, ${r.bans.length} bans`;
+}
+
+describe('Kumar-Ross bound', () => {
+  it('is the largest of the seed, aggregate and slowest-download terms', () => {
+    const F = 1_000_000;
+    // Aggregate-bound: 10 peers of 100 kB/s up and a 1 MB/s seed: 10 MB / 2 MB/s = 5 s.
+    const peers = Array.from({ length: 10 }, () => ({ upload: 100_000, download: 10_000_000 }));
+    expect(kumarRossMs(F, 1_000_000, peers)).toBeCloseTo(5000, 6);
+    // Seed-bound: a slow seed.
+    expect(kumarRossMs(F, 50_000, [{ upload: 10_000_000, download: 10_000_000 }])).toBeCloseTo(20_000, 6);
+    // Download-bound: one slow downloader.
+    expect(kumarRossMs(F, 10_000_000, [{ upload: 10_000_000, download: 100_000 }])).toBeCloseTo(10_000, 6);
+  });
+});
+
+describe('swarm simulation, 1 seed + 30 leechers', () => {
+  it('every leecher completes, nobody is banned, within a few times the lower bound', () => {
+    const seed = simSeed(31);
+    const r = runSwarmSim(scenario(seed));
+    console.log(summary('swarm', r));
+    expect(r.problems, `seed=${seed}`).toEqual([]);
+    expect(r.completed, `seed=${seed}`).toBe(30);
+    expect(r.bans, `seed=${seed}`).toEqual([]);
+    expect(r.piecesFailed, `seed=${seed}`).toBe(0);
+    expect(r.ratio, `seed=${seed}: distribution time / Kumar-Ross bound`).toBeLessThan(6);
+  });
+
+  it('a leecher that starts from the magnet link alone completes too', () => {
+    const seed = simSeed(32);
+    const r = runSwarmSim(scenario(seed, { magnet: true }));
+    console.log(summary('swarm magnet', r));
+    expect(r.problems, `seed=${seed}`).toEqual([]);
+    expect(r.completed, `seed=${seed}`).toBe(30);
+  });
+
+  it('the seed leaves after delivering 1.2 copies and everyone still completes', () => {
+    const seed = simSeed(33);
+    const r = runSwarmSim(scenario(seed, { seedLeavesAfterCopies: 1.2 }));
+    console.log(summary('swarm seed-leaves', r) + `, seed left at ${r.seedLeftAtMs} ms`);
+    expect(r.seedLeftAtMs, `seed=${seed}: the seed left`).toBeDefined();
+    expect(r.completed, `seed=${seed}: leechers complete after the seed left`).toBe(30);
+  });
+
+  it('a free rider (never uploads) finishes last', () => {
+    const seed = simSeed(34);
+    // Same link as the slowest honest class, so only the behaviour differs.
+    const r = runSwarmSim(
+      scenario(seed, { freeRiders: 1, freeRiderRates: { upload: 128_000, download: 1_024_000 } }),
+    );
+    console.log(summary('swarm free-rider', r));
+    const rider = r.peers.find((p) => p.role === 'free-rider');
+    const honest = r.peers.filter((p) => p.role === 'leecher');
+    expect(rider?.uploadedBytes, `seed=${seed}: the free rider uploads no blocks`).toBeLessThan(64 * 1024);
+    expect(r.completed, `seed=${seed}`).toBe(30);
+    const lastHonest = Math.max(...honest.map((p) => p.completeMs ?? Number.POSITIVE_INFINITY));
+    console.log(`free rider seed=${seed}: ${rider?.completeMs} ms, last honest leecher ${lastHonest} ms`);
+    expect(rider?.completeMs, `seed=${seed}: free rider vs the last honest leecher`).toBeGreaterThan(
+      lastHonest,
+    );
+  });
+
+  it('a peer sending corrupt blocks is banned, and nobody else is', () => {
+    const seed = simSeed(35);
+    const r = runSwarmSim(scenario(seed, { corruptPeers: 1 }));
+    console.log(summary('swarm corrupt', r));
+    const corrupt = r.peers.find((p) => p.role === 'corrupt')?.id;
+    expect(r.piecesFailed, `seed=${seed}: corrupt pieces were caught`).toBeGreaterThan(0);
+    expect(r.bans.length, `seed=${seed}`).toBeGreaterThan(0);
+    expect(new Set(r.bans.map((b) => b.peer)), `seed=${seed}: banned peers`).toEqual(new Set([corrupt]));
+    const honest = r.peers.filter((p) => p.role === 'leecher');
+    expect(
+      honest.every((p) => p.completeMs !== undefined),
+      `seed=${seed}: every honest leecher completes`,
+    ).toBe(true);
+  });
+});
