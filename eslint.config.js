@@ -24,7 +24,9 @@ const bannedInShared = [
 ].map((name) => ({ name, message: 'shared/ is sans-I/O: inject this instead.' }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.tmp/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'docs/**'] },
+  {
+    ignores: ['dist/**', '.tmp/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'docs/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
