@@ -5,7 +5,30 @@ import { expect, infoHashOf, randomFile, sha256, shareFile, test, waitForComplet
 const SPARSE =
   '?tracker=off&dht.maxConnections=4&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
 
-test('six tabs find a file through the DHT alone, with the tracker off', async ({ person }) => {
+/** Two of `tabs` with no live link between them. */
+async function unlinkedPair(tabs: Page[]): Promise<[Page, Page]> {
+  const ids = await Promise.all(tabs.map((t) => t.evaluate(() => window.tabswarm.peerId)));
+  const links = await Promise.all(
+    tabs.map((t) =>
+      t.evaluate(() =>
+        window.tabswarm
+          .status()
+          .links.filter((l) => l.open)
+          .map((l) => l.remoteId),
+      ),
+    ),
+  );
+  for (let i = 0; i < tabs.length; i++)
+    for (let j = 0; j < tabs.length; j++)
+      if (i !== j && !links[i]?.includes(ids[j] as string) && !links[j]?.includes(ids[i] as string))
+        return [tabs[i] as Page, tabs[j] as Page];
+  throw new Error('every tab is linked to every other: no pair to connect through the overlay');
+}
+
+test('six tabs find a file through the DHT alone, then connect through the overlay once the server is gone', async ({
+  person,
+  server,
+}) => {
   const tabs: Page[] = [];
   for (let i = 0; i < 6; i++) tabs.push(await (await person()).open(SPARSE));
   // Everyone is in the overlay: each tab has joined (looked up its own id) over live links.
@@ -20,4 +43,18 @@ test('six tabs find a file through the DHT alone, with the tracker off', async (
   await f.getByTestId('open-link').click();
   await waitForComplete(f, 'via-dht.bin');
   expect(await f.evaluate((h) => window.tabswarm.sha256(h), infoHashOf(magnet))).toBe(sha256(file));
+
+  // The server goes away. Two tabs that never had a link between them find each other through
+  // the DHT and signal their WebRTC connection through the overlay.
+  await server.close();
+  for (const tab of tabs) {
+    await expect.poll(() => tab.evaluate(() => window.tabswarm.status().server)).not.toBe('online');
+  }
+  const [x, y] = await unlinkedPair(tabs);
+  const second = randomFile(512 * 1024);
+  const secondMagnet = await shareFile(x, 'no-server.bin', second);
+  await y.getByTestId('link-input').fill(secondMagnet);
+  await y.getByTestId('open-link').click();
+  await waitForComplete(y, 'no-server.bin');
+  expect(await y.evaluate((h) => window.tabswarm.sha256(h), infoHashOf(secondMagnet))).toBe(sha256(second));
 });

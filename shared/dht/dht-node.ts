@@ -15,7 +15,7 @@ import {
   parseKrpc,
 } from './krpc.js';
 import type { KrpcMessage, KrpcQuery, KrpcResponseValues, QueryName } from './krpc.js';
-import { LinkManager } from './link-manager.js';
+import { LinkManager, REPORT_LINKS_AT } from './link-manager.js';
 import { Lookup } from './lookup.js';
 import { compareDistance, idBytes, randomIdAtPrefix, toNodeId } from './node-id.js';
 import type { IdLike, NodeId } from './node-id.js';
@@ -215,6 +215,7 @@ export class DhtNode {
       if (this.joinState === 'waiting' || this.joinState === 'idle') this.startJoin(now);
       for (const victim of this.links.excess(this.table, id))
         this.dropLink(victim, 'over the connection budget', now);
+      this.reportFewLinks(now);
     });
   }
 
@@ -226,6 +227,7 @@ export class DhtNode {
       this.failRpcsThrough(id, 'link closed', now);
       this.strikes.delete(id);
       this.relayWindow.delete(id);
+      if (wasLive) this.reportFewLinks(now);
       if (this.joinState === 'waiting') this.bootstrapConnect(now);
       else if (wasLive && this.joinState === 'joined' && !this.rejoinIfIsolated(now)) this.maintainLinks(now);
     });
@@ -247,7 +249,7 @@ export class DhtNode {
     const over = busy + 1 - this.links.maxConnections;
     if (over > 0) {
       if (!this.links.valuable(this.table, id, idBytes(id))) return false;
-      const victims = this.links.excess(this.table, undefined, busy + 1 - this.links.liveCount);
+      const victims = this.links.excess(this.table, undefined, busy + 1 - this.links.liveCount, true);
       if (victims.length < over) return false;
       if (this.deferred.length === 0) this.deferredAt = now;
       this.deferred.push(
@@ -271,7 +273,7 @@ export class DhtNode {
       if (refusal) return this.emit({ type: 'connect-refused', to: id, reason: refusal });
       const busy = this.links.busyCount;
       if (busy >= this.links.maxConnections) {
-        const victims = this.links.excess(this.table, undefined, busy + 1 - this.links.liveCount);
+        const victims = this.links.excess(this.table, undefined, busy + 1 - this.links.liveCount, true);
         if (victims.length === 0) return this.emit({ type: 'connect-refused', to: id, reason: 'budget' });
         for (const v of victims) this.dropLink(v, 'room for a requested link', now);
       }
@@ -566,6 +568,17 @@ export class DhtNode {
     if (!this.links.linkClosed(id, now)) return;
     this.failRpcsThrough(id, 'link closed', now);
     this.out.push({ type: 'disconnect', to: id, reason });
+    this.reportFewLinks(now);
+  }
+
+  /**
+   * With few links left, tell each of them how many (a ping with `ln`), so they keep theirs to
+   * us: without the server, a tab whose last link closes cannot be reached again.
+   */
+  private reportFewLinks(now: number): void {
+    const count = this.links.liveCount;
+    if (count > REPORT_LINKS_AT) return;
+    for (const id of this.links.liveIds()) this.query(id, 'ping', { ln: count }, now, () => {});
   }
 
   private relayAllowed(link: NodeId, now: number): boolean {
@@ -602,7 +615,7 @@ export class DhtNode {
   private query(
     to: NodeId,
     q: QueryName,
-    args: Record<string, Uint8Array>,
+    args: Record<string, Uint8Array | number>,
     now: number,
     done: RpcCallback,
   ): boolean {
@@ -673,7 +686,7 @@ export class DhtNode {
       this.counters.queriesIn++;
       if (msg.q !== 'unknown') this.seen(origin, replyRoute, now);
       if (msg.q === 'signal') this.counters.signalsIn++;
-      const result = dispatchQuery(msg, this.handlerContext(origin, now));
+      const result = dispatchQuery(msg, this.handlerContext(origin, replyRoute.length === 1, now));
       const reply: KrpcMessage =
         'r' in result
           ? { y: 'r', t: msg.t, r: { id: this.own, ...result.r } }
@@ -692,7 +705,7 @@ export class DhtNode {
     else rpc.done({ ok: false, reason: `error ${msg.e[0]}: ${msg.e[1]}`, route: rpc.route }, now);
   }
 
-  private handlerContext(asker: NodeId, now: number): HandlerContext {
+  private handlerContext(asker: NodeId, direct: boolean, now: number): HandlerContext {
     return {
       ownId: this.own,
       now,
@@ -702,6 +715,9 @@ export class DhtNode {
       random: this.random,
       closestNodes: (target) => this.closestLinks(target, asker),
       emitSignal: (from, payload) => this.out.push({ type: 'signal', from, payload: payload.slice() }),
+      noteAskerLinks: (count) => {
+        if (direct) this.links.noteRemoteLinks(asker, count);
+      },
     };
   }
 

@@ -29,18 +29,23 @@ export const KrpcErrorCode = { Generic: 201, Server: 202, Protocol: 203, MethodU
 export type QueryName = 'ping' | 'find_node' | 'get_peers' | 'announce_peer' | 'put' | 'get' | 'signal';
 
 /** A validated query, one variant per method. */
-export type KrpcQuery = { y: 'q'; t: Uint8Array } & (
-  | { q: 'ping'; a: { id: Uint8Array } }
-  | { q: 'find_node'; a: { id: Uint8Array; target: Uint8Array } }
-  | { q: 'get_peers'; a: { id: Uint8Array; info_hash: Uint8Array } }
-  /** `peer` (optional) names the announcing node when a store hands an announcement on. */
-  | { q: 'announce_peer'; a: { id: Uint8Array; info_hash: Uint8Array; token: Uint8Array; peer?: Uint8Array } }
-  | { q: 'put'; a: { id: Uint8Array; v: Uint8Array; token: Uint8Array } }
-  | { q: 'get'; a: { id: Uint8Array; target: Uint8Array } }
-  | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array } }
-  /** Well-formed query with a method we do not know: answered with error 204. */
-  | { q: 'unknown'; method: string; a: { id: Uint8Array } }
-);
+export type KrpcQuery = { y: 'q'; t: Uint8Array } &
+  /** `ln` (optional): the asker's live link count, sent by a node with few links (see LinkManager). */
+  (
+    | { q: 'ping'; a: { id: Uint8Array; ln?: number } }
+    | { q: 'find_node'; a: { id: Uint8Array; target: Uint8Array } }
+    | { q: 'get_peers'; a: { id: Uint8Array; info_hash: Uint8Array } }
+    /** `peer` (optional) names the announcing node when a store hands an announcement on. */
+    | {
+        q: 'announce_peer';
+        a: { id: Uint8Array; info_hash: Uint8Array; token: Uint8Array; peer?: Uint8Array };
+      }
+    | { q: 'put'; a: { id: Uint8Array; v: Uint8Array; token: Uint8Array } }
+    | { q: 'get'; a: { id: Uint8Array; target: Uint8Array } }
+    | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array } }
+    /** Well-formed query with a method we do not know: answered with error 204. */
+    | { q: 'unknown'; method: string; a: { id: Uint8Array } }
+  );
 
 /** Response values; which fields are present depends on the query. */
 export interface KrpcResponseValues {
@@ -98,8 +103,12 @@ function parseQuery(t: Uint8Array, d: BDict): KrpcQuery {
   if (!isDict(a)) return invalid('query without "a" dictionary');
   const id = bytesField(a, 'id', ID_BYTES);
   switch (q) {
-    case 'ping':
-      return { y: 'q', t, q, a: { id } };
+    case 'ping': {
+      const ln = a['ln'];
+      if (ln === undefined) return { y: 'q', t, q, a: { id } };
+      if (!isInt(ln) || ln < 0 || ln > 0xffff) return invalid('"ln" is not a small count');
+      return { y: 'q', t, q, a: { id, ln } };
+    }
     case 'find_node':
       return { y: 'q', t, q, a: { id, target: bytesField(a, 'target', ID_BYTES) } };
     case 'get':

@@ -40,6 +40,15 @@ export type RefuseReason = 'budget' | 'rate' | 'lifetime';
 const HOUR = 3_600_000;
 
 /**
+ * A peer that says it has this many live links or fewer depends on each of them: with the
+ * server gone, a tab whose last link closes can reach nobody again. Such links are never closed
+ * to make room for a better one, and are the last to go when over the budget.
+ */
+export const LIFELINE_LINKS = 2;
+/** A node with this many live links or fewer tells its links its count (a ping with `ln`). */
+export const REPORT_LINKS_AT = LIFELINE_LINKS + 1;
+
+/**
  * Keeps track of live links, requested ones, and the connection budget, and decides which
  * contacts deserve a link: the `nearConnections` closest to the own id plus `bucketConnections`
  * per bucket (links the other side opened count too). Pure: it returns ids, the node turns
@@ -58,6 +67,8 @@ export class LinkManager {
   private readonly pending = new Map<NodeId, PendingLink>();
   private readonly failedAt = new Map<NodeId, number>();
   private readonly pinnedIds = new Set<NodeId>();
+  /** Live link counts that peers with few links reported (ping `ln`). */
+  private readonly remoteLinks = new Map<NodeId, number>();
   private opened: number[] = [];
   private openedTotal = 0;
 
@@ -145,8 +156,19 @@ export class LinkManager {
     const req = this.pending.get(id);
     this.pending.delete(id);
     const wasLive = this.live.delete(id);
+    this.remoteLinks.delete(id);
     if (req && !req.inbound && !wasLive) this.failedAt.set(id, now);
     return wasLive;
+  }
+
+  /** The peer at the other end of the live link `id` reported `count` live links of its own. */
+  noteRemoteLinks(id: NodeId, count: number): void {
+    if (this.live.has(id)) this.remoteLinks.set(id, count);
+  }
+
+  /** Whether `id` reported so few links that ours may be one of its last. */
+  isLifeline(id: NodeId): boolean {
+    return (this.remoteLinks.get(id) ?? Infinity) <= LIFELINE_LINKS;
   }
 
   setPinned(id: NodeId, pinned: boolean): void {
@@ -232,10 +254,11 @@ export class LinkManager {
 
   /**
    * Live links to close so that at most `maxConnections` remain (with room for `extra` more):
-   * never pinned ones, never `protect`; first links
-   * outside the near set in the bucket with the most live links, youngest first.
+   * never pinned ones, never `protect`; first links outside the near set in the bucket with the
+   * most live links, youngest first; lifelines last, or never when `spareLifelines` (closing a
+   * link only to make room for another).
    */
-  excess(table: RoutingTable, protect?: NodeId, extra = 0): NodeId[] {
+  excess(table: RoutingTable, protect?: NodeId, extra = 0, spareLifelines = false): NodeId[] {
     let over = this.live.size + extra - this.maxConnections;
     if (over <= 0) return [];
     const near = new Set(
@@ -250,13 +273,20 @@ export class LinkManager {
     const bucketOf = (id: NodeId): number => (table.get(id) ? table.bucketIndex(id) : -1);
     for (const id of this.live.keys()) perBucket.set(bucketOf(id), (perBucket.get(bucketOf(id)) ?? 0) + 1);
     const candidates = [...this.live]
-      .filter(([id, link]) => !link.pinned && id !== protect)
-      .map(([id, link]) => ({ id, since: link.since, bucket: bucketOf(id), near: near.has(id) }));
+      .filter(([id, link]) => !link.pinned && id !== protect && !(spareLifelines && this.isLifeline(id)))
+      .map(([id, link]) => ({
+        id,
+        since: link.since,
+        bucket: bucketOf(id),
+        near: near.has(id),
+        lifeline: this.isLifeline(id),
+      }));
     const out: NodeId[] = [];
     while (over > 0 && candidates.length > 0) {
-      // Near-set links go last; among the rest, crowded buckets and young links first.
+      // Lifelines and near-set links go last; among the rest, crowded buckets and young links first.
       candidates.sort(
         (a, b) =>
+          Number(a.lifeline) - Number(b.lifeline) ||
           Number(a.near) - Number(b.near) ||
           (perBucket.get(b.bucket) ?? 0) - (perBucket.get(a.bucket) ?? 0) ||
           b.since - a.since,

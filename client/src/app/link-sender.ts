@@ -3,14 +3,17 @@ import { PEER_HIGH_WATER_BYTES, PREFERRED_PEER_MESSAGE_BYTES } from '../adapters
 import type { UploadLimiter } from './upload-limiter.js';
 
 /**
- * Writes a byte stream onto one data channel with backpressure: small writes are coalesced and
- * large ones split into messages of at most 64 KiB (the fastest size measured), and nothing is
- * sent while the channel holds more than the high-water mark (Chromium kills a channel at ~16 MiB).
+ * Writes onto one data channel with backpressure; nothing is sent while the channel holds more
+ * than the high-water mark (Chromium kills a channel at ~16 MiB). The `wire` channel carries a
+ * byte stream: small writes are coalesced and large ones split into messages of at most 64 KiB
+ * (the fastest size measured). The `dht` channel carries datagrams: one write, one message, as
+ * its reader decodes one frame per message.
  */
 export class LinkSender {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private pumping = false;
+  private readonly datagrams: boolean;
 
   constructor(
     private readonly link: PeerLink,
@@ -18,7 +21,9 @@ export class LinkSender {
     /** Called when everything written so far has left the channel's buffer (down to low water). */
     private readonly onDrained?: () => void,
     private readonly limiter?: UploadLimiter,
-  ) {}
+  ) {
+    this.datagrams = channel === 'dht';
+  }
 
   /** Bytes waiting in this sender (not yet handed to the channel). */
   get pending(): number {
@@ -72,6 +77,11 @@ export class LinkSender {
   /** Takes up to `max` bytes off the queue as one message. */
   private take(max: number): Uint8Array {
     const first = this.queue[0] as Uint8Array;
+    if (this.datagrams) {
+      this.queue.shift();
+      this.queuedBytes -= first.length;
+      return first;
+    }
     if (first.length >= max || this.queue.length === 1) {
       const out = first.length > max ? first.subarray(0, max) : first;
       if (first.length > max) this.queue[0] = first.subarray(max);

@@ -17,6 +17,8 @@ export interface HandlerContext {
   closestNodes(target: Uint8Array): Uint8Array[];
   /** Passes a WebRTC signal to the host. */
   emitSignal(from: NodeId, payload: Uint8Array): void;
+  /** The asker reported its live link count (kept only when it asked over a direct link). */
+  noteAskerLinks(count: number): void;
 }
 
 /** A handler answers with response values (the node adds `id`) or a KRPC error. */

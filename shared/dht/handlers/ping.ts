@@ -1,4 +1,7 @@
 import type { QueryHandler } from './context.js';
 
-/** ping: answer with our id only. */
-export const handlePing: QueryHandler<'ping'> = () => ({ r: {} });
+/** ping: answer with our id only; a peer with few links says how many (`ln`), and we note it. */
+export const handlePing: QueryHandler<'ping'> = (query, ctx) => {
+  if (query.a.ln !== undefined) ctx.noteAskerLinks(query.a.ln);
+  return { r: {} };
+};

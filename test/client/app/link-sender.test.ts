@@ -16,9 +16,9 @@ async function pair(bytesPerTick?: number): Promise<[PeerLink, PeerLink]> {
   return [a, b];
 }
 
-function collect(link: PeerLink): Uint8Array[] {
+function collect(link: PeerLink, on: 'wire' | 'dht' = 'wire'): Uint8Array[] {
   const got: Uint8Array[] = [];
-  link.on('data', (channel, data) => channel === 'wire' && got.push(data));
+  link.on('data', (channel, data) => channel === on && got.push(data));
   return got;
 }
 
@@ -33,6 +33,16 @@ describe('LinkSender', () => {
     await settle();
     expect(got.length).toBeLessThan(5);
     expect(Array.from(got.flatMap((m) => Array.from(m)))).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('sends each DHT write as its own message: the reader decodes one frame per message', async () => {
+    const [a, b] = await pair();
+    const got = collect(b, 'dht');
+    const sender = new LinkSender(a, 'dht');
+    const frames = [new Uint8Array([1, 2, 3]), new Uint8Array(70_000).fill(9), new Uint8Array([4])];
+    for (const f of frames) sender.write(f);
+    await settle(50);
+    expect(got).toEqual(frames);
   });
 
   it('splits a large write into messages of at most 64 KiB', async () => {

@@ -188,7 +188,8 @@ describe('DhtNode lookups and timers', () => {
   it('finishes a lookup when the only contact times out', () => {
     const a = node({ rpcTimeoutMs: 1000 });
     const peer = newId();
-    expect(sends(a.connected(peer, 0))).toHaveLength(1); // the join lookup asks it for our own id
+    // The join lookup asks it for our own id, and a ping tells it that it is our only link.
+    expect(sends(a.connected(peer, 0))).toHaveLength(2);
     const { queryId, actions } = a.findNode(newId(), 10);
     expect(sends(actions)).toHaveLength(1);
     expect(a.nextTimeout()).toBe(1000);
@@ -349,6 +350,53 @@ describe('DhtNode connection budget', () => {
     const out = a.connected(close, 11);
     expect(out.filter((x) => x.type === 'disconnect')).toHaveLength(0);
     expect(a.snapshot().connections.live).toHaveLength(4);
+  });
+
+  it('never closes the link of a peer that says it is one of its last two, to make room', () => {
+    const own = new Uint8Array(20);
+    const a = new DhtNode({
+      id: own,
+      random: seededRandom(6),
+      maxConnections: 4,
+      nearConnections: 1,
+      bucketConnections: 1,
+    });
+    const far = (top: number): Uint8Array => {
+      const id = random.bytes(20);
+      id[0] = top;
+      return id;
+    };
+    const linked = [0, 1, 2, 3].map((i) => far(0x80 | i));
+    linked.forEach((id, i) => a.connected(id, i));
+    // Each of the four peers has only its link to us (and says so with a ping carrying `ln`).
+    for (const id of linked) {
+      const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id, ln: 1 } });
+      expect(sends(a.receive(id, ping, 5))).toHaveLength(1);
+    }
+    const close = new Uint8Array(20);
+    close[19] = 1;
+    expect(a.admit(close, 10)).toBe(false); // worth more, but every link is someone's lifeline
+    // A peer that reports more links is fair game again.
+    const first = linked[0] as Uint8Array;
+    a.receive(first, encodeKrpc({ y: 'q', t, q: 'ping', a: { id: first, ln: 5 } }), 11);
+    expect(a.admit(close, 12)).toBe(true);
+    expect(a.handleTimeout(12).filter((x) => x.type === 'disconnect')).toEqual([
+      expect.objectContaining({ to: toHex(first) }),
+    ]);
+  });
+
+  it('tells its links how many it has once it has few (a ping with ln)', () => {
+    const a = node({ maxConnections: 10 });
+    const peers = [newId(), newId(), newId(), newId()];
+    const pings = (actions: DhtAction[]): (number | undefined)[] =>
+      sends(actions)
+        .map((s) => messageOf(s.data))
+        .flatMap((m) => (m.y === 'q' && m.q === 'ping' ? [m.a.ln] : []));
+    expect(pings(a.connected(peers[0] as Uint8Array, 0))).toEqual([1]);
+    expect(pings(a.connected(peers[1] as Uint8Array, 1))).toEqual([2, 2]);
+    expect(pings(a.connected(peers[2] as Uint8Array, 2))).toEqual([3, 3, 3]);
+    expect(pings(a.connected(peers[3] as Uint8Array, 3))).toEqual([]); // four is enough
+    expect(pings(a.disconnected(peers[3] as Uint8Array, 4))).toEqual([3, 3, 3]);
   });
 });
 

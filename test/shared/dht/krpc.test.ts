@@ -30,6 +30,7 @@ describe('KRPC messages', () => {
   it('round-trips every query, a response and an error', () => {
     const messages: KrpcMessage[] = [
       { y: 'q', t, q: 'ping', a: { id } },
+      { y: 'q', t, q: 'ping', a: { id, ln: 2 } },
       { y: 'q', t, q: 'find_node', a: { id, target: other } },
       { y: 'q', t, q: 'get_peers', a: { id, info_hash: other } },
       { y: 'q', t, q: 'announce_peer', a: { id, info_hash: other, token: utf8('tok') } },
@@ -56,6 +57,8 @@ describe('KRPC messages', () => {
     rejects(bencode({ t, y: 'x', q: 'ping', a: { id } }));
     rejects(bencode({ t, y: 'q', q: 'ping' })); // no a
     rejects(bencode({ t, y: 'q', q: 'ping', a: { id: id.subarray(0, 19) } }));
+    rejects(bencode({ t, y: 'q', q: 'ping', a: { id, ln: 'few' } }));
+    rejects(bencode({ t, y: 'q', q: 'ping', a: { id, ln: 70_000 } }));
     rejects(bencode({ t, y: 'q', q: 'find_node', a: { id } })); // no target
     rejects(bencode({ t, y: 'q', q: 'find_node', a: { id, target: 7 } }));
     rejects(bencode({ t, y: 'q', q: 'announce_peer', a: { id, info_hash: other } })); // no token
