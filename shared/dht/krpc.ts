@@ -28,24 +28,22 @@ export const KrpcErrorCode = { Generic: 201, Server: 202, Protocol: 203, MethodU
 
 export type QueryName = 'ping' | 'find_node' | 'get_peers' | 'announce_peer' | 'put' | 'get' | 'signal';
 
-/** A validated query, one variant per method. */
-export type KrpcQuery = { y: 'q'; t: Uint8Array } &
-  /** `ln` (optional): the asker's live link count, sent by a node with few links (see LinkManager). */
-  (
-    | { q: 'ping'; a: { id: Uint8Array; ln?: number } }
-    | { q: 'find_node'; a: { id: Uint8Array; target: Uint8Array } }
-    | { q: 'get_peers'; a: { id: Uint8Array; info_hash: Uint8Array } }
-    /** `peer` (optional) names the announcing node when a store hands an announcement on. */
-    | {
-        q: 'announce_peer';
-        a: { id: Uint8Array; info_hash: Uint8Array; token: Uint8Array; peer?: Uint8Array };
-      }
-    | { q: 'put'; a: { id: Uint8Array; v: Uint8Array; token: Uint8Array } }
-    | { q: 'get'; a: { id: Uint8Array; target: Uint8Array } }
-    | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array } }
-    /** Well-formed query with a method we do not know: answered with error 204. */
-    | { q: 'unknown'; method: string; a: { id: Uint8Array } }
-  );
+/**
+ * A validated query, one variant per method. A ping's optional `ln` is the asker's live link
+ * count, sent by a node with few links (see LinkManager).
+ */
+export type KrpcQuery = { y: 'q'; t: Uint8Array } & (
+  | { q: 'ping'; a: { id: Uint8Array; ln?: number } }
+  | { q: 'find_node'; a: { id: Uint8Array; target: Uint8Array } }
+  | { q: 'get_peers'; a: { id: Uint8Array; info_hash: Uint8Array } }
+  /** `peer` (optional) names the announcing node when a store hands an announcement on. */
+  | { q: 'announce_peer'; a: { id: Uint8Array; info_hash: Uint8Array; token: Uint8Array; peer?: Uint8Array } }
+  | { q: 'put'; a: { id: Uint8Array; v: Uint8Array; token: Uint8Array } }
+  | { q: 'get'; a: { id: Uint8Array; target: Uint8Array } }
+  | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array } }
+  /** Well-formed query with a method we do not know: answered with error 204. */
+  | { q: 'unknown'; method: string; a: { id: Uint8Array } }
+);
 
 /** Response values; which fields are present depends on the query. */
 export interface KrpcResponseValues {
