@@ -1,4 +1,5 @@
 import { table, type BenchSection } from './bench-types.js';
+import { overlayConnectBench } from './overlay-connect.js';
 import { openTab } from './tabs.js';
 
 function percentile(sorted: number[], p: number): number {
@@ -46,6 +47,7 @@ export const dhtBench: BenchSection = async ({ browser, server, quick, log }) =>
     tabs.map((t) => t.evaluate(() => window.tabswarm.status().connectionsOpened)),
   );
   for (const t of tabs) await t.context().close();
+  const firstContact = await overlayConnectBench(browser, quick, log);
   const out: (string | number)[][] = [];
   for (const kind of ['find_node', 'get_peers']) {
     const r = rows.filter((x) => x.kind === kind);
@@ -60,5 +62,7 @@ export const dhtBench: BenchSection = async ({ browser, server, quick, log }) =>
       ['live links per tab (max)', 'links opened per tab (max)', 'target'],
       [[Math.max(...links), Math.max(...opened), 'p50 < 10 ms, <= 40 links']],
     ),
+    '',
+    firstContact,
   ].join('\n');
 };

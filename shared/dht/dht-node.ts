@@ -847,6 +847,13 @@ export class DhtNode {
       attempt: job?.attempt ?? 0,
       prior: job?.prior ?? { rpcs: 0, timeouts: 0 },
     };
+    // We may be one of the k closest ourselves (always, in a small network): our store counts.
+    if (q === 'get_peers') for (const p of this.store.getPeers(run.targetId, now)) run.peers.add(p);
+    const local = q === 'get' && !store ? this.store.getValue(run.targetId, now) : undefined;
+    if (local) {
+      run.value = local.slice();
+      run.lookup.finish();
+    }
     this.table.touchBucketOf(target, now);
     this.lookups.set(run.queryId, run);
     this.pump(run, now);

@@ -56,6 +56,11 @@ export type TabNodeEvents = {
 
 const METADATA_PATIENCE_MS = 30_000;
 const REANNOUNCE_MS = 20_000;
+/**
+ * A download that found nobody looks again sooner than the re-announce, doubling from this:
+ * a link opened right after it was shared can race the sharer's own announce.
+ */
+const FIRST_RETRY_MS = 1_000;
 const WANT_PEERS = 8;
 /** Swarm links per transfer at most (the rest of the budget stays for the DHT and other transfers). */
 const MAX_SWARM_LINKS = 30;
@@ -80,6 +85,9 @@ export class TabNode extends Emitter<TabNodeEvents> {
   private readonly budget: number;
   private readonly now: () => number;
   private reannounceTimer: ReturnType<typeof setInterval> | undefined;
+  /** Downloads with no peer yet: the delay before their next quick look. */
+  private readonly retryDelay = new Map<TorrentHost, number>();
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly opts: TabNodeOptions) {
     super();
@@ -155,6 +163,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
 
   stop(): void {
     if (this.reannounceTimer !== undefined) clearInterval(this.reannounceTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
     for (const t of this.torrents.values()) t.close();
     this.dht.stop();
     this.connections.closeAll();
@@ -400,6 +410,22 @@ export class TabNode extends Emitter<TabNodeEvents> {
     }
     for (const source of sources) void source.then((peers) => this.connectPeers(host, peers));
     await Promise.all(sources);
+    this.retryIfAlone(host);
+  }
+
+  private retryIfAlone(host: TorrentHost): void {
+    if (host.linkCount > 0 || host.complete || this.torrents.get(host.infoHashHex) !== host) {
+      this.retryDelay.delete(host);
+      return;
+    }
+    const delay = this.retryDelay.get(host) ?? FIRST_RETRY_MS;
+    if (delay >= REANNOUNCE_MS) return; // the re-announce timer takes over
+    this.retryDelay.set(host, delay * 2);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.torrents.get(host.infoHashHex) === host && host.linkCount === 0) void this.findPeers(host);
+    }, delay);
+    this.retryTimers.add(timer);
   }
 
   private connectPeers(host: TorrentHost, peers: string[]): void {

@@ -143,4 +143,24 @@ describe('TabNode', () => {
     expect(a.transfer(infoHash)?.state).toBe('seeding');
     server = await startServer({ port: 0, host: '127.0.0.1' });
   });
+
+  it('a download whose first DHT lookup found nobody looks again within seconds, not at the re-announce', async () => {
+    const a = tab();
+    const b = tab();
+    a.useTracker = false;
+    b.useTracker = false;
+    await Promise.all([a.start(), b.start()]);
+    await until(a, () => a.view().dht.joined);
+    await until(b, () => b.view().dht.joined);
+    const { infoHash, magnet } = await a.seed(randomBlob(100_000), 'late.bin');
+    await new Promise((r) => setTimeout(r, 500)); // the seeder's announce is stored
+    // B's first lookup misses, as when it races the seeder's announce.
+    const announce = b.dht.announce.bind(b.dht);
+    let calls = 0;
+    b.dht.announce = (h) => (++calls === 1 ? Promise.resolve([]) : announce(h));
+    await b.download(magnet);
+    // The re-announce would come only after 20 s.
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding', 8_000);
+    expect(calls).toBeGreaterThan(1);
+  });
 });

@@ -449,6 +449,24 @@ describe('DhtNode stores issued before joining or stored at nobody', () => {
     expect(doneOf(net, asker, got.queryId)?.peers).toContain(late.id);
   });
 
+  it('counts its own store in get_peers and get: in a two-tab network the other tab stored there', () => {
+    const { net, ids } = network(testSeed('dht two tabs', 93), 2);
+    const [x, y] = ids as [string, string];
+    const infoHash = toHex(net.random.bytes(20));
+    net.run(x, net.node(x).announce(infoHash, net.now).actions);
+    const put = net.node(x).put(utf8('only two of us'), net.now);
+    net.run(x, put.actions);
+    net.advance(3000, 500);
+    // Both landed at y, the only other node; y's lookups ask x, which keeps neither.
+    const peers = net.node(y).getPeers(infoHash, net.now);
+    net.run(y, peers.actions);
+    const value = net.node(y).get(put.key, net.now);
+    net.run(y, value.actions);
+    net.advance(3000, 500);
+    expect(doneOf(net, y, peers.queryId)?.peers).toEqual([x]);
+    expect(doneOf(net, y, value.queryId)?.value).toEqual(utf8('only two of us'));
+  });
+
   it('tries a store that reached nobody once more shortly after, reporting one lookup-done', () => {
     const { net, ids } = network(testSeed('dht store retry', 92), 12);
     const author = net.node(ids[3] as string);

@@ -1,0 +1,92 @@
+import type { Browser, Page } from '@playwright/test';
+import { startServer } from '../signaling-server/server.js';
+import { table } from './bench-types.js';
+import { openTab, seedRandom } from './tabs.js';
+
+/** The tracker is off and each tab keeps few DHT links, so most pairs of tabs have no link. */
+const SPARSE =
+  '?tracker=off&dht.maxConnections=4&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** A pair of tabs with no live link between them (the first found), or undefined. */
+async function unlinkedPair(tabs: Page[]): Promise<[Page, Page] | undefined> {
+  const ids = await Promise.all(tabs.map((t) => t.evaluate(() => window.tabswarm.peerId)));
+  const links = await Promise.all(
+    tabs.map((t) =>
+      t.evaluate(() =>
+        window.tabswarm
+          .status()
+          .links.filter((l) => l.open)
+          .map((l) => l.remoteId),
+      ),
+    ),
+  );
+  for (let i = 0; i < tabs.length; i++)
+    for (let j = 0; j < tabs.length; j++)
+      if (i !== j && !links[i]?.includes(ids[j] as string) && !links[j]?.includes(ids[i] as string))
+        return [tabs[i] as Page, tabs[j] as Page];
+  return undefined;
+}
+
+/**
+ * Milliseconds from opening a magnet link to having the (one-piece) file, between tabs with no
+ * link yet: the DHT lookup for peers, the WebRTC setup, metadata and the piece.
+ */
+async function firstContact(tabs: Page[], count: number, tag: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const pair = await unlinkedPair(tabs);
+    if (!pair) break;
+    const [x, y] = pair;
+    const { magnet } = await seedRandom(x, 16 * 1024, `${tag}-${i}.bin`);
+    out.push(
+      await y.evaluate(async (m) => {
+        const t0 = performance.now();
+        const { infoHash } = await window.tabswarm.download(m);
+        await window.tabswarm.waitForComplete(infoHash, 60_000);
+        return performance.now() - t0;
+      }, magnet),
+    );
+  }
+  return out;
+}
+
+/**
+ * Eight sparse tabs: a download between two tabs with no link, while the server is up (signals
+ * through the server where the overlay has no path) and after it stopped (through the overlay).
+ */
+export async function overlayConnectBench(browser: Browser, quick: boolean, log: (l: string) => void) {
+  const server = await startServer({ port: 0, host: '127.0.0.1' });
+  const tabs: Page[] = [];
+  try {
+    for (let i = 0; i < 8; i++) tabs.push(await openTab(browser, server, SPARSE));
+    await new Promise((r) => setTimeout(r, 3000));
+    const n = quick ? 3 : 6;
+    log('first contact with the server up');
+    const withServer = await firstContact(tabs, n, 'up');
+    await server.close();
+    log('first contact with the server stopped');
+    await new Promise((r) => setTimeout(r, 1000));
+    const without = await firstContact(tabs, n, 'down');
+    console.log(JSON.stringify({ withServer, without }));
+    return table(
+      ['download between unlinked tabs (8 tabs, <= 4 links each)', 'runs', 'median ms', 'max ms'],
+      [
+        ['server up', withServer.length, median(withServer).toFixed(0), Math.max(...withServer).toFixed(0)],
+        [
+          'server stopped: found and signalled through the overlay',
+          without.length,
+          median(without).toFixed(0),
+          Math.max(...without).toFixed(0),
+        ],
+      ],
+    );
+  } finally {
+    for (const t of tabs) await t.context().close();
+    await server.close();
+  }
+}
