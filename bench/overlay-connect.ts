@@ -1,6 +1,7 @@
 import type { Browser, Page } from '@playwright/test';
 import { startServer } from '../signaling-server/server.js';
 import { table } from './bench-types.js';
+import { unlinkedPair } from '../e2e/fixtures.js';
 import { openTab, seedRandom } from './tabs.js';
 
 /** The tracker is off and each tab keeps few DHT links, so most pairs of tabs have no link. */
@@ -10,26 +11,6 @@ const SPARSE =
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-/** A pair of tabs with no live link between them (the first found), or undefined. */
-async function unlinkedPair(tabs: Page[]): Promise<[Page, Page] | undefined> {
-  const ids = await Promise.all(tabs.map((t) => t.evaluate(() => window.tabswarm.peerId)));
-  const links = await Promise.all(
-    tabs.map((t) =>
-      t.evaluate(() =>
-        window.tabswarm
-          .status()
-          .links.filter((l) => l.open)
-          .map((l) => l.remoteId),
-      ),
-    ),
-  );
-  for (let i = 0; i < tabs.length; i++)
-    for (let j = 0; j < tabs.length; j++)
-      if (i !== j && !links[i]?.includes(ids[j] as string) && !links[j]?.includes(ids[i] as string))
-        return [tabs[i] as Page, tabs[j] as Page];
-  return undefined;
 }
 
 /**

@@ -1,29 +1,18 @@
 import type { Page } from '@playwright/test';
-import { expect, infoHashOf, randomFile, sha256, shareFile, test, waitForComplete } from './fixtures.js';
+import {
+  expect,
+  infoHashOf,
+  randomFile,
+  sha256,
+  shareFile,
+  test,
+  unlinkedPair,
+  waitForComplete,
+} from './fixtures.js';
 
 /** The tracker is off, and each tab keeps few DHT links, so lookups go through relays. */
 const SPARSE =
   '?tracker=off&dht.maxConnections=4&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
-
-/** Two of `tabs` with no live link between them. */
-async function unlinkedPair(tabs: Page[]): Promise<[Page, Page]> {
-  const ids = await Promise.all(tabs.map((t) => t.evaluate(() => window.tabswarm.peerId)));
-  const links = await Promise.all(
-    tabs.map((t) =>
-      t.evaluate(() =>
-        window.tabswarm
-          .status()
-          .links.filter((l) => l.open)
-          .map((l) => l.remoteId),
-      ),
-    ),
-  );
-  for (let i = 0; i < tabs.length; i++)
-    for (let j = 0; j < tabs.length; j++)
-      if (i !== j && !links[i]?.includes(ids[j] as string) && !links[j]?.includes(ids[i] as string))
-        return [tabs[i] as Page, tabs[j] as Page];
-  throw new Error('every tab is linked to every other: no pair to connect through the overlay');
-}
 
 test('six tabs find a file through the DHT alone, then connect through the overlay once the server is gone', async ({
   person,
@@ -50,7 +39,9 @@ test('six tabs find a file through the DHT alone, then connect through the overl
   for (const tab of tabs) {
     await expect.poll(() => tab.evaluate(() => window.tabswarm.status().server)).not.toBe('online');
   }
-  const [x, y] = await unlinkedPair(tabs);
+  const pair = await unlinkedPair(tabs);
+  if (!pair) throw new Error('every tab is linked to every other: no pair to connect through the overlay');
+  const [x, y] = pair;
   const second = randomFile(512 * 1024);
   const secondMagnet = await shareFile(x, 'no-server.bin', second);
   await y.getByTestId('link-input').fill(secondMagnet);

@@ -317,20 +317,24 @@ describe('DhtNode connection budget', () => {
     expect(events(a.connectTo(newId(), 7))).toEqual([expect.objectContaining({ reason: 'rate' })]);
   });
 
-  it('admits an offer when full only if the newcomer is worth more than a link it can close', () => {
-    const own = new Uint8Array(20);
-    const a = new DhtNode({
-      id: own,
-      random: seededRandom(5),
+  /** A node with id 0 and room for four links, one per bucket and one near link. */
+  const smallNode = (seed: number): DhtNode =>
+    new DhtNode({
+      id: new Uint8Array(20),
+      random: seededRandom(seed),
       maxConnections: 4,
       nearConnections: 1,
       bucketConnections: 1,
     });
-    const far = (top: number): Uint8Array => {
-      const id = random.bytes(20);
-      id[0] = top;
-      return id;
-    };
+  /** An id whose first byte is `top`: 0x80 and above share bucket 0 of a node with id 0. */
+  const far = (top: number): Uint8Array => {
+    const id = random.bytes(20);
+    id[0] = top;
+    return id;
+  };
+
+  it('admits an offer when full only if the newcomer is worth more than a link it can close', () => {
+    const a = smallNode(5);
     // Four links in bucket 0 (top bit set): the bucket is over its quota of one.
     for (let i = 0; i < 4; i++) a.connected(far(0x80 | i), i);
     expect(a.admit(far(0xc0), 10)).toBe(false); // yet another one in the crowded bucket
@@ -353,19 +357,7 @@ describe('DhtNode connection budget', () => {
   });
 
   it('never closes the link of a peer that says it is one of its last two, to make room', () => {
-    const own = new Uint8Array(20);
-    const a = new DhtNode({
-      id: own,
-      random: seededRandom(6),
-      maxConnections: 4,
-      nearConnections: 1,
-      bucketConnections: 1,
-    });
-    const far = (top: number): Uint8Array => {
-      const id = random.bytes(20);
-      id[0] = top;
-      return id;
-    };
+    const a = smallNode(6);
     const linked = [0, 1, 2, 3].map((i) => far(0x80 | i));
     linked.forEach((id, i) => a.connected(id, i));
     // Each of the four peers has only its link to us (and says so with a ping carrying `ln`).
