@@ -212,6 +212,8 @@ export class DhtHost {
       } catch (err) {
         this.env.onProblem(this, `admit threw: ${String(err)}`);
       }
+      // Admitting at the cap closes a worse link; that disconnect comes from the next timeout, due now.
+      this.timer.rearm();
       if (!accept) this.counters.rejected++;
       this.reply(from, accept ? ANSWER : REJECT, path);
     } else if (kind === ANSWER) {

@@ -187,10 +187,13 @@ export function trueClosest(
   return best.map((n) => n.id);
 }
 
-/** Frames and queries sent, summed over `hosts` (nodes that left take theirs with them). */
-function countersOf(hosts: readonly DhtHost[]): { frames: number; queries: number } {
-  let frames = 0;
-  let queries = 0;
+/** Frames and queries sent, summed over `hosts` plus `departed` (what nodes that left had sent). */
+function countersOf(
+  hosts: readonly DhtHost[],
+  departed: { frames: number; queries: number },
+): { frames: number; queries: number } {
+  let frames = departed.frames;
+  let queries = departed.queries;
   for (const h of hosts) {
     const c = h.node.snapshot().counters;
     frames += c.framesOut;
@@ -360,9 +363,13 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     host.join();
     return host;
   };
+  const departed = { frames: 0, queries: 0 };
   const leave = (id: string): void => {
     const host = hosts.get(id);
     if (host === undefined) return;
+    const c = host.node.snapshot().counters;
+    departed.frames += c.framesOut;
+    departed.queries += c.queriesOut;
     host.leave();
     idBytesOf.delete(id);
     const at = liveIndex.get(id) as number;
@@ -491,7 +498,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     clock.at(start, () => {
       acc.openedAtStart = network.stats.connectionsOpened;
       acc.messagesAtStart = network.stats.messagesSent;
-      const c = countersOf(liveList);
+      const c = countersOf(liveList, departed);
       acc.framesAtStart = c.frames;
       acc.queriesAtStart = c.queries;
     });
@@ -505,7 +512,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     clock.at(start + phaseMs, () => {
       acc.opened = network.stats.connectionsOpened - acc.openedAtStart;
       acc.messages = network.stats.messagesSent - acc.messagesAtStart;
-      const c = countersOf(liveList);
+      const c = countersOf(liveList, departed);
       acc.frames = c.frames - acc.framesAtStart;
       acc.queries = c.queries - acc.queriesAtStart;
       // Lookups of this phase still running now count as unfinished.

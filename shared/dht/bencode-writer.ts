@@ -16,13 +16,13 @@ export function encodeBencode(value: BEncodable): Uint8Array {
 
 type Dict = { [key: string]: BEncodable | undefined };
 
-/** Dictionary keys as bytes: DHT messages use a handful of short keys over and over. */
+/** Keys and short strings as bytes: DHT messages use a handful of them ('q', 'find_node'...) over and over. */
 const keyCache = new Map<string, Uint8Array>();
 function keyBytes(k: string): Uint8Array {
   let raw = keyCache.get(k);
   if (raw === undefined) {
     raw = utf8(k);
-    if (keyCache.size < 256) keyCache.set(k, raw);
+    if (keyCache.size < 256 && k.length <= 32) keyCache.set(k, raw);
   }
   return raw;
 }
@@ -45,7 +45,7 @@ function sizeOf(v: BEncodable): number {
     if (!Number.isSafeInteger(v)) throw new TabswarmError(ErrorCode.BencodeInvalid, `not an integer: ${v}`);
     return digits(v) + 2;
   }
-  if (typeof v === 'string') return sizeOfBytes(utf8(v).length);
+  if (typeof v === 'string') return sizeOfBytes(keyBytes(v).length);
   if (v instanceof Uint8Array) return sizeOfBytes(v.length);
   let size = 2;
   if (Array.isArray(v)) {
@@ -85,7 +85,7 @@ function write(v: BEncodable, out: Uint8Array, at: number): number {
     out[at++] = 0x65; // 'e'
     return at;
   }
-  if (typeof v === 'string') return writeBytes(utf8(v), out, at);
+  if (typeof v === 'string') return writeBytes(keyBytes(v), out, at);
   if (v instanceof Uint8Array) return writeBytes(v, out, at);
   if (Array.isArray(v)) {
     out[at++] = 0x6c; // 'l'

@@ -21,7 +21,7 @@ import { compareDistance, idBytes, randomIdAtPrefix, toNodeId } from './node-id.
 import type { IdLike, NodeId } from './node-id.js';
 import { decodeFrame, DEFAULT_MAX_ROUTE_LENGTH, relayStep, wrapForRoute } from './relay.js';
 import type { Frame } from './relay.js';
-import { RouteBook } from './route-book.js';
+import { RouteBook, sameRoute } from './route-book.js';
 import { RoutingTable } from './routing-table.js';
 import type { AddResult } from './routing-table.js';
 import { DhtStore } from './store.js';
@@ -36,8 +36,13 @@ import type {
   LookupKind,
 } from './types.js';
 
+/**
+ * The outcome of a query. A failure with `routeBroke` never reached the contact because a link or
+ * relay on the way failed: it says nothing about the contact, which may be asked again.
+ */
 type RpcResult =
-  { ok: true; r: KrpcResponseValues; route: NodeId[] } | { ok: false; reason: string; route: NodeId[] };
+  | { ok: true; r: KrpcResponseValues; route: NodeId[] }
+  | { ok: false; reason: string; route: NodeId[]; routeBroke: boolean };
 type RpcCallback = (result: RpcResult, now: number) => void;
 
 interface PendingRpc {
@@ -46,9 +51,18 @@ interface PendingRpc {
   readonly q: QueryName;
   deadline: number;
   readonly done: RpcCallback;
-  /** The encoded query, kept to resend it once along another route after a relay notice. */
+  /** The encoded query, kept to resend it along another route when the one it took broke. */
   readonly message: Uint8Array;
-  retried: boolean;
+  /** Times it was resent along another route. */
+  resent: number;
+  /** The route is a guess: a detour through a node next to the contact (see otherRoute). */
+  detour: boolean;
+  /** Last relays that reported they had no link to the contact (not tried again). */
+  readonly lostBy: NodeId[];
+  /** The last relay of a route we had learned (not a guess) had no link to the contact. */
+  lastHopGone: boolean;
+  /** Answered nodes next to what the query is about (a lookup's), for detours. */
+  readonly near?: () => readonly NodeId[];
 }
 
 type LookupQuery = 'find_node' | 'get_peers' | 'get';
@@ -104,6 +118,12 @@ const MAX_FAILURES = 2;
 const MAX_STRIKES = 3;
 /** Store messages handed to one newcomer at most. */
 const MAX_HANDOFF_MESSAGES = 32;
+/** Times one query is resent along another route after its route broke, at most. */
+const MAX_RESENDS = 2;
+/** Queries one bucket refresh sends (to the closest known contacts to a random id in the bucket). */
+const REFRESH_QUERIES = 2;
+/** Extra own-id lookups when the join lookup found less than it could have (see onJoined). */
+const JOIN_RETRIES = 2;
 /** Stale buckets refreshed per housekeeping tick at most. */
 const REFRESHES_PER_TICK = 2;
 /** A store issued before the node joined waits this long for the join at most. */
@@ -154,6 +174,8 @@ export class DhtNode {
   private readonly relayWindow = new Map<NodeId, { second: number; count: number }>();
   private bootstrapPool: NodeId[] = [];
   private joinState: JoinState = 'idle';
+  /** Own-id lookups run again in this join (see onJoined). */
+  private joinTries = 0;
   private nextMaintenance: number | undefined;
   /** Time of the latest input, for snapshot() called without `now`. */
   private lastNow = 0;
@@ -601,7 +623,27 @@ export class DhtNode {
   private learnRoute(id: NodeId, via: readonly NodeId[]): void {
     if (id === this.id || this.links.isLive(id)) return;
     const at = via.indexOf(id);
-    this.routes.offer(id, at >= 0 ? via.slice(0, at + 1) : [...via, id], this.isLive);
+    if (at >= 0) return void this.routes.offer(id, via.slice(0, at + 1), this.isLive);
+    // A route at the length bound cannot take one more hop: try a shortcut first.
+    const prefix = via.length >= this.opt.maxRouteLength ? this.shortcut(via) : via;
+    if (!prefix.includes(id)) this.routes.offerVia(id, prefix, this.isLive);
+  }
+
+  /**
+   * `route` with its head replaced by a shorter route we know now to one of its relays, if any
+   * (relays keep no state, so any way to a relay works). Lookups learn their contacts one hop
+   * deeper each round; a relay of an early round is often named again later, closer.
+   */
+  private shortcut(route: readonly NodeId[]): readonly NodeId[] {
+    let best = route;
+    for (let i = route.length - 2; i >= 1; i--) {
+      const head = this.routeTo(route[i] as NodeId);
+      if (!head || head.length + route.length - i - 1 >= best.length) continue;
+      const tail = route.slice(i + 1);
+      if (head.some((x) => tail.includes(x))) continue;
+      best = [...head, ...tail];
+    }
+    return best;
   }
 
   private sendAlong(route: readonly NodeId[], message: Uint8Array): void {
@@ -618,6 +660,7 @@ export class DhtNode {
     args: Record<string, Uint8Array | number>,
     now: number,
     done: RpcCallback,
+    near?: () => readonly NodeId[],
   ): boolean {
     const route = this.routeTo(to);
     if (!route) return false;
@@ -631,7 +674,20 @@ export class DhtNode {
     const message = encodeKrpc({ y: 'q', t, q, a: { id: this.own, ...args } } as KrpcQuery);
     this.sendAlong(route, message);
     const deadline = this.deadline(route, now);
-    this.rpcs.set(toHex(t), { to, route: [...route], q, deadline, done, message, retried: false });
+    const rpc: PendingRpc = {
+      to,
+      route: [...route],
+      q,
+      deadline,
+      done,
+      message,
+      resent: 0,
+      detour: false,
+      lostBy: [],
+      lastHopGone: false,
+      near,
+    };
+    this.rpcs.set(toHex(t), rpc);
     this.counters.queriesOut++;
     return true;
   }
@@ -654,35 +710,78 @@ export class DhtNode {
       this.table.remove(rpc.to);
       this.routes.forget(rpc.to);
     }
-    rpc.done({ ok: false, reason, route: rpc.route }, now);
+    rpc.done({ ok: false, reason, route: rpc.route, routeBroke: reason !== 'timeout' }, now);
   }
 
+  /** The link `link` closed: queries sent through it go again along another route, or fail. */
   private failRpcsThrough(link: NodeId, reason: string, now: number): void {
-    for (const [key, rpc] of this.rpcs) if (rpc.route[0] === link) this.failRpc(key, reason, now);
+    for (const [key, rpc] of this.rpcs) {
+      if (rpc.route[0] !== link) continue;
+      if (!this.resend(rpc, now)) this.failRpc(key, reason, now, false);
+    }
   }
 
-  /** A relay could not reach `unreachable` on the way to `destination`. */
+  /**
+   * A relay (`reporter`) had no link to `unreachable` on the way to `destination`. Only routes
+   * using that hop are dropped: in a calm network the usual cause is a relay that rebalanced its
+   * links, not a contact that left. The query goes again along another route (twice at most);
+   * only when that fails too is it counted as failed.
+   */
   private onNotice(destination: NodeId, reporter: NodeId, unreachable: NodeId, now: number): void {
     this.routes.forgetHop(reporter, unreachable);
     for (const [key, rpc] of this.rpcs) {
       if (rpc.to !== destination || !rpc.route.includes(unreachable)) continue;
-      // One retry along another known route; notices come back fast, so this costs little.
-      const other = rpc.retried ? undefined : this.routeTo(destination);
-      if (other) {
-        rpc.retried = true;
-        rpc.route = [...other];
-        rpc.deadline = this.deadline(other, now);
-        this.sendAlong(other, rpc.message);
-        continue;
+      if (unreachable === destination) {
+        rpc.lostBy.push(reporter);
+        // A learned route whose last relay lost the contact hints that it left; a failed guess does not.
+        if (!rpc.detour) rpc.lastHopGone = true;
       }
-      this.routes.forget(destination);
-      this.failRpc(key, `unreachable via ${reporter}`, now, unreachable === destination);
+      if (this.resend(rpc, now)) continue;
+      this.failRpc(key, `unreachable via ${reporter}`, now, rpc.lastHopGone);
     }
+  }
+
+  /** Resends `rpc` along another route; false if there is none (or it was resent enough). */
+  private resend(rpc: PendingRpc, now: number): boolean {
+    if (rpc.resent >= MAX_RESENDS) return false;
+    const next = this.otherRoute(rpc);
+    if (!next) return false;
+    rpc.resent++;
+    rpc.detour = next.detour;
+    rpc.route = next.route;
+    rpc.deadline = this.deadline(next.route, now);
+    this.sendAlong(next.route, rpc.message);
+    return true;
+  }
+
+  /**
+   * Another way to `rpc.to` than the route that just broke: a known route, else a detour through
+   * the node closest to it (among a lookup's answered nodes and our contacts) that we can reach in
+   * fewer than maxRouteLength hops: nodes next to each other keep links to each other (the near
+   * set). Never through a relay that already said it has no link to the contact.
+   */
+  private otherRoute(rpc: PendingRpc): { route: NodeId[]; detour: boolean } | undefined {
+    const to = rpc.to;
+    const lost = (r: readonly NodeId[]): boolean => rpc.lostBy.includes(r[r.length - 2] as NodeId);
+    const known = this.routeTo(to);
+    if (known && !sameRoute(known, rpc.route) && !lost(known)) return { route: [...known], detour: false };
+    const target = idBytes(to);
+    const near = new Set<NodeId>(rpc.near?.() ?? []);
+    for (const c of this.table.closest(target, 8)) near.add(c.id);
+    const candidates = [...near]
+      .filter((x) => x !== to && !rpc.lostBy.includes(x))
+      .sort((a, b) => compareDistance(target, idBytes(a), idBytes(b)));
+    for (const via of candidates) {
+      const r = this.routeTo(via);
+      if (r && r.length < this.opt.maxRouteLength && !r.includes(to))
+        return { route: [...r, to], detour: true };
+    }
+    return undefined;
   }
 
   private onMessage(msg: KrpcMessage, origin: NodeId, replyRoute: NodeId[], now: number): void {
     if (msg.y === 'q') {
-      if (toHex(msg.a.id) !== origin) return this.drop(origin, 'query id does not match its sender');
+      if (toNodeId(msg.a.id) !== origin) return this.drop(origin, 'query id does not match its sender');
       this.counters.queriesIn++;
       if (msg.q !== 'unknown') this.seen(origin, replyRoute, now);
       if (msg.q === 'signal') this.counters.signalsIn++;
@@ -696,13 +795,17 @@ export class DhtNode {
     const key = toHex(msg.t);
     const rpc = this.rpcs.get(key);
     if (!rpc) return this.drop(origin, 'unsolicited response');
-    if (rpc.to !== origin || (msg.y === 'r' && toHex(msg.r.id) !== origin)) {
+    if (rpc.to !== origin || (msg.y === 'r' && toNodeId(msg.r.id) !== origin)) {
       return this.drop(origin, 'response from the wrong node');
     }
     this.rpcs.delete(key);
     this.seen(origin, replyRoute, now);
     if (msg.y === 'r') rpc.done({ ok: true, r: msg.r, route: rpc.route }, now);
-    else rpc.done({ ok: false, reason: `error ${msg.e[0]}: ${msg.e[1]}`, route: rpc.route }, now);
+    else
+      rpc.done(
+        { ok: false, reason: `error ${msg.e[0]}: ${msg.e[1]}`, route: rpc.route, routeBroke: false },
+        now,
+      );
   }
 
   private handlerContext(asker: NodeId, direct: boolean, now: number): HandlerContext {
@@ -834,7 +937,14 @@ export class DhtNode {
       q,
       target: target.slice(),
       targetId: toHex(target),
-      lookup: new Lookup(target, [...seeds], { k: this.k, alpha: this.alpha }),
+      lookup: new Lookup(target, [...seeds], {
+        k: this.k,
+        alpha: this.alpha,
+        // A refresh only has to put a few reachable contacts into one bucket: the responders'
+        // links closest to a target in that bucket are in it too. A full lookup per bucket made
+        // joins cost several times more messages (docs/dht-design.md, "Simulator figures").
+        maxQueries: kind === 'refresh' ? REFRESH_QUERIES : undefined,
+      }),
       startedAt: job?.startedAt ?? now,
       store,
       peers: new Set(),
@@ -865,10 +975,15 @@ export class DhtNode {
     const key = run.q === 'get_peers' ? 'info_hash' : 'target';
     for (let ids = run.lookup.next(); ids.length > 0; ids = run.lookup.next()) {
       for (const id of ids) {
-        const sent = this.query(id, run.q, { [key]: run.target }, now, (res, at) =>
-          this.onLookupReply(run, id, res, at),
+        const sent = this.query(
+          id,
+          run.q,
+          { [key]: run.target },
+          now,
+          (res, at) => this.onLookupReply(run, id, res, at),
+          () => run.lookup.closest(this.alpha * 2),
         );
-        if (!sent) run.lookup.onFailure(id);
+        if (!sent) run.lookup.onFailure(id, true);
       }
     }
     if (run.lookup.done) this.lookupDone(run, now);
@@ -876,13 +991,14 @@ export class DhtNode {
 
   private onLookupReply(run: LookupRun, from: NodeId, res: RpcResult, now: number): void {
     if (!res.ok) {
-      run.lookup.onFailure(from);
+      // A broken route says nothing about the node: if another answer offers it again, ask again.
+      run.lookup.onFailure(from, res.routeBroke);
       return this.pump(run, now);
     }
     const r = res.r;
     const contacts: NodeId[] = [];
     for (const node of r.nodes ?? []) {
-      const id = toHex(node);
+      const id = toNodeId(node); // the interned string: routes keep it
       if (id === this.id) continue;
       this.learnRoute(id, res.route);
       if (this.routeTo(id)) contacts.push(id);
@@ -999,11 +1115,28 @@ export class DhtNode {
 
   private startJoin(now: number): void {
     this.joinState = 'joining';
+    this.joinTries = 0;
     this.startLookup('join', 'find_node', this.own, now);
   }
 
-  /** The own-id lookup finished: refresh buckets farther than the closest neighbour, open links. */
+  /**
+   * The own-id lookup finished: refresh buckets farther than the closest neighbour, open links.
+   * A join lookup that ran out of candidates before k answered while the table knows more (it
+   * started from a link to another newcomer, or a bootstrap link closed under it) found too little
+   * of the neighbourhood: it runs again from what the node knows now, a couple of times at most.
+   */
   private onJoined(closest: NodeId[], now: number): void {
+    const answered = new Set(closest);
+    const short =
+      closest.length < this.k &&
+      this.table
+        .all()
+        .some((c) => c.failures === 0 && !answered.has(c.id) && this.routeTo(c.id) !== undefined);
+    if (short && this.joinTries < JOIN_RETRIES) {
+      this.joinTries++;
+      this.startLookup('join', 'find_node', this.own, now);
+      return;
+    }
     this.joinState = 'joined';
     this.emit({ type: 'joined', closest });
     const nearest = this.table.closest(this.own, 1)[0];
@@ -1068,6 +1201,7 @@ export class DhtNode {
   private maintenance(now: number): void {
     this.nextMaintenance = now + this.opt.maintenanceIntervalMs;
     this.store.expire(now);
+    this.routes.sweep((id) => this.table.has(id));
     for (const [ih, at] of this.ownAnnounces) {
       if (at > now) continue;
       this.ownAnnounces.set(ih, now + this.opt.announceRepublishMs);

@@ -8,6 +8,8 @@ export interface LookupOptions {
   alpha?: number;
   /** Candidates remembered; the farthest unqueried ones beyond this are forgotten (default 8k). */
   maxCandidates?: number;
+  /** Queries issued at most; done once they are answered or failed (default: no limit). */
+  maxQueries?: number;
 }
 
 type CandidateState = 'new' | 'inflight' | 'done';
@@ -44,10 +46,13 @@ export class Lookup {
   readonly alpha: number;
   readonly stats: LookupStats = { rpcs: 0, failures: 0, responses: 0, rounds: 0 };
   private readonly maxCandidates: number;
+  private readonly maxQueries: number;
   private candidates: Candidate[] = [];
   /** Everything ever queried or failed, so it is never added again. */
   private readonly settled = new Set<NodeId>();
   private readonly inflight = new Map<NodeId, Candidate>();
+  /** Contacts let back in once after a route to them broke. */
+  private readonly returned = new Set<NodeId>();
   private finished = false;
 
   constructor(target: IdLike, seeds: readonly IdLike[], options: LookupOptions = {}) {
@@ -55,6 +60,7 @@ export class Lookup {
     this.k = options.k ?? 20;
     this.alpha = options.alpha ?? 3;
     this.maxCandidates = options.maxCandidates ?? this.k * 8;
+    this.maxQueries = options.maxQueries ?? Infinity;
     for (const s of seeds) this.insert(s, 0);
   }
 
@@ -63,7 +69,7 @@ export class Lookup {
     if (this.done) return [];
     const out: NodeId[] = [];
     const window = Math.min(this.k, this.candidates.length);
-    for (let i = 0; i < window && this.inflight.size < this.alpha; i++) {
+    for (let i = 0; i < window && this.inflight.size < this.alpha && this.stats.rpcs < this.maxQueries; i++) {
       const c = this.candidates[i] as Candidate;
       if (c.state !== 'new') continue;
       c.state = 'inflight';
@@ -88,13 +94,21 @@ export class Lookup {
     for (const x of contacts) this.insert(x, c.depth + 1);
   }
 
-  /** `from` did not answer (or answered with an error): it leaves the candidate list. */
-  onFailure(from: IdLike): void {
+  /**
+   * `from` did not answer (or answered with an error): it leaves the candidate list. With
+   * `mayReturn` (the query never reached it: a route broke on the way) a later response that
+   * offers it again puts it back, once.
+   */
+  onFailure(from: IdLike, mayReturn = false): void {
     const id = toNodeId(from);
     const c = this.inflight.get(id);
     if (!c) return;
     this.inflight.delete(id);
     this.stats.failures++;
+    if (mayReturn && !this.returned.has(id)) {
+      this.returned.add(id);
+      this.settled.delete(id);
+    }
     const at = this.candidates.indexOf(c);
     if (at >= 0) this.candidates.splice(at, 1);
   }
@@ -104,9 +118,13 @@ export class Lookup {
     this.finished = true;
   }
 
-  /** True once the k closest known candidates have answered, nothing is left, or `finish()` was called. */
+  /**
+   * True once the k closest known candidates have answered, nothing is left, the query budget is
+   * spent and answered, or `finish()` was called.
+   */
   get done(): boolean {
     if (this.finished) return true;
+    if (this.stats.rpcs >= this.maxQueries && this.inflight.size === 0) return true;
     const window = Math.min(this.k, this.candidates.length);
     let allAnswered = true;
     let anyNew = false;

@@ -1,4 +1,3 @@
-import { toHex } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
 import type { Random } from '../random.js';
 
@@ -13,11 +12,57 @@ export const ID_BITS = ID_BYTES * 8;
 
 /**
  * Parsed ids by lower-case hex. Ids are map keys everywhere, but distances, envelopes and KRPC
- * arguments need the 20 bytes: parsing hex on every use was the node's main CPU cost. Bounded;
- * the oldest entries go first. The cached arrays are shared: callers must not modify them.
+ * arguments need the 20 bytes: parsing hex on every use was the node's main CPU cost. The cache
+ * also interns the hex strings: an id decoded off the wire comes back as the one string already
+ * known, so the routes and tables that keep it share it instead of holding a copy per message
+ * (routes were most of a node's memory). Bounded; the oldest entries go first. The cached arrays
+ * are shared: callers must not modify them.
  */
-const ID_CACHE_SIZE = 1 << 15;
-const idCache = new Map<NodeId, Uint8Array>();
+const ID_CACHE_SIZE = 1 << 16;
+interface CachedId {
+  readonly id: NodeId;
+  readonly bytes: Uint8Array;
+}
+const idCache = new Map<NodeId, CachedId>();
+/**
+ * The same entries by their first 30 bits, so an id read off the wire is found from its bytes
+ * without building its hex first (ids arrive by the million in a big simulation).
+ */
+const byHead = new Map<number, CachedId[]>();
+
+function headOf(buf: Uint8Array, at: number): number {
+  return (
+    ((buf[at] as number) << 22) |
+    ((buf[at + 1] as number) << 14) |
+    ((buf[at + 2] as number) << 6) |
+    ((buf[at + 3] as number) >> 2)
+  );
+}
+
+/** The cached entry for the 20 bytes at `buf[at]`, if any. */
+function findBytes(buf: Uint8Array, at: number): CachedId | undefined {
+  const list = byHead.get(headOf(buf, at));
+  if (list === undefined) return undefined;
+  next: for (const entry of list) {
+    const b = entry.bytes;
+    for (let i = 0; i < ID_BYTES; i++) if (b[i] !== buf[at + i]) continue next;
+    return entry;
+  }
+  return undefined;
+}
+
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const hexScratch: number[] = new Array<number>(ID_BYTES * 2).fill(0);
+
+/** Lower-case hex of the 20 bytes at `buf[at]`, built flat (not as a rope of concatenations). */
+function hexAt(buf: Uint8Array, at: number): string {
+  for (let i = 0; i < ID_BYTES; i++) {
+    const b = buf[at + i] as number;
+    hexScratch[2 * i] = HEX_CODES[b >> 4] as number;
+    hexScratch[2 * i + 1] = HEX_CODES[b & 15] as number;
+  }
+  return String.fromCharCode(...hexScratch);
+}
 
 /** Hex digit values by char code (-1: not a hex digit). */
 const HEX_VALUE = new Int8Array(128).fill(-1);
@@ -26,12 +71,25 @@ for (let i = 0; i < 16; i++) {
   HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
 }
 
-function remember(id: NodeId, bytes: Uint8Array): void {
+function remember(id: NodeId, bytes: Uint8Array): CachedId {
   if (idCache.size >= ID_CACHE_SIZE) {
-    const oldest = idCache.keys().next().value;
-    if (oldest !== undefined) idCache.delete(oldest);
+    const oldest = idCache.values().next().value;
+    if (oldest !== undefined) {
+      idCache.delete(oldest.id);
+      const head = headOf(oldest.bytes, 0);
+      const list = byHead.get(head);
+      const at = list?.indexOf(oldest) ?? -1;
+      if (list !== undefined && at >= 0) list.splice(at, 1);
+      if (list?.length === 0) byHead.delete(head);
+    }
   }
-  idCache.set(id, bytes);
+  const entry = { id, bytes };
+  idCache.set(id, entry);
+  const head = headOf(bytes, 0);
+  const list = byHead.get(head);
+  if (list === undefined) byHead.set(head, [entry]);
+  else list.push(entry);
+  return entry;
 }
 
 /** Parses 40 hex characters (either case) into 20 bytes, or undefined. */
@@ -48,16 +106,13 @@ function parseId(hex: string): Uint8Array | undefined {
 }
 
 /** The cached bytes of a hex id (parsed and cached on a miss), or undefined if it is not one. */
-function lookupHex(id: string): { id: NodeId; bytes: Uint8Array } | undefined {
+function lookupHex(id: string): CachedId | undefined {
   const hit = idCache.get(id);
-  if (hit) return { id, bytes: hit };
+  if (hit) return hit;
   const bytes = parseId(id);
   if (!bytes) return undefined;
   const lower = id.toLowerCase();
-  const known = idCache.get(lower);
-  if (known) return { id: lower, bytes: known };
-  remember(lower, bytes);
-  return { id: lower, bytes };
+  return idCache.get(lower) ?? remember(lower, bytes);
 }
 
 function invalidHex(id: string): never {
@@ -66,14 +121,17 @@ function invalidHex(id: string): never {
 
 /** Normalises an id to lower-case hex; throws TabswarmError(DHT_INVALID) if it is not 20 bytes. */
 export function toNodeId(id: IdLike): NodeId {
-  if (typeof id === 'string') {
-    if (idCache.has(id)) return id;
-    return (lookupHex(id) ?? invalidHex(id)).id;
-  }
+  if (typeof id === 'string') return (lookupHex(id) ?? invalidHex(id)).id;
   if (id.length !== ID_BYTES) throw new TabswarmError(ErrorCode.DhtInvalid, `node id of ${id.length} bytes`);
-  const hex = toHex(id);
-  if (!idCache.has(hex)) remember(hex, id.slice());
-  return hex;
+  return toNodeIdAt(id, 0);
+}
+
+/** The id held in the 20 bytes at `buf[at]` (the caller checked they are there), as interned hex. */
+export function toNodeIdAt(buf: Uint8Array, at: number): NodeId {
+  const hit = findBytes(buf, at);
+  if (hit !== undefined) return hit.id;
+  const hex = hexAt(buf, at);
+  return (idCache.get(hex) ?? remember(hex, buf.slice(at, at + ID_BYTES))).id;
 }
 
 /**
@@ -86,7 +144,7 @@ export function idBytes(id: IdLike): Uint8Array {
       throw new TabswarmError(ErrorCode.DhtInvalid, `node id of ${id.length} bytes`);
     return id;
   }
-  return idCache.get(id) ?? (lookupHex(id) ?? invalidHex(id)).bytes;
+  return (idCache.get(id) ?? lookupHex(id) ?? invalidHex(id)).bytes;
 }
 
 /** XOR distance of two ids, as bytes (compare with compareBytes). */

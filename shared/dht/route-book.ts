@@ -7,6 +7,8 @@ const ROUTES_PER_CONTACT = 3;
 interface Entry {
   routes: NodeId[][];
   used: boolean;
+  /** The sweep generation in which they were last offered or used. */
+  touched: number;
 }
 
 /**
@@ -19,6 +21,7 @@ interface Entry {
  */
 export class RouteBook {
   private readonly routes = new Map<NodeId, Entry>();
+  private generation = 0;
 
   constructor(
     readonly maxRouteLength: number,
@@ -38,11 +41,11 @@ export class RouteBook {
     for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) if (route[i] === route[j]) return false;
     const entry = this.routes.get(id);
     if (entry === undefined) {
-      this.routes.set(id, { routes: [route.slice()], used: false });
+      this.routes.set(id, { routes: [route.slice()], used: false, touched: this.generation });
       this.evict();
       return true;
     }
-    entry.used = true;
+    this.touch(entry);
     const prev = entry.routes;
     // The common case: already the best route, and every known route still starts at a live link.
     if (sameRoute(prev[0] as NodeId[], route) && prev.every((r) => isLive(r[0] as NodeId))) return true;
@@ -64,17 +67,58 @@ export class RouteBook {
     return true;
   }
 
+  /**
+   * Offers the route `via` + `id` (a contact named by the node `via` ends at). Same as offer, but
+   * the common outcomes (already the best route; three shorter ones known) build no array: this
+   * runs for every contact of every answer.
+   */
+  offerVia(id: NodeId, via: readonly NodeId[], isLive: (id: NodeId) => boolean): boolean {
+    const n = via.length + 1;
+    if (n > this.maxRouteLength) return false;
+    const entry = this.routes.get(id);
+    if (entry !== undefined) {
+      const known = entry.routes;
+      let allLive = true;
+      for (const r of known) if (!isLive(r[0] as NodeId)) allLive = false;
+      if (allLive) {
+        const best = known[0] as NodeId[];
+        if (best.length === n && best[n - 1] === id && via.every((x, i) => best[i] === x)) {
+          this.touch(entry);
+          return true;
+        }
+        const worst = known[ROUTES_PER_CONTACT - 1];
+        if (worst !== undefined && worst.length < n) {
+          this.touch(entry);
+          return false;
+        }
+      }
+    }
+    return this.offer(id, [...via, id], isLive);
+  }
+
   /** The best usable route to `id` (first hop live), or undefined. Routes whose first hop died are dropped. */
   get(id: NodeId, isLive: (id: NodeId) => boolean): NodeId[] | undefined {
     const entry = this.routes.get(id);
     if (!entry) return undefined;
-    entry.used = true;
+    this.touch(entry);
     const known = entry.routes;
     if (isLive((known[0] as NodeId[])[0] as NodeId)) return known[0]; // no copy in the common case
     const usable = known.filter((r) => isLive(r[0] as NodeId));
     if (usable.length === 0) this.routes.delete(id);
     else entry.routes = usable;
     return usable[0];
+  }
+
+  /**
+   * Drops the routes to contacts that `keep` does not name (routing-table contacts) and that were
+   * neither offered nor used since the sweep before this one: the contacts a lookup or a relayed
+   * query brought up are needed while that lookup runs, then only take memory (they were most of
+   * the book, and most of a node's memory).
+   */
+  sweep(keep: (id: NodeId) => boolean): void {
+    for (const [id, entry] of this.routes)
+      if (entry.touched < this.generation && !keep(id)) this.routes.delete(id);
+    this.generation++;
   }
 
   forget(id: NodeId): void {
@@ -91,6 +135,11 @@ export class RouteBook {
     }
   }
 
+  private touch(entry: Entry): void {
+    entry.used = true;
+    entry.touched = this.generation;
+  }
+
   private evict(): void {
     while (this.routes.size > this.capacity) {
       const [id, entry] = this.routes.entries().next().value as [NodeId, Entry];
@@ -102,6 +151,7 @@ export class RouteBook {
   }
 }
 
-function sameRoute(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+/** Whether two routes are the same ids in the same order. */
+export function sameRoute(a: readonly NodeId[], b: readonly NodeId[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -24,7 +24,7 @@ export interface DhtOptions {
   maxConnectsLifetime?: number;
   /** Bootstrap contacts asked for a link at first (default 3). */
   bootstrapConnections?: number;
-  /** Ids after the origin in a source route: relays + destination (default 5, so at most 4 relays). */
+  /** Ids after the origin in a source route: relays + destination (default 8, so at most 7 relays). */
   maxRouteLength?: number;
   /** Timeout of a query over a direct link (default 2000). */
   rpcTimeoutMs?: number;

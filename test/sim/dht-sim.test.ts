@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { runDhtSim, successRate, type DhtSimResult } from '../../sim/dht-sim.js';
 import { simSeed } from '../../sim/seed.js';
 
+/** Building 1,000 nodes takes ~20 s of CPU (more on a loaded machine); the first test to run pays for it. */
+const TIMEOUT = 300_000;
+
 /**
  * N = 1,000 tabs join through the server, settle, publish values and announcements, then look
  * them up: first with no churn, then while 20 % of the nodes leave and as many join. One network
  * serves both phases (building it is most of the cost).
  */
-/** Building 1,000 nodes takes a minute or more of CPU; the first test to run pays for it. */
-const TIMEOUT = 300_000;
-
 describe('DHT simulation, N = 1,000', () => {
   const seed = simSeed(1000);
   let result: DhtSimResult | undefined;
@@ -54,16 +54,9 @@ describe('DHT simulation, N = 1,000', () => {
       expect(successRate(calm.get), `seed=${seed}: get success`).toBe(1);
       expect(successRate(calm.getPeers), `seed=${seed}: get_peers success`).toBe(1);
       expect(calm.findNode.done, `seed=${seed}`).toBeGreaterThan(80);
-      // Lookups for stored data are exact; find_node's answer is measured against the true k closest
-      // by brute force. Measured at seed 1000: closest node found 99/100, all 20 closest 96/100.
-      expect(
-        calm.findNode.closestFound,
-        `seed=${seed}: find_node found the closest node`,
-      ).toBeGreaterThanOrEqual(0.98);
-      expect(
-        successRate(calm.findNode),
-        `seed=${seed}: find_node returned the true k closest`,
-      ).toBeGreaterThanOrEqual(0.9);
+      // find_node's answer is measured against the true k closest live nodes, by brute force.
+      expect(calm.findNode.closestFound, `seed=${seed}: find_node found the closest node`).toBe(1);
+      expect(successRate(calm.findNode), `seed=${seed}: find_node returned the true k closest`).toBe(1);
     },
   );
 
@@ -87,10 +80,12 @@ describe('DHT simulation, N = 1,000', () => {
       expect(p.liveMax, `seed=${seed}: live links in the ${p.phase} phase`).toBeLessThanOrEqual(40);
     }
     expect(r.lifetimeMax, `seed=${seed}: connections opened by one tab`).toBeLessThan(500);
-    // An attempt refused at the cap is a wasted setup (the responder admitted more offers than it had room for).
+    // An attempt refused at the cap is a wasted setup (the responder admitted more offers than it had
+    // room for, or closed the link it made room with too late). Admitted offers hold a slot, and the
+    // host re-arms its timer after admit(), so none is.
     expect(
-      r.networkRefused / r.connectionsOpened,
+      r.networkRefused,
       `seed=${seed}: ${r.networkRefused} of ${r.connectionsOpened} attempts refused at the live cap`,
-    ).toBeLessThan(0.005);
+    ).toBe(0);
   });
 });

@@ -231,6 +231,146 @@ describe('DhtNode lookups and timers', () => {
   });
 });
 
+/** `a` hears a ping from `origin` relayed by its link `relay`: it learns the route [relay, origin]. */
+function learnRoute(a: DhtNode, relay: Uint8Array, origin: Uint8Array, now: number): void {
+  a.receive(
+    relay,
+    relayed(origin, relay, a.id, encodeKrpc({ y: 'q', t, q: 'ping', a: { id: origin } })),
+    now,
+  );
+}
+/** The notice `reporter` sends back to `a`: it has no link to `dest`. */
+function notice(reporter: Uint8Array, a: DhtNode, dest: Uint8Array): Uint8Array {
+  return encodeEnvelope({
+    path: [toHex(reporter), a.id],
+    hop: 1,
+    unreachable: toHex(dest),
+    destination: toHex(dest),
+  });
+}
+/** The ids a frame travels: origin, relays, destination (just the receiver for a bare message). */
+function pathOf(send: { to: string; data: Uint8Array }): string[] {
+  const frame = decodeFrame(send.data, 8);
+  return frame.kind === 'envelope' ? frame.envelope.path.slice(1) : [send.to];
+}
+function contactOf(a: DhtNode, id: Uint8Array) {
+  return a
+    .snapshot()
+    .buckets.flatMap((b) => b.contacts)
+    .find((c) => c.id === toHex(id));
+}
+
+describe('DhtNode when a relay lost its link to the next hop', () => {
+  it('resends the query along another known route, drops only the broken one, keeps the contact', () => {
+    const a = node();
+    const [l1, l2, d] = [newId(), newId(), newId()];
+    a.connected(l1, 0);
+    a.connected(l2, 0);
+    learnRoute(a, l1, d, 1);
+    learnRoute(a, l2, d, 2);
+    const first = sends(a.sendSignal(d, utf8('offer'), 10));
+    expect(first).toHaveLength(1);
+    const [via, other] = first[0]?.to === toHex(l1) ? [l1, l2] : [l2, l1];
+    const out = a.receive(via, notice(via, a, d), 11);
+    expect(events(out)).toEqual([]);
+    const resent = sends(out);
+    expect(resent.map(pathOf)).toEqual([[toHex(other), toHex(d)]]);
+    // The same query (same transaction id) goes again.
+    const query = messageOf(resent[0]?.data as Uint8Array);
+    expect(query).toEqual(messageOf(first[0]?.data as Uint8Array));
+    expect(contactOf(a, d)).toMatchObject({ failures: 0, route: [toHex(other), toHex(d)] });
+    // The answer along the new route completes the signal: no fallback to the server.
+    const ack = encodeKrpc({ y: 'r', t: query.t, r: { id: d } });
+    const back = a.receive(other, relayed(d, other, a.id, ack), 12);
+    expect(events(back).filter((e) => e.type === 'signal-failed')).toEqual([]);
+    expect(events(a.handleTimeout(10_000)).filter((e) => e.type === 'signal-failed')).toEqual([]);
+  });
+
+  it('with no other route, detours through the node closest to the contact, then gives up at once', () => {
+    const a = node();
+    const d = newId();
+    const beside = d.slice();
+    beside[19] = (beside[19] as number) ^ 1; // shares 159 bits with d: in its near set
+    const l1 = newId();
+    a.connected(l1, 0);
+    a.connected(beside, 0);
+    learnRoute(a, l1, d, 1);
+    const first = sends(a.sendSignal(d, utf8('offer'), 10));
+    expect(first.map(pathOf)).toEqual([[toHex(l1), toHex(d)]]);
+    const out = a.receive(l1, notice(l1, a, d), 11);
+    expect(events(out)).toEqual([]);
+    expect(sends(out).map(pathOf)).toEqual([[toHex(beside), toHex(d)]]);
+    // The guess was wrong too, and no one else is left to try: the signal fails now, not at a timeout.
+    const out2 = a.receive(beside, notice(beside, a, d), 12);
+    expect(sends(out2)).toEqual([]);
+    expect(events(out2)).toEqual([expect.objectContaining({ type: 'signal-failed', to: toHex(d) })]);
+    // Blamed once (the relay of a learned route lost it), not removed.
+    expect(contactOf(a, d)?.failures).toBe(1);
+  });
+
+  it('resends queries whose first link closed along another route', () => {
+    const a = node();
+    const [l1, l2, d] = [newId(), newId(), newId()];
+    a.connected(l1, 0);
+    a.connected(l2, 0);
+    learnRoute(a, l1, d, 1);
+    learnRoute(a, l2, d, 2);
+    const first = sends(a.sendSignal(d, utf8('offer'), 10));
+    const [via, other] = first[0]?.to === toHex(l1) ? [l1, l2] : [l2, l1];
+    const out = a.disconnected(via, 11);
+    expect(events(out).filter((e) => e.type === 'signal-failed')).toEqual([]);
+    expect(sends(out).filter((x) => x.to === toHex(other) && pathOf(x).at(-1) === toHex(d))).toHaveLength(1);
+  });
+});
+
+describe('DhtNode join', () => {
+  it('runs the own-id lookup again when it ended knowing contacts it never heard from', () => {
+    const a = node();
+    const [b, c] = [newId(), newId()];
+    const ownLookup = (out: DhtAction[], to: Uint8Array) =>
+      sends(out)
+        .map((x) => ({ to: x.to, m: messageOf(x.data) }))
+        .find((x) => x.to === toHex(to) && x.m.y === 'q' && x.m.q === 'find_node');
+    // b is another newcomer: it knows nobody. The join lookup starts on its link alone.
+    const first = ownLookup(a.connected(b, 0), b);
+    expect(first).toBeDefined();
+    expect(ownLookup(a.connected(c, 1), c)).toBeUndefined(); // a second link opens meanwhile
+    const answer = (from: Uint8Array, tid: Uint8Array, now: number) =>
+      a.receive(from, encodeKrpc({ y: 'r', t: tid, r: { id: from, nodes: [] } }), now);
+    const out = answer(b, first?.m.t as Uint8Array, 2);
+    expect(events(out).map((e) => e.type)).not.toContain('joined');
+    const again = ownLookup(out, c);
+    expect(again).toBeDefined();
+    const retryB = ownLookup(out, b);
+    const out2 = answer(c, again?.m.t as Uint8Array, 3);
+    const joined = events([...out2, ...answer(b, retryB?.m.t as Uint8Array, 4)]).find(
+      (e) => e.type === 'joined',
+    );
+    expect(joined).toMatchObject({ type: 'joined', closest: expect.arrayContaining([toHex(b), toHex(c)]) });
+  });
+});
+
+describe('DhtNode routes at the length bound', () => {
+  it('reaches a contact named over a route at the bound through a shortcut to one of its relays', () => {
+    const a = node({ maxRouteLength: 3 });
+    const [l, m, r, c] = [newId(), newId(), newId(), newId()];
+    a.connected(l, 0);
+    a.connected(m, 0);
+    // r is known only along [l, m, r]: three ids, the bound.
+    const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: r } });
+    a.receive(l, encodeEnvelope({ path: [toHex(r), toHex(m), toHex(l), a.id], hop: 3, message: ping }), 1);
+    expect(contactOf(a, r)?.route).toEqual([toHex(l), toHex(m), toHex(r)]);
+    const asks = sends(a.findNode(newId(), 2).actions).filter((x) => pathOf(x).at(-1) === toHex(r));
+    expect(asks.map(pathOf)).toEqual([[toHex(l), toHex(m), toHex(r)]]);
+    const q = messageOf(asks[0]?.data as Uint8Array);
+    const answer = encodeKrpc({ y: 'r', t: q.t, r: { id: r, nodes: [c] } });
+    a.receive(l, encodeEnvelope({ path: [toHex(r), toHex(m), toHex(l), a.id], hop: 3, message: answer }), 3);
+    // [l, m, r, c] is one id too long; m is a live link, so [m, r, c] works.
+    expect(a.hasRouteTo(c)).toBe(true);
+    expect(sends(a.sendSignal(c, utf8('offer'), 4)).map(pathOf)).toEqual([[toHex(m), toHex(r), toHex(c)]]);
+  });
+});
+
 describe('DhtNode connection budget', () => {
   it('caps links opened per hour, counting inbound ones', () => {
     const a = node({ maxConnectsPerHour: 5, maxConnections: 100 });

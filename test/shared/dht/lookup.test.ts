@@ -144,4 +144,61 @@ describe('Lookup', () => {
     expect(lookup.done).toBe(true);
     expect(lookup.closest()).toEqual([a]);
   });
+
+  it('asks a contact again, once, when a later answer offers it after its route broke', () => {
+    const random = seededRandom(testSeed('lookup route broke', 36));
+    const target = random.bytes(20);
+    const [a, b, c, x] = Array.from({ length: 4 }, () => random.bytes(20))
+      .sort((p, q) => compareBytes(xorDistance(q, target), xorDistance(p, target)))
+      .map(toHex) as [string, string, string, string];
+    // Farthest first: a, b, c are seeds; x is the closest and only named by them.
+    const lookup = new Lookup(target, [a, b, c], { k: 4, alpha: 1 });
+    expect(lookup.next()).toEqual([c]);
+    lookup.onResponse(c, [x]);
+    expect(lookup.next()).toEqual([x]);
+    lookup.onFailure(x, true); // a relay on the way had lost its link
+    expect(lookup.next()).toEqual([b]);
+    lookup.onResponse(b, [x]); // b has a link to it: ask again
+    expect(lookup.next()).toEqual([x]);
+    lookup.onFailure(x, true); // only once
+    expect(lookup.next()).toEqual([a]);
+    lookup.onResponse(a, [x]);
+    expect(lookup.next()).toEqual([]);
+    expect(lookup.done).toBe(true);
+    expect(lookup.closest()).toEqual([c, b, a]);
+    expect(lookup.stats.failures).toBe(2);
+  });
+
+  it('stops asking for a contact that did not answer when the failure was not the route', () => {
+    const random = seededRandom(testSeed('lookup timeout', 37));
+    const target = random.bytes(20);
+    const [b, c, x] = Array.from({ length: 3 }, () => random.bytes(20))
+      .sort((p, q) => compareBytes(xorDistance(q, target), xorDistance(p, target)))
+      .map(toHex) as [string, string, string];
+    const lookup = new Lookup(target, [b, c], { k: 3, alpha: 1 });
+    expect(lookup.next()).toEqual([c]);
+    lookup.onResponse(c, [x]);
+    expect(lookup.next()).toEqual([x]);
+    lookup.onFailure(x); // timed out
+    expect(lookup.next()).toEqual([b]);
+    lookup.onResponse(b, [x]);
+    expect(lookup.next()).toEqual([]);
+    expect(lookup.closest()).toEqual([c, b]);
+  });
+
+  it('spends at most maxQueries queries (a bucket refresh)', () => {
+    const random = seededRandom(testSeed('lookup budget', 38));
+    const w = world(random, 200);
+    const target = random.bytes(20);
+    const lookup = new Lookup(target, w.hex.slice(0, 10), { k: 20, alpha: 3, maxQueries: 2 });
+    const asked = lookup.next();
+    expect(asked).toHaveLength(2);
+    expect(lookup.done).toBe(false);
+    lookup.onResponse(asked[0] as string, w.answer(asked[0] as string, target));
+    expect(lookup.next()).toEqual([]);
+    lookup.onFailure(asked[1] as string);
+    expect(lookup.done).toBe(true);
+    expect(lookup.stats.rpcs).toBe(2);
+    expect(lookup.closest()).toEqual([asked[0]]);
+  });
 });

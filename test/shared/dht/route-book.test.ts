@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../shared/random.js';
 import { RouteBook } from '../../../shared/dht/route-book.js';
+import { testSeed } from './helpers/seed.js';
 
 const live = new Set(['a', 'b', 'c']);
 const isLive = (id: string): boolean => live.has(id);
@@ -43,6 +45,45 @@ describe('RouteBook', () => {
     book.forgetHop('m', 'n');
     expect(book.get('y', alive)).toBeUndefined();
     expect(book.size).toBe(0);
+  });
+
+  it('offerVia keeps exactly what offer keeps for the same route', () => {
+    const random = seededRandom(testSeed('route-book offerVia', 43));
+    const links = new Set(['a', 'b', 'c']);
+    const alive = (id: string): boolean => links.has(id);
+    const plain = new RouteBook(5);
+    const via = new RouteBook(5);
+    const hops = ['a', 'b', 'c', 'm', 'n', 'o', 'p'];
+    for (let i = 0; i < 3000; i++) {
+      if (i % 97 === 0) {
+        const link = ['a', 'b', 'c'][random.int(3)] as string;
+        if (links.has(link)) links.delete(link);
+        else links.add(link);
+      }
+      const id = `x${random.int(6)}`;
+      const prefix = [['a', 'b', 'c'][random.int(3)] as string];
+      for (let n = random.int(5); n > 0; n--) prefix.push(hops[3 + random.int(4)] as string);
+      const unique = new Set(prefix).size === prefix.length;
+      if (!unique) continue;
+      expect(via.offerVia(id, prefix, alive), `offer ${i}`).toBe(plain.offer(id, [...prefix, id], alive));
+      expect(via.get(id, alive)).toEqual(plain.get(id, alive));
+    }
+  });
+
+  it('sweeps routes to contacts outside the table that went unused for a whole sweep period', () => {
+    const book = new RouteBook(4);
+    for (const x of ['t', 'u', 'v']) book.offer(x, ['a', x], isLive);
+    const inTable = (id: string): boolean => id === 't';
+    book.sweep(inTable); // all three were offered since the last sweep
+    expect(book.size).toBe(3);
+    expect(book.get('u', isLive)).toEqual(['a', 'u']);
+    book.sweep(inTable); // v went unused for a whole period; u was used
+    expect(book.get('v', isLive)).toBeUndefined();
+    expect(book.size).toBe(2);
+    book.sweep(inTable);
+    book.sweep(inTable);
+    expect(book.get('u', isLive)).toBeUndefined();
+    expect(book.get('t', isLive)).toEqual(['a', 't']); // a table contact keeps its route
   });
 
   it('is bounded', () => {
