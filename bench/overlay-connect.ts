@@ -53,7 +53,6 @@ export async function overlayConnectBench(browser: Browser, quick: boolean, log:
     log('first contact with the server stopped');
     await new Promise((r) => setTimeout(r, 1000));
     const without = await firstContact(tabs, n, 'down');
-    console.log(JSON.stringify({ withServer, without }));
     return table(
       ['download between unlinked tabs (8 tabs, <= 4 links each)', 'runs', 'median ms', 'max ms'],
       [
