@@ -1,7 +1,7 @@
 /**
  * `npm run sim`: runs the DHT, swarm and baseline-overlay simulations and prints their tables.
  *
- *   npm run sim                 all of it (N = 100, 1,000 and 10,000 DHT nodes; a few minutes)
+ *   npm run sim                 all of it (N = 100, 1,000 and 10,000 DHT nodes; ~9 minutes on 2 cores)
  *   npm run sim -- --quick      skips N = 10,000
  *   npm run sim -- --seed 42    replays a run (or SIM_SEED=42)
  *   npm run sim -- --only dht   one part: dht, swarm or baselines
@@ -58,11 +58,54 @@ const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-/** Scenario size per N: bigger networks get shorter phases and fewer lookups to stay within minutes. */
-function dhtScenario(nodes: number): { phaseMs: number; findNodes: number; gets: number; getPeers: number } {
-  if (nodes <= 100) return { phaseMs: 20 * 60_000, findNodes: 200, gets: 200, getPeers: 100 };
-  if (nodes <= 1000) return { phaseMs: 10 * 60_000, findNodes: 200, gets: 200, getPeers: 100 };
-  return { phaseMs: 3 * 60_000, findNodes: 100, gets: 100, getPeers: 50 };
+interface DhtScenario {
+  joinRatePerSec: number;
+  warmupMs: number;
+  phaseMs: number;
+  findNodes: number;
+  gets: number;
+  getPeers: number;
+}
+
+/**
+ * Scenario per N: bigger networks get shorter phases and fewer lookups to stay within minutes
+ * (building the network, one join after another, is most of the cost).
+ */
+function dhtScenario(nodes: number): DhtScenario {
+  if (nodes <= 100)
+    return {
+      joinRatePerSec: 10,
+      warmupMs: 5 * 60_000,
+      phaseMs: 20 * 60_000,
+      findNodes: 200,
+      gets: 200,
+      getPeers: 100,
+    };
+  if (nodes <= 1000)
+    return {
+      joinRatePerSec: 20,
+      warmupMs: 5 * 60_000,
+      phaseMs: 10 * 60_000,
+      findNodes: 200,
+      gets: 200,
+      getPeers: 100,
+    };
+  return {
+    joinRatePerSec: 20,
+    warmupMs: 2 * 60_000,
+    phaseMs: 3 * 60_000,
+    findNodes: 100,
+    gets: 100,
+    getPeers: 50,
+  };
+}
+
+function describeScenario(nodes: number): string {
+  const s = dhtScenario(nodes);
+  return (
+    `N=${nodes}: ${s.joinRatePerSec} joins/s, ${s.warmupMs / 60_000} min settle, ${s.phaseMs / 60_000}-min phases, ` +
+    `${s.findNodes} find_node / ${s.gets} get / ${s.getPeers} get_peers per phase`
+  );
 }
 
 function runDht(sizes: readonly number[], seed: number): DhtSimResult[] {
@@ -73,8 +116,6 @@ function runDht(sizes: readonly number[], seed: number): DhtSimResult[] {
       nodes,
       seed,
       churnFraction: 0.2,
-      joinRatePerSec: nodes <= 100 ? 10 : 20,
-      warmupMs: nodes <= 1000 ? 5 * 60_000 : 2 * 60_000,
       ...dhtScenario(nodes),
       progress: log,
     });
@@ -139,7 +180,9 @@ function printDht(results: readonly DhtSimResult[]): void {
   }
   console.log(
     '  k-closest exact: the lookup returned all 20 true closest live nodes; closest found: it returned the closest one;\n' +
-      '  get found: the value (publisher alive); msgs/lookup = RPCs x frames per RPC (relay hops included).',
+      '  get found: the value (publisher alive); msgs/lookup = RPCs x frames per RPC (relay hops included).\n' +
+      '  Churn phase: 20 % of the nodes leave and as many join, spread over the phase. Scenarios:\n' +
+      results.map((r) => `    ${describeScenario(r.nodes)}`).join('\n'),
   );
 }
 
@@ -149,10 +192,12 @@ interface SwarmRow {
 }
 
 function runSwarms(seed: number): SwarmRow[] {
+  // 256 pieces: start-up and the last pieces are a small share of the run, as in a real swarm
+  // (a tab's own torrents use 256 KiB pieces, so a 16 MiB file would have 64).
   const big: SwarmSimOptions = {
     seed,
     leechers: 100,
-    fileBytes: 4 * 1024 * 1024,
+    fileBytes: 16 * 1024 * 1024,
     pieceLength: 64 * 1024,
     seedRates: { upload: 1_000_000, download: 8_000_000 },
     leecherRates: broadbandClasses(),
@@ -170,12 +215,20 @@ function runSwarms(seed: number): SwarmRow[] {
   const scenarios: [string, SwarmSimOptions][] = [
     ['1 seed + 100 leechers, heterogeneous', big],
     ['1 seed + 100 leechers, from magnet', { ...big, magnet: true }],
+    ['1 seed + 100 leechers, small file', { ...big, fileBytes: 4 * 1024 * 1024 }],
     ['1 seed + 30 leechers', small],
     ['  seed leaves after 1.2 copies', { ...small, seedLeavesAfterCopies: 1.2 }],
     ['  seed leaves after 3 copies', { ...small, seedLeavesAfterCopies: 3 }],
     [
+      // Long enough for several rechoke rounds: a free rider collecting one piece from each
+      // neighbour's first optimistic unchoke would otherwise have much of a 2 MiB file.
       '  one free rider (128 KB/s class)',
-      { ...small, freeRiders: 1, freeRiderRates: { upload: 128_000, download: 1_024_000 } },
+      {
+        ...small,
+        fileBytes: 8 * 1024 * 1024,
+        freeRiders: 1,
+        freeRiderRates: { upload: 128_000, download: 1_024_000 },
+      },
     ],
     ['  one corrupt peer', { ...small, corruptPeers: 1 }],
   ];
@@ -187,17 +240,25 @@ function runSwarms(seed: number): SwarmRow[] {
   });
 }
 
+/** "16 MiB / 64 KiB" */
+function fileSize(r: SwarmSimResult): string {
+  const size = (n: number): string => (n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : `${n / 1024} KiB`);
+  return `${size(r.fileBytes)} / ${size(r.pieceLength)}`;
+}
+
 function printSwarms(rows: readonly SwarmRow[]): void {
   console.log('\nSwarm distribution time vs the Kumar-Ross lower bound');
   console.log(
     table(
       [
         'scenario',
+        'file / piece',
         'completed',
         'time s',
         'bound s',
         'ratio',
         'median s',
+        'dup %',
         'seed left s',
         'free rider s',
         'banned (by n)',
@@ -221,11 +282,13 @@ function printSwarms(rows: readonly SwarmRow[]): void {
         }
         return [
           name,
+          fileSize(r),
           `${r.completed}/${r.leechers}`,
           r.distributionMs === undefined ? 'never' : fmt(r.distributionMs / 1000, 1),
           fmt(r.lowerBoundMs / 1000, 1),
           r.distributionMs === undefined ? '-' : fmt(r.ratio, 2),
           fmt(median / 1000, 1),
+          fmt((100 * r.wastedBytes) / Math.max(1, r.downloadedBytes), 1),
           r.seedLeftAtMs === undefined ? '-' : fmt(r.seedLeftAtMs / 1000, 1),
           rider === undefined
             ? '-'
@@ -238,8 +301,9 @@ function printSwarms(rows: readonly SwarmRow[]): void {
     ),
   );
   console.log(
-    '  Uploads 128/256/512/1024 KB/s (40/30/20/10 %), downloads 8x; 100 leechers: 4 MiB file, seed 1 MB/s;\n' +
-      '  30 leechers: 2 MiB file, seed 500 KB/s; 64 KiB pieces; 30 ms median latency. Bound: max(F/u_s, N F/(u_s + sum u_i), F/d_min).',
+    '  Uploads 128/256/512/1024 KB/s (40/30/20/10 %), downloads 8x, 30 ms median latency; seed 1 MB/s (100 leechers),\n' +
+      '  500 KB/s (30). Bound: max(F/u_s, N F/(u_s + sum u_i), F/d_min). dup %: payload received twice or not needed.\n' +
+      '  Where the rest of the time goes: docs/benchmark-report.md, simulator section.',
   );
 }
 
@@ -303,9 +367,10 @@ function printBaselines(baselines: readonly BaselineResult[], dht: readonly DhtS
 }
 
 /**
- * Every simulated DhtNode keeps its own routing table and source routes (hundreds of KB each at
- * N = 10,000), so big runs need more heap than Node's default ~4 GB. Re-runs this script with a
- * larger heap when needed; returns true if it did (the child printed everything).
+ * Every simulated DhtNode keeps its own routing table and source routes (~100-200 KB each with
+ * the simulator's share: ~2 GB at N = 10,000), so big runs may need more heap than Node's default
+ * ~4 GB. Re-runs this script with a larger heap when needed; returns true if it did (the child
+ * printed everything).
  */
 function respawnWithHeap(largest: number): boolean {
   const wantMb = largest >= 5000 ? Math.ceil((largest * 1.2) / 1000) * 1000 : 0;

@@ -1,5 +1,5 @@
 import type { Random } from '../shared/random.js';
-import type { VirtualClock } from './clock.js';
+import type { TimerHandle, VirtualClock } from './clock.js';
 import { constant, type Distribution } from './distributions.js';
 
 /** Node ids in the simulated network (hex node ids for the DHT, names for swarms). */
@@ -111,11 +111,15 @@ interface LinkEnd {
   open: boolean;
   /** Closed by this side: the peer is told once the queue has drained. */
   closing: LinkCloseReason | undefined;
-  /** Messages waiting for the uplink, FIFO. */
+  /** Messages waiting for the uplink, FIFO; the first is being sent. */
   readonly queue: QueuedMessage[];
   queuedBytes: number;
-  /** In the uplink's round-robin ring, or being transmitted. */
+  /** Sharing the uplink (its queue is not empty). */
   inRing: boolean;
+  /** The uplink's virtual time at which the first queued message will have been sent. */
+  finishTag: number;
+  /** When the first byte of the first queued message left. */
+  headStart: number;
   /** Time the last message in this direction is delivered; later ones are not earlier (FIFO). */
   lastDelivery: number;
 }
@@ -127,9 +131,16 @@ interface SimNode {
   readonly download: number;
   readonly maxLive: number;
   alive: boolean;
-  /** The uplink sends one message at a time, taking links with queued messages in turn. */
-  uplinkBusy: boolean;
+  /** Links with queued messages, sharing the uplink equally, in the order they became busy. */
   readonly ring: LinkEnd[];
+  /**
+   * Processor-sharing clock of the uplink: bytes sent per busy link since the node joined,
+   * as of real time `vAt`.
+   */
+  vtime: number;
+  vAt: number;
+  /** The next message completion on the uplink. */
+  uplinkEvent: TimerHandle | undefined;
   downFreeAt: number;
   /** Open links, keyed by peer. */
   readonly links: Map<NodeId, LinkEnd>;
@@ -143,11 +154,12 @@ interface SimNode {
 /**
  * In-memory links between nodes, shaped like WebRTC data channels between tabs.
  *
- * Each link has its own send queue (the channel's buffered amount); a node's uplink serves the
- * links with queued messages in turn, one message at a time, so concurrent flows share it fairly
- * and a small message to one peer does not wait behind megabytes queued for another. A message
- * then crosses the link latency and streams into the receiver's downlink (shared, in order of
- * arrival): a lone message of `s` bytes takes `s / min(up, down) + latency`. Each direction of a
+ * Each link has its own send queue (the channel's buffered amount); a node's uplink is shared
+ * equally, at every instant, by the links with queued data (processor sharing, as parallel
+ * SCTP associations interleave packets), so concurrent flows share it fairly and a small message
+ * to one peer does not wait behind megabytes queued for another. A message then crosses the
+ * link latency and streams into the receiver's downlink (shared, in order of arrival): a lone
+ * message of `s` bytes takes `s / min(up, down) + latency`. Each direction of a
  * link is FIFO. Connections cost a setup delay and count against a per-node live cap and a
  * lifetime budget.
  */
@@ -184,8 +196,10 @@ export class Network {
       download: options.download ?? this.options.download,
       maxLive: options.maxLive ?? this.options.maxLive,
       alive: true,
-      uplinkBusy: false,
       ring: [],
+      vtime: 0,
+      vAt: 0,
+      uplinkEvent: undefined,
       downFreeAt: 0,
       links: new Map(),
       pending: new Set(),
@@ -215,6 +229,8 @@ export class Network {
     }
     node.links.clear();
     node.ring.length = 0;
+    node.uplinkEvent?.cancel();
+    node.uplinkEvent = undefined;
     node.pending.clear();
     node.outgoing = 0;
   }
@@ -315,6 +331,8 @@ export class Network {
       queue: [],
       queuedBytes: 0,
       inRing: false,
+      finishTag: 0,
+      headStart: now,
       lastDelivery: now,
     });
     a.links.set(to, end(to));
@@ -361,6 +379,7 @@ export class Network {
       if (!b.alive || cur === undefined || cur.connId !== end.connId) return;
       b.links.delete(a.id);
       cur.open = false;
+      this.leaveRing(b, cur);
       cur.queue.length = 0;
       cur.queuedBytes = 0;
       b.handlers.disconnected(a.id, reason);
@@ -382,7 +401,7 @@ export class Network {
     this.stats.bytesSent += size;
     const lost = lossy && this.options.loss > 0 && this.random.next() < this.options.loss;
     const msg: QueuedMessage = { data, size, channel, lost };
-    if (a.upload === Number.POSITIVE_INFINITY && end.queue.length === 0) {
+    if (a.upload === Number.POSITIVE_INFINITY) {
       // An unlimited uplink never queues.
       this.transmitted(a, end, msg, this.clock.now);
       return true;
@@ -390,41 +409,87 @@ export class Network {
     end.queue.push(msg);
     end.queuedBytes += size;
     if (!end.inRing) {
+      this.advance(a);
       end.inRing = true;
+      end.headStart = this.clock.now;
+      end.finishTag = a.vtime + size;
       a.ring.push(end);
+      this.scheduleUplink(a);
     }
-    if (!a.uplinkBusy) this.nextTransmission(a);
     return true;
   }
 
-  /** Starts sending the next message, taking links in turn. */
-  private nextTransmission(a: SimNode): void {
-    let end = a.ring.shift();
-    // Links closed by the other side had their queue dropped; skip them.
-    while (end !== undefined && end.queue.length === 0) {
-      end.inRing = false;
-      end = a.ring.shift();
-    }
-    if (end === undefined || !a.alive) {
-      a.uplinkBusy = false;
-      return;
-    }
-    const msg = end.queue.shift() as QueuedMessage;
-    a.uplinkBusy = true;
-    const txStart = this.clock.now;
-    this.clock.at(txStart + (msg.size * 1000) / a.upload, () => {
-      if (!a.alive) return;
+  /*
+   * The uplink is shared by processor sharing: every link with queued data gets an equal share
+   * of the rate at every instant, and a message leaves when its last byte has been sent. Each
+   * data channel is its own RTCPeerConnection (SCTP over DTLS over UDP, with its own congestion
+   * control), so concurrent channels interleave on the wire packet by packet (~1,200 bytes) and
+   * share the bottleneck about equally, as parallel TCP flows do; processor sharing is the limit
+   * of that packet round robin. (Sending whole messages in turn instead would make a 17-byte
+   * request wait behind a 64 KiB message of every other busy channel: 0.5 s per channel at
+   * 128 KB/s, which no real stack does.) Implemented with a virtual clock per uplink that counts
+   * bytes sent per busy link: a link's head message is done when that clock reaches its finish tag.
+   */
+
+  /** Moves `a`'s processor-sharing clock to now. */
+  private advance(a: SimNode): void {
+    const now = this.clock.now;
+    if (a.ring.length > 0) a.vtime += ((now - a.vAt) * a.upload) / 1000 / a.ring.length;
+    a.vAt = now;
+  }
+
+  /** (Re)schedules the uplink's next message completion. */
+  private scheduleUplink(a: SimNode): void {
+    a.uplinkEvent?.cancel();
+    a.uplinkEvent = undefined;
+    if (a.ring.length === 0 || !a.alive) return;
+    let tag = Number.POSITIVE_INFINITY;
+    for (const end of a.ring) tag = Math.min(tag, end.finishTag);
+    const at = a.vAt + (Math.max(0, tag - a.vtime) * a.ring.length * 1000) / a.upload;
+    a.uplinkEvent = this.clock.at(at, () => this.uplinkDone(a));
+  }
+
+  /** Head messages whose last byte has left go on their way; their links move to the next message. */
+  private uplinkDone(a: SimNode): void {
+    a.uplinkEvent = undefined;
+    if (!a.alive) return;
+    this.advance(a);
+    let tag = Number.POSITIVE_INFINITY;
+    for (const end of a.ring) tag = Math.min(tag, end.finishTag);
+    // Every link due by now (within rounding), in the order they became busy.
+    const due = Math.max(tag, a.vtime) + 1e-6;
+    const finished: LinkEnd[] = [];
+    for (const end of a.ring) if (end.finishTag <= due) finished.push(end);
+    const now = this.clock.now;
+    for (const end of finished) {
+      const msg = end.queue.shift() as QueuedMessage;
       end.queuedBytes -= msg.size;
-      this.transmitted(a, end, msg, txStart);
-      // Back of the line: links that queued meanwhile go first.
-      if (end.queue.length > 0) a.ring.push(end);
-      else {
-        end.inRing = false;
-        if (end.closing !== undefined) this.finishClose(a, end);
-        else if (end.open) a.handlers.drained?.(end.peer);
+      this.transmitted(a, end, msg, end.headStart);
+      const next = end.queue[0];
+      if (next !== undefined) {
+        end.headStart = now;
+        end.finishTag += next.size;
+        continue;
       }
-      this.nextTransmission(a);
-    });
+      this.removeFromRing(a, end);
+      if (end.closing !== undefined) this.finishClose(a, end);
+      else if (end.open) a.handlers.drained?.(end.peer);
+    }
+    this.scheduleUplink(a);
+  }
+
+  /** A link's queue was dropped (the other side closed): it stops sharing the uplink. */
+  private leaveRing(a: SimNode, end: LinkEnd): void {
+    if (!end.inRing) return;
+    this.advance(a);
+    this.removeFromRing(a, end);
+    this.scheduleUplink(a);
+  }
+
+  private removeFromRing(a: SimNode, end: LinkEnd): void {
+    end.inRing = false;
+    const i = a.ring.indexOf(end);
+    if (i >= 0) a.ring.splice(i, 1);
   }
 
   /** The last byte of `msg` left `a` now; it first left at `txStart`. Schedules its arrival. */
@@ -439,9 +504,11 @@ export class Network {
       return;
     }
     const now = this.clock.now;
-    const rxStart = Math.max(txStart + end.latency, b.downFreeAt);
-    const rxDone = Math.max(now + end.latency, rxStart + (msg.size * 1000) / b.download);
-    b.downFreeAt = rxDone;
+    // The downlink is a queue of work in arrival order: a message holds it for size / download,
+    // from its first byte's arrival at the earliest, and is in once its last byte has arrived too.
+    // (A message trickling in over a shared uplink does not block the downlink meanwhile.)
+    b.downFreeAt = Math.max(txStart + end.latency, b.downFreeAt) + (msg.size * 1000) / b.download;
+    const rxDone = Math.max(now + end.latency, b.downFreeAt);
     const deliverAt = Math.max(rxDone, end.lastDelivery);
     end.lastDelivery = deliverAt;
     const connId = end.connId;

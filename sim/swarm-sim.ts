@@ -22,7 +22,7 @@ export interface SwarmSimOptions {
   fileBytes: number;
   pieceLength: number;
   seedRates: PeerClass;
-  /** Rates of leecher i (heterogeneous: draw from classes with the run's Random). */
+  /** Rates of leecher i (heterogeneous: draw from classes with the scenario's own Random). */
   leecherRates: (i: number, random: () => number) => PeerClass;
   latency?: Distribution;
   /** The seed leaves once it has delivered this many copies of the file (undefined: it stays). */
@@ -60,6 +60,7 @@ export interface SwarmSimResult {
   seed: number;
   leechers: number;
   fileBytes: number;
+  pieceLength: number;
   peers: PeerOutcome[];
   /** Leechers of every role that completed. */
   completed: number;
@@ -70,6 +71,14 @@ export interface SwarmSimResult {
   /** distributionMs / lowerBoundMs. */
   ratio: number;
   seedLeftAtMs: number | undefined;
+  /**
+   * Per second of the run: bytes that left uplinks (payload and protocol), bytes of pieces
+   * leechers verified, and the upload capacity of the peers present (the seed while it stays).
+   */
+  timeline: { atMs: number; sent: number; verified: number; capacity: number }[];
+  /** Payload bytes received by all leechers, and the part that was not needed (duplicates, strays). */
+  downloadedBytes: number;
+  wastedBytes: number;
   /** Every ban: who banned whom. */
   bans: { by: string; peer: string; reason: string }[];
   piecesFailed: number;
@@ -139,12 +148,23 @@ function makeContent(
   return { ...made, pieces };
 }
 
+/** An independent seed for one of a run's random streams. */
+function derivedSeed(seed: number, stream: number): number {
+  return (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(stream, 0x9e3779b9)) >>> 0;
+}
+
 /** Runs one swarm to completion (or the time limit) and measures it. */
 export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
   const seedValue = options.seed >>> 0;
-  const random = seededRandom(seedValue);
+  // Separate streams: the peers (classes, arrivals) stay the same whatever the content, the
+  // swarms or the network draw, so runs of different swarm versions or file sizes face the same
+  // peers.
+  const scenario = seededRandom(seedValue);
+  const contentRandom = seededRandom(derivedSeed(seedValue, 4));
+  const random = seededRandom(derivedSeed(seedValue, 1));
+  const trackerRandom = seededRandom(derivedSeed(seedValue, 2));
   const clock = new VirtualClock();
-  const network = new Network(clock, random, {
+  const network = new Network(clock, seededRandom(derivedSeed(seedValue, 3)), {
     latency: options.latency ?? clamped(logNormal(30, 0.5), 2, 400),
   });
   const problems: string[] = [];
@@ -166,7 +186,7 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
   };
 
   const { info, infoBytes, infoHash, pieces } = makeContent(
-    () => random.bytes(options.fileBytes),
+    () => contentRandom.bytes(options.fileBytes),
     options.fileBytes,
     options.pieceLength,
   );
@@ -186,7 +206,7 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
           !host.banned.has(h.id) &&
           !h.banned.has(host.id),
       ),
-      random,
+      trackerRandom,
     );
     for (const other of others.slice(0, want)) network.connect(host.id, other.id);
   };
@@ -209,13 +229,13 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
   for (let i = 0; i < options.leechers; i++) {
     const role: PeerRole = i < freeRiders ? 'free-rider' : i < freeRiders + corrupt ? 'corrupt' : 'leecher';
     const id = `${role === 'leecher' ? 'p' : role}${i}`;
-    const drawn = options.leecherRates(i, () => random.next());
+    const drawn = options.leecherRates(i, () => scenario.next());
     const r = role === 'free-rider' ? (options.freeRiderRates ?? drawn) : drawn;
     const misbehave: FrameRewrite | undefined =
       role === 'free-rider' ? freeRider : role === 'corrupt' ? corruptBlocks : undefined;
     roles.set(id, role);
     rates.set(id, r);
-    const at = random.next() * window;
+    const at = scenario.next() * window;
     arrivals.set(id, at);
     clock.at(at, () => {
       const host = new SwarmHost(env, {
@@ -252,6 +272,30 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
     clock.after(100, check);
   }
 
+  const timeline: SwarmSimResult['timeline'] = [];
+  let sentBefore = 0;
+  let verifiedBefore = 0;
+  const sample = (): void => {
+    let sent = 0;
+    let verified = 0;
+    let capacity = 0;
+    for (const h of tracker) {
+      sent += network.nodeStats(h.id)?.bytesSent ?? 0;
+      if (h !== seedHost) verified += h.storage.size * options.pieceLength;
+      if (h.alive) capacity += (rates.get(h.id) as PeerClass).upload;
+    }
+    timeline.push({
+      atMs: clock.now,
+      sent: sent - sentBefore,
+      verified: verified - verifiedBefore,
+      capacity,
+    });
+    sentBefore = sent;
+    verifiedBefore = verified;
+    if (!allDone()) clock.after(1000, sample);
+  };
+  clock.after(1000, sample);
+
   const limit = options.timeLimitMs ?? 3_600_000;
   const allDone = (): boolean =>
     leechers.length === options.leechers && leechers.every((h) => h.completeAt !== undefined || !h.alive);
@@ -279,6 +323,13 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
       uploadedBytes: network.nodeStats(h.id)?.bytesDelivered ?? 0,
     };
   });
+  let downloadedBytes = 0;
+  let wastedBytes = 0;
+  for (const h of leechers) {
+    const st = h.swarm.status(clock.now);
+    downloadedBytes += st.downloaded;
+    wastedBytes += st.wasted;
+  }
   const leecherOutcomes = outcomes.filter((o) => o.role !== 'seed');
   const completed = leecherOutcomes.filter((o) => o.completeMs !== undefined).length;
   const distributionMs =
@@ -292,12 +343,16 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
     seed: seedValue,
     leechers: options.leechers,
     fileBytes: options.fileBytes,
+    pieceLength: options.pieceLength,
     peers: outcomes,
     completed,
     distributionMs,
     lowerBoundMs,
     ratio: distributionMs === undefined ? Number.NaN : distributionMs / lowerBoundMs,
     seedLeftAtMs: seedLeftAt,
+    timeline,
+    downloadedBytes,
+    wastedBytes,
     bans,
     piecesFailed,
     problems,

@@ -28,6 +28,12 @@ export interface ChokeCandidate {
    */
   downloaded?: number;
   /**
+   * The peer has had at least a piece from us, yet never unchoked us nor sent us a byte: it does
+   * not reciprocate (a free rider). A leecher gives it no more optimistic unchokes and ranks it
+   * last for a slot.
+   */
+  ungrateful?: boolean;
+  /**
    * The peer unchokes us now. Among peers that upload to us equally (early on: not at all), a
    * leecher prefers those that do, so a regular slot goes to someone who may reciprocate.
    */
@@ -38,6 +44,11 @@ export interface ChokeCandidate {
    * having nothing we need.
    */
   weWant?: boolean;
+  /**
+   * We unchoke the peer but it has asked us for nothing for a while (it wants only pieces it is
+   * fetching elsewhere): its slot is lent to another peer until it asks again.
+   */
+  idle?: boolean;
 }
 
 /** The choker's verdict: exactly these peers are unchoked, everyone else is choked. */
@@ -70,6 +81,8 @@ export interface ChokerOptions {
    * first round after a full round interval in any case.
    */
   seedTurnBytes?: number;
+  /** Most peers unchoked at once, counting slots lent for idle ones (default 2 x (slots + 1)). */
+  maxUnchoked?: number;
 }
 
 /**
@@ -83,8 +96,10 @@ export interface ChokerOptions {
  * newcomers get a first piece and better partners can be discovered; as a leecher, it is a
  * trial judged every `trialInterval`, and one that withholds from us is replaced early. Between
  * rounds, a leecher's slot held by a peer giving nothing back goes to one that does as soon as
- * one waits. Pure: it returns the set
- * of peers to unchoke; the swarm sends the messages.
+ * one waits. An unchoked peer that asks for nothing (`idle`) lends its slot: the next waiting
+ * peer is unchoked too, so an upload slot is not held by someone with nothing to take from us
+ * (libtorrent's rate-based choker unchokes more peers while the upload is not saturated, to the
+ * same end). Pure: it returns the set of peers to unchoke; the swarm sends the messages.
  */
 export class Choker {
   /** The current optimistic unchoke. */
@@ -106,6 +121,9 @@ export class Choker {
   private readonly turns = new Map<PeerKey, { at: number; uploaded: number }>();
   /** Seeding: when each peer last held a regular slot. */
   private readonly lastTurn = new Map<PeerKey, number>();
+  /** Peers unchoked on a slot lent by an idle peer, until the next round. */
+  private readonly lent = new Set<PeerKey>();
+  private readonly maxUnchoked: number;
 
   constructor(opts: ChokerOptions) {
     this.random = opts.random;
@@ -116,6 +134,7 @@ export class Choker {
     this.newPeerWeight = opts.newPeerWeight ?? 3;
     this.seedTurnBytes = opts.seedTurnBytes ?? 1024 * 1024;
     this.trialInterval = opts.trialInterval ?? 2_000;
+    this.maxUnchoked = opts.maxUnchoked ?? 2 * (this.slots + 1);
   }
 
   /** When {@link handleTimeout} is next due (a round or a trial); undefined before the first round. */
@@ -132,10 +151,11 @@ export class Choker {
       // something and keeps it from us.
       this.trialEnds = now + this.trialInterval;
       const current = peers.find((p) => p.key === this.optimistic);
-      if (!seeding && current !== undefined && withholds(current)) {
+      if (!seeding && current !== undefined && (withholds(current) || (current.ungrateful ?? false))) {
         this.setOptimistic(this.pickOptimistic(peers, now, seeding, this.optimistic), now);
       }
     }
+    this.lend(peers, seeding);
     return this.decision();
   }
 
@@ -163,6 +183,8 @@ export class Choker {
     if (!stillValid || this.nextOptimistic === undefined || now >= this.nextOptimistic) {
       this.setOptimistic(this.pickOptimistic(peers, now, seeding, this.optimistic), now);
     }
+    this.lent.clear();
+    this.lend(peers, seeding);
     return this.decision();
   }
 
@@ -208,6 +230,7 @@ export class Choker {
       }
     }
     if (this.optimistic === undefined) this.setOptimistic(this.pickOptimistic(peers, now, seeding), now);
+    this.lend(peers, seeding);
     return this.decision();
   }
 
@@ -223,6 +246,7 @@ export class Choker {
   /** As a seed, between rounds: regular peers whose turn is over hand their slot on. */
   rotate(peers: readonly ChokeCandidate[], now: number): ChokeDecision {
     this.setRegular(this.roundRobin(peers, now), now);
+    this.lend(peers, true);
     return this.decision();
   }
 
@@ -231,7 +255,40 @@ export class Choker {
     this.regular.delete(key);
     this.turns.delete(key);
     this.lastTurn.delete(key);
+    this.lent.delete(key);
     if (this.optimistic === key) this.optimistic = undefined;
+  }
+
+  /**
+   * Lends the slots of idle unchoked peers: while fewer than `slots + 1` unchoked peers are
+   * taking data, the best waiting interested peers are unchoked too (up to `maxUnchoked` in
+   * all). Lent slots last until the next round; a lent peer that lost interest is dropped.
+   */
+  private lend(peers: readonly ChokeCandidate[], seeding: boolean): void {
+    const byKey = new Map(peers.map((p) => [p.key, p]));
+    for (const key of this.lent) {
+      const p = byKey.get(key);
+      if (!p?.interested || this.regular.has(key) || key === this.optimistic) this.lent.delete(key);
+    }
+    const unchoked = this.decision().unchoked;
+    let busy = 0;
+    for (const key of unchoked) if (!(byKey.get(key)?.idle ?? false)) busy++;
+    if (busy >= this.slots + 1 || unchoked.size >= this.maxUnchoked) return;
+    const waiting = peers.filter(
+      (p) => p.interested && !unchoked.has(p.key) && (seeding || !p.snubbed) && !p.idle,
+    );
+    if (waiting.length === 0) return;
+    if (seeding) {
+      const gave = (p: ChokeCandidate): number => Number((p.downloaded ?? 0) > 0);
+      waiting.sort((a, b) => gave(b) - gave(a) || this.waitedSince(a) - this.waitedSince(b));
+    } else waiting.sort(byReciprocation);
+    let total = unchoked.size;
+    for (const p of waiting) {
+      if (busy >= this.slots + 1 || total >= this.maxUnchoked) break;
+      this.lent.add(p.key);
+      busy++;
+      total++;
+    }
   }
 
   /**
@@ -285,6 +342,7 @@ export class Choker {
 
   private decision(): ChokeDecision {
     const unchoked = new Set(this.regular);
+    for (const key of this.lent) unchoked.add(key);
     if (this.optimistic !== undefined) unchoked.add(this.optimistic);
     return { unchoked, optimistic: this.optimistic };
   }
@@ -302,6 +360,11 @@ export class Choker {
     let candidates = peers.filter((p) => p.interested && !this.regular.has(p.key));
     if (candidates.length > 1) candidates = candidates.filter((p) => p.key !== previous);
     if (candidates.length === 0) return undefined;
+    // A peer that took from us and never gave anything back is not tried again while others wait.
+    if (!seeding) {
+      const grateful = candidates.filter((p) => !(p.ungrateful ?? false));
+      if (grateful.length > 0) candidates = grateful;
+    }
     // A seed that was a leecher remembers who gave it nothing; a leecher sees who withholds now.
     const someGave = candidates.some((p) => (p.downloaded ?? 0) > 0);
     const stingy = (p: ChokeCandidate): boolean =>
@@ -327,7 +390,8 @@ function byReciprocation(a: ChokeCandidate, b: ChokeCandidate): number {
   return (
     b.downloadRate - a.downloadRate ||
     Number(b.unchokesUs ?? false) - Number(a.unchokesUs ?? false) ||
-    Number(withholds(a)) - Number(withholds(b))
+    Number(withholds(a)) - Number(withholds(b)) ||
+    Number(a.ungrateful ?? false) - Number(b.ungrateful ?? false)
   );
 }
 

@@ -18,7 +18,11 @@ export interface SwarmOptions {
   infoBytes?: Uint8Array;
   /** Pieces already stored and trusted; never requested again. */
   have?: readonly boolean[];
-  /** Regular upload slots of the choker (default 3; one optimistic unchoke comes on top). */
+  /**
+   * Regular upload slots of the choker (default 4; one optimistic unchoke comes on top, and idle
+   * unchoked peers lend theirs). With a host that reports `drained`, unchoked peers are served in
+   * turns of a piece, so more slots do not split the uplink thinner.
+   */
   uploadSlots?: number;
   /** Most connected peers; more are closed with CONNECTION_BUDGET (default 30). */
   maxPeers?: number;

@@ -38,8 +38,16 @@ export const INITIAL_PIPELINE = 4;
 export const MIN_PIPELINE = 4;
 export const MAX_PIPELINE = 256;
 export const PIPELINE_SECONDS = 1.5;
-/** A peer with nothing new to fetch takes over requests held by peers this many times slower. */
+/** Regular upload slots of the choker (one optimistic unchoke comes on top). */
+export const UPLOAD_SLOTS = 4;
+/** Peers whose channels hold our uploads at once, when the host reports `drained` (see pump). */
+export const UPLOAD_FOCUS = 1;
+/** A peer with nothing new to fetch takes over blocks another would deliver this many times later. */
 export const BUSY_SPEEDUP = 2;
+/** Rate assumed for a peer that has not delivered anything yet (a slow uplink shared by a few). */
+export const UNMEASURED_RATE = 32 * 1024;
+/** A holder has likely sent its oldest requests already: about this long of its rate stays with it. */
+export const TAKEOVER_SENT_SECONDS = 0.75;
 /** Requests a peer may have queued with us (advertised as BEP 10 `reqq`); extra ones are dropped. */
 export const MAX_QUEUED_REQUESTS = 256;
 /** Bytes of queued requests per peer (requests may be up to 128 KiB each). */
@@ -79,6 +87,11 @@ export const INITIAL_SEEDING_SHOW_ALL_AFTER = 10_000;
  * (or had a rechoke round): a seed spreads what it has instead of feeding its fastest taker.
  */
 export const SEED_TURN_BYTES = 256 * 1024;
+/**
+ * A peer we unchoke that has asked us for nothing in this long is idle (what it wants from us it
+ * is fetching elsewhere): its upload slot is lent to another peer (see Choker).
+ */
+export const IDLE_SLOT_MS = 1_000;
 /** A peer that unchokes us and sends no block we asked for in this long is snubbed. */
 export const SNUB_TIMEOUT = 60_000;
 /** A ut_metadata request unanswered for this long goes to another peer. */
@@ -111,8 +124,16 @@ interface PeerState {
   incomingBytes: number;
   /** Bytes handed to the host since the channel was last reported drained. */
   uploadInFlight: number;
-  /** The piece we last sent the peer a block of (a seed finishes it before starting another). */
+  /** The peer has unchoked us at some point. */
+  everUnchokedUs: boolean;
+  /** When we last unchoked the peer, got a request from it or sent it a block. */
+  lastUploadActivity: number;
+  /** The choker has been told the peer went idle (see IDLE_SLOT_MS). */
+  idleNoted: boolean;
+  /** The piece we last sent the peer a block of (we finish it before starting another). */
   servingPiece: number;
+  /** When the peer last began an upload turn (see pump), as a turn number. */
+  turn: number;
   /** Initial seeding: pieces we told the peer we have (undefined: it saw our whole bitfield). */
   told: Set<number> | undefined;
   /** Initial seeding: told pieces it lacks and we have not finished sending it, with bytes sent. */
@@ -183,6 +204,10 @@ export class Swarm {
   /** Latest time seen, so nextTimeout() never reports a backoff that has already passed. */
   private lastNow = 0;
   private completeAnnounced = false;
+  /** The host reports `drained`, so we know which channels still hold our data (see pump). */
+  private drainSeen = false;
+  /** Upload turns handed out so far (see pump). */
+  private turns = 0;
 
   private actions: SwarmAction[] = [];
   private outbox = new Map<PeerKey, Uint8Array[]>();
@@ -199,7 +224,7 @@ export class Swarm {
     this.client = opts.client ?? 'tabswarm 0.1';
     this.choker = new Choker({
       random: opts.random,
-      slots: opts.uploadSlots ?? 3,
+      slots: opts.uploadSlots ?? UPLOAD_SLOTS,
       seedTurnBytes: SEED_TURN_BYTES,
     });
     this.infoBytes = opts.infoBytes;
@@ -243,7 +268,11 @@ export class Swarm {
       incoming: [],
       incomingBytes: 0,
       uploadInFlight: 0,
+      lastUploadActivity: now,
+      everUnchokedUs: false,
+      idleNoted: false,
       servingPiece: -1,
+      turn: 0,
       told: undefined,
       revealPending: new Map(),
       uploadBlockedAt: undefined,
@@ -285,7 +314,7 @@ export class Swarm {
       }
       if (this.peers.has(peer)) {
         this.refill(p, now);
-        this.serve(p, now);
+        this.pump(now);
       }
     } catch (err) {
       const e = toTabswarmError(err, ErrorCode.ProtocolViolation);
@@ -356,7 +385,7 @@ export class Swarm {
       }
       this.refillAll(now);
     }
-    for (const p of this.peers.values()) this.serve(p, now);
+    this.pump(now);
     return this.flush();
   }
 
@@ -371,7 +400,8 @@ export class Swarm {
       p.uploadInFlight = 0;
       p.uploadBlockedAt = undefined;
       p.drainReported = true;
-      this.serve(p, now);
+      this.drainSeen = true;
+      this.pump(now);
     }
     return this.flush();
   }
@@ -389,6 +419,7 @@ export class Swarm {
       )
         next = Math.min(next, p.connectedAt + INITIAL_SEEDING_SHOW_ALL_AFTER);
       if (p.uploadBlockedAt !== undefined) next = Math.min(next, windowReopensAt(p));
+      if (this.idleDue(p)) next = Math.min(next, p.lastUploadActivity + IDLE_SLOT_MS);
       for (const at of p.metadataRequests.values()) next = Math.min(next, at + METADATA_REQUEST_TIMEOUT);
       if (this.assembler && p.metadataBackoffUntil !== Infinity && p.metadataBackoffUntil > this.lastNow) {
         next = Math.min(next, p.metadataBackoffUntil);
@@ -400,6 +431,7 @@ export class Swarm {
   /** Runs every timer due at `now`: keep-alives, idle and snub checks, rechoke rounds, metadata retries. */
   handleTimeout(now: number): SwarmAction[] {
     this.lastNow = Math.max(this.lastNow, now);
+    let idleSlots = false;
     for (const p of [...this.peers.values()]) {
       const { send, close } = p.wire.handleTimeout(now);
       if (close) {
@@ -419,7 +451,11 @@ export class Swarm {
       if (p.uploadBlockedAt !== undefined && now >= windowReopensAt(p)) {
         p.uploadInFlight = 0;
         p.uploadBlockedAt = undefined;
-        this.serve(p, now);
+        this.pump(now);
+      }
+      if (this.idleDue(p) && now >= p.lastUploadActivity + IDLE_SLOT_MS) {
+        p.idleNoted = true;
+        idleSlots = true;
       }
       let metadataExpired = false;
       for (const [piece, at] of p.metadataRequests) {
@@ -432,6 +468,7 @@ export class Swarm {
       if (metadataExpired) this.requestMetadata(now);
     }
     this.requestMetadata(now);
+    if (idleSlots) this.rechokeFill(now);
     const choke = this.choker.nextTimeout();
     if (choke !== undefined && now >= choke)
       this.applyChoke(this.choker.handleTimeout(this.candidates(now), now, this.seeding), now);
@@ -542,6 +579,7 @@ export class Swarm {
     },
     unchoke: (p, _e, now) => {
       p.lastProgress = now;
+      p.everUnchokedUs = true;
       // It reciprocates now: it may deserve a slot held by one that does not.
       if (!this.seeding && p.wire.peerInterested) this.rechokeFill(now);
     },
@@ -562,7 +600,7 @@ export class Swarm {
       this.countPeerPieces(p, now);
       if (this.initialSeeding) this.peerHasPieces(p, p.wire.peerPieces.indices(), now);
     },
-    request: (p, e) => this.onRequest(p, e),
+    request: (p, e, now) => this.onRequest(p, e, now),
     piece: (p, e, now) => this.onPiece(p, e, now),
     cancel: (p, e) =>
       this.dropIncoming(p, (r) => r.index === e.index && r.begin === e.begin && r.length === e.length),
@@ -572,7 +610,7 @@ export class Swarm {
     },
   };
 
-  private onRequest(p: PeerState, r: BlockRequest): void {
+  private onRequest(p: PeerState, r: BlockRequest, now: number): void {
     const picker = this.picker;
     if (!picker) throw new TabswarmError(ErrorCode.ProtocolViolation, 'request before we have metadata');
     if (r.index >= picker.pieceCount || r.length === 0 || r.length > MAX_REQUEST_LENGTH) {
@@ -587,6 +625,7 @@ export class Swarm {
       return;
     p.incoming.push({ index: r.index, begin: r.begin, length: r.length });
     p.incomingBytes += r.length;
+    this.uploadActivity(p, now);
   }
 
   private onPiece(p: PeerState, e: { index: number; begin: number; block: Uint8Array }, now: number): void {
@@ -811,30 +850,36 @@ export class Swarm {
   }
 
   /**
-   * `p` has free request slots and nothing new to fetch: it takes over up to `max` of the blocks
-   * most recently requested from peers BUSY_SPEEDUP times slower (the last ones asked for are
-   * the least likely to be on their way yet), which are cancelled there. A fast peer is not left
-   * idle while slow ones sit on blocks it could deliver.
+   * `p` has free request slots and nothing new to fetch: it takes over up to `max` blocks from
+   * peers that would deliver them BUSY_SPEEDUP times later than `p` (judged by each one's
+   * outstanding requests over its measured rate), newest first, and they are cancelled there.
+   * Blocks a holder has likely sent already (about TAKEOVER_SENT_SECONDS of its rate) stay
+   * with it. A fast peer is not left idle while slow ones sit on blocks it could deliver.
    */
   private takeOver(p: PeerState, max: number, now: number): void {
     const picker = this.picker as PiecePicker;
-    const rate = p.downRecent.rate(now);
-    if (rate <= 0) return;
-    const slower = [...this.peers.values()]
-      .filter((o) => o !== p && o.outstanding.size > 0 && o.downRecent.rate(now) * BUSY_SPEEDUP < rate)
-      .sort((a, b) => a.downRecent.rate(now) - b.downRecent.rate(now));
+    const rateOf = (o: PeerState): number => o.downRecent.rate(now) || UNMEASURED_RATE;
+    const rate = rateOf(p);
+    let mine = p.outstanding.size;
+    const holders = [...this.peers.values()]
+      .filter((o) => o !== p && o.outstanding.size > 1)
+      .map((o) => ({ o, rate: rateOf(o), due: o.outstanding.size / rateOf(o) }))
+      .sort((a, b) => b.due - a.due);
     let moved = 0;
-    for (const o of slower) {
-      // Keep at least one request with the slow peer, so it is not starved of work.
+    for (const { o, rate: theirs } of holders) {
+      const measured = o.downRecent.rate(now) > 0;
+      const sent = measured ? Math.max(1, Math.ceil((theirs * TAKEOVER_SENT_SECONDS) / BLOCK_SIZE)) : 1;
       const newestFirst = [...o.outstanding].reverse();
       for (const [id, r] of newestFirst) {
-        if (moved >= max || o.outstanding.size <= 1) break;
+        if (moved >= max || o.outstanding.size <= sent) break;
+        if (((mine + 1) / rate) * BUSY_SPEEDUP >= o.outstanding.size / theirs) break;
         if (!p.wire.peerPieces.has(r.index) || !picker.reassign(r.index, r.begin, o.key, p.key)) continue;
         o.outstanding.delete(id);
         this.send(o, { type: 'cancel', index: r.index, begin: r.begin, length: r.length }, now);
         p.outstanding.set(id, r);
         this.send(p, { type: 'request', ...r }, now);
         moved++;
+        mine++;
       }
       if (moved >= max) break;
     }
@@ -859,6 +904,89 @@ export class Swarm {
     return Math.min(UPLOAD_WINDOW, Math.max(MIN_UPLOAD_WINDOW, byRate));
   }
 
+  /**
+   * Hands queued blocks to the host. With a host that reports `drained`, only UPLOAD_FOCUS peers
+   * at a time have our data in their channel: the uplink is not split across every unchoked peer
+   * at once but serves them in turns of one piece, so each piece reaches its peer whole in a
+   * fraction of the time and can be passed on sooner (a piece has to arrive and verify before it
+   * can be forwarded). Who is unchoked is the choker's business; who goes next among those
+   * waiting is {@link turnOrder}. Without `drained` reports every unchoked peer is served at once.
+   */
+  private pump(now: number): void {
+    if (!this.drainSeen) {
+      for (const p of this.peers.values()) this.serve(p, now);
+      return;
+    }
+    let active = 0;
+    for (const p of this.peers.values()) {
+      if (p.uploadInFlight <= 0) continue;
+      active++;
+      // Its channel still holds data: it may be topped up to its window, within its piece.
+      this.serve(p, now);
+    }
+    const tried = new Set<PeerState>();
+    while (active < UPLOAD_FOCUS) {
+      let next: PeerState | undefined;
+      for (const p of this.peers.values()) {
+        if (p.uploadInFlight > 0 || p.incoming.length === 0 || p.wire.amChoking || tried.has(p)) continue;
+        if (next === undefined || this.turnOrder(p, next) < 0) next = p;
+      }
+      if (next === undefined) return;
+      tried.add(next);
+      if (!midPiece(next)) next.turn = ++this.turns;
+      this.serve(next, now);
+      if (next.uploadInFlight > 0) active++;
+    }
+  }
+
+  /**
+   * Which of two waiting peers gets the next upload turn (negative: `a`). A peer in the middle
+   * of a piece finishes it; peers that do not reciprocate come last; then the peer furthest
+   * behind (fewest pieces) goes first, so the swarm progresses evenly and the slowest peers do
+   * not end up with all the work left at the end. A seed that never downloaded cannot tell who
+   * reciprocates, so it gives the peer it sent least to first (an equal share by bytes: a free
+   * rider, always furthest behind, would otherwise take every turn). Ties: longest waiting.
+   */
+  private turnOrder(a: PeerState, b: PeerState): number {
+    return (
+      midPiece(b) - midPiece(a) ||
+      Number(this.stingy(a)) - Number(this.stingy(b)) ||
+      (this.down.total === 0 && this.seeding
+        ? a.up.total - b.up.total
+        : a.wire.peerPieces.count - b.wire.peerPieces.count) ||
+      a.turn - b.turn
+    );
+  }
+
+  /** Another peer has our data in its channel, or requests we will serve. */
+  private uploadBusyBesides(p: PeerState): boolean {
+    for (const o of this.peers.values()) {
+      if (o !== p && (o.uploadInFlight > 0 || (o.incoming.length > 0 && !o.wire.amChoking))) return true;
+    }
+    return false;
+  }
+
+  /** Another unchoked peer has requests queued and none of our data in its channel. */
+  private waitingBesides(p: PeerState): boolean {
+    for (const o of this.peers.values()) {
+      if (o !== p && o.uploadInFlight <= 0 && o.incoming.length > 0 && !o.wire.amChoking) return true;
+    }
+    return false;
+  }
+
+  /**
+   * `p` does not reciprocate: as a leecher, it has had a piece from us and never unchoked us
+   * nor sent us a byte; as a seed that was a leecher, it never sent us anything while others did.
+   */
+  private stingy(p: PeerState): boolean {
+    if (this.seeding) return this.down.total > 0 && p.down.total === 0;
+    return this.ungrateful(p);
+  }
+
+  private ungrateful(p: PeerState): boolean {
+    return p.up.total >= (this.info?.pieceLength ?? Infinity) && p.down.total === 0 && !p.everUnchokedUs;
+  }
+
   /** Sends queued blocks to `p` whose pieces are cached; asks the host to read the first one that is not. */
   private serve(p: PeerState, now: number): void {
     const window = this.uploadWindow(p, now);
@@ -869,6 +997,9 @@ export class Swarm {
       }
       const at = this.nextToServe(p);
       const r = p.incoming[at] as BlockRequest;
+      // Taking turns (see pump): a turn is one piece, if another peer waits for one.
+      if (this.drainSeen && p.uploadInFlight > 0 && r.index !== p.servingPiece && this.waitingBesides(p))
+        return;
       const data = this.cache.get(r.index);
       if (!data) {
         if (!this.pendingReads.has(r.index)) {
@@ -896,6 +1027,7 @@ export class Swarm {
         }
       }
       p.uploadInFlight += r.length;
+      this.uploadActivity(p, now);
       p.up.add(r.length, now);
       p.upRecent.add(r.length, now);
       this.up.add(r.length, now);
@@ -908,14 +1040,19 @@ export class Swarm {
   }
 
   /**
-   * Which of `p`'s queued requests to serve next. A leecher serves in order. A seed finishes the
-   * piece it is sending `p`, then takes the piece it has uploaded least (to anyone): early on,
+   * Which of `p`'s queued requests to serve next. Both finish the piece they are sending `p`
+   * first (a turn is a piece, see pump); then a leecher serves in order, and a seed takes the
+   * piece it has uploaded least (to anyone): early on,
    * when a handful of peers ask it for overlapping pieces before any `have` has spread, the
    * swarm gets each piece once before it gets any twice, so a seed that leaves after about one
    * copy has not stranded it.
    */
   private nextToServe(p: PeerState): number {
-    if (!this.seeding || p.incoming.length < 2) return 0;
+    if (p.incoming.length < 2) return 0;
+    if (!this.seeding) {
+      const same = p.incoming.findIndex((r) => r.index === p.servingPiece);
+      return same < 0 ? 0 : same;
+    }
     let best = 0;
     let least = Infinity;
     for (let i = 0; i < p.incoming.length; i++) {
@@ -928,6 +1065,22 @@ export class Swarm {
       }
     }
     return best;
+  }
+
+  /** `p` asked us for something, or we sent it something: it is not idle. */
+  private uploadActivity(p: PeerState, now: number): void {
+    p.lastUploadActivity = now;
+    p.idleNoted = false;
+  }
+
+  /** `p` is unchoked with nothing queued, and the choker does not know yet whether it is idle. */
+  private idleDue(p: PeerState): boolean {
+    return !p.idleNoted && !p.wire.amChoking && p.incoming.length === 0;
+  }
+
+  /** We unchoke `p`, and it has asked for nothing for IDLE_SLOT_MS. */
+  private isIdle(p: PeerState, now: number): boolean {
+    return !p.wire.amChoking && p.incoming.length === 0 && now - p.lastUploadActivity >= IDLE_SLOT_MS;
   }
 
   private dropIncoming(p: PeerState, match: (r: BlockRequest) => boolean): void {
@@ -961,6 +1114,8 @@ export class Swarm {
         downloaded: p.down.total,
         unchokesUs: !p.wire.peerChoking,
         weWant: p.wire.amInterested,
+        idle: this.isIdle(p, now),
+        ungrateful: this.ungrateful(p),
       });
     }
     return out;
@@ -976,6 +1131,7 @@ export class Swarm {
       const unchoke = decision.unchoked.has(p.key);
       if (unchoke && p.wire.amChoking) {
         this.send(p, { type: 'unchoke' }, now);
+        this.uploadActivity(p, now);
         this.reveal(p, now);
       } else if (!unchoke && !p.wire.amChoking) {
         this.send(p, { type: 'choke' }, now);
@@ -1007,9 +1163,10 @@ export class Swarm {
       Math.ceil((p.upRecent.rate(now) * INITIAL_SEEDING_SECONDS) / picker.pieceSize(0)),
     );
     if (p.revealPending.size >= want) return;
-    // While the peer has reserved pieces to fetch, it gets only fresh ones: two peers fetching
-    // the same piece from us is what initial seeding is there to avoid.
-    const freshOnly = p.revealPending.size > 0;
+    // While the peer has reserved pieces to fetch, or our uplink is busy with others anyway, it
+    // gets only fresh ones: two peers fetching the same piece from us is what initial seeding is
+    // there to avoid (a seed leaving after little more than a copy would strand a piece).
+    const freshOnly = p.revealPending.size > 0 || (this.drainSeen && this.uploadBusyBesides(p));
     for (const index of seeding.choose(want - p.revealPending.size, eligible, uploaded, size, freshOnly)) {
       told.add(index);
       p.revealPending.set(index, 0);
@@ -1136,6 +1293,11 @@ export class Swarm {
     this.outbox = new Map();
     return out;
   }
+}
+
+/** 1 if `p` asked for more of the piece we were sending it (its turn is not over), else 0. */
+function midPiece(p: PeerState): number {
+  return p.servingPiece >= 0 && p.incoming.some((r) => r.index === p.servingPiece) ? 1 : 0;
 }
 
 /** When a full upload window reopens without a `drained` report. */

@@ -40,7 +40,33 @@ describe('Kumar-Ross bound', () => {
   });
 });
 
+describe('swarm simulation, 1 seed + 100 leechers', () => {
+  it('distributes a 4 MiB file within 1.6 times the Kumar-Ross bound', () => {
+    const seed = simSeed(30);
+    const r = runSwarmSim({
+      ...scenario(seed),
+      leechers: 100,
+      fileBytes: 4 * 1024 * 1024,
+      seedRates: { upload: 1_000_000, download: 8_000_000 },
+    });
+    console.log(
+      summary('swarm 100', r) + `, ${((100 * r.wastedBytes) / r.downloadedBytes).toFixed(1)} % dup`,
+    );
+    expect(r.problems, `seed=${seed}`).toEqual([]);
+    expect(r.completed, `seed=${seed}`).toBe(100);
+    expect(r.ratio, `seed=${seed}: distribution time / Kumar-Ross bound`).toBeLessThan(1.6);
+    expect(r.wastedBytes / r.downloadedBytes, `seed=${seed}: duplicate payload`).toBeLessThan(0.1);
+  });
+});
+
 describe('swarm simulation, 1 seed + 30 leechers', () => {
+  it('draws peer classes from the seed alone, whatever the content and the swarms draw', () => {
+    const seed = simSeed(36);
+    const a = runSwarmSim(scenario(seed));
+    const b = runSwarmSim(scenario(seed, { magnet: true, fileBytes: 1024 * 1024 }));
+    expect(b.peers.map((p) => [p.id, p.upload])).toEqual(a.peers.map((p) => [p.id, p.upload]));
+  });
+
   it('every leecher completes, nobody is banned, within a few times the lower bound', () => {
     const seed = simSeed(31);
     const r = runSwarmSim(scenario(seed));
@@ -49,7 +75,7 @@ describe('swarm simulation, 1 seed + 30 leechers', () => {
     expect(r.completed, `seed=${seed}`).toBe(30);
     expect(r.bans, `seed=${seed}`).toEqual([]);
     expect(r.piecesFailed, `seed=${seed}`).toBe(0);
-    expect(r.ratio, `seed=${seed}: distribution time / Kumar-Ross bound`).toBeLessThan(6);
+    expect(r.ratio, `seed=${seed}: distribution time / Kumar-Ross bound`).toBeLessThan(2.5);
   });
 
   it('a leecher that starts from the magnet link alone completes too', () => {
@@ -68,22 +94,30 @@ describe('swarm simulation, 1 seed + 30 leechers', () => {
     expect(r.completed, `seed=${seed}: leechers complete after the seed left`).toBe(30);
   });
 
-  it('a free rider (never uploads) finishes last', () => {
-    const seed = simSeed(34);
-    // Same link as the slowest honest class, so only the behaviour differs.
-    const r = runSwarmSim(
-      scenario(seed, { freeRiders: 1, freeRiderRates: { upload: 128_000, download: 1_024_000 } }),
-    );
-    console.log(summary('swarm free-rider', r));
-    const rider = r.peers.find((p) => p.role === 'free-rider');
-    const honest = r.peers.filter((p) => p.role === 'leecher');
-    expect(rider?.uploadedBytes, `seed=${seed}: the free rider uploads no blocks`).toBeLessThan(64 * 1024);
-    expect(r.completed, `seed=${seed}`).toBe(30);
-    const lastHonest = Math.max(...honest.map((p) => p.completeMs ?? Number.POSITIVE_INFINITY));
-    console.log(`free rider seed=${seed}: ${rider?.completeMs} ms, last honest leecher ${lastHonest} ms`);
-    expect(rider?.completeMs, `seed=${seed}: free rider vs the last honest leecher`).toBeGreaterThan(
-      lastHonest,
-    );
+  it('a free rider (never uploads) finishes last, over five seeds', () => {
+    // 8 MiB (128 pieces), so several rechoke rounds pass: with a 2 MiB file, one piece from each
+    // neighbour's first optimistic unchoke is much of the file. Same link as the slowest honest
+    // class, so only the behaviour differs.
+    const first = simSeed(34);
+    for (let seed = first; seed < first + 5; seed++) {
+      const r = runSwarmSim(
+        scenario(seed, {
+          fileBytes: 8 * 1024 * 1024,
+          freeRiders: 1,
+          freeRiderRates: { upload: 128_000, download: 1_024_000 },
+        }),
+      );
+      console.log(summary('swarm free-rider', r));
+      const rider = r.peers.find((p) => p.role === 'free-rider');
+      const honest = r.peers.filter((p) => p.role === 'leecher');
+      expect(rider?.uploadedBytes, `seed=${seed}: the free rider uploads no blocks`).toBeLessThan(64 * 1024);
+      expect(r.completed, `seed=${seed}`).toBe(30);
+      const lastHonest = Math.max(...honest.map((p) => p.completeMs ?? Number.POSITIVE_INFINITY));
+      console.log(`free rider seed=${seed}: ${rider?.completeMs} ms, last honest leecher ${lastHonest} ms`);
+      expect(rider?.completeMs, `seed=${seed}: free rider vs the last honest leecher`).toBeGreaterThan(
+        lastHonest,
+      );
+    }
   });
 
   it('a peer sending corrupt blocks is banned, and nobody else is', () => {

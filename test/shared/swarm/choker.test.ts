@@ -180,4 +180,40 @@ describe('Choker', () => {
     d = choker.fill([peer('b', 0), peer('c', 0), peer('d', 0)], 2000, false);
     expect(d.unchoked.size).toBe(3);
   });
+
+  it('lends the slot of an idle unchoked peer to the next waiting one, up to maxUnchoked', () => {
+    const choker = new Choker({ random: seededRandom(12), slots: 2, maxUnchoked: 5 });
+    const peers = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k, i) => peer(k, 700 - 100 * i));
+    const d = choker.round(peers, 0, false);
+    expect(regular(d.unchoked, d.optimistic)).toEqual(['a', 'b']);
+    expect(d.unchoked.size).toBe(3);
+    // a asks us for nothing: it stays unchoked, and the best waiting peer is unchoked too.
+    const idleA = peers.map((p) => (p.key === 'a' ? { ...p, idle: true } : p));
+    const lent = choker.fill(idleA, 1000, false);
+    expect(lent.unchoked.size).toBe(4);
+    expect(lent.unchoked.has('a')).toBe(true);
+    const extra = [...lent.unchoked].find((k) => !d.unchoked.has(k));
+    const best = peers.find((p) => !d.unchoked.has(p.key))?.key;
+    expect(extra).toBe(best);
+    // Every unchoked peer idle: never more than maxUnchoked.
+    const unchoked = lent.unchoked;
+    const allIdle = peers.map((p) => (unchoked.has(p.key) ? { ...p, idle: true } : p));
+    expect(choker.fill(allIdle, 2000, false).unchoked.size).toBe(5);
+    // The next round starts over from the regular slots.
+    expect(choker.round(peers, 10_000, false).unchoked.size).toBe(3);
+  });
+
+  it('gives no more optimistic unchokes to a peer that took a piece and never gave anything back', () => {
+    for (let seed = 0; seed < 50; seed++) {
+      const choker = new Choker({ random: seededRandom(seed), slots: 0 });
+      const peers = [peer('rider', 0, { ungrateful: true }), peer('x', 0), peer('y', 0)];
+      expect(choker.round(peers, 0, false).optimistic).not.toBe('rider');
+    }
+    // Alone, it may still have the slot (nobody else could use it)...
+    const choker = new Choker({ random: seededRandom(13), slots: 0, trialInterval: 2000 });
+    expect(choker.round([peer('rider', 0)], 0, false).optimistic).toBe('rider');
+    // ... until its trial shows it took a piece and gave nothing back, and someone else waits.
+    const after = choker.handleTimeout([peer('rider', 0, { ungrateful: true }), peer('x', 0)], 2000, false);
+    expect(after.optimistic).toBe('x');
+  });
 });

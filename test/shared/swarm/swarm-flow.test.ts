@@ -286,6 +286,128 @@ describe('Swarm seed serving order', () => {
   });
 });
 
+describe('Swarm upload turns', () => {
+  /**
+   * Plays the host for `swarm` and its scripted peers: answers reads, and reports `drained` for a
+   * peer once the bytes handed over for it have gone out (one peer per step, in the order they
+   * were handed over). Returns which peer got piece frames at each step.
+   */
+  function host(swarm: Swarm, torrent: TestTorrent, peers: RawPeer[]) {
+    const log: string[] = [];
+    const sent = new Map(peers.map((p) => [p.key, p.state.sentBytes]));
+    const frames = new Map(peers.map((p) => [p.key, p.state.frames.length]));
+    const first = peers[0] as RawPeer;
+    const settle = (now: number): void => {
+      for (let round = 0; round < 10; round++) {
+        const reads = first.state.actions.filter(
+          (x): x is Extract<SwarmAction, { type: 'read' }> => x.type === 'read',
+        );
+        first.state.actions.length = 0;
+        for (const r of reads) {
+          const start = r.index * torrent.info.pieceLength;
+          first.apply(
+            swarm.pieceData(r.index, torrent.data.slice(start, start + torrent.info.pieceLength), now),
+          );
+        }
+      }
+      for (const p of peers) {
+        const got = p.state.frames.slice(frames.get(p.key));
+        frames.set(p.key, p.state.frames.length);
+        for (const f of got) if (f.type === 'piece') log.push(`${p.key}${f.index}`);
+      }
+    };
+    const step = (now: number): void => {
+      settle(now);
+      const busy = peers.find((p) => p.state.sentBytes > (sent.get(p.key) as number));
+      if (busy === undefined) return;
+      sent.set(busy.key, busy.state.sentBytes);
+      busy.apply(swarm.drained(busy.key, now));
+      settle(now);
+    };
+    return { log, step, settle };
+  }
+
+  const requestPiece = (index: number): Uint8Array =>
+    concatBytes(
+      [0, 1, 2, 3].map((k) => encodeMessage({ type: 'request', index, begin: k * BLOCK, length: BLOCK })),
+    );
+
+  it('a seed sends one peer at a time a whole piece, the peer it sent least to first', () => {
+    const torrent = makeTorrent(8 * 65536, 65536, 81);
+    const swarm = swarmFor(torrent, 'seed', 81, { have: allPieces(torrent), initialSeeding: false });
+    const group = new Map<string, RawPeer>();
+    const a = rawPeer(swarm, 'a', 0, group);
+    const b = rawPeer(swarm, 'b', 0, group);
+    for (const p of [a, b]) {
+      p.handshake(torrent.infoHash, p.key);
+      p.send(encodeMessage({ type: 'interested' }));
+    }
+    const { log, step } = host(swarm, torrent, [a, b]);
+    a.apply(swarm.drained('a', 0)); // the host reports drains
+    a.send(concatBytes([requestPiece(0), requestPiece(1)]), 1);
+    b.send(concatBytes([requestPiece(2), requestPiece(3)]), 1);
+    for (let t = 2; t < 40; t++) step(t);
+    // Blocks go out two at a time (the 32 KiB window): a piece per turn, turns alternate.
+    const pieces = (key: string, index: number): string[] => new Array<string>(4).fill(`${key}${index}`);
+    expect(log).toEqual([...pieces('a', 0), ...pieces('b', 2), ...pieces('a', 1), ...pieces('b', 3)]);
+  });
+
+  it('a leecher gives the next turn to the peer furthest behind', () => {
+    const torrent = makeTorrent(8 * 65536, 65536, 82);
+    const have = allPieces(torrent).map((_, i) => i < 4);
+    const swarm = swarmFor(torrent, 'half', 82, { have });
+    const group = new Map<string, RawPeer>();
+    const ahead = rawPeer(swarm, 'ahead', 0, group);
+    const behind = rawPeer(swarm, 'behind', 0, group);
+    ahead.handshake(torrent.infoHash, 'ahead');
+    ahead.send(
+      concatBytes([
+        encodeMessage({ type: 'bitfield', bits: new Uint8Array([0x0e]) }), // pieces 4-6
+        encodeMessage({ type: 'unchoke' }),
+        encodeMessage({ type: 'interested' }),
+      ]),
+    );
+    behind.handshake(torrent.infoHash, 'behind');
+    behind.send(encodeMessage({ type: 'interested' }));
+    const { log, step } = host(swarm, torrent, [ahead, behind]);
+    ahead.apply(swarm.drained('ahead', 0));
+    ahead.send(requestPiece(1), 1);
+    // While ahead's piece is on its way, both ask for more; ahead asked first.
+    ahead.send(requestPiece(2), 2);
+    behind.send(requestPiece(0), 2);
+    for (let t = 3; t < 40; t++) step(t);
+    expect(log.slice(0, 8)).toEqual([
+      'ahead1',
+      'ahead1',
+      'ahead1',
+      'ahead1',
+      'behind0',
+      'behind0',
+      'behind0',
+      'behind0',
+    ]);
+    expect(log.slice(8)).toEqual(['ahead2', 'ahead2', 'ahead2', 'ahead2']);
+  });
+
+  it('without drained reports, serves every unchoked peer at once', () => {
+    const torrent = makeTorrent(8 * 65536, 65536, 83);
+    const swarm = swarmFor(torrent, 'seed', 83, { have: allPieces(torrent), initialSeeding: false });
+    const group = new Map<string, RawPeer>();
+    const a = rawPeer(swarm, 'a', 0, group);
+    const b = rawPeer(swarm, 'b', 0, group);
+    for (const p of [a, b]) {
+      p.handshake(torrent.infoHash, p.key);
+      p.send(encodeMessage({ type: 'interested' }));
+    }
+    const { log, settle } = host(swarm, torrent, [a, b]);
+    a.send(requestPiece(0), 1);
+    b.send(requestPiece(2), 1);
+    settle(1);
+    expect(log.filter((x) => x.startsWith('a')).length).toBeGreaterThan(0);
+    expect(log.filter((x) => x.startsWith('b')).length).toBeGreaterThan(0);
+  });
+});
+
 describe('Swarm initial seeding', () => {
   it('lets leechers trade: no bitfield from the seed, far less than a copy each from it, all shown at the end', () => {
     const seedValue = 81;

@@ -8,6 +8,7 @@ import {
   MIN_UPLOAD_WINDOW,
   SNUB_TIMEOUT,
   Swarm,
+  UPLOAD_SLOTS,
   UPLOAD_WINDOW,
   UT_METADATA_ID,
 } from '../../../shared/swarm/swarm.js';
@@ -425,7 +426,7 @@ describe('Swarm downloads', () => {
       return names.every((n) => h.node(n).swarm.status(h.now).complete);
     });
     expect(done).toBe(true);
-    expect(maxUnchoked).toBeLessThanOrEqual(4);
+    expect(maxUnchoked).toBeLessThanOrEqual(UPLOAD_SLOTS + 1);
     for (const n of names) {
       const got = h.assembled(n);
       expect(got && bytesEqual(got, torrent.data)).toBe(true);
