@@ -18,7 +18,13 @@ import { runSuperPeer } from './baselines/super-peer.js';
 import { runDhtSim, successRate, type DhtSimResult } from './dht-sim.js';
 import { freshSeed } from './seed.js';
 import { fmt, pct, table } from './stats.js';
-import { broadbandClasses, runSwarmSim, type SwarmSimOptions, type SwarmSimResult } from './swarm-sim.js';
+import {
+  broadbandClasses,
+  runSwarmSim,
+  thirtyLeechers,
+  type SwarmSimOptions,
+  type SwarmSimResult,
+} from './swarm-sim.js';
 
 interface Args {
   quick: boolean;
@@ -203,15 +209,7 @@ function runSwarms(seed: number): SwarmRow[] {
     leecherRates: broadbandClasses(),
     progress: log,
   };
-  const small: SwarmSimOptions = {
-    seed,
-    leechers: 30,
-    fileBytes: 2 * 1024 * 1024,
-    pieceLength: 64 * 1024,
-    seedRates: { upload: 500_000, download: 4_000_000 },
-    leecherRates: broadbandClasses(),
-    timeLimitMs: 600_000,
-  };
+  const small = thirtyLeechers(seed);
   const scenarios: [string, SwarmSimOptions][] = [
     ['1 seed + 100 leechers, heterogeneous', big],
     ['1 seed + 100 leechers, from magnet', { ...big, magnet: true }],

@@ -121,6 +121,20 @@ export function broadbandClasses(scale = 1): (i: number, random: () => number) =
   };
 }
 
+/** The 30-leecher scenario of the tests and `npm run sim`: 1 seed + 30 broadband leechers, 2 MiB in 64 KiB pieces. */
+export function thirtyLeechers(seed: number, extra: Partial<SwarmSimOptions> = {}): SwarmSimOptions {
+  return {
+    seed,
+    leechers: 30,
+    fileBytes: 2 * 1024 * 1024,
+    pieceLength: 64 * 1024,
+    seedRates: { upload: 500_000, download: 4_000_000 },
+    leecherRates: broadbandClasses(),
+    timeLimitMs: 600_000,
+    ...extra,
+  };
+}
+
 function makeContent(
   random: () => Uint8Array,
   fileBytes: number,

@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { simSeed } from '../../sim/seed.js';
-import {
-  broadbandClasses,
-  kumarRossMs,
-  runSwarmSim,
-  type SwarmSimOptions,
-  type SwarmSimResult,
-} from '../../sim/swarm-sim.js';
+import { kumarRossMs, runSwarmSim, thirtyLeechers, type SwarmSimResult } from '../../sim/swarm-sim.js';
 
 /** 1 seed + 30 leechers with heterogeneous home-broadband uploads; a 2 MiB file in 64 KiB pieces. */
-function scenario(seed: number, extra: Partial<SwarmSimOptions> = {}): SwarmSimOptions {
-  return {
-    seed,
-    leechers: 30,
-    fileBytes: 2 * 1024 * 1024,
-    pieceLength: 64 * 1024,
-    seedRates: { upload: 500_000, download: 4_000_000 },
-    leecherRates: broadbandClasses(),
-    timeLimitMs: 600_000,
-    ...extra,
-  };
-}
+const scenario = thirtyLeechers;
 
 function summary(name: string, r: SwarmSimResult): string {
   const t = r.distributionMs === undefined ? 'never' : `${(r.distributionMs / 1000).toFixed(1)} s`;

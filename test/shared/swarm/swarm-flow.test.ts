@@ -213,17 +213,23 @@ describe('Swarm upload window', () => {
   });
 });
 
+/** A seed of 8 pieces of 64 KiB (no initial seeding) and two raw peers, a and b, interested in it. */
+function seedWithTwoPeers(seed: number) {
+  const torrent = makeTorrent(8 * 65536, 65536, seed);
+  const swarm = swarmFor(torrent, 'seed', seed, { have: allPieces(torrent), initialSeeding: false });
+  const group = new Map<string, RawPeer>();
+  const a = rawPeer(swarm, 'a', 0, group);
+  const b = rawPeer(swarm, 'b', 0, group);
+  for (const p of [a, b]) {
+    p.handshake(torrent.infoHash, p.key);
+    p.send(encodeMessage({ type: 'interested' }));
+  }
+  return { torrent, swarm, a, b };
+}
+
 describe('Swarm seed serving order', () => {
   it('a seed serves the piece it has uploaded least first and finishes a piece before the next', () => {
-    const torrent = makeTorrent(8 * 65536, 65536, 71);
-    const swarm = swarmFor(torrent, 'seed', 71, { have: allPieces(torrent), initialSeeding: false });
-    const group = new Map<string, RawPeer>();
-    const a = rawPeer(swarm, 'a', 0, group);
-    const b = rawPeer(swarm, 'b', 0, group);
-    for (const p of [a, b]) {
-      p.handshake(torrent.infoHash, p.key);
-      p.send(encodeMessage({ type: 'interested' }));
-    }
+    const { torrent, swarm, a, b } = seedWithTwoPeers(71);
     const answerReads = (now: number): void => {
       for (let round = 0; round < 10; round++) {
         const reads = a.state.actions.filter(
@@ -333,15 +339,7 @@ describe('Swarm upload turns', () => {
     );
 
   it('a seed sends one peer at a time a whole piece, the peer it sent least to first', () => {
-    const torrent = makeTorrent(8 * 65536, 65536, 81);
-    const swarm = swarmFor(torrent, 'seed', 81, { have: allPieces(torrent), initialSeeding: false });
-    const group = new Map<string, RawPeer>();
-    const a = rawPeer(swarm, 'a', 0, group);
-    const b = rawPeer(swarm, 'b', 0, group);
-    for (const p of [a, b]) {
-      p.handshake(torrent.infoHash, p.key);
-      p.send(encodeMessage({ type: 'interested' }));
-    }
+    const { torrent, swarm, a, b } = seedWithTwoPeers(81);
     const { log, step } = host(swarm, torrent, [a, b]);
     a.apply(swarm.drained('a', 0)); // the host reports drains
     a.send(concatBytes([requestPiece(0), requestPiece(1)]), 1);
@@ -390,15 +388,7 @@ describe('Swarm upload turns', () => {
   });
 
   it('without drained reports, serves every unchoked peer at once', () => {
-    const torrent = makeTorrent(8 * 65536, 65536, 83);
-    const swarm = swarmFor(torrent, 'seed', 83, { have: allPieces(torrent), initialSeeding: false });
-    const group = new Map<string, RawPeer>();
-    const a = rawPeer(swarm, 'a', 0, group);
-    const b = rawPeer(swarm, 'b', 0, group);
-    for (const p of [a, b]) {
-      p.handshake(torrent.infoHash, p.key);
-      p.send(encodeMessage({ type: 'interested' }));
-    }
+    const { torrent, swarm, a, b } = seedWithTwoPeers(83);
     const { log, settle } = host(swarm, torrent, [a, b]);
     a.send(requestPiece(0), 1);
     b.send(requestPiece(2), 1);
