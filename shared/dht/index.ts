@@ -6,7 +6,7 @@ export type {
   DhtCounters,
   DhtEvent,
   DhtOptions,
-  DhtQuery,
+  DhtOutput,
   DhtSnapshot,
   LookupDone,
   LookupKind,

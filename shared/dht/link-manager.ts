@@ -178,25 +178,27 @@ export class LinkManager {
     if (link) link.pinned = pinned;
   }
 
-  /** Requested links that did not open in time (forgotten and marked failed); stale admitted offers are just forgotten. */
-  expirePending(now: number): NodeId[] {
-    const out: NodeId[] = [];
-    for (const [id, req] of this.pending) {
-      if (req.deadline > now) continue;
-      this.pending.delete(id);
-      if (req.inbound) continue;
-      this.failedAt.set(id, now);
-      out.push(id);
-    }
-    for (const [id, at] of this.failedAt) if (at + this.retryAfterMs <= now) this.failedAt.delete(id);
-    return out;
+  /** When the pending link to `id` is given up, or undefined if none is pending. */
+  pendingDeadline(id: NodeId): number | undefined {
+    return this.pending.get(id)?.deadline;
   }
 
-  nextPendingDeadline(): number | undefined {
-    let next: number | undefined;
-    for (const req of this.pending.values())
-      if (next === undefined || req.deadline < next) next = req.deadline;
-    return next;
+  /**
+   * The connect timer of `id` fired: a requested link that did not open in time is forgotten and
+   * marked failed (true); a stale admitted offer is just forgotten (false).
+   */
+  expire(id: NodeId, now: number): boolean {
+    const req = this.pending.get(id);
+    if (!req || req.deadline > now) return false;
+    this.pending.delete(id);
+    if (req.inbound) return false;
+    this.failedAt.set(id, now);
+    return true;
+  }
+
+  /** Forgets failures older than the retry delay, so `wanted` may ask for those links again. */
+  sweepFailed(now: number): void {
+    for (const [id, at] of this.failedAt) if (at + this.retryAfterMs <= now) this.failedAt.delete(id);
   }
 
   /**

@@ -52,7 +52,7 @@ export interface DhtOptions {
   maxRelayPerSecond?: number;
 }
 
-/** What the host must do. Actions are returned in order; carry them out in order. */
+/** What the host must do: the DHT node's outputs, taken with `poll()`; carry them out in order. */
 export type DhtAction =
   /** Send `data` on the DHT data channel of `to` (always a live link). */
   | { type: 'send'; to: NodeId; data: Uint8Array }
@@ -108,11 +108,8 @@ export type DhtEvent =
   /** A frame or message was dropped (malformed, oversized, unexpected, relay failure). */
   | { type: 'message-dropped'; from: NodeId; reason: string };
 
-/** Result of starting an operation. */
-export interface DhtQuery {
-  queryId: number;
-  actions: DhtAction[];
-}
+/** The DHT node's one output union (the machine contract's name for {@link DhtAction}). */
+export type DhtOutput = DhtAction;
 
 /** One contact in the snapshot. */
 export interface ContactView {

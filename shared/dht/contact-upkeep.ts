@@ -1,0 +1,110 @@
+import { compareDistance, idBytes } from './node-id.js';
+import type { NodeId } from './node-id.js';
+import type { NodeCore } from './node-core.js';
+import type { AddResult } from './routing-table.js';
+import type { RpcTable } from './rpc-table.js';
+import type { Transport } from './transport.js';
+
+/** Store messages handed to one newcomer at most. */
+export const MAX_HANDOFF_MESSAGES = 32;
+
+/**
+ * Routing-table upkeep from traffic: a node we heard from is added (a full bucket pings its
+ * questionable oldest contact before evicting it, BEP 5), and a newcomer closer to our stored
+ * items than we are gets them handed on.
+ */
+export class ContactUpkeep {
+  /** Contacts being pinged before eviction -> the newcomer waiting for their slot. */
+  private readonly evictions = new Map<NodeId, NodeId>();
+
+  constructor(
+    private readonly core: NodeCore,
+    private readonly transport: Transport,
+    private readonly rpcs: RpcTable,
+    private readonly joined: () => boolean,
+  ) {}
+
+  /** `id` sent us a message along `route` (reversed): it is alive. */
+  seen(id: NodeId, route: readonly NodeId[], now: number): void {
+    const core = this.core;
+    if (id === core.id) return;
+    if (route.length > 1) core.routes.offer(id, route, core.isLive);
+    const result = core.table.add(id, now);
+    if (result.type === 'full') this.onBucketFull(result, now);
+    else if (result.type === 'added' && this.joined()) this.handOff(id, now);
+  }
+
+  /**
+   * A full bucket: a failed contact makes room at once; a live link beats an unconnected
+   * contact; otherwise the least-recently-seen contact is pinged if it is questionable
+   * (BEP 5), and replaced only if it does not answer.
+   */
+  private onBucketFull(full: Extract<AddResult, { type: 'full' }>, now: number): void {
+    const { table, links } = this.core;
+    const bucket = table.buckets()[full.bucket];
+    if (!bucket) return;
+    const candidate = full.candidate;
+    const failed = bucket.contacts.find((c) => c.failures > 0 && !links.isLive(c.id));
+    if (failed) return this.replaceContact(failed.id, candidate, now);
+    if (links.isLive(candidate)) {
+      const unlinked = bucket.contacts.find((c) => !links.isLive(c.id));
+      if (unlinked) this.replaceContact(unlinked.id, candidate, now);
+      return;
+    }
+    const oldest = full.oldest;
+    if (links.isLive(oldest.id) || now - oldest.lastSeen < this.core.settings.questionableAfterMs) return;
+    for (const pinged of this.evictions.keys()) if (table.bucketIndex(pinged) === full.bucket) return;
+    this.evictions.set(oldest.id, candidate);
+    const sent = this.rpcs.query(oldest.id, 'ping', {}, now, (res, at) => {
+      this.evictions.delete(oldest.id);
+      if (!res.ok && !table.has(candidate)) this.replaceContact(oldest.id, candidate, at);
+    });
+    if (!sent) {
+      this.evictions.delete(oldest.id);
+      this.replaceContact(oldest.id, candidate, now);
+    }
+  }
+
+  private replaceContact(oldId: NodeId, newId: NodeId, now: number): void {
+    const result = this.core.table.replace(oldId, newId, now);
+    if (result.type === 'added' && this.joined()) this.handOff(newId, now);
+  }
+
+  /**
+   * Hands stored items to a new contact that is closer to their key than we are, when at most one
+   * other known contact is closer than us (so a couple of holders, not all k, do it; Kademlia
+   * section 2.5 lets only the closest do it, which misses when that one did not get the item).
+   */
+  private handOff(newId: NodeId, now: number): void {
+    if (!this.transport.routeTo(newId)) return;
+    const { table, store, own } = this.core;
+    const newBytes = idBytes(newId);
+    const ours = (key: NodeId): boolean => {
+      const k = idBytes(key);
+      if (compareDistance(k, newBytes, own) >= 0) return false;
+      const second = table.closest(k, 3).filter((c) => c.id !== newId)[1];
+      return !second || compareDistance(k, own, second.bytes) < 0;
+    };
+    const values = store.valueKeys().filter(ours);
+    const hashes = store.infoHashes().filter(ours);
+    const first = values[0] ?? hashes[0];
+    if (first === undefined) return;
+    // One get_peers fetches a token; tokens are bound to our id, not to a key.
+    this.rpcs.query(newId, 'get_peers', { info_hash: idBytes(first) }, now, (res, at) => {
+      if (!res.ok || !res.r.token) return;
+      const token = res.r.token;
+      let budget = MAX_HANDOFF_MESSAGES;
+      for (const key of values) {
+        const v = store.getValue(key, at);
+        if (v && budget-- > 0) this.rpcs.query(newId, 'put', { v, token }, at, () => undefined);
+      }
+      for (const ih of hashes) {
+        for (const peer of store.getPeers(ih, at, 50)) {
+          if (budget-- <= 0) break;
+          const args = { info_hash: idBytes(ih), token, peer: idBytes(peer) };
+          this.rpcs.query(newId, 'announce_peer', args, at, () => undefined);
+        }
+      }
+    });
+  }
+}

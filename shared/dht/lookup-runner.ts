@@ -1,0 +1,245 @@
+import { toHex } from '../bytes.js';
+import { sha1 } from '../sha1.js';
+import { encodeBencode } from './bencode-writer.js';
+import { Lookup } from './lookup.js';
+import { toNodeId } from './node-id.js';
+import type { NodeId } from './node-id.js';
+import { emit } from './node-core.js';
+import type { NodeCore } from './node-core.js';
+import type { RpcResult, RpcTable } from './rpc-table.js';
+import type { Transport } from './transport.js';
+import type { DhtSnapshot, LookupKind } from './types.js';
+
+/** The query a lookup iterates with. */
+export type LookupQuery = 'find_node' | 'get_peers' | 'get';
+/** What a store operation sends to the k closest nodes once its lookup is done. */
+export type StoreStep = { q: 'announce_peer' } | { q: 'put'; v: Uint8Array };
+
+/** Queries one bucket refresh sends (to the closest known contacts to a random id in the bucket). */
+export const REFRESH_QUERIES = 2;
+
+/** A run that continues an earlier operation (a queued or retried store): its id and its past. */
+export interface RunOrigin {
+  readonly queryId: number;
+  readonly startedAt: number;
+  /** 0 for the first try of a store, 1 for its retry. */
+  readonly attempt: number;
+  /** Counters of an earlier try, reported together with this one's. */
+  readonly prior: { rpcs: number; timeouts: number };
+}
+
+/** A finished store that reached nobody, handed back to be tried once more. */
+export interface UnstoredRun extends RunOrigin {
+  readonly kind: LookupKind;
+  readonly q: LookupQuery;
+  readonly target: Uint8Array;
+  readonly store: StoreStep;
+}
+
+/** What the runner tells the rest of the node. */
+export interface LookupHooks {
+  /** A store's first try stored at nobody (its lookup-done waits for the retry). */
+  storedAtNobody(run: UnstoredRun, now: number): void;
+  /** A join lookup (own id) finished with these closest nodes. */
+  joinDone(closest: NodeId[], now: number): void;
+}
+
+interface LookupRun extends RunOrigin {
+  readonly kind: LookupKind;
+  readonly q: LookupQuery;
+  readonly target: Uint8Array;
+  readonly targetId: NodeId;
+  readonly lookup: Lookup;
+  readonly store?: StoreStep;
+  readonly peers: Set<NodeId>;
+  readonly tokens: Map<NodeId, Uint8Array>;
+  value?: Uint8Array;
+  phase: 'lookup' | 'store' | 'done';
+  storing: number;
+  stored: number;
+  storeRpcs: number;
+  storeFailures: number;
+}
+
+/**
+ * Runs iterative lookups (find_node, get_peers, get) through the RPC table, then the store step of
+ * announce and put at the k closest nodes that gave a token, and reports each as one
+ * `lookup-done` event.
+ */
+export class LookupRunner {
+  private readonly lookups = new Map<number, LookupRun>();
+
+  constructor(
+    private readonly core: NodeCore,
+    private readonly transport: Transport,
+    private readonly rpcs: RpcTable,
+    private readonly hooks: LookupHooks,
+  ) {}
+
+  /** Starts a lookup (and its store step, if `store`); returns its query id. */
+  start(
+    kind: LookupKind,
+    q: LookupQuery,
+    target: Uint8Array,
+    now: number,
+    store?: StoreStep,
+    origin?: RunOrigin,
+  ): number {
+    const core = this.core;
+    const seeds = new Set<NodeId>();
+    for (const c of core.table.closest(target, core.k, (c) => this.transport.routeTo(c.id) !== undefined))
+      seeds.add(c.id);
+    for (const b of this.transport.closestLinks(target)) seeds.add(toHex(b));
+    const run: LookupRun = {
+      queryId: origin?.queryId ?? core.newQueryId(),
+      kind,
+      q,
+      target: target.slice(),
+      targetId: toHex(target),
+      lookup: new Lookup(target, [...seeds], {
+        k: core.k,
+        alpha: core.alpha,
+        // A refresh only has to put a few reachable contacts into one bucket: the responders'
+        // links closest to a target in that bucket are in it too. A full lookup per bucket made
+        // joins cost several times more messages (docs/dht-design.md, "Simulator figures").
+        maxQueries: kind === 'refresh' ? REFRESH_QUERIES : undefined,
+      }),
+      startedAt: origin?.startedAt ?? now,
+      store,
+      peers: new Set(),
+      tokens: new Map(),
+      phase: 'lookup',
+      storing: 0,
+      stored: 0,
+      storeRpcs: 0,
+      storeFailures: 0,
+      attempt: origin?.attempt ?? 0,
+      prior: origin?.prior ?? { rpcs: 0, timeouts: 0 },
+    };
+    // We may be one of the k closest ourselves (always, in a small network): our store counts.
+    if (q === 'get_peers') for (const p of core.store.getPeers(run.targetId, now)) run.peers.add(p);
+    const local = q === 'get' && !store ? core.store.getValue(run.targetId, now) : undefined;
+    if (local) {
+      run.value = local.slice();
+      run.lookup.finish();
+    }
+    core.table.touchBucketOf(target, now);
+    this.lookups.set(run.queryId, run);
+    this.pump(run, now);
+    return run.queryId;
+  }
+
+  /** Lookups under way, for the snapshot. */
+  views(): DhtSnapshot['lookups'] {
+    return [...this.lookups.values()].map((run) => ({
+      queryId: run.queryId,
+      kind: run.kind,
+      target: run.targetId,
+      inflight: run.lookup.pending.length + run.storing,
+      rpcs: run.lookup.stats.rpcs + run.storeRpcs,
+      rounds: run.lookup.stats.rounds,
+    }));
+  }
+
+  private pump(run: LookupRun, now: number): void {
+    if (run.phase !== 'lookup') return;
+    const key = run.q === 'get_peers' ? 'info_hash' : 'target';
+    for (let ids = run.lookup.next(); ids.length > 0; ids = run.lookup.next()) {
+      for (const id of ids) {
+        const sent = this.rpcs.query(
+          id,
+          run.q,
+          { [key]: run.target },
+          now,
+          (res, at) => this.onReply(run, id, res, at),
+          () => run.lookup.closest(this.core.alpha * 2),
+        );
+        if (!sent) run.lookup.onFailure(id, true);
+      }
+    }
+    if (run.lookup.done) this.lookupDone(run, now);
+  }
+
+  private onReply(run: LookupRun, from: NodeId, res: RpcResult, now: number): void {
+    if (!res.ok) {
+      // A broken route says nothing about the node: if another answer offers it again, ask again.
+      run.lookup.onFailure(from, res.routeBroke);
+      return this.pump(run, now);
+    }
+    const r = res.r;
+    const contacts: NodeId[] = [];
+    for (const node of r.nodes ?? []) {
+      const id = toNodeId(node); // the interned string: routes keep it
+      if (id === this.core.id) continue;
+      this.transport.learnRoute(id, res.route);
+      if (this.transport.routeTo(id)) contacts.push(id);
+    }
+    if (run.phase !== 'lookup') return;
+    if (r.token) run.tokens.set(from, r.token);
+    for (const p of r.values ?? []) run.peers.add(toHex(p));
+    if (run.q === 'get' && r.v && !run.store && toHex(sha1(encodeBencode(r.v))) === run.targetId) {
+      run.value = r.v.slice();
+      run.lookup.finish();
+    }
+    run.lookup.onResponse(from, contacts);
+    this.pump(run, now);
+  }
+
+  private lookupDone(run: LookupRun, now: number): void {
+    if (run.phase !== 'lookup') return;
+    const store = run.store;
+    if (!store) return this.finish(run, now);
+    run.phase = 'store';
+    for (const id of run.lookup.closest(this.core.k)) {
+      const token = run.tokens.get(id);
+      if (!token) continue;
+      const args: Record<string, Uint8Array> =
+        store.q === 'put' ? { v: store.v, token } : { info_hash: run.target, token };
+      const sent = this.rpcs.query(id, store.q, args, now, (res, at) => {
+        run.storing--;
+        if (res.ok) run.stored++;
+        else run.storeFailures++;
+        if (run.storing === 0) this.finish(run, at);
+      });
+      if (sent) {
+        run.storing++;
+        run.storeRpcs++;
+      }
+    }
+    if (run.storing === 0) this.finish(run, now);
+  }
+
+  private finish(run: LookupRun, now: number): void {
+    if (run.phase === 'done') return;
+    run.phase = 'done';
+    this.lookups.delete(run.queryId);
+    const closest = run.lookup.closest(this.core.k);
+    const stats = run.lookup.stats;
+    const rpcs = run.prior.rpcs + stats.rpcs + run.storeRpcs;
+    const timeouts = run.prior.timeouts + stats.failures + run.storeFailures;
+    if (run.store && run.stored === 0 && run.attempt === 0) {
+      const { queryId, kind, q, target, store, startedAt } = run;
+      this.hooks.storedAtNobody(
+        { queryId, kind, q, target, store, startedAt, attempt: 0, prior: { rpcs, timeouts } },
+        now,
+      );
+      return;
+    }
+    emit(this.core, {
+      type: 'lookup-done',
+      queryId: run.queryId,
+      kind: run.kind,
+      target: run.targetId,
+      closest,
+      peers: run.q === 'get_peers' ? [...run.peers] : undefined,
+      value: run.value,
+      stored: run.store ? run.stored : undefined,
+      rpcs,
+      timeouts,
+      rounds: stats.rounds,
+      startedAt: run.startedAt,
+      durationMs: now - run.startedAt,
+    });
+    if (run.kind === 'join') this.hooks.joinDone(closest, now);
+  }
+}

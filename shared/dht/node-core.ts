@@ -1,0 +1,80 @@
+import type { Outbox, TimerTable } from '../machine/index.js';
+import type { Random } from '../random.js';
+import type { LinkManager } from './link-manager.js';
+import type { NodeId } from './node-id.js';
+import { DEFAULT_MAX_ROUTE_LENGTH } from './relay.js';
+import type { RouteBook } from './route-book.js';
+import type { RoutingTable } from './routing-table.js';
+import type { DhtStore } from './store.js';
+import type { DhtAction, DhtCounters, DhtEvent } from './types.js';
+
+/**
+ * The DHT node's named timers, all in its one TimerTable:
+ * - `rpc` (subject: transaction id) — a pending query's deadline;
+ * - `connect` (subject: node id) — a requested or admitted link that has not opened yet;
+ * - `maintenance` — the housekeeping tick;
+ * - `store-job` (subject: query id) — a put or announce waiting for the join or for its retry.
+ */
+export type DhtTimer = 'rpc' | 'connect' | 'maintenance' | 'store-job';
+
+/** Durations and limits the node's parts read (DhtOptions with their defaults filled in). */
+export interface NodeSettings {
+  readonly bootstrapConnections: number;
+  readonly maxRouteLength: number;
+  readonly rpcTimeoutMs: number;
+  readonly relayHopTimeoutMs: number;
+  readonly valueRepublishMs: number;
+  readonly announceRepublishMs: number;
+  readonly bucketRefreshMs: number;
+  readonly questionableAfterMs: number;
+  readonly maintenanceIntervalMs: number;
+  readonly maxRelayPerSecond: number;
+}
+
+/** Bucket size and replication factor by default. */
+export const DEFAULT_K = 20;
+/** Lookup parallelism by default. */
+export const DEFAULT_ALPHA = 3;
+/** Defaults of the durations and limits in DhtOptions that the node reads itself. */
+export const DEFAULT_SETTINGS: NodeSettings = {
+  bootstrapConnections: 3,
+  maxRouteLength: DEFAULT_MAX_ROUTE_LENGTH,
+  rpcTimeoutMs: 2000,
+  relayHopTimeoutMs: 1000,
+  valueRepublishMs: 3_600_000,
+  announceRepublishMs: 15 * 60_000,
+  bucketRefreshMs: 3_600_000,
+  questionableAfterMs: 15 * 60_000,
+  maintenanceIntervalMs: 60_000,
+  maxRelayPerSecond: 200,
+};
+/** Token secret rotation by default. */
+export const DEFAULT_TOKEN_ROTATE_MS = 5 * 60_000;
+
+/**
+ * What the parts of one DHT node (RPC table, lookup runner, store jobs, join) share: its id, its
+ * state (routing table, links, routes, store), its output queue and its one timer table.
+ */
+export interface NodeCore {
+  readonly id: NodeId;
+  readonly own: Uint8Array;
+  readonly k: number;
+  readonly alpha: number;
+  readonly random: Random;
+  readonly settings: NodeSettings;
+  readonly table: RoutingTable;
+  readonly links: LinkManager;
+  readonly routes: RouteBook;
+  readonly store: DhtStore;
+  readonly out: Outbox<DhtAction>;
+  readonly timers: TimerTable<DhtTimer>;
+  readonly counters: DhtCounters;
+  readonly isLive: (id: NodeId) => boolean;
+  /** A fresh id for an operation (lookup or store), shared by lookups and queued stores. */
+  newQueryId(): number;
+}
+
+/** Queues a DHT event for the host. */
+export function emit(core: NodeCore, event: DhtEvent): void {
+  core.out.push({ type: 'event', event });
+}

@@ -1,0 +1,221 @@
+import { toHex } from '../bytes.js';
+import { encodeKrpc } from './krpc.js';
+import type { KrpcMessage, KrpcQuery, KrpcResponseValues, QueryName } from './krpc.js';
+import { compareDistance, idBytes, toNodeId } from './node-id.js';
+import type { NodeId } from './node-id.js';
+import type { NodeCore } from './node-core.js';
+import { sameRoute } from './route-book.js';
+import type { Transport } from './transport.js';
+
+/**
+ * The outcome of a query. A failure with `routeBroke` never reached the contact because a link or
+ * relay on the way failed: it says nothing about the contact, which may be asked again.
+ */
+export type RpcResult =
+  | { ok: true; r: KrpcResponseValues; route: NodeId[] }
+  | { ok: false; reason: string; route: NodeId[]; routeBroke: boolean };
+export type RpcCallback = (result: RpcResult, now: number) => void;
+
+interface PendingRpc {
+  readonly to: NodeId;
+  route: NodeId[];
+  readonly q: QueryName;
+  readonly done: RpcCallback;
+  /** The encoded query, kept to resend it along another route when the one it took broke. */
+  readonly message: Uint8Array;
+  /** Times it was resent along another route. */
+  resent: number;
+  /** The route is a guess: a detour through a node next to the contact (see otherRoute). */
+  detour: boolean;
+  /** Last relays that reported they had no link to the contact (not tried again). */
+  readonly lostBy: NodeId[];
+  /** The last relay of a route we had learned (not a guess) had no link to the contact. */
+  lastHopGone: boolean;
+  /** Answered nodes next to what the query is about (a lookup's), for detours. */
+  readonly near?: () => readonly NodeId[];
+}
+
+/** Consecutive failed queries after which a contact leaves the routing table. */
+export const MAX_FAILURES = 2;
+/** Times one query is resent along another route after its route broke, at most. */
+export const MAX_RESENDS = 2;
+
+/**
+ * Queries we sent and wait for: transaction ids, deadlines (the `rpc` timer), and what happens
+ * when a route breaks on the way (resend along another route or a detour, at most MAX_RESENDS
+ * times) or the contact does not answer (counted against it).
+ */
+export class RpcTable {
+  private readonly rpcs = new Map<string, PendingRpc>();
+  private nextTid: number;
+
+  constructor(
+    private readonly core: NodeCore,
+    private readonly transport: Transport,
+  ) {
+    this.nextTid = core.random.int(0x10000);
+  }
+
+  /** Sends a query; false if there is no route (nothing was sent, the callback will not run). */
+  query(
+    to: NodeId,
+    q: QueryName,
+    args: Record<string, Uint8Array | number>,
+    now: number,
+    done: RpcCallback,
+    near?: () => readonly NodeId[],
+  ): boolean {
+    const route = this.transport.routeTo(to);
+    if (!route) return false;
+    this.nextTid = (this.nextTid + 1) % 0x100000000;
+    const t = new Uint8Array([
+      this.nextTid >>> 24,
+      (this.nextTid >>> 16) & 0xff,
+      (this.nextTid >>> 8) & 0xff,
+      this.nextTid & 0xff,
+    ]);
+    const message = encodeKrpc({ y: 'q', t, q, a: { id: this.core.own, ...args } } as KrpcQuery);
+    this.transport.sendAlong(route, message);
+    const key = toHex(t);
+    this.rpcs.set(key, {
+      to,
+      route: [...route],
+      q,
+      done,
+      message,
+      resent: 0,
+      detour: false,
+      lostBy: [],
+      lastHopGone: false,
+      near,
+    });
+    this.core.timers.set('rpc', this.deadline(route, now), key);
+    this.core.counters.queriesOut++;
+    return true;
+  }
+
+  /**
+   * A response or error arrived from `origin`: completes its query (after `answered`, which notes
+   * the contact as alive), or says why it matches none.
+   */
+  onReply(
+    msg: Exclude<KrpcMessage, { y: 'q' }>,
+    origin: NodeId,
+    now: number,
+    answered: () => void,
+  ): 'ok' | 'unsolicited response' | 'response from the wrong node' {
+    const key = toHex(msg.t);
+    const rpc = this.rpcs.get(key);
+    if (!rpc) return 'unsolicited response';
+    if (rpc.to !== origin || (msg.y === 'r' && toNodeId(msg.r.id) !== origin))
+      return 'response from the wrong node';
+    this.take(key);
+    answered();
+    if (msg.y === 'r') rpc.done({ ok: true, r: msg.r, route: rpc.route }, now);
+    else
+      rpc.done(
+        { ok: false, reason: `error ${msg.e[0]}: ${msg.e[1]}`, route: rpc.route, routeBroke: false },
+        now,
+      );
+    return 'ok';
+  }
+
+  /** The `rpc` timer of transaction `key` fired. */
+  expire(key: string, now: number): void {
+    this.fail(key, 'timeout', now);
+  }
+
+  /** The link `link` closed: queries sent through it go again along another route, or fail. */
+  failThrough(link: NodeId, reason: string, now: number): void {
+    for (const [key, rpc] of this.rpcs) {
+      if (rpc.route[0] !== link) continue;
+      if (!this.resend(key, rpc, now)) this.fail(key, reason, now, false);
+    }
+  }
+
+  /**
+   * A relay (`reporter`) had no link to `unreachable` on the way to `destination`. Only routes
+   * using that hop are dropped: in a calm network the usual cause is a relay that rebalanced its
+   * links, not a contact that left. The query goes again along another route (twice at most);
+   * only when that fails too is it counted as failed.
+   */
+  onNotice(destination: NodeId, reporter: NodeId, unreachable: NodeId, now: number): void {
+    this.core.routes.forgetHop(reporter, unreachable);
+    for (const [key, rpc] of this.rpcs) {
+      if (rpc.to !== destination || !rpc.route.includes(unreachable)) continue;
+      if (unreachable === destination) {
+        rpc.lostBy.push(reporter);
+        // A learned route whose last relay lost the contact hints that it left; a failed guess does not.
+        if (!rpc.detour) rpc.lastHopGone = true;
+      }
+      if (this.resend(key, rpc, now)) continue;
+      this.fail(key, `unreachable via ${reporter}`, now, rpc.lastHopGone);
+    }
+  }
+
+  private take(key: string): void {
+    this.rpcs.delete(key);
+    this.core.timers.clear('rpc', key);
+  }
+
+  private deadline(route: readonly NodeId[], now: number): number {
+    const s = this.core.settings;
+    return now + s.rpcTimeoutMs + s.relayHopTimeoutMs * (route.length - 1);
+  }
+
+  /**
+   * A query failed without an answer: tell the caller, and count it against the contact when the
+   * contact itself looks gone (a timeout, or the last relay had no link to it), not when a link
+   * or relay on the way failed.
+   */
+  private fail(key: string, reason: string, now: number, contactsFault = reason === 'timeout'): void {
+    const rpc = this.rpcs.get(key);
+    if (!rpc) return;
+    this.take(key);
+    const core = this.core;
+    if (reason === 'timeout') core.counters.timeouts++;
+    if (contactsFault && core.table.markFailed(rpc.to) >= MAX_FAILURES && !core.links.isLive(rpc.to)) {
+      core.table.remove(rpc.to);
+      core.routes.forget(rpc.to);
+    }
+    rpc.done({ ok: false, reason, route: rpc.route, routeBroke: reason !== 'timeout' }, now);
+  }
+
+  /** Resends `rpc` along another route; false if there is none (or it was resent enough). */
+  private resend(key: string, rpc: PendingRpc, now: number): boolean {
+    if (rpc.resent >= MAX_RESENDS) return false;
+    const next = this.otherRoute(rpc);
+    if (!next) return false;
+    rpc.resent++;
+    rpc.detour = next.detour;
+    rpc.route = next.route;
+    this.core.timers.set('rpc', this.deadline(next.route, now), key);
+    this.transport.sendAlong(next.route, rpc.message);
+    return true;
+  }
+
+  /**
+   * Another way to `rpc.to` than the route that just broke: a known route, else a detour through
+   * the node closest to it (among a lookup's answered nodes and our contacts) that we can reach in
+   * fewer than maxRouteLength hops: nodes next to each other keep links to each other (the near
+   * set). Never through a relay that already said it has no link to the contact.
+   */
+  private otherRoute(rpc: PendingRpc): { route: NodeId[]; detour: boolean } | undefined {
+    const to = rpc.to;
+    const lost = (r: readonly NodeId[]): boolean => rpc.lostBy.includes(r[r.length - 2] as NodeId);
+    const known = this.transport.routeTo(to);
+    if (known && !sameRoute(known, rpc.route) && !lost(known)) return { route: [...known], detour: false };
+    const target = idBytes(to);
+    const near = new Set<NodeId>(rpc.near?.() ?? []);
+    for (const c of this.core.table.closest(target, 8)) near.add(c.id);
+    const candidates = [...near]
+      .filter((x) => x !== to && !rpc.lostBy.includes(x))
+      .sort((a, b) => compareDistance(target, idBytes(a), idBytes(b)));
+    for (const via of candidates) {
+      const r = this.transport.routeTo(via);
+      if (r && r.length < this.core.settings.maxRouteLength && !r.includes(to))
+        return { route: [...r, to], detour: true };
+    }
+    return undefined;
+  }
+}
