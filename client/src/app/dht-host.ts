@@ -1,29 +1,26 @@
 import { fromUtf8, utf8 } from '../../../shared/bytes.js';
 import type { DhtAction, DhtEvent, DhtOptions, DhtSnapshot } from '../../../shared/dht/index.js';
 import { DhtNode } from '../../../shared/dht/index.js';
+import { SignalRouter, type SignalRoute } from '../../../shared/dht/signal-router.js';
+import { MachineDriver, realScheduler, type Scheduler } from '../../../shared/machine/index.js';
 import type { Random } from '../../../shared/random.js';
 import type { Connections, LinkSignal, TrackedLink } from './connections.js';
 import { LinkSender } from './link-sender.js';
-import { TimerDriver } from './timer-driver.js';
 
 type LookupDone = Extract<DhtEvent, { type: 'lookup-done' }>;
 
-/** How long signals sent through the overlay are kept for a resend through the server. */
-const SIGNAL_MEMORY_MS = 15_000;
-
 /**
  * The I/O side of the tab's Kademlia node: feeds it the `dht` channel of every open link,
- * opens and closes links it asks for, and carries WebRTC signals through the overlay.
+ * opens and closes links it asks for, and carries WebRTC signals through the overlay or the
+ * server as the shared {@link SignalRouter} decides.
  */
 export class DhtHost {
   readonly node: DhtNode;
-  private readonly driver: TimerDriver<DhtAction>;
+  private readonly driver: MachineDriver<DhtAction>;
+  private readonly router = new SignalRouter<LinkSignal>({ hasRoute: (to) => this.node.hasRouteTo(to) });
+  private readonly signals: MachineDriver<SignalRoute<LinkSignal>>;
   private readonly senders = new Map<string, LinkSender>();
   private readonly waiting = new Map<number, (done: LookupDone) => void>();
-  /** Signals waiting for a lookup of their destination, which teaches us a route to it. */
-  private readonly findingRoute = new Map<string, { envelope: LinkSignal; fallback: () => void }[]>();
-  /** Signals sent through the overlay lately, per destination, to resend via the server on failure. */
-  private readonly inFlightSignals = new Map<string, { at: number; envelopes: LinkSignal[] }>();
   /** Lookup latencies (ms) and RPC counts of finished lookups, newest last (bounded). */
   readonly lookupStats: { kind: string; durationMs: number; rpcs: number }[] = [];
 
@@ -36,68 +33,57 @@ export class DhtHost {
     private readonly onSignal: (from: string, envelope: unknown) => void,
     /** The DHT has no contacts left and asks for bootstrap peers (from the server, if it is there). */
     private readonly onNeedContacts: () => void,
-    /** The overlay could not carry these signals: the tab sends them through the server instead. */
-    private readonly onSignalFailed: (to: string, envelopes: LinkSignal[]) => void,
+    /** Sends a signal through the server (the router chose it, or the overlay failed it). */
+    private readonly sendViaServer: (to: string, envelope: LinkSignal) => void,
     private readonly changed: () => void,
     options: Partial<DhtOptions> = {},
   ) {
     this.node = new DhtNode({ ...options, id, random });
-    this.driver = new TimerDriver(this.node, (a) => this.apply(a), now);
+    const timers = realScheduler(
+      now,
+      (fn, ms) => setTimeout(fn, ms),
+      (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    );
+    // Every batch of work, from an input or a timer, ends with one change notification.
+    const scheduler: Scheduler = {
+      now,
+      schedule: (at, fire) =>
+        timers.schedule(at, () => {
+          fire();
+          this.changed();
+        }),
+    };
+    this.driver = new MachineDriver(this.node, scheduler, { execute: (a) => this.apply(a) });
+    this.signals = new MachineDriver(this.router, scheduler, { execute: (r) => this.route(r) });
     connections.on('open', (link) => this.onOpen(link));
     connections.on('close', (link) => this.onClose(link));
   }
 
   bootstrap(peers: string[]): void {
-    this.run(this.node.bootstrap(peers, this.now()));
+    this.input((now) => this.node.bootstrap(peers, now));
   }
 
   /** Whether an incoming link for the DHT alone should be accepted. */
   admit(from: string): boolean {
-    const ok = this.node.admit(from, this.now());
-    // Admitting at the cap may displace a link; that disconnect comes with the next timeout.
-    this.driver.reschedule();
-    return ok;
-  }
-
-  /** Sends a link's signal through the overlay if there is a path; false if there is none. */
-  sendSignal(to: string, envelope: LinkSignal): boolean {
-    if (!this.node.hasRouteTo(to)) return false;
-    const now = this.now();
-    const recent = this.inFlightSignals.get(to);
-    if (recent && now - recent.at < SIGNAL_MEMORY_MS) recent.envelopes.push(envelope);
-    else this.inFlightSignals.set(to, { at: now, envelopes: [envelope] });
-    this.run(this.node.sendSignal(to, utf8(JSON.stringify(envelope)), this.now()));
-    return true;
+    return this.input((now) => this.node.admit(from, now)) ?? false;
   }
 
   /**
-   * Sends a link's signal through the overlay, first looking the destination up when there is no
-   * path yet (a swarm peer found by get_peers is a value, not a contact with a route). Calls
-   * `fallback` when the overlay cannot carry it.
+   * Signals a new link to `to`: through the overlay when it has a path, else through the server
+   * while it is online, else after looking `to` up (see SignalRouter).
    */
-  routeSignal(to: string, envelope: LinkSignal, fallback: () => void): void {
-    if (this.sendSignal(to, envelope)) return;
-    const waiting = this.findingRoute.get(to);
-    if (waiting) {
-      waiting.push({ envelope, fallback });
-      return;
-    }
-    this.findingRoute.set(to, [{ envelope, fallback }]);
-    void this.findNode(to).then(() => {
-      const queued = this.findingRoute.get(to) ?? [];
-      this.findingRoute.delete(to);
-      for (const q of queued) if (!this.sendSignal(to, q.envelope)) q.fallback();
-    });
+  signal(to: string, envelope: LinkSignal, serverOnline: boolean): void {
+    this.signals.input((now) => this.router.send(to, envelope, serverOnline, now));
   }
 
   /** Peers of a swarm, found through the DHT. */
   getPeers(infoHash: string): Promise<string[]> {
-    return this.query(this.node.getPeers(infoHash, this.now())).then((d) => d.peers ?? []);
+    return this.query((now) => this.node.getPeers(infoHash, now)).then((d) => d.peers ?? []);
   }
 
   /** Announces that this tab has (part of) a swarm; re-announced until `unannounce`. */
   announce(infoHash: string): Promise<string[]> {
-    return this.query(this.node.announce(infoHash, this.now())).then((d) => d.peers ?? []);
+    return this.query((now) => this.node.announce(infoHash, now)).then((d) => d.peers ?? []);
   }
 
   unannounce(infoHash: string): void {
@@ -106,17 +92,21 @@ export class DhtHost {
 
   /** Stores an immutable value (<= 1000 bytes bencoded); resolves its key. */
   async put(value: Uint8Array): Promise<string> {
-    const q = this.node.put(value, this.now());
-    await this.query(q);
-    return q.key;
+    let key = '';
+    await this.query((now) => {
+      const q = this.node.put(value, now);
+      key = q.key;
+      return q.queryId;
+    });
+    return key;
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return (await this.query(this.node.get(key, this.now()))).value;
+    return (await this.query((now) => this.node.get(key, now))).value;
   }
 
   findNode(target: string): Promise<LookupDone> {
-    return this.query(this.node.findNode(target, this.now()));
+    return this.query((now) => this.node.findNode(target, now));
   }
 
   snapshot(): DhtSnapshot {
@@ -125,23 +115,41 @@ export class DhtHost {
 
   stop(): void {
     this.driver.stop();
+    this.signals.stop();
   }
 
-  private query(q: { queryId: number; actions: DhtAction[] }): Promise<LookupDone> {
-    const done = new Promise<LookupDone>((resolve) => this.waiting.set(q.queryId, resolve));
-    this.run(q.actions);
+  /** Feeds the node one input and carries out what it queued. */
+  private input<R>(fn: (now: number) => R): R | undefined {
+    const result = this.driver.input(fn);
+    this.changed();
+    return result;
+  }
+
+  /** Starts an operation; its lookup-done resolves the promise (registered before any output runs). */
+  private query(start: (now: number) => number): Promise<LookupDone> {
+    let resolve!: (done: LookupDone) => void;
+    const done = new Promise<LookupDone>((r) => (resolve = r));
+    let failed: unknown;
+    this.input((now) => {
+      try {
+        this.waiting.set(start(now), resolve);
+      } catch (err) {
+        failed = err;
+      }
+    });
+    if (failed !== undefined) return Promise.reject(failed as Error);
     return done;
   }
 
   private onOpen(link: TrackedLink): void {
     const remote = link.remoteId;
     link.link.on('data', (channel, data) => {
-      if (channel === 'dht') this.run(this.node.receive(remote, data, this.now()));
+      if (channel === 'dht') this.input((now) => this.node.receive(remote, data, now));
     });
-    this.inFlightSignals.delete(remote);
+    this.router.forget(remote);
     if (this.connections.to(remote).filter((l) => l.open).length === 1) {
       this.senders.set(remote, new LinkSender(link.link, 'dht'));
-      this.run(this.node.connected(remote, this.now()));
+      this.input((now) => this.node.connected(remote, now));
     }
     this.updatePin(remote);
   }
@@ -161,38 +169,45 @@ export class DhtHost {
       return;
     }
     this.senders.delete(remote);
-    this.run(this.node.disconnected(remote, this.now()));
+    this.input((now) => this.node.disconnected(remote, now));
   }
 
-  private run(actions: DhtAction[]): void {
-    this.apply(actions);
-    this.driver.reschedule();
-  }
-
-  private apply(actions: DhtAction[]): void {
-    for (const action of actions) {
-      switch (action.type) {
-        case 'send':
-          this.senders.get(action.to)?.write(action.data);
-          break;
-        case 'connect':
-          if (this.connections.to(action.to).length === 0 && !this.connections.connect(action.to, {})) {
-            this.run(this.node.disconnected(action.to, this.now()));
-          }
-          break;
-        case 'disconnect':
-          // Only links that exist for the DHT alone; a swarm's link stays.
-          for (const l of this.connections.to(action.to)) if (!l.purpose.infoHash) l.link.close();
-          break;
-        case 'signal':
-          this.deliverSignal(action.from, action.payload);
-          break;
-        case 'event':
-          this.onEvent(action.event);
-          break;
-      }
+  private apply(action: DhtAction): void {
+    switch (action.type) {
+      case 'send':
+        this.senders.get(action.to)?.write(action.data);
+        break;
+      case 'connect':
+        if (this.connections.to(action.to).length === 0 && !this.connections.connect(action.to, {})) {
+          this.driver.input((now) => this.node.disconnected(action.to, now));
+        }
+        break;
+      case 'disconnect':
+        // Only links that exist for the DHT alone; a swarm's link stays.
+        for (const l of this.connections.to(action.to)) if (!l.purpose.infoHash) l.link.close();
+        break;
+      case 'signal':
+        this.deliverSignal(action.from, action.payload);
+        break;
+      case 'event':
+        this.onEvent(action.event);
+        break;
     }
-    this.changed();
+  }
+
+  /** Carries out the signal router's decision. */
+  private route(r: SignalRoute<LinkSignal>): void {
+    switch (r.type) {
+      case 'overlay':
+        this.driver.input((now) => this.node.sendSignal(r.to, utf8(JSON.stringify(r.payload)), now));
+        break;
+      case 'server':
+        this.sendViaServer(r.to, r.payload);
+        break;
+      case 'lookup':
+        void this.findNode(r.to).then(() => this.signals.input((now) => this.router.lookupDone(r.to, now)));
+        break;
+    }
   }
 
   private deliverSignal(from: string, payload: Uint8Array): void {
@@ -215,9 +230,7 @@ export class DhtHost {
     } else if (event.type === 'need-contacts') {
       this.onNeedContacts();
     } else if (event.type === 'signal-failed') {
-      const recent = this.inFlightSignals.get(event.to);
-      this.inFlightSignals.delete(event.to);
-      if (recent) this.onSignalFailed(event.to, recent.envelopes);
+      this.signals.input(() => this.router.signalFailed(event.to));
     }
   }
 }

@@ -112,21 +112,14 @@ export class TabNode extends Emitter<TabNodeEvents> {
       this.now,
       (from, envelope) => this.connections.receiveSignal(from, envelope),
       () => void this.signaling.refreshBootstrap(),
-      (to, envelopes) => {
-        for (const env of envelopes) this.signaling.signal(to, env);
-      },
+      (to, envelope) => this.signaling.signal(to, envelope),
       () => this.changed(),
       { maxConnections: this.budget, ...opts.dht },
     );
-    this.connections.on('signal', (to, envelope) => {
-      // Through the overlay when it has a path (the server is a bootstrap, not a dependency);
-      // while the server is there and the overlay has no path yet, the server is quicker.
-      if (this.signaling.state === 'online' && !this.dht.node.hasRouteTo(to)) {
-        this.signaling.signal(to, envelope);
-        return;
-      }
-      this.dht.routeSignal(to, envelope, () => this.signaling.signal(to, envelope));
-    });
+    // Overlay, server or lookup first: the shared rule (shared/dht/signal-router.ts).
+    this.connections.on('signal', (to, envelope) =>
+      this.dht.signal(to, envelope, this.signaling.state === 'online'),
+    );
     this.connections.on('open', (link) => {
       const host = link.purpose.infoHash ? this.torrents.get(link.purpose.infoHash) : undefined;
       if (!host) return;
