@@ -1,3 +1,4 @@
+import type { Scheduler } from '../shared/machine/index.js';
 import { EventQueue } from './event-queue.js';
 
 /** A scheduled callback; `cancel()` stops it from running (lazy removal from the heap). */
@@ -34,6 +35,17 @@ export class VirtualClock {
   /** Events waiting (cancelled ones included until they reach the top). */
   get pending(): number {
     return this.queue.size;
+  }
+
+  /** This clock as the {@link Scheduler} of a MachineDriver. */
+  scheduler(): Scheduler {
+    return {
+      now: () => this.current,
+      schedule: (at, fire) => {
+        const h = this.at(at, fire);
+        return () => h.cancel();
+      },
+    };
   }
 
   /** Runs `run` at absolute time `time` (never earlier than now). */

@@ -1,7 +1,8 @@
 import { DhtNode, type DhtAction, type DhtEvent, type DhtOptions } from '../shared/dht/index.js';
+import { SignalRouter, type SignalRoute } from '../shared/dht/signal-router.js';
+import { MachineDriver } from '../shared/machine/index.js';
 import type { Random } from '../shared/random.js';
 import type { VirtualClock } from './clock.js';
-import { MachineTimer } from './machine-timer.js';
 import type { LinkCloseReason, Network } from './network.js';
 import type { SimSignalingServer } from './sim-signaling-server.js';
 
@@ -15,6 +16,8 @@ const SIGNAL_BYTES = 400;
 const STALE_ATTEMPT_MS = 20_000;
 
 type SignalPath = 'overlay' | 'server';
+/** A synthetic signal's kind (OFFER, ANSWER or REJECT); its bytes are drawn when it is sent. */
+type SignalKind = number;
 
 /** What every host in one simulation shares. */
 export interface DhtHostEnv {
@@ -43,20 +46,21 @@ export interface SignalCounters {
 }
 
 /**
- * One simulated tab running a DhtNode: it carries out the node's actions on the simulated
- * network, signals new connections through the overlay when the node has a route (else through
- * the server), and feeds link events, messages and timers back in.
+ * One simulated tab running a DhtNode on a MachineDriver: it carries out the node's outputs on the
+ * simulated network, signals new connections as the shared SignalRouter decides (the tab's rule:
+ * the overlay when the node has a route, else the server, which is always up here; the server
+ * again when the overlay fails), and feeds link events, messages and timers back in.
  */
 export class DhtHost {
   readonly node: DhtNode;
   readonly id: string;
   readonly joinedAt: number;
   alive = true;
-  private readonly timer: MachineTimer;
-  /** Outgoing attempts waiting for an answer, by peer, with the path the offer took and when. */
-  private readonly attempts = new Map<string, { path: SignalPath; at: number }>();
-  /** Answers sent through the overlay, kept until the link opens in case the overlay fails them. */
-  private readonly answers = new Map<string, number>();
+  private readonly driver: MachineDriver<DhtAction>;
+  private readonly router: SignalRouter<SignalKind>;
+  private readonly signals: MachineDriver<SignalRoute<SignalKind>>;
+  /** Outgoing attempts waiting for an answer, by peer, with when they started. */
+  private readonly attempts = new Map<string, number>();
 
   constructor(
     private readonly env: DhtHostEnv,
@@ -66,16 +70,27 @@ export class DhtHost {
     this.node = new DhtNode({ ...env.dhtOptions, id, random: env.random });
     this.id = this.node.id;
     this.joinedAt = env.clock.now;
-    this.timer = new MachineTimer(env.clock, this.node, (now) =>
-      this.apply(() => this.node.handleTimeout(now)),
-    );
+    const onError = (err: unknown): void =>
+      env.onProblem(
+        this,
+        `DhtNode threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+    this.driver = new MachineDriver(this.node, env.clock.scheduler(), {
+      execute: (a) => this.execute(a),
+      onError,
+    });
+    this.router = new SignalRouter({ hasRoute: (to) => this.node.hasRouteTo(to) });
+    this.signals = new MachineDriver(this.router, env.clock.scheduler(), {
+      execute: (r) => this.route(r),
+      onError,
+    });
     env.network.addNode(this.id, {
       connected: (peer) => {
-        this.answers.delete(peer);
-        this.apply(() => this.node.connected(peer, this.now));
+        this.router.forget(peer);
+        this.apply((now) => this.node.connected(peer, now));
       },
-      disconnected: (peer) => this.apply(() => this.node.disconnected(peer, this.now)),
-      receive: (peer, data) => this.apply(() => this.node.receive(peer, data, this.now)),
+      disconnected: (peer) => this.apply((now) => this.node.disconnected(peer, now)),
+      receive: (peer, data) => this.apply((now) => this.node.receive(peer, data, now)),
       connectFailed: (peer, reason) => this.connectFailed(peer, reason),
     });
     env.hosts.set(this.id, this);
@@ -88,85 +103,94 @@ export class DhtHost {
   /** Registers with the server and bootstraps from the set it hands out. */
   join(): void {
     const contacts = this.env.server.register(this.id);
-    this.apply(() => this.node.bootstrap(contacts, this.now));
+    this.apply((now) => this.node.bootstrap(contacts, now));
   }
 
   /** The tab closes: every link drops, the server forgets it. */
   leave(): void {
     if (!this.alive) return;
     this.alive = false;
-    this.timer.stop();
+    this.driver.stop();
+    this.signals.stop();
     this.env.server.unregister(this.id);
     this.env.network.removeNode(this.id);
     this.env.hosts.delete(this.id);
   }
 
-  /** Calls into the node, then carries out what it returned; errors become reported problems. */
-  apply(call: () => DhtAction[]): void {
-    if (!this.alive) return;
-    let actions: DhtAction[];
-    try {
-      actions = call();
-    } catch (err) {
-      this.env.onProblem(
-        this,
-        `DhtNode threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      );
-      return;
-    }
-    this.run(actions);
-    this.timer.rearm();
+  /**
+   * Feeds the node one input (an operation may note its query id inside `fn`), then carries out
+   * what it queued; errors become reported problems.
+   */
+  apply<R>(fn: (now: number) => R): R | undefined {
+    if (!this.alive) return undefined;
+    return this.driver.input(fn);
   }
 
-  /** Carries out actions returned by an operation started outside `apply` (findNode, put...). */
-  run(actions: readonly DhtAction[]): void {
-    for (const action of actions) {
-      if (!this.alive) return;
-      switch (action.type) {
-        case 'send':
-          if (!this.env.network.send(this.id, action.to, action.data, 'dht', this.env.lossyDht)) {
-            this.env.onProblem(this, `send to ${action.to.slice(0, 8)} without a live link`);
-          }
-          break;
-        case 'connect':
-          this.startConnect(action.to);
-          break;
-        case 'disconnect':
-          this.env.network.disconnect(this.id, action.to);
-          break;
-        case 'signal':
-          this.onSignal(action.from, action.payload, 'overlay');
-          break;
-        case 'event':
-          if (action.event.type === 'signal-failed') this.signalFailed(action.event.to);
-          this.env.onEvent(this, action.event);
-          break;
-      }
+  private execute(action: DhtAction): void {
+    if (!this.alive) return;
+    switch (action.type) {
+      case 'send':
+        if (!this.env.network.send(this.id, action.to, action.data, 'dht', this.env.lossyDht)) {
+          this.env.onProblem(this, `send to ${action.to.slice(0, 8)} without a live link`);
+        }
+        break;
+      case 'connect':
+        this.startConnect(action.to);
+        break;
+      case 'disconnect':
+        this.env.network.disconnect(this.id, action.to);
+        break;
+      case 'signal':
+        this.onSignal(action.from, action.payload, 'overlay');
+        break;
+      case 'event':
+        if (action.event.type === 'signal-failed') {
+          const to = action.event.to;
+          this.signals.input(() => this.router.signalFailed(to));
+        }
+        this.env.onEvent(this, action.event);
+        break;
     }
-    this.timer.rearm();
   }
 
   private startConnect(to: string): void {
     if (this.env.network.isConnected(this.id, to)) return;
     // An attempt whose answer never came is stale once the node itself has given up on it.
     const attempt = this.attempts.get(to);
-    if (attempt !== undefined && this.now - attempt.at < STALE_ATTEMPT_MS) return;
-    if (this.node.hasRouteTo(to)) {
-      this.attempts.set(to, { path: 'overlay', at: this.now });
-      this.counters.overlayOffers++;
-      this.apply(() => this.node.sendSignal(to, this.signal(OFFER), this.now));
-    } else {
-      this.offerViaServer(to);
+    if (attempt !== undefined && this.now - attempt < STALE_ATTEMPT_MS) return;
+    this.router.forget(to);
+    this.attempts.set(to, this.now);
+    this.sendSignal(to, OFFER);
+  }
+
+  /** Hands a signal to the shared router (the server is always up in the simulator). */
+  private sendSignal(to: string, kind: SignalKind): void {
+    this.signals.input((now) => this.router.send(to, kind, true, now));
+  }
+
+  /** Carries out the router's decision. */
+  private route(r: SignalRoute<SignalKind>): void {
+    if (!this.alive) return;
+    switch (r.type) {
+      case 'overlay':
+        if (r.payload === OFFER) this.counters.overlayOffers++;
+        this.apply((now) => this.node.sendSignal(r.to, this.signal(r.payload), now));
+        break;
+      case 'server':
+        if (r.payload === OFFER) {
+          this.counters.serverOffers++;
+          if (r.fallback) this.counters.overlayFallbacks++;
+        }
+        this.sendViaServer(r.to, r.payload);
+        break;
+      case 'lookup':
+        // The server never goes away in the simulator, so the router never asks for a lookup.
+        this.env.onProblem(this, `unexpected lookup before signaling ${r.to.slice(0, 8)}`);
+        break;
     }
   }
 
-  private offerViaServer(to: string): void {
-    this.attempts.set(to, { path: 'server', at: this.now });
-    this.counters.serverOffers++;
-    this.sendViaServer(to, OFFER);
-  }
-
-  private sendViaServer(to: string, kind: number): void {
+  private sendViaServer(to: string, kind: SignalKind): void {
     const payload = this.signal(kind);
     const ok = this.env.server.relay(this.id, to, () =>
       this.env.hosts.get(to)?.onSignal(this.id, payload, 'server'),
@@ -177,47 +201,32 @@ export class DhtHost {
     }
   }
 
-  private signal(kind: number): Uint8Array {
+  private signal(kind: SignalKind): Uint8Array {
     const payload = this.env.random.bytes(SIGNAL_BYTES);
     payload[0] = kind;
     return payload;
   }
 
-  private signalFailed(to: string): void {
-    const answer = this.answers.get(to);
-    if (answer !== undefined) {
-      this.answers.delete(to);
-      this.sendViaServer(to, answer);
-    } else if (this.attempts.get(to)?.path === 'overlay') {
-      this.counters.overlayFallbacks++;
-      this.offerViaServer(to);
-    }
-  }
-
   private giveUp(to: string): void {
-    if (this.attempts.delete(to)) this.apply(() => this.node.disconnected(to, this.now));
+    if (!this.attempts.delete(to)) return;
+    this.router.forget(to);
+    this.apply((now) => this.node.disconnected(to, now));
   }
 
   /** A signal arrived through the overlay (a 'signal' action) or the server. */
-  onSignal(from: string, payload: Uint8Array, path: SignalPath): void {
+  onSignal(from: string, payload: Uint8Array, _path: SignalPath): void {
     if (!this.alive) return;
     const kind = payload[0];
     if (kind === OFFER) {
       // Glare: both sides offered at once; the lower id's offer wins.
       if (this.attempts.has(from) && this.id < from) return;
-      this.attempts.delete(from);
-      let accept = false;
-      try {
-        accept = this.node.admit(from, this.now);
-      } catch (err) {
-        this.env.onProblem(this, `admit threw: ${String(err)}`);
-      }
-      // Admitting at the cap closes a worse link; that disconnect comes from the next timeout, due now.
-      this.timer.rearm();
+      if (this.attempts.delete(from)) this.router.forget(from);
+      const accept = this.apply((now) => this.node.admit(from, now)) ?? false;
       if (!accept) this.counters.rejected++;
-      this.reply(from, accept ? ANSWER : REJECT, path);
+      this.sendSignal(from, accept ? ANSWER : REJECT);
     } else if (kind === ANSWER) {
       if (!this.attempts.delete(from)) return;
+      this.router.forget(from);
       const refused = this.env.network.connect(this.id, from);
       if (refused !== undefined && refused !== 'duplicate') this.connectFailed(from, refused);
     } else if (kind === REJECT) {
@@ -225,19 +234,10 @@ export class DhtHost {
     }
   }
 
-  private reply(to: string, kind: number, path: SignalPath): void {
-    if (path === 'overlay' && this.node.hasRouteTo(to)) {
-      if (kind === ANSWER) this.answers.set(to, kind);
-      this.apply(() => this.node.sendSignal(to, this.signal(kind), this.now));
-    } else {
-      this.sendViaServer(to, kind);
-    }
-  }
-
   /** The link never opened: both ends hear of it, as both see ICE fail. */
   private connectFailed(peer: string, _reason: LinkCloseReason): void {
-    this.apply(() => this.node.disconnected(peer, this.now));
+    this.apply((now) => this.node.disconnected(peer, now));
     const other = this.env.hosts.get(peer);
-    if (other?.alive) other.apply(() => other.node.disconnected(this.id, other.now));
+    if (other?.alive) other.apply((now) => other.node.disconnected(this.id, now));
   }
 }

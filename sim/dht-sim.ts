@@ -412,13 +412,12 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     for (let i = 0; i < (options.values ?? 50); i++) {
       const host = randomHost() as DhtHost;
       const value = random.bytes(64);
-      host.apply(() => {
-        const q = host.node.put(value, clock.now);
+      host.apply((now) => {
+        const q = host.node.put(value, now);
         // Gettable once the put has finished.
         publishing.set(`${host.id}:${q.queryId}`, () =>
           published.push({ key: q.key, value, publisher: host }),
         );
-        return q.actions;
       });
     }
     for (let i = 0; i < (options.infoHashes ?? 20); i++) {
@@ -427,10 +426,9 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       announced.push(item);
       for (let a = 0; a < (options.announcers ?? 3); a++) {
         const host = randomHost() as DhtHost;
-        host.apply(() => {
-          const q = host.node.announce(infoHash, clock.now);
-          publishing.set(`${host.id}:${q.queryId}`, () => item.announcers.push(host));
-          return q.actions;
+        host.apply((now) => {
+          const queryId = host.node.announce(infoHash, now);
+          publishing.set(`${host.id}:${queryId}`, () => item.announcers.push(host));
         });
       }
     }
@@ -448,22 +446,16 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       const host = randomHost();
       if (host === undefined) return;
       const target = random.bytes(20);
-      host.apply(() => {
-        const q = host.node.findNode(target, clock.now);
-        track(phase, host, 'find_node', toHex(target), q.queryId);
-        return q.actions;
-      });
+      host.apply((now) => track(phase, host, 'find_node', toHex(target), host.node.findNode(target, now)));
     });
     spread(options.gets ?? 200, () => {
       const live = published.filter((p) => p.publisher.alive);
       const host = randomHost();
       if (live.length === 0 || host === undefined) return;
       const item = live[random.int(live.length)] as (typeof published)[number];
-      host.apply(() => {
-        const q = host.node.get(item.key, clock.now);
-        track(phase, host, 'get', item.key, q.queryId, { value: item.value });
-        return q.actions;
-      });
+      host.apply((now) =>
+        track(phase, host, 'get', item.key, host.node.get(item.key, now), { value: item.value }),
+      );
     });
     spread(options.getPeers ?? 100, () => {
       const live = announced.filter((a) => a.announcers.some((h) => h.alive));
@@ -471,11 +463,11 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       if (live.length === 0 || host === undefined) return;
       const item = live[random.int(live.length)] as (typeof announced)[number];
       const announcers = item.announcers.filter((h) => h.alive).map((h) => h.id);
-      host.apply(() => {
-        const q = host.node.getPeers(item.infoHash, clock.now);
-        track(phase, host, 'get_peers', item.infoHash, q.queryId, { announcers });
-        return q.actions;
-      });
+      host.apply((now) =>
+        track(phase, host, 'get_peers', item.infoHash, host.node.getPeers(item.infoHash, now), {
+          announcers,
+        }),
+      );
     });
     if (phase === 1) {
       const churn = Math.round(options.nodes * options.churnFraction);
