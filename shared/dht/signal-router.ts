@@ -63,7 +63,8 @@ export class SignalRouter<P> implements Machine<SignalRoute<P>> {
   signalFailed(to: NodeId): void {
     const recent = this.inFlight.get(to);
     this.inFlight.delete(to);
-    for (const payload of recent?.payloads ?? []) this.out.push({ type: 'server', to, payload, fallback: true });
+    for (const payload of recent?.payloads ?? [])
+      this.out.push({ type: 'server', to, payload, fallback: true });
   }
 
   /** The link to `to` opened, or its attempt ended: nothing sent to it needs a resend any more. */

@@ -168,6 +168,7 @@ export class Upkeep {
     const links = this.core.links;
     for (const id of links.wanted(this.core.table, now, (x) => this.transport.routeTo(x) !== undefined))
       this.linkOps.request(id, now, false);
-    for (const victim of links.excess(this.core.table)) this.linkOps.drop(victim, 'over the connection budget', now);
+    for (const victim of links.excess(this.core.table))
+      this.linkOps.drop(victim, 'over the connection budget', now);
   }
 }

@@ -2,20 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { bencode } from '../../../shared/bencode.js';
 import { toHex, utf8 } from '../../../shared/bytes.js';
 import { seededRandom } from '../../../shared/random.js';
-import { DhtNode } from '../../../shared/dht/dht-node.js';
+import type { DhtNode } from '../../../shared/dht/dht-node.js';
 import { decodeKrpc, encodeKrpc } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
 import type { DhtAction, DhtEvent, LookupDone } from '../../../shared/dht/types.js';
 import { Shuttle } from './helpers/shuttle.js';
+import { TestNode } from './helpers/test-node.js';
 import { testSeed } from './helpers/seed.js';
 
 const random = seededRandom(testSeed('dht-node', 71));
 const newId = (): Uint8Array => random.bytes(20);
 const t = utf8('tt');
 
-function node(options: Partial<ConstructorParameters<typeof DhtNode>[0]> = {}): DhtNode {
-  return new DhtNode({ id: newId(), random: seededRandom(random.int(1e9)), ...options });
+function node(options: Partial<ConstructorParameters<typeof DhtNode>[0]> = {}): TestNode {
+  return new TestNode({ id: newId(), random: seededRandom(random.int(1e9)), ...options });
 }
 function events(actions: DhtAction[]): DhtEvent[] {
   return actions.flatMap((a) => (a.type === 'event' ? [a.event] : []));
@@ -190,8 +191,8 @@ describe('DhtNode lookups and timers', () => {
     const peer = newId();
     // The join lookup asks it for our own id, and a ping tells it that it is our only link.
     expect(sends(a.connected(peer, 0))).toHaveLength(2);
-    const { queryId, actions } = a.findNode(newId(), 10);
-    expect(sends(actions)).toHaveLength(1);
+    const queryId = a.findNode(newId(), 10);
+    expect(sends(a.poll())).toHaveLength(1);
     expect(a.nextTimeout()).toBe(1000);
     const joined = events(a.handleTimeout(1000));
     expect(joined.map((e) => e.type)).toEqual(['lookup-done', 'joined']);
@@ -210,8 +211,8 @@ describe('DhtNode lookups and timers', () => {
 
   it('ends a lookup at once when there is nobody to ask', () => {
     const a = node();
-    const { actions } = a.getPeers(newId(), 0);
-    expect(events(actions)).toEqual([expect.objectContaining({ type: 'lookup-done', peers: [], rpcs: 0 })]);
+    a.getPeers(newId(), 0);
+    expect(events(a.poll())).toEqual([expect.objectContaining({ type: 'lookup-done', peers: [], rpcs: 0 })]);
   });
 
   it('reports a signal it cannot route, so the host can use the server', () => {
@@ -360,7 +361,8 @@ describe('DhtNode routes at the length bound', () => {
     const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: r } });
     a.receive(l, encodeEnvelope({ path: [toHex(r), toHex(m), toHex(l), a.id], hop: 3, message: ping }), 1);
     expect(contactOf(a, r)?.route).toEqual([toHex(l), toHex(m), toHex(r)]);
-    const asks = sends(a.findNode(newId(), 2).actions).filter((x) => pathOf(x).at(-1) === toHex(r));
+    a.findNode(newId(), 2);
+    const asks = sends(a.poll()).filter((x) => pathOf(x).at(-1) === toHex(r));
     expect(asks.map(pathOf)).toEqual([[toHex(l), toHex(m), toHex(r)]]);
     const q = messageOf(asks[0]?.data as Uint8Array);
     const answer = encodeKrpc({ y: 'r', t: q.t, r: { id: r, nodes: [c] } });
@@ -412,7 +414,7 @@ describe('DhtNode connection budget', () => {
   });
 
   it('counts admitted offers as pending, so offers within one setup time cannot overshoot the cap', () => {
-    const a = new DhtNode({
+    const a = new TestNode({
       id: new Uint8Array(20),
       random: seededRandom(6),
       maxConnections: 5,
@@ -458,8 +460,8 @@ describe('DhtNode connection budget', () => {
   });
 
   /** A node with id 0 and room for four links, one per bucket and one near link. */
-  const smallNode = (seed: number): DhtNode =>
-    new DhtNode({
+  const smallNode = (seed: number): TestNode =>
+    new TestNode({
       id: new Uint8Array(20),
       random: seededRandom(seed),
       maxConnections: 4,
@@ -481,9 +483,8 @@ describe('DhtNode connection budget', () => {
     const close = new Uint8Array(20);
     close[19] = 1;
     expect(a.admit(close, 10)).toBe(true); // nearest of all
-    // The link it displaces closes at once (before the new one opens), with the next actions.
-    expect(a.nextTimeout()).toBe(10);
-    const closed = a.handleTimeout(10).filter((x) => x.type === 'disconnect');
+    // The link it displaces closes at once (before the new one opens).
+    const closed = a.poll().filter((x) => x.type === 'disconnect');
     expect(closed).toHaveLength(1);
     const c = a.snapshot(10).connections;
     expect(c.live.length + c.pending.length).toBe(4);
@@ -512,7 +513,7 @@ describe('DhtNode connection budget', () => {
     const first = linked[0] as Uint8Array;
     a.receive(first, encodeKrpc({ y: 'q', t, q: 'ping', a: { id: first, ln: 5 } }), 11);
     expect(a.admit(close, 12)).toBe(true);
-    expect(a.handleTimeout(12).filter((x) => x.type === 'disconnect')).toEqual([
+    expect(a.poll().filter((x) => x.type === 'disconnect')).toEqual([
       expect.objectContaining({ to: toHex(first) }),
     ]);
   });
@@ -549,7 +550,7 @@ describe('DhtNode stores issued before joining or stored at nobody', () => {
       const known =
         ids.length > 0 ? Array.from({ length: 3 }, () => ids[net.random.int(ids.length)] as string) : [];
       ids.push(x.id);
-      net.run(x.id, x.bootstrap(known, net.now));
+      net.input(x.id, (n, now) => n.bootstrap(known, now));
       net.advance(3000, 500);
     }
     return { net, ids };
@@ -561,42 +562,38 @@ describe('DhtNode stores issued before joining or stored at nobody', () => {
     const { net, ids } = network(testSeed('dht early store', 91), 12);
     const late = net.add();
     const infoHash = toHex(net.random.bytes(20));
-    const ann = late.announce(infoHash, net.now);
-    const put = late.put(utf8('early'), net.now);
-    expect(sends([...ann.actions, ...put.actions])).toEqual([]);
-    expect(doneOf(net, late.id, ann.queryId)).toBeUndefined();
-    net.run(late.id, late.bootstrap(ids.slice(0, 3), net.now));
+    const ann = net.input(late.id, (n, now) => n.announce(infoHash, now));
+    const put = net.input(late.id, (n, now) => n.put(utf8('early'), now));
+    expect(late.snapshot().counters.framesOut).toBe(0); // nothing sent before joining
+    expect(doneOf(net, late.id, ann)).toBeUndefined();
+    net.input(late.id, (n, now) => n.bootstrap(ids.slice(0, 3), now));
     net.advance(3000, 500);
     expect(net.eventsOf('joined').some((e) => e.node === late.id)).toBe(true);
-    const annDone = doneOf(net, late.id, ann.queryId);
+    const annDone = doneOf(net, late.id, ann);
     const putDone = doneOf(net, late.id, put.queryId);
     expect(annDone).toMatchObject({ kind: 'announce', target: infoHash });
     expect(putDone).toMatchObject({ kind: 'put', target: put.key });
     expect(annDone?.stored).toBeGreaterThanOrEqual(4);
     expect(putDone?.stored).toBeGreaterThanOrEqual(4);
     const asker = ids[5] as string;
-    const got = net.node(asker).getPeers(infoHash, net.now);
-    net.run(asker, got.actions);
+    const got = net.input(asker, (n, now) => n.getPeers(infoHash, now));
     net.advance(3000, 500);
-    expect(doneOf(net, asker, got.queryId)?.peers).toContain(late.id);
+    expect(doneOf(net, asker, got)?.peers).toContain(late.id);
   });
 
   it('counts its own store in get_peers and get: in a two-tab network the other tab stored there', () => {
     const { net, ids } = network(testSeed('dht two tabs', 93), 2);
     const [x, y] = ids as [string, string];
     const infoHash = toHex(net.random.bytes(20));
-    net.run(x, net.node(x).announce(infoHash, net.now).actions);
-    const put = net.node(x).put(utf8('only two of us'), net.now);
-    net.run(x, put.actions);
+    net.input(x, (n, now) => n.announce(infoHash, now));
+    const put = net.input(x, (n, now) => n.put(utf8('only two of us'), now));
     net.advance(3000, 500);
     // Both landed at y, the only other node; y's lookups ask x, which keeps neither.
-    const peers = net.node(y).getPeers(infoHash, net.now);
-    net.run(y, peers.actions);
-    const value = net.node(y).get(put.key, net.now);
-    net.run(y, value.actions);
+    const peers = net.input(y, (n, now) => n.getPeers(infoHash, now));
+    const value = net.input(y, (n, now) => n.get(put.key, now));
     net.advance(3000, 500);
-    expect(doneOf(net, y, peers.queryId)?.peers).toEqual([x]);
-    expect(doneOf(net, y, value.queryId)?.value).toEqual(utf8('only two of us'));
+    expect(doneOf(net, y, peers)?.peers).toEqual([x]);
+    expect(doneOf(net, y, value)?.value).toEqual(utf8('only two of us'));
   });
 
   it('tries a store that reached nobody once more shortly after, reporting one lookup-done', () => {
@@ -607,27 +604,26 @@ describe('DhtNode stores issued before joining or stored at nobody', () => {
       /13:announce_peer|3:put/.test(String.fromCharCode(...data));
     net.filter = (_from, _to, data) => !storeMessage(data);
     const start = net.now;
-    const ann = author.announce(toHex(net.random.bytes(20)), start);
-    net.run(author.id, ann.actions);
+    const ann = net.input(author.id, (n, now) => n.announce(toHex(net.random.bytes(20)), now));
     net.advance(5000, 500);
     // The lookup ran and every store timed out: no result yet, a retry is due.
-    expect(doneOf(net, author.id, ann.queryId)).toBeUndefined();
+    expect(doneOf(net, author.id, ann)).toBeUndefined();
     net.filter = () => true;
     net.advance(10_000, 500);
-    const done = doneOf(net, author.id, ann.queryId);
+    const done = doneOf(net, author.id, ann);
     expect(done?.stored).toBeGreaterThanOrEqual(4);
     expect(done?.timeouts).toBeGreaterThanOrEqual(4); // the first try's lost stores are counted
     expect(done?.startedAt).toBe(start);
     expect(done?.durationMs).toBeGreaterThanOrEqual(10_000);
     expect(
-      net.eventsOf('lookup-done').filter((e) => e.event.queryId === ann.queryId && e.node === author.id),
+      net.eventsOf('lookup-done').filter((e) => e.event.queryId === ann && e.node === author.id),
     ).toHaveLength(1);
   });
 
   it('does not wait for ever for a join that never comes', () => {
     const a = node();
-    const { queryId, actions } = a.put(utf8('alone'), 0);
-    expect(actions).toEqual([]);
+    const { queryId } = a.put(utf8('alone'), 0);
+    expect(a.poll()).toEqual([]);
     const found: LookupDone[] = [];
     const step = (now: number): void => {
       for (const e of events(a.handleTimeout(now)))

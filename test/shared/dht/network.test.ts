@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compareBytes, fromUtf8, toHex, utf8 } from '../../../shared/bytes.js';
 import { idBytes, xorDistance } from '../../../shared/dht/node-id.js';
 import type { NodeId } from '../../../shared/dht/node-id.js';
-import type { DhtAction, LookupDone } from '../../../shared/dht/types.js';
+import type { DhtNode } from '../../../shared/dht/dht-node.js';
+import type { LookupDone } from '../../../shared/dht/types.js';
 import { Shuttle } from './helpers/shuttle.js';
 import { testSeed } from './helpers/seed.js';
 
@@ -32,10 +33,9 @@ describe('a network of 50 DhtNodes over a synchronous shuttle', () => {
   const ids: NodeId[] = [];
 
   /** Runs an operation on `from`, lets the network settle, returns its lookup-done event. */
-  function op(from: NodeId, start: () => { queryId: number; actions: DhtAction[] }): LookupDone {
+  function op(from: NodeId, start: (node: DhtNode, now: number) => number): LookupDone {
     const before = net.events.length;
-    const { queryId, actions } = start();
-    net.run(from, actions);
+    const queryId = net.input(from, start);
     net.advance(5000, 500);
     const done = net.events
       .slice(before)
@@ -50,12 +50,12 @@ describe('a network of 50 DhtNodes over a synchronous shuttle', () => {
       const n = net.add();
       const known = ids.length > 0 ? Array.from({ length: 3 }, pick) : [];
       ids.push(n.id);
-      net.run(n.id, n.bootstrap(known, net.now));
+      net.input(n.id, (x, now) => x.bootstrap(known, now));
       net.advance(3000, 500);
     }
     // Steady state: half an hour in which every node looks something up every five minutes.
     for (let round = 0; round < 6; round++) {
-      for (const id of ids) net.run(id, net.node(id).findNode(net.random.bytes(20), net.now).actions);
+      for (const id of ids) net.input(id, (n, now) => n.findNode(net.random.bytes(20), now));
       net.advance(5 * MIN, 5000);
     }
   });
@@ -81,7 +81,7 @@ describe('a network of 50 DhtNodes over a synchronous shuttle', () => {
     for (let i = 0; i < trials; i++) {
       const from = pick();
       const target = toHex(net.random.bytes(20));
-      const done = op(from, () => net.node(from).findNode(target, net.now));
+      const done = op(from, (n, now) => n.findNode(target, now));
       const truth = trueClosest(ids, target, K, from);
       const found = done.closest.filter((x) => truth.includes(x)).length;
       expect(found).toBeGreaterThanOrEqual(K - 2);
@@ -96,22 +96,22 @@ describe('a network of 50 DhtNodes over a synchronous shuttle', () => {
   it('announces and finds peers; puts and gets values', () => {
     const seeder = pick();
     const infoHash = toHex(net.random.bytes(20));
-    const ann = op(seeder, () => net.node(seeder).announce(infoHash, net.now));
+    const ann = op(seeder, (n, now) => n.announce(infoHash, now));
     expect(ann.kind).toBe('announce');
     expect(ann.stored).toBeGreaterThanOrEqual(K - 2);
     const author = pick();
     const value = utf8(`hello from ${author.slice(0, 8)}`);
-    const put = op(author, () => net.node(author).put(value, net.now));
+    const put = op(author, (n, now) => n.put(value, now).queryId);
     expect(put.stored).toBeGreaterThanOrEqual(K - 2);
     for (let i = 0; i < 10; i++) {
       const asker = pick();
       if (asker === seeder) continue;
-      const got = op(asker, () => net.node(asker).getPeers(infoHash, net.now));
+      const got = op(asker, (n, now) => n.getPeers(infoHash, now));
       expect(got.peers).toContain(seeder);
-      const v = op(asker, () => net.node(asker).get(put.target, net.now));
+      const v = op(asker, (n, now) => n.get(put.target, now));
       expect(v.value && fromUtf8(v.value)).toBe(fromUtf8(value));
     }
-    const missing = op(author, () => net.node(author).get(toHex(net.random.bytes(20)), net.now));
+    const missing = op(author, (n, now) => n.get(toHex(net.random.bytes(20)), now));
     expect(missing.value).toBeUndefined();
   });
 
@@ -124,7 +124,7 @@ describe('a network of 50 DhtNodes over a synchronous shuttle', () => {
         tried++;
         const before = net.signals.length;
         const failedBefore = net.eventsOf('signal-failed').length;
-        net.run(from, net.node(from).sendSignal(to, utf8('ice:candidate'), net.now));
+        net.input(from, (n, now) => n.sendSignal(to, utf8('ice:candidate'), now));
         net.advance(2000, 500);
         const arrived = net.signals.slice(before).filter((x) => x.payload === 'ice:candidate');
         const failed = net.eventsOf('signal-failed').length - failedBefore;
@@ -155,7 +155,7 @@ describe('a network of 50 DhtNodes over a synchronous shuttle', () => {
         net.disconnect(relay, c.id);
         const before = net.signals.length;
         const failedBefore = net.eventsOf('signal-failed').length;
-        net.run(from, net.node(from).sendSignal(c.id, utf8('offer?'), net.now));
+        net.input(from, (n, now) => n.sendSignal(c.id, utf8('offer?'), now));
         net.advance(5000, 500);
         const arrived = net.signals.slice(before).filter((x) => x.payload === 'offer?').length;
         const failed = net.eventsOf('signal-failed').length - failedBefore;
@@ -170,35 +170,35 @@ describe('a network of 50 DhtNodes over a synchronous shuttle', () => {
   it('re-announces while announcing, and forgets the announcement after unannounce', () => {
     const seeder = pick();
     const infoHash = toHex(net.random.bytes(20));
-    op(seeder, () => net.node(seeder).announce(infoHash, net.now));
+    op(seeder, (n, now) => n.announce(infoHash, now));
     net.advance(70 * MIN, 10_000); // announcements live 30 min; republished every 15
     const asker = ids.find((id) => id !== seeder) as NodeId;
-    expect(op(asker, () => net.node(asker).getPeers(infoHash, net.now)).peers).toContain(seeder);
+    expect(op(asker, (n, now) => n.getPeers(infoHash, now)).peers).toContain(seeder);
     net.node(seeder).unannounce(infoHash);
     net.advance(35 * MIN, 10_000);
-    expect(op(asker, () => net.node(asker).getPeers(infoHash, net.now)).peers).toEqual([]);
+    expect(op(asker, (n, now) => n.getPeers(infoHash, now)).peers).toEqual([]);
   });
 
   it('hands stored values to a newcomer closer to the key', () => {
     const author = pick();
     const value = utf8('handed over');
-    const put = op(author, () => net.node(author).put(value, net.now));
+    const put = op(author, (n, now) => n.put(value, now).queryId);
     // A newcomer whose id is the key with its last bit flipped: closer than anyone.
     const id = idBytes(put.target).slice();
     id[19] = (id[19] as number) ^ 1;
     const newcomer = net.add(id);
-    net.run(newcomer.id, newcomer.bootstrap(Array.from({ length: 3 }, pick), net.now));
+    net.input(newcomer.id, (n, now) => n.bootstrap(Array.from({ length: 3 }, pick), now));
     ids.push(newcomer.id);
     net.advance(2 * MIN, 1000);
     expect(newcomer.snapshot().store.values).toBeGreaterThanOrEqual(1);
-    const done = op(newcomer.id, () => newcomer.findNode(put.target, net.now));
+    const done = op(newcomer.id, (n, now) => n.findNode(put.target, now));
     expect(done.closest.length).toBeGreaterThan(0);
   });
 
   it('keeps working after a fifth of the nodes leave', () => {
     const author = pick();
     const value = utf8('survives churn');
-    const put = op(author, () => net.node(author).put(value, net.now));
+    const put = op(author, (n, now) => n.put(value, now).queryId);
     const leaving = ids.filter((id) => id !== author && net.random.next() < 0.2);
     for (const id of leaving) {
       net.kill(id);
@@ -209,13 +209,13 @@ describe('a network of 50 DhtNodes over a synchronous shuttle', () => {
     for (let i = 0; i < 20; i++) {
       const from = pick();
       const target = toHex(net.random.bytes(20));
-      const done = op(from, () => net.node(from).findNode(target, net.now));
+      const done = op(from, (n, now) => n.findNode(target, now));
       for (const id of done.closest) expect(leaving).not.toContain(id);
       overlap += done.closest.filter((x) => trueClosest(ids, target, K, from).includes(x)).length;
     }
     expect(overlap / 20).toBeGreaterThanOrEqual(K - 1);
     const asker = ids.find((id) => id !== author) as NodeId;
-    const got = op(asker, () => net.node(asker).get(put.target, net.now));
+    const got = op(asker, (n, now) => n.get(put.target, now));
     expect(got.value && fromUtf8(got.value)).toBe('survives churn');
     for (const id of ids) expect(net.node(id).snapshot().connections.live.length).toBeGreaterThan(0);
   });

@@ -1,11 +1,11 @@
 import { DhtNode } from '../../../../shared/dht/dht-node.js';
+import { SignalRouter, type SignalRoute } from '../../../../shared/dht/signal-router.js';
 import type { DhtAction, DhtEvent, DhtOptions } from '../../../../shared/dht/types.js';
 import type { NodeId } from '../../../../shared/dht/node-id.js';
+import { MachineDriver, type Scheduler } from '../../../../shared/machine/index.js';
 import { fromUtf8, utf8 } from '../../../../shared/bytes.js';
 import { seededRandom } from '../../../../shared/random.js';
 import type { Random } from '../../../../shared/random.js';
-
-type Work = { kind: 'actions'; from: NodeId; actions: DhtAction[] };
 
 /** Counters of how links got opened. */
 export interface ShuttleStats {
@@ -18,10 +18,57 @@ export interface ShuttleStats {
   disconnects: number;
 }
 
+/** The signals of the shuttle's make-believe WebRTC handshake. */
+type Signal = 'offer' | 'answer';
+
 /**
- * A synchronous in-memory network of DhtNodes for tests: no latency, no loss. A 'connect' is
- * signaled through the overlay when the node has a route (offer and answer as `signal` queries),
- * else "through the server" (linked at once). Time moves only with `advance`.
+ * Time that moves in steps: a timer due within a step fires at the step's end, then everything
+ * it set off runs before the next timer fires.
+ */
+class StepScheduler implements Scheduler {
+  time = 0;
+  private tasks: { at: number; fire: () => void; live: boolean; seq: number }[] = [];
+  private seq = 0;
+
+  now(): number {
+    return this.time;
+  }
+
+  schedule(at: number, fire: () => void): () => void {
+    const task = { at, fire, live: true, seq: this.seq++ };
+    this.tasks.push(task);
+    return () => {
+      task.live = false;
+    };
+  }
+
+  /** Moves to `to` and fires what is due, earliest first; `settle` runs after each. */
+  step(to: number, settle: () => void): void {
+    this.time = to;
+    for (;;) {
+      this.tasks = this.tasks.filter((t) => t.live);
+      const due = this.tasks.filter((t) => t.at <= to).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) return;
+      due.live = false;
+      due.fire();
+      settle();
+    }
+  }
+}
+
+interface Peer {
+  readonly node: DhtNode;
+  readonly driver: MachineDriver<DhtAction>;
+  readonly router: SignalRouter<Signal>;
+  readonly signals: MachineDriver<SignalRoute<Signal>>;
+}
+
+/**
+ * A synchronous in-memory network of DhtNodes for tests: no latency, no loss. Each node runs on a
+ * MachineDriver; a 'connect' is signaled as the shared SignalRouter decides (the server is always
+ * up): through the overlay when the node has a route (offer and answer as `signal` queries), else
+ * "through the server" (linked at once). Inputs reach a node at once; the outputs they cause run
+ * in the order they arose (breadth first). Time moves only with `advance`.
  */
 export class Shuttle {
   readonly nodes = new Map<NodeId, DhtNode>();
@@ -35,10 +82,11 @@ export class Shuttle {
     delivered: 0,
     disconnects: 0,
   };
+  private readonly peers = new Map<NodeId, Peer>();
   private readonly links = new Set<string>();
-  private readonly queue: Work[] = [];
+  private readonly queue: (() => void)[] = [];
   private running = false;
-  now = 0;
+  private readonly scheduler = new StepScheduler();
   readonly random: Random;
   /** Tests may intercept frames: return false to drop one. */
   filter: (from: NodeId, to: NodeId, data: Uint8Array) => boolean = () => true;
@@ -50,13 +98,29 @@ export class Shuttle {
     this.random = seededRandom(seed);
   }
 
+  get now(): number {
+    return this.scheduler.time;
+  }
+
   add(id?: Uint8Array): DhtNode {
     const node = new DhtNode({
       ...this.options,
       id: id ?? this.random.bytes(20),
       random: seededRandom(this.random.int(2 ** 31)),
     });
-    this.nodes.set(node.id, node);
+    const from = node.id;
+    const router = new SignalRouter<Signal>({ hasRoute: (to) => node.hasRouteTo(to) });
+    this.peers.set(from, {
+      node,
+      driver: new MachineDriver(node, this.scheduler, {
+        execute: (a) => this.later(() => this.apply(from, a)),
+      }),
+      router,
+      signals: new MachineDriver(router, this.scheduler, {
+        execute: (r) => this.later(() => this.route(from, r)),
+      }),
+    });
+    this.nodes.set(from, node);
     return node;
   }
 
@@ -74,32 +138,33 @@ export class Shuttle {
     return this.links.size;
   }
 
-  /** Feeds actions produced by `from` and runs everything that follows. */
-  run(from: NodeId, actions: DhtAction[]): void {
-    this.queue.push({ kind: 'actions', from, actions });
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (let work = this.queue.shift(); work; work = this.queue.shift()) {
-        for (const action of work.actions) this.apply(work.from, action);
-      }
-    } finally {
-      this.running = false;
-    }
+  /** Feeds node `id` one input, runs everything that follows, and returns the input's answer. */
+  input<R>(id: NodeId, fn: (node: DhtNode, now: number) => R): R {
+    const peer = this.peers.get(id);
+    if (!peer) throw new Error(`no node ${id}`);
+    const result = peer.driver.input((now) => fn(peer.node, now)) as R;
+    this.settle();
+    return result;
   }
 
   /** Opens a link directly (as if through the signaling server). */
   connect(a: NodeId, b: NodeId): void {
     if (a === b || this.linked(a, b) || !this.nodes.has(a) || !this.nodes.has(b)) return;
     this.links.add(key(a, b));
-    this.run(a, this.node(a).connected(b, this.now));
-    this.run(b, this.node(b).connected(a, this.now));
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const peer = this.peers.get(x) as Peer;
+      peer.router.forget(y);
+      this.input(x, (n, now) => n.connected(y, now));
+    }
   }
 
   disconnect(a: NodeId, b: NodeId): void {
     if (!this.links.delete(key(a, b))) return;
-    if (this.nodes.has(a)) this.run(a, this.node(a).disconnected(b, this.now));
-    if (this.nodes.has(b)) this.run(b, this.node(b).disconnected(a, this.now));
+    if (this.nodes.has(a)) this.input(a, (n, now) => n.disconnected(b, now));
+    if (this.nodes.has(b)) this.input(b, (n, now) => n.disconnected(a, now));
   }
 
   /** Removes a node abruptly (tab closed): its links drop. */
@@ -108,20 +173,17 @@ export class Shuttle {
       .filter((l) => l.includes(id))
       .map((l) => l.split(':').find((x) => x !== id) as string);
     for (const p of peers) this.links.delete(key(id, p));
+    this.peers.get(id)?.driver.stop();
+    this.peers.get(id)?.signals.stop();
+    this.peers.delete(id);
     this.nodes.delete(id);
-    for (const p of peers) this.run(p, this.node(p).disconnected(id, this.now));
+    for (const p of peers) this.input(p, (n, now) => n.disconnected(id, now));
   }
 
-  /** Moves time forward in `step`s, running every due timer. */
+  /** Moves time forward in `step`s, running every due timer at the end of its step. */
   advance(ms: number, step = 1000): void {
     const end = this.now + ms;
-    while (this.now < end) {
-      this.now = Math.min(end, this.now + step);
-      for (const [id, node] of this.nodes) {
-        const due = node.nextTimeout();
-        if (due !== undefined && due <= this.now) this.run(id, node.handleTimeout(this.now));
-      }
-    }
+    while (this.now < end) this.scheduler.step(Math.min(end, this.now + step), () => this.settle());
   }
 
   eventsOf<T extends DhtEvent['type']>(type: T): { node: NodeId; event: Extract<DhtEvent, { type: T }> }[] {
@@ -131,28 +193,36 @@ export class Shuttle {
     }[];
   }
 
+  /** Queues an output to run once the outputs before it have run. */
+  private later(work: () => void): void {
+    this.queue.push(work);
+  }
+
+  private settle(): void {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (let work = this.queue.shift(); work; work = this.queue.shift()) work();
+    } finally {
+      this.running = false;
+    }
+  }
+
   private apply(from: NodeId, action: DhtAction): void {
+    if (!this.nodes.has(from)) return;
     switch (action.type) {
       case 'send': {
         if (!this.linked(from, action.to) || !this.filter(from, action.to, action.data)) return;
         this.stats.delivered++;
-        this.run(action.to, this.node(action.to).receive(from, action.data, this.now));
+        this.input(action.to, (n, now) => n.receive(from, action.data, now));
         return;
       }
       case 'connect': {
-        const a = this.nodes.get(from);
-        if (!a) return;
         if (!this.nodes.has(action.to)) {
-          this.run(from, a.disconnected(action.to, this.now));
+          this.input(from, (n, now) => n.disconnected(action.to, now));
           return;
         }
-        if (a.hasRouteTo(action.to)) {
-          this.stats.overlaySignals++;
-          this.run(from, a.sendSignal(action.to, utf8('offer'), this.now));
-        } else {
-          this.stats.serverConnects++;
-          this.answer(from, action.to, false);
-        }
+        this.signal(from, action.to, 'offer');
         return;
       }
       case 'disconnect':
@@ -171,29 +241,46 @@ export class Shuttle {
         if (action.event.type === 'need-contacts' && this.nodes.size > 1) {
           const others = [...this.nodes.keys()].filter((x) => x !== from);
           const pick = Array.from({ length: 5 }, () => others[this.random.int(others.length)] as NodeId);
-          this.run(from, this.node(from).bootstrap(pick, this.now));
+          this.input(from, (n, now) => n.bootstrap(pick, now));
         }
         if (action.event.type === 'signal-failed') {
-          // Fall back to the server, as a host would.
-          this.stats.serverConnects++;
-          this.stats.fallbacks++;
-          this.answer(from, action.event.to, false);
+          const peer = this.peers.get(from) as Peer;
+          const to = action.event.to;
+          peer.signals.input(() => peer.router.signalFailed(to));
         }
         return;
     }
   }
 
-  /** `callee` got an offer from `caller`: accept if it admits, answering through the overlay or server. */
+  private signal(from: NodeId, to: NodeId, signal: Signal): void {
+    const peer = this.peers.get(from) as Peer;
+    peer.signals.input((now) => peer.router.send(to, signal, true, now));
+  }
+
+  /** Carries out a router's decision for a signal from `from`. */
+  private route(from: NodeId, r: SignalRoute<Signal>): void {
+    if (!this.nodes.has(from)) return;
+    if (r.type === 'overlay') {
+      if (r.payload === 'offer') this.stats.overlaySignals++;
+      this.input(from, (n, now) => n.sendSignal(r.to, utf8(r.payload), now));
+    } else if (r.type === 'server') {
+      if (r.fallback) this.stats.fallbacks++;
+      if (r.payload === 'answer') return this.connect(r.to, from);
+      this.stats.serverConnects++;
+      this.answer(from, r.to, false);
+    }
+  }
+
+  /** `callee` got an offer from `caller`: accept if it admits, answering as its router decides. */
   private answer(caller: NodeId, callee: NodeId, overlay: boolean): void {
     const b = this.nodes.get(callee);
-    const a = this.nodes.get(caller);
-    if (!a) return;
-    if (!b || !b.admit(caller, this.now)) {
+    if (!this.nodes.has(caller)) return;
+    if (!b || !this.input(callee, (n, now) => n.admit(caller, now))) {
       this.stats.refused++;
-      this.run(caller, a.disconnected(callee, this.now));
+      this.input(caller, (n, now) => n.disconnected(callee, now));
       return;
     }
-    if (overlay && b.hasRouteTo(caller)) this.run(callee, b.sendSignal(caller, utf8('answer'), this.now));
+    if (overlay) this.signal(callee, caller, 'answer');
     else this.connect(caller, callee);
   }
 }
