@@ -45,6 +45,10 @@ const HOUR = 3_600_000;
  * to make room for a better one, and are the last to go when over the budget.
  */
 export const LIFELINE_LINKS = 2;
+/** Live links at most, by default. */
+export const DEFAULT_MAX_CONNECTIONS = 40;
+/** A requested or admitted link that has not opened by then is given up, by default. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 /** A node with this many live links or fewer tells its links its count (a ping with `ln`). */
 export const REPORT_LINKS_AT = LIFELINE_LINKS + 1;
 
@@ -73,13 +77,13 @@ export class LinkManager {
   private openedTotal = 0;
 
   constructor(options: LinkOptions = {}) {
-    this.maxConnections = options.maxConnections ?? 40;
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.targetConnections = Math.min(options.targetConnections ?? 30, this.maxConnections);
     this.nearConnections = options.nearConnections ?? 8;
     this.bucketConnections = options.bucketConnections ?? 2;
     this.maxConnectsPerHour = options.maxConnectsPerHour ?? 100;
     this.maxConnectsLifetime = options.maxConnectsLifetime ?? 400;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.retryAfterMs = options.retryAfterMs ?? 10 * 60_000;
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runDhtSim, successRate, type DhtSimResult } from '../../sim/dht-sim.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../../shared/dht/link-manager.js';
 import { simSeed } from '../../sim/seed.js';
 
 /** Building 1,000 nodes takes ~20 s of CPU (more on a loaded machine); the first test to run pays for it. */
@@ -77,7 +78,9 @@ describe('DHT simulation, N = 1,000', () => {
   it('stays within the browser connection budget', { timeout: TIMEOUT }, () => {
     const r = run();
     for (const p of r.phases) {
-      expect(p.liveMax, `seed=${seed}: live links in the ${p.phase} phase`).toBeLessThanOrEqual(40);
+      expect(p.liveMax, `seed=${seed}: live links in the ${p.phase} phase`).toBeLessThanOrEqual(
+        DEFAULT_MAX_CONNECTIONS,
+      );
     }
     expect(r.lifetimeMax, `seed=${seed}: connections opened by one tab`).toBeLessThan(500);
     // An attempt refused at the cap is a wasted setup (the responder admitted more offers than it had

@@ -7,6 +7,8 @@ import { decodeKrpc, encodeKrpc } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
 import type { DhtAction, DhtEvent, LookupDone } from '../../../shared/dht/types.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../../shared/dht/link-manager.js';
+import { STORE_JOIN_WAIT_MS, STORE_RETRY_MS } from '../../../shared/dht/store-jobs.js';
 import { Shuttle } from './helpers/shuttle.js';
 import { TestNode } from './helpers/test-node.js';
 import { testSeed } from './helpers/seed.js';
@@ -446,10 +448,11 @@ describe('DhtNode connection budget', () => {
     expect(a.admit(offers[9] as Uint8Array, 170)).toBe(true);
     expect(a.admit(inBucket0(0xfe), 170)).toBe(false);
     // An admitted offer that never opens holds its slot only until the connect timeout.
-    expect(a.nextTimeout()).toBeLessThanOrEqual(20_170);
-    a.handleTimeout(20_170);
-    expect(a.snapshot(20_170).connections.pending).toEqual([]);
-    expect(a.admit(inBucket0(0xfe), 20_171)).toBe(true);
+    const expiry = 170 + DEFAULT_CONNECT_TIMEOUT_MS;
+    expect(a.nextTimeout()).toBeLessThanOrEqual(expiry);
+    a.handleTimeout(expiry);
+    expect(a.snapshot(expiry).connections.pending).toEqual([]);
+    expect(a.admit(inBucket0(0xfe), expiry + 1)).toBe(true);
   });
 
   it('counts admitted offers against the hourly cap before they open', () => {
@@ -609,12 +612,12 @@ describe('DhtNode stores issued before joining or stored at nobody', () => {
     // The lookup ran and every store timed out: no result yet, a retry is due.
     expect(doneOf(net, author.id, ann)).toBeUndefined();
     net.filter = () => true;
-    net.advance(10_000, 500);
+    net.advance(STORE_RETRY_MS, 500);
     const done = doneOf(net, author.id, ann);
     expect(done?.stored).toBeGreaterThanOrEqual(4);
     expect(done?.timeouts).toBeGreaterThanOrEqual(4); // the first try's lost stores are counted
     expect(done?.startedAt).toBe(start);
-    expect(done?.durationMs).toBeGreaterThanOrEqual(10_000);
+    expect(done?.durationMs).toBeGreaterThanOrEqual(STORE_RETRY_MS);
     expect(
       net.eventsOf('lookup-done').filter((e) => e.event.queryId === ann && e.node === author.id),
     ).toHaveLength(1);
@@ -629,9 +632,11 @@ describe('DhtNode stores issued before joining or stored at nobody', () => {
       for (const e of events(a.handleTimeout(now)))
         if (e.type === 'lookup-done' && e.queryId === queryId) found.push(e);
     };
-    for (let now = 1000; now <= 69_000; now += 1000) step(now);
-    expect(found).toEqual([]); // waited 30 s, stored at nobody, waits for a retry
-    for (let now = 70_000; now <= 80_000; now += 1000) step(now);
-    expect(found).toEqual([expect.objectContaining({ kind: 'put', stored: 0, durationMs: 70_000 })]);
+    // It waits for the join, stores at nobody, and its retry waits for the join again.
+    const end = STORE_JOIN_WAIT_MS + STORE_RETRY_MS + STORE_JOIN_WAIT_MS;
+    for (let now = 1000; now < end; now += 1000) step(now);
+    expect(found).toEqual([]);
+    for (let now = end; now <= end + 10_000; now += 1000) step(now);
+    expect(found).toEqual([expect.objectContaining({ kind: 'put', stored: 0, durationMs: end })]);
   });
 });
