@@ -144,6 +144,8 @@ export class SignalingHub {
     const session = new Session(ws, new RateLimiter(this.config.rateLimit, this.clock()), address);
     this.sessions.add(session);
     this.addressSockets.set(address, fromAddress + 1);
+    // First, so whatever fails below, the session is forgotten when its socket closes.
+    ws.on('close', () => this.guard(session, 'close', () => this.forget(session)));
     // A socket that never registers (idle, or answering pings and nothing else) holds a slot of
     // its address for nothing: a real tab registers as soon as its socket opens.
     session.registerTimer = setTimeout(
@@ -161,7 +163,6 @@ export class SignalingHub {
     ws.on('error', (err) =>
       this.config.log(`socket error (${session.peerId ?? 'unregistered'}): ${err.message}`),
     );
-    ws.on('close', () => this.guard(session, 'close', () => this.forget(session)));
   }
 
   /**

@@ -61,7 +61,8 @@ function refuse(socket: Duplex, status: number): void {
   );
 }
 
-const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+const describeError = (err: unknown): string =>
+  err instanceof Error ? (err.stack ?? err.message) : String(err);
 
 /**
  * Starts the one process tabswarm needs: the built client over HTTP, the signaling WebSocket at
@@ -83,7 +84,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const logInternal = (what: string, err: unknown): void => {
     counters.internalErrors++;
-    config.log(`internal error in ${what}: ${describe(err)}`);
+    config.log(`internal error in ${what}: ${describeError(err)}`);
   };
 
   const route = (req: IncomingMessage, res: ServerResponse): void => {
