@@ -1,4 +1,5 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -22,6 +23,18 @@ const bannedInShared = [
   'Buffer',
   'crypto',
 ].map((name) => ({ name, message: 'shared/ is sans-I/O: inject this instead.' }));
+
+/*
+ * Import bans are regexes over the specifier, not globs relative to one depth, so they hold for
+ * `../client/x` and `../../../client/src/x` alike. The price: no folder inside shared/ may be
+ * named like a top-level folder (client, signaling-server, sim, bench, e2e).
+ */
+const TOP_LEVEL_FOLDER = '(^|/)(client|signaling-server|sim|bench|e2e)(/|$)';
+/** `node:fs` and bare `fs`, `path`, ... (every built-in this Node knows). */
+const NODE_BUILTIN = `^(node:|(${builtinModules.join('|')})(/|$))`;
+/** Packages that bring I/O, a DOM or a test runner. */
+const IO_PACKAGE =
+  '^(ws|simple-peer|idb-keyval|lit|qrcode|@roamhq/wrtc|@playwright/test|playwright|fake-indexeddb|vite|vitest)(/|$)';
 
 export default tseslint.config(
   {
@@ -50,23 +63,49 @@ export default tseslint.config(
           selector: "MemberExpression[object.name='Math'][property.name='random']",
           message: 'shared/ takes an injected Random.',
         },
+        { selector: 'ImportExpression', message: 'shared/ loads no modules at run time.' },
       ],
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: [
-                'node:*',
-                'ws',
-                'simple-peer',
-                'idb-keyval',
-                'lit',
-                'lit/*',
-                '../client/*',
-                '../signaling-server/*',
-              ],
-              message: 'shared/ has no I/O dependencies.',
+              regex: TOP_LEVEL_FOLDER,
+              message: 'shared/ may not import client/, signaling-server/, sim/, bench/ or e2e/.',
+            },
+            { regex: NODE_BUILTIN, message: 'shared/ is sans-I/O: no Node built-ins.' },
+            { regex: IO_PACKAGE, message: 'shared/ has no I/O dependencies.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['client/src/ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)adapters(/|$)',
+              message: 'client/src/ui/ only renders: state comes through controllers, not adapters.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['sim/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)client(/|$)',
+              message: 'sim/ runs shared/ code only: it may not import client/.',
             },
           ],
         },

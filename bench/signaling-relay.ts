@@ -70,6 +70,8 @@ async function childServer(): Promise<Server> {
       HOST: '127.0.0.1',
       RATE_LIMIT_PER_SEC: UNLIMITED,
       RATE_LIMIT_BURST: UNLIMITED,
+      // Every client comes from 127.0.0.1: up to 64 pairs is 128 sockets from one address.
+      MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -100,7 +102,12 @@ async function childServer(): Promise<Server> {
 
 async function inProcessServer(): Promise<Server> {
   const n = Number(UNLIMITED);
-  const s = await startServer({ port: 0, host: '127.0.0.1', rateLimit: { perSecond: n, burst: n } });
+  const s = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    rateLimit: { perSecond: n, burst: n },
+    maxSocketsPerAddress: n,
+  });
   return { wsUrl: s.wsUrl, statsUrl: `${s.url}stats`, cpuSeconds: () => undefined, stop: () => s.close() };
 }
 

@@ -34,10 +34,22 @@ export interface HubStats {
   messagesDropped: number;
   /** Sockets closed for not answering a ping. */
   socketsReaped: number;
+  /** Sockets closed for not registering within the register deadline. */
+  registerTimeouts: number;
+  /** Sockets refused at connect: the server or their address was full. */
+  socketsRefused: number;
+  /** Unexpected errors contained by closing the one socket they came from. */
+  internalErrors: number;
 }
 
 /** Close codes the hub uses (RFC 6455 section 7.4.1). */
-export const CloseCode = { PolicyViolation: 1008, TryAgainLater: 1013, GoingAway: 1001 } as const;
+export const CloseCode = {
+  GoingAway: 1001,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  TryAgainLater: 1013,
+} as const;
 
 /** A closing socket that does not finish the close handshake within this is cut. */
 const CLOSE_GRACE_MS = 1000;
@@ -47,9 +59,13 @@ class Session {
   peerId: string | undefined;
   alive = true;
   closing = false;
+  /** Closes the socket unless it registers first; cleared at the first successful register. */
+  registerTimer: ReturnType<typeof setTimeout> | undefined;
   constructor(
     readonly ws: WebSocket,
     readonly limiter: RateLimiter,
+    /** The client's addressKey, for per-address limits. */
+    readonly address: string,
   ) {}
 }
 
@@ -67,6 +83,8 @@ export class SignalingHub {
   private readonly peers = new Map<string, Session>();
   /** Registered peer ids, for random bootstrap sets. */
   private readonly peerIds = new RandomSet<string>();
+  /** Open sockets per client address. */
+  private readonly addressSockets = new Map<string, number>();
   private readonly tracker: Tracker;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly counters = {
@@ -75,6 +93,9 @@ export class SignalingHub {
     errorsSent: 0,
     messagesDropped: 0,
     socketsReaped: 0,
+    registerTimeouts: 0,
+    socketsRefused: 0,
+    internalErrors: 0,
   };
 
   private readonly handlers: Handlers = {
@@ -87,34 +108,96 @@ export class SignalingHub {
     private readonly config: ServerConfig,
     private readonly clock: () => number = Date.now,
   ) {
-    this.tracker = new Tracker({ maxSwarmsPerPeer: config.maxSwarmsPerPeer, random: config.random });
+    this.tracker = new Tracker({
+      maxSwarmsPerPeer: config.maxSwarmsPerPeer,
+      maxSwarmsPerOwner: config.maxSwarmsPerAddress,
+      random: config.random,
+    });
     this.heartbeat = setInterval(() => this.beat(), config.heartbeatMs);
     this.heartbeat.unref();
   }
 
-  /** Takes over a freshly upgraded socket. */
-  handleConnection(ws: WebSocket): void {
-    if (this.sessions.size >= this.config.maxConnections) {
-      ws.on('error', () => {});
-      this.send(ws, {
-        type: 'error',
-        code: ErrorCode.LimitExceeded,
-        message: 'server is full; try again later',
-      });
-      ws.close(CloseCode.TryAgainLater, 'server full');
+  /** Takes over a freshly upgraded socket from `address` (an addressKey). */
+  handleConnection(ws: WebSocket, address: string): void {
+    ws.on('error', () => {});
+    try {
+      this.admit(ws, address);
+    } catch (err) {
+      this.contain(undefined, ws, 'connect', err);
+    }
+  }
+
+  private admit(ws: WebSocket, address: string): void {
+    const fromAddress = this.addressSockets.get(address) ?? 0;
+    const refusal =
+      this.sessions.size >= this.config.maxConnections
+        ? 'server is full; try again later'
+        : fromAddress >= this.config.maxSocketsPerAddress
+          ? `too many sockets from your address (at most ${this.config.maxSocketsPerAddress}); try again later`
+          : undefined;
+    if (refusal !== undefined) {
+      this.counters.socketsRefused++;
+      this.send(ws, { type: 'error', code: ErrorCode.LimitExceeded, message: refusal });
+      ws.close(CloseCode.TryAgainLater, refusal.slice(0, refusal.indexOf(';')));
       return;
     }
-    const session = new Session(ws, new RateLimiter(this.config.rateLimit, this.clock()));
+    const session = new Session(ws, new RateLimiter(this.config.rateLimit, this.clock()), address);
     this.sessions.add(session);
+    this.addressSockets.set(address, fromAddress + 1);
+    // First, so whatever fails below, the session is forgotten when its socket closes.
+    ws.on('close', () => this.guard(session, 'close', () => this.forget(session)));
+    // A socket that never registers (idle, or answering pings and nothing else) holds a slot of
+    // its address for nothing: a real tab registers as soon as its socket opens.
+    session.registerTimer = setTimeout(
+      () => this.guard(session, 'register deadline', () => this.registerDeadline(session)),
+      this.config.registerTimeoutMs,
+    );
+    session.registerTimer.unref();
     ws.on('pong', () => {
       session.alive = true;
     });
-    ws.on('message', (data, isBinary) => this.onFrame(session, data, isBinary));
+    ws.on('message', (data, isBinary) =>
+      this.guard(session, 'message', () => this.onFrame(session, data, isBinary)),
+    );
     // Oversized frames and protocol errors surface here; ws then closes the socket itself.
     ws.on('error', (err) =>
       this.config.log(`socket error (${session.peerId ?? 'unregistered'}): ${err.message}`),
     );
-    ws.on('close', () => this.forget(session));
+  }
+
+  /**
+   * Runs one socket's handler; anything it throws is a bug, logged and contained by closing
+   * that socket (1011), so one bad connection never takes down the process.
+   */
+  private guard(session: Session, what: string, handler: () => void): void {
+    try {
+      handler();
+    } catch (err) {
+      this.contain(session, session.ws, what, err);
+    }
+  }
+
+  private contain(session: Session | undefined, ws: WebSocket, what: string, err: unknown): void {
+    this.counters.internalErrors++;
+    const who = session?.peerId ?? 'unregistered socket';
+    this.config.log(
+      `internal error in ${what} (${who}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+    try {
+      if (session !== undefined) this.closeSession(session, CloseCode.InternalError, 'internal error');
+      else ws.close(CloseCode.InternalError, 'internal error');
+    } catch {
+      ws.terminate();
+    }
+  }
+
+  private registerDeadline(session: Session): void {
+    session.registerTimer = undefined;
+    if (session.peerId !== undefined || session.closing) return;
+    this.counters.registerTimeouts++;
+    const seconds = this.config.registerTimeoutMs / 1000;
+    this.error(session, ErrorCode.Timeout, `no register within ${seconds} s of connecting; closing`);
+    this.closeSession(session, CloseCode.PolicyViolation, 'register deadline passed');
   }
 
   /** Current counters. */
@@ -130,7 +213,10 @@ export class SignalingHub {
   /** Stops the heartbeat and closes every socket. */
   close(): void {
     clearInterval(this.heartbeat);
-    for (const s of this.sessions) s.ws.terminate();
+    for (const s of this.sessions) {
+      clearTimeout(s.registerTimer);
+      s.ws.terminate();
+    }
   }
 
   private onFrame(session: Session, data: RawData, isBinary: boolean): void {
@@ -199,6 +285,8 @@ export class SignalingHub {
       return;
     }
     session.peerId = m.peerId;
+    clearTimeout(session.registerTimer);
+    session.registerTimer = undefined;
     this.peers.set(m.peerId, session);
     this.peerIds.add(m.peerId);
     const peers = this.peerIds.sample(this.numWant(m.numWant), this.config.random, m.peerId);
@@ -211,7 +299,8 @@ export class SignalingHub {
 
   private onAnnounce(session: Session, m: AnnounceMessage): void {
     const peerId = session.peerId as string;
-    const result = this.tracker.announce(peerId, m.infoHash, m.event, this.numWant(m.numWant));
+    const numWant = this.numWant(m.numWant);
+    const result = this.tracker.announce(peerId, m.infoHash, m.event, numWant, session.address);
     if (!result.ok) {
       this.error(session, ErrorCode.LimitExceeded, `announce ${m.infoHash}: ${result.reason}`, {
         ref: m.infoHash,
@@ -280,7 +369,11 @@ export class SignalingHub {
   }
 
   private forget(session: Session): void {
-    this.sessions.delete(session);
+    if (!this.sessions.delete(session)) return;
+    clearTimeout(session.registerTimer);
+    const left = (this.addressSockets.get(session.address) ?? 1) - 1;
+    if (left > 0) this.addressSockets.set(session.address, left);
+    else this.addressSockets.delete(session.address);
     this.unregister(session);
   }
 
@@ -292,18 +385,26 @@ export class SignalingHub {
     this.tracker.removePeer(id);
   }
 
+  /**
+   * Pings every socket and terminates those that did not answer the previous ping. A socket that
+   * answers pings but never speaks is not reaped here: if it never registered, the register
+   * deadline has closed it already; if it did, it is a quiet tab (a tab with nothing to announce
+   * sends nothing for hours), and the per-address caps bound what such sockets can hold.
+   */
   private beat(): void {
-    for (const s of this.sessions) {
-      if (!s.alive) {
-        this.counters.socketsReaped++;
-        this.config.log(`reaping ${s.peerId ?? 'unregistered socket'}: no pong`);
-        this.unregister(s);
-        s.ws.terminate();
-        continue;
-      }
-      s.alive = false;
-      if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
+    for (const s of this.sessions) this.guard(s, 'heartbeat', () => this.beatOne(s));
+  }
+
+  private beatOne(s: Session): void {
+    if (!s.alive) {
+      this.counters.socketsReaped++;
+      this.config.log(`reaping ${s.peerId ?? 'unregistered socket'}: no pong`);
+      this.unregister(s);
+      s.ws.terminate();
+      return;
     }
+    s.alive = false;
+    if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
   }
 }
 

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { optionsFromEnv } from './config.js';
+import { optionsFromEnv, resolveConfig } from './config.js';
 import { startServer } from './server.js';
 
 /** IPv4 addresses other machines on the LAN can reach this one at. */
@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   let options;
   try {
     options = optionsFromEnv(process.env);
+    resolveConfig(options); // checks combinations too, before anything listens
   } catch (err) {
     console.error(`tabswarm: ${(err as Error).message}`);
     process.exit(2);
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   console.log('tabswarm is running. Open:');
+  if (options.publicUrl !== undefined) console.log(`  ${options.publicUrl}`);
   console.log(`  ${server.url}`);
   if (wildcard) for (const address of lanAddresses()) console.log(`  http://${address}:${server.port}/`);
   console.log(`signaling endpoint: ${server.wsUrl}`);

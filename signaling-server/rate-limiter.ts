@@ -14,9 +14,10 @@ export interface RateLimitOptions {
  */
 export type RateDecision = 'accept' | 'drop' | 'drop-and-notify' | 'close';
 
-const NOTIFY_INTERVAL_MS = 1000;
+/** At most one RATE_LIMITED notice per this long. */
+export const NOTIFY_INTERVAL_MS = 1000;
 /** A second with no drop forgives earlier drops. */
-const QUIET_MS = 1000;
+export const QUIET_MS = 1000;
 
 /** A token bucket plus a flood counter; takes the time as input and returns a decision. */
 export class RateLimiter {

@@ -79,12 +79,13 @@ function resolveUnder(root: string, urlPath: string): string | undefined {
 /**
  * Serves the built client from `staticDir`: GET/HEAD only, `/` is index.html, nothing outside
  * the directory. While the directory is missing every request gets a 503 page saying to build.
+ * `path` is the request's already parsed URL path.
  */
 export function createStaticHandler(
   staticDir: string,
-): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const root = resolve(staticDir);
-  return async (req, res) => {
+  return async (req, res, path) => {
     const head = req.method === 'HEAD';
     if (req.method !== 'GET' && !head) {
       res.setHeader('Allow', 'GET, HEAD');
@@ -95,7 +96,6 @@ export function createStaticHandler(
       sendText(res, 503, 'text/html; charset=utf-8', NOT_BUILT_PAGE, head);
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const file = resolveUnder(root, path);
     const info = file === undefined ? undefined : await isFile(file);
     if (file === undefined || info === undefined) {

@@ -12,6 +12,11 @@ interface Swarm {
 export interface TrackerOptions {
   /** Swarms one peer may be in at once; announcing in one more is refused. */
   maxSwarmsPerPeer: number;
+  /**
+   * Entries (peer in swarm) all peers of one owner may hold together (default unbounded). The
+   * hub makes the client address the owner, so many sockets cannot add up to unbounded memory.
+   */
+  maxSwarmsPerOwner?: number;
   random: Random;
 }
 
@@ -26,6 +31,9 @@ export type AnnounceResult =
 export class Tracker {
   private readonly swarms = new Map<string, Swarm>();
   private readonly peerSwarms = new Map<string, Set<string>>();
+  /** Owner of each peer that is in at least one swarm, and each owner's entry count. */
+  private readonly peerOwner = new Map<string, string>();
+  private readonly ownerEntries = new Map<string, number>();
 
   constructor(private readonly options: TrackerOptions) {}
 
@@ -44,15 +52,22 @@ export class Tracker {
     return [...(this.peerSwarms.get(peerId) ?? [])];
   }
 
+  /** Entries held by all peers of `owner`. */
+  entriesOf(owner: string): number {
+    return this.ownerEntries.get(owner) ?? 0;
+  }
+
   /**
    * Records `peerId` in (or, for `stopped`, out of) the swarm of `infoHash` and returns up to
-   * `numWant` random other members.
+   * `numWant` random other members. `owner` groups peers for maxSwarmsPerOwner; a peer keeps the
+   * owner it first joined a swarm with.
    */
   announce(
     peerId: string,
     infoHash: string,
     event: AnnounceEvent | undefined,
     numWant: number,
+    owner: string = peerId,
   ): AnnounceResult {
     if (event === 'stopped') {
       this.leave(peerId, infoHash);
@@ -66,6 +81,14 @@ export class Tracker {
         reason: `already in ${this.options.maxSwarmsPerPeer} swarms; announce 'stopped' for one first`,
       };
     }
+    const ownedBy = this.peerOwner.get(peerId) ?? owner;
+    const cap = this.options.maxSwarmsPerOwner ?? Infinity;
+    if (!joined?.has(infoHash) && this.entriesOf(ownedBy) >= cap) {
+      return {
+        ok: false,
+        reason: `your address already holds ${cap} swarm entries; announce 'stopped' for one first`,
+      };
+    }
     let swarm = this.swarms.get(infoHash);
     if (swarm === undefined) {
       swarm = { members: new RandomSet(), seeders: new Set() };
@@ -74,7 +97,9 @@ export class Tracker {
     if (joined === undefined) {
       joined = new Set();
       this.peerSwarms.set(peerId, joined);
+      this.peerOwner.set(peerId, ownedBy);
     }
+    if (!joined.has(infoHash)) this.ownerEntries.set(ownedBy, this.entriesOf(ownedBy) + 1);
     joined.add(infoHash);
     swarm.members.add(peerId);
     if (event === 'completed') swarm.seeders.add(peerId);
@@ -95,9 +120,14 @@ export class Tracker {
       if (swarm.members.size === 0) this.swarms.delete(infoHash);
     }
     const joined = this.peerSwarms.get(peerId);
-    if (joined !== undefined) {
-      joined.delete(infoHash);
-      if (joined.size === 0) this.peerSwarms.delete(peerId);
+    if (joined === undefined || !joined.delete(infoHash)) return;
+    const owner = this.peerOwner.get(peerId) as string;
+    const left = this.entriesOf(owner) - 1;
+    if (left > 0) this.ownerEntries.set(owner, left);
+    else this.ownerEntries.delete(owner);
+    if (joined.size === 0) {
+      this.peerSwarms.delete(peerId);
+      this.peerOwner.delete(peerId);
     }
   }
 

@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../shared/errors.js';
+import { MAX_FRAME_BYTES } from '../../shared/signaling/messages.js';
+import { DEFAULTS } from '../../signaling-server/config.js';
+import { CloseCode } from '../../signaling-server/hub.js';
+import { NOTIFY_INTERVAL_MS } from '../../signaling-server/rate-limiter.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
+import { sleep, waitFor } from './wait-for.js';
 import { TestClient, hexId, registered, stillServed, type Msg } from './ws-client.js';
+
+const { perSecond, burst, maxDropped } = DEFAULTS.rateLimit;
+/** Replies to a burst: all but the register's token of the burst, plus what refills meanwhile. */
+const SERVED_AT_LEAST = burst - 1;
+const SERVED_BELOW = burst + perSecond;
 
 let server: RunningServer;
 /** Registered before any abuse; must be served after each. */
@@ -59,11 +70,11 @@ describe('bad messages', () => {
     ];
     for (const [text, fields, pattern] of cases) {
       const reply = await c.request(text);
-      expect(reply, text).toMatchObject({ type: 'error', code: 'SIGNAL_INVALID', ...fields });
+      expect(reply, text).toMatchObject({ type: 'error', code: ErrorCode.SignalInvalid, ...fields });
       expect(reply.message, text).toMatch(pattern);
     }
     c.ws.send(Buffer.from([1, 2, 3]));
-    expect(await c.next()).toMatchObject({ type: 'error', code: 'SIGNAL_INVALID', message: /binary/ });
+    expect(await c.next()).toMatchObject({ type: 'error', code: ErrorCode.SignalInvalid, message: /binary/ });
     // Nothing was relayed to the listener by any of that.
     expect(await listener.silentFor(50)).toBe(true);
     await stillServed(c);
@@ -73,12 +84,12 @@ describe('bad messages', () => {
 
   it('closes only the socket that sends a frame over maxPayload', async () => {
     const c = (await registered(server.wsUrl, hexId(11))).client;
-    c.send(JSON.stringify({ type: 'signal', to: hexId(2), data: 'x'.repeat(70 * 1024) }));
+    c.send(JSON.stringify({ type: 'signal', to: hexId(2), data: 'x'.repeat(MAX_FRAME_BYTES) }));
     const { code } = await c.closed;
-    expect(code).toBe(1009);
+    expect(code).toBe(CloseCode.MessageTooBig);
     await othersStillServed();
     // Its id is free again.
-    for (let i = 0; i < 100 && server.stats().peers !== 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => server.stats().peers === 2, '2 peers');
     const again = await registered(server.wsUrl, hexId(11));
     await again.client.close();
   });
@@ -87,7 +98,7 @@ describe('bad messages', () => {
 describe('flooding', () => {
   it('throttles a burst over the limit with one RATE_LIMITED error, then serves it again', async () => {
     const c = (await registered(server.wsUrl, hexId(20))).client;
-    for (let i = 0; i < 200; i++) c.send({ type: 'announce', infoHash: hexId(3, 'e'), rid: i });
+    for (let i = 0; i < 2 * burst; i++) c.send({ type: 'announce', infoHash: hexId(3, 'e'), rid: i });
     const got: Msg[] = [];
     for (;;) {
       const m = await c.next(500).catch(() => undefined);
@@ -96,13 +107,14 @@ describe('flooding', () => {
     }
     const errors = got.filter((m) => m.type === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'RATE_LIMITED' });
-    // The register took one token of the burst of 100; a few more refill while the burst arrives.
+    expect(errors[0]).toMatchObject({ code: ErrorCode.RateLimited });
+    // The register took one token of the burst; a few more refill while the burst arrives.
     const served = got.filter((m) => m.type === 'announced').length;
-    expect(served).toBeGreaterThanOrEqual(99);
-    expect(served).toBeLessThan(150);
+    expect(served).toBeGreaterThanOrEqual(SERVED_AT_LEAST);
+    expect(served).toBeLessThan(SERVED_BELOW);
     expect(c.isOpen).toBe(true);
-    await new Promise((r) => setTimeout(r, 1100));
+    // The limiter's notice window is a constant of the rate limiter, not a server parameter.
+    await sleep(NOTIFY_INTERVAL_MS + 100);
     await stillServed(c);
     await othersStillServed();
     await c.close();
@@ -110,15 +122,15 @@ describe('flooding', () => {
 
   it('closes a socket that keeps flooding with 1008, and only that one', async () => {
     const c = (await registered(server.wsUrl, hexId(21))).client;
-    for (let i = 0; i < 1000; i++) c.send({ type: 'signal', to: hexId(99), data: i });
+    for (let i = 0; i < 2 * (burst + maxDropped); i++) c.send({ type: 'signal', to: hexId(99), data: i });
     const { code } = await c.closed;
-    expect(code).toBe(1008);
+    expect(code).toBe(CloseCode.PolicyViolation);
     const got = c.drain();
-    expect(got.filter((m) => m.code === 'RATE_LIMITED')).toHaveLength(1);
-    const served = got.filter((m) => m.code === 'UNKNOWN_PEER').length;
-    expect(served).toBeGreaterThanOrEqual(99);
-    expect(served).toBeLessThan(150);
-    expect(server.stats().messagesDropped).toBeGreaterThan(200);
+    expect(got.filter((m) => m.code === ErrorCode.RateLimited)).toHaveLength(1);
+    const served = got.filter((m) => m.code === ErrorCode.UnknownPeer).length;
+    expect(served).toBeGreaterThanOrEqual(SERVED_AT_LEAST);
+    expect(served).toBeLessThan(SERVED_BELOW);
+    expect(server.stats().messagesDropped).toBeGreaterThan(maxDropped);
     await othersStillServed();
     const again = await registered(server.wsUrl, hexId(21));
     await again.client.close();
@@ -130,8 +142,8 @@ describe('connection cap', () => {
     const small = await startServer({ port: 0, host: '127.0.0.1', maxConnections: 1 });
     const first = (await registered(small.wsUrl, hexId(1))).client;
     const second = await TestClient.open(small.wsUrl);
-    expect(await second.next()).toMatchObject({ type: 'error', code: 'LIMIT_EXCEEDED' });
-    expect((await second.closed).code).toBe(1013);
+    expect(await second.next()).toMatchObject({ type: 'error', code: ErrorCode.LimitExceeded });
+    expect((await second.closed).code).toBe(CloseCode.TryAgainLater);
     await stillServed(first);
     await first.close();
     await small.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
+import { waitFor } from './wait-for.js';
 import { hexId, registered, type TestClient } from './ws-client.js';
 
 let server: RunningServer;
@@ -54,7 +55,7 @@ describe('announce', () => {
 
     // Closing a socket removes it from every swarm.
     await d.close();
-    for (let i = 0; i < 100 && server.stats().peers !== 3; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => server.stats().peers === 3, '3 peers');
     expect((await a.request({ type: 'announce', infoHash: H1 })).peers).toEqual([]);
     expect(await c.request({ type: 'announce', infoHash: H2 })).toMatchObject({
       peers: [],

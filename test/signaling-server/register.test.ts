@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
+import { waitFor } from './wait-for.js';
 import { TestClient, hexId, registered, stillServed } from './ws-client.js';
 
 const ICE = [
@@ -14,10 +15,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** Waits until the server's peer count reaches `n` (close events are asynchronous). */
-async function peersBecome(n: number): Promise<void> {
-  for (let i = 0; i < 100 && server.stats().peers !== n; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(server.stats().peers).toBe(n);
-}
+const peersBecome = (n: number): Promise<void> => waitFor(() => server.stats().peers === n, `${n} peers`);
 
 describe('register', () => {
   it('replies with the peer id, ICE servers and a bootstrap set of other peers', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SIGNAL_DATA_BYTES } from '../../shared/signaling/messages.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
+import { waitFor } from './wait-for.js';
 import { hexId, registered } from './ws-client.js';
 
 let server: RunningServer;
@@ -37,7 +38,7 @@ describe('signal relay', () => {
     expect(unknown).toMatchObject({ type: 'error', code: 'UNKNOWN_PEER', ref: hexId(99), rid: 42 });
     expect(unknown.message).toContain(hexId(99));
     await b.close();
-    for (let i = 0; i < 100 && server.stats().peers !== 1; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => server.stats().peers === 1, '1 peers');
     const gone = await a.request({ type: 'signal', to: hexId(11), data: {} });
     expect(gone).toMatchObject({ type: 'error', code: 'UNKNOWN_PEER', ref: hexId(11) });
     await a.close();

@@ -71,4 +71,24 @@ describe('Tracker', () => {
     t.announce('p', 'h1', 'stopped', 20);
     expect(t.announce('p', 'h3', 'started', 20).ok).toBe(true);
   });
+
+  it('caps the entries of one owner across its peers, and gives them back as peers leave', () => {
+    const t = new Tracker({ maxSwarmsPerPeer: 2, maxSwarmsPerOwner: 3, random: seededRandom(1) });
+    expect(t.announce('p1', 'h1', 'started', 20, 'addr').ok).toBe(true);
+    expect(t.announce('p1', 'h2', 'started', 20, 'addr').ok).toBe(true);
+    expect(t.announce('p2', 'h1', 'started', 20, 'addr').ok).toBe(true);
+    expect(t.entriesOf('addr')).toBe(3);
+    const refused = t.announce('p2', 'h3', 'started', 20, 'addr');
+    expect(refused.ok).toBe(false);
+    expect(t.swarmSize('h3')).toBe(0);
+    // Re-announcing a joined swarm adds no entry; another owner is not affected.
+    expect(t.announce('p2', 'h1', 'completed', 20, 'addr').ok).toBe(true);
+    expect(t.announce('q', 'h3', 'started', 20, 'other').ok).toBe(true);
+    t.announce('p1', 'h2', 'stopped', 20);
+    expect(t.entriesOf('addr')).toBe(2);
+    expect(t.announce('p2', 'h3', 'started', 20, 'addr').ok).toBe(true);
+    t.removePeer('p1');
+    t.removePeer('p2');
+    expect(t.entriesOf('addr')).toBe(0);
+  });
 });

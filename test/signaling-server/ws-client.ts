@@ -94,8 +94,12 @@ export function hexId(n: number, prefix = 'a'): string {
 }
 
 /** Opens a socket and registers `peerId`; returns the client and the `registered` reply. */
-export async function registered(wsUrl: string, peerId: string): Promise<{ client: TestClient; reply: Msg }> {
-  const client = await TestClient.open(wsUrl);
+export async function registered(
+  wsUrl: string,
+  peerId: string,
+  options: ClientOptions = {},
+): Promise<{ client: TestClient; reply: Msg }> {
+  const client = await TestClient.open(wsUrl, options);
   const reply = await client.request({ type: 'register', peerId });
   if (reply.type !== 'registered') throw new Error(`register failed: ${JSON.stringify(reply)}`);
   return { client, reply };
