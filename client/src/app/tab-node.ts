@@ -7,7 +7,7 @@ import {
 } from '../../../shared/info-dictionary.js';
 import { parseMagnet } from '../../../shared/magnet.js';
 import type { Random } from '../../../shared/random.js';
-import { Emitter } from '../adapters/emitter.js';
+import { Emitter } from '../util/emitter.js';
 import type { PeerLinkFactory } from '../adapters/peer-link.js';
 import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore, TorrentMetadata } from '../adapters/piece-store.js';
