@@ -4,11 +4,14 @@ import { WebSocket } from 'ws';
 import { ErrorCode } from '../../../shared/errors.js';
 import { seededRandom } from '../../../shared/random.js';
 import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
+import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reader.js';
+import { MemoryFileSaver } from '../../../client/src/adapters/memory-file-saver.js';
 import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
 import { SimplePeerLinkFactory } from '../../../client/src/adapters/simple-peer-link.js';
 import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
 import { TabNode } from '../../../client/src/app/tab-node.js';
 import { startServer, type RunningServer } from '../../../signaling-server/server.js';
+import { waitFor } from '../wait-for.js';
 
 /**
  * Whole tabs in Node: the real server, real WebRTC (@roamhq/wrtc), the in-memory piece store.
@@ -18,7 +21,14 @@ let server: RunningServer;
 const nodes: TabNode[] = [];
 let seed = 1;
 
-function tab(opts: { store?: MemoryPieceStore; serverUrl?: string } = {}): TabNode {
+function tab(
+  opts: {
+    store?: MemoryPieceStore;
+    serverUrl?: string;
+    reader?: MemoryFileReader;
+    saver?: MemoryFileSaver;
+  } = {},
+): TabNode {
   const random = seededRandom(seed++);
   const node = new TabNode({
     peerId: random.bytes(20),
@@ -27,6 +37,8 @@ function tab(opts: { store?: MemoryPieceStore; serverUrl?: string } = {}): TabNo
     trackers: [server.wsUrl],
     store: opts.store ?? new MemoryPieceStore(),
     hasher: createPieceHasher(),
+    reader: opts.reader ?? new MemoryFileReader(),
+    saver: opts.saver ?? new MemoryFileSaver(),
     links: new SimplePeerLinkFactory({ wrtc }),
     sockets: new WebSocketSignalingSocketFactory({
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -153,7 +165,7 @@ describe('TabNode', () => {
     await until(a, () => a.view().dht.joined);
     await until(b, () => b.view().dht.joined);
     const { infoHash, magnet } = await a.seed(randomBlob(100_000), 'late.bin');
-    await new Promise((r) => setTimeout(r, 500)); // the seeder's announce is stored
+    await waitFor("the seeder's announce stored at the other tab", () => b.dht.snapshot().store.peers > 0);
     // B's first lookup misses, as when it races the seeder's announce.
     const announce = b.dht.announce.bind(b.dht);
     let calls = 0;
