@@ -2,6 +2,7 @@ import wrtc from '@roamhq/wrtc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ErrorCode } from '../../../shared/errors.js';
+import { DEFAULT_PIECE_LENGTH } from '../../../shared/info-dictionary.js';
 import { seededRandom } from '../../../shared/random.js';
 import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
 import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reader.js';
@@ -9,6 +10,7 @@ import { MemoryFileSaver } from '../../../client/src/adapters/memory-file-saver.
 import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
 import { SimplePeerLinkFactory } from '../../../client/src/adapters/simple-peer-link.js';
 import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
+import { REANNOUNCE_MS } from '../../../client/src/app/peer-discovery.js';
 import { TabNode } from '../../../client/src/app/tab-node.js';
 import { startServer, type RunningServer } from '../../../signaling-server/server.js';
 import { waitFor } from '../wait-for.js';
@@ -83,11 +85,12 @@ describe('TabNode', () => {
     const a = tab();
     const b = tab();
     await Promise.all([a.start(), b.start()]);
-    const { infoHash, magnet } = await a.seed(randomBlob(1024 * 1024 + 7), 'n.bin');
+    const size = 1024 * 1024 + 7;
+    const { infoHash, magnet } = await a.seed(randomBlob(size), 'n.bin');
     await b.download(magnet);
     await until(b, () => b.transfer(infoHash)?.state === 'seeding');
     const view = b.transfer(infoHash)!;
-    expect(view.verifiedBytes).toBe(1024 * 1024 + 7);
+    expect(view.verifiedBytes).toBe(size);
     expect(view.hashFailures).toBe(0);
   });
 
@@ -96,12 +99,12 @@ describe('TabNode', () => {
     const store = new MemoryPieceStore();
     const b = tab({ store });
     await Promise.all([a.start(), b.start()]);
-    const { infoHash, magnet } = await a.seed(randomBlob(5 * 256 * 1024), 'torn.bin');
+    const { infoHash, magnet } = await a.seed(randomBlob(5 * DEFAULT_PIECE_LENGTH), 'torn.bin');
     await b.download(magnet);
     await until(b, () => b.transfer(infoHash)?.state === 'seeding');
     b.stop();
     // A crash left piece 2 torn in storage.
-    await store.putPieces(infoHash, [{ index: 2, data: new Uint8Array(256 * 1024) }]);
+    await store.putPieces(infoHash, [{ index: 2, data: new Uint8Array(DEFAULT_PIECE_LENGTH) }]);
 
     const again = tab({ store });
     await again.start();
@@ -109,13 +112,14 @@ describe('TabNode', () => {
     expect(resumed.state).toBe('downloading');
     expect(resumed.storedPieces).toBe(4);
     await until(again, () => again.transfer(infoHash)?.state === 'seeding');
-    expect(again.transfer(infoHash)!.downloaded).toBe(256 * 1024);
+    expect(again.transfer(infoHash)!.downloaded).toBe(DEFAULT_PIECE_LENGTH);
     expect(again.transfer(infoHash)!.hashFailures).toBe(0);
   });
 
   it('pauses with a clear message when storage is full, keeping what it stored', async () => {
     const a = tab();
-    const store = new MemoryPieceStore({ quotaBytes: 1024 * 1024 });
+    const quotaBytes = 4 * DEFAULT_PIECE_LENGTH;
+    const store = new MemoryPieceStore({ quotaBytes });
     const b = tab({ store });
     await Promise.all([a.start(), b.start()]);
     const { infoHash, magnet } = await a.seed(randomBlob(4 * 1024 * 1024), 'big.bin');
@@ -127,7 +131,7 @@ describe('TabNode', () => {
     expect(notice?.text).toMatch(/Storage is full/);
     const kept = await store.listPieces(infoHash);
     expect(kept.length).toBeGreaterThan(0);
-    expect(kept.length).toBeLessThanOrEqual(4);
+    expect(kept.length).toBeLessThanOrEqual(quotaBytes / DEFAULT_PIECE_LENGTH);
   });
 
   it('refuses a malformed link with a message naming the problem', async () => {
@@ -171,8 +175,10 @@ describe('TabNode', () => {
     let calls = 0;
     b.dht.announce = (h) => (++calls === 1 ? Promise.resolve([]) : announce(h));
     await b.download(magnet);
-    // The re-announce would come only after 20 s.
-    await until(b, () => b.transfer(infoHash)?.state === 'seeding', 8_000);
+    // Well before the re-announce would look again.
+    const quickLookMs = 8_000;
+    expect(quickLookMs).toBeLessThan(REANNOUNCE_MS);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding', quickLookMs);
     expect(calls).toBeGreaterThan(1);
   });
 });
