@@ -94,6 +94,21 @@ describe('TabNode', () => {
     expect(view.hashFailures).toBe(0);
   });
 
+  it('reads shared files and saves completed ones through the adapters it is given', async () => {
+    const reader = new MemoryFileReader();
+    const saver = new MemoryFileSaver();
+    const a = tab({ reader });
+    const b = tab({ saver });
+    await Promise.all([a.start(), b.start()]);
+    const blob = randomBlob(300_000);
+    const { infoHash, magnet } = await a.seed(blob, 'saved.bin');
+    expect(reader.reads).toBeGreaterThan(0);
+    await b.download(magnet);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding');
+    expect(await b.save(infoHash)).toBe('download');
+    expect(saver.saved).toEqual([{ name: 'saved.bin', data: new Uint8Array(await blob.arrayBuffer()) }]);
+  });
+
   it('after a reload, a stored piece that no longer verifies is fetched again, and only it', async () => {
     const a = tab();
     const store = new MemoryPieceStore();
