@@ -4,7 +4,7 @@
  * shared and noisy), not against fixed times. `--report` also writes docs/benchmark-report.md.
  */
 import { writeFile } from 'node:fs/promises';
-import { launchChromium } from '../e2e/fixtures.js';
+import { launchChromium } from '../harness/chromium.js';
 import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
 import { swarmBench } from './swarm-bench.js';

@@ -1,7 +1,7 @@
 import type { Browser, Page } from '@playwright/test';
 import { startServer } from '../signaling-server/server.js';
 import { table } from './bench-types.js';
-import { unlinkedPair } from '../e2e/fixtures.js';
+import { unlinkedPair } from '../harness/tabs.js';
 import { openTab, seedRandom } from './tabs.js';
 
 /** The tracker is off and each tab keeps few DHT links, so most pairs of tabs have no link. */

@@ -1,14 +1,6 @@
 import type { Page } from '@playwright/test';
-import {
-  expect,
-  infoHashOf,
-  randomFile,
-  sha256,
-  shareFile,
-  test,
-  unlinkedPair,
-  waitForComplete,
-} from './fixtures.js';
+import { expect, infoHashOf, randomFile, sha256, shareFile, test, waitForComplete } from './fixtures.js';
+import { unlinkedPair } from '../harness/tabs.js';
 
 /** The tracker is off, and each tab keeps few DHT links, so lookups go through relays. */
 const SPARSE =

@@ -1,34 +1,8 @@
-import {
-  test as base,
-  chromium,
-  expect,
-  type Browser,
-  type BrowserContext,
-  type Page,
-} from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { launchChromium } from '../harness/chromium.js';
 import { startServer, type RunningServer } from '../signaling-server/server.js';
-
-/** Debian's Chromium unless CHROMIUM_PATH says otherwise (Playwright cannot fetch its own here). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Tabs in the background must keep swarming at full speed.
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}
 
 /** A person: a browser profile of their own (separate IndexedDB), with tabs opened on the app. */
 export interface Person {
@@ -119,24 +93,4 @@ export function infoHashOf(magnet: string): string {
   const m = /btih:([0-9a-f]{40})/i.exec(magnet);
   if (!m?.[1]) throw new Error(`no info-hash in ${magnet}`);
   return m[1].toLowerCase();
-}
-
-/** Two of `tabs` with no live link between them (the first pair found), or undefined. */
-export async function unlinkedPair(tabs: Page[]): Promise<[Page, Page] | undefined> {
-  const ids = await Promise.all(tabs.map((t) => t.evaluate(() => window.tabswarm.peerId)));
-  const links = await Promise.all(
-    tabs.map((t) =>
-      t.evaluate(() =>
-        window.tabswarm
-          .status()
-          .links.filter((l) => l.open)
-          .map((l) => l.remoteId),
-      ),
-    ),
-  );
-  for (let i = 0; i < tabs.length; i++)
-    for (let j = 0; j < tabs.length; j++)
-      if (i !== j && !links[i]?.includes(ids[j] as string) && !links[j]?.includes(ids[i] as string))
-        return [tabs[i] as Page, tabs[j] as Page];
-  return undefined;
 }

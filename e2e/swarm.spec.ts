@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, infoHashOf, randomFile, sha256, shareFile, test, waitForComplete } from './fixtures.js';
+import { BLOCK_SIZE } from '../shared/wire/wire-codec.js';
 
 const MB16 = 16 * 1024 * 1024;
 
@@ -77,7 +78,7 @@ test('a leecher that reloads midway resumes without downloading stored pieces ag
   const pieceLength = file.length / after.pieceStates.length;
   const missingBytes = file.length - stored.storedPieces * pieceLength;
   // Only what was missing came again (plus at most a few blocks of endgame duplicates).
-  expect(after.downloaded).toBeLessThanOrEqual(missingBytes + 4 * 16384);
+  expect(after.downloaded).toBeLessThanOrEqual(missingBytes + 4 * BLOCK_SIZE);
   expect(await leecher.evaluate((h) => window.tabswarm.sha256(h), infoHash)).toBe(sha256(file));
 });
 

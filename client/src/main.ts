@@ -1,3 +1,5 @@
+import { blobFileReader } from './adapters/file-reader.js';
+import { browserFileSaver } from './adapters/file-saver.js';
 import { IdbPieceStore } from './adapters/idb-piece-store.js';
 import { createPieceHasher } from './adapters/piece-hasher.js';
 import { SimplePeerLinkFactory } from './adapters/simple-peer-link.js';
@@ -26,6 +28,8 @@ const node = new TabNode({
   trackers: [serverUrl],
   store: new IdbPieceStore(),
   hasher: createPieceHasher(),
+  reader: blobFileReader,
+  saver: browserFileSaver,
   links: new SimplePeerLinkFactory(),
   sockets: new WebSocketSignalingSocketFactory(),
   // ?tracker=off finds swarm peers through the DHT alone.

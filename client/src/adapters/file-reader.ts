@@ -1,5 +1,14 @@
 import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
 
+/**
+ * Reads a file the person picked, one piece at a time (never the whole file). The page reads
+ * through `Blob.slice` ({@link blobFileReader}); tests may pass a twin.
+ */
+export interface FilePieceReader {
+  /** Piece `index` of `file`; fails with FILE_UNREADABLE if the file changed or vanished. */
+  readPiece(file: Blob, index: number, pieceLength: number): Promise<Uint8Array>;
+}
+
 /** Number of pieces of a `length`-byte file (0 for an empty file). */
 export function pieceCount(length: number, pieceLength: number): number {
   checkPieceLength(pieceLength);
@@ -53,3 +62,6 @@ function checkPieceLength(pieceLength: number): void {
     throw new TabswarmError(ErrorCode.FileUnreadable, `invalid piece length ${pieceLength}`);
   }
 }
+
+/** The page's {@link FilePieceReader}: `Blob.slice`, one piece in memory at a time. */
+export const blobFileReader: FilePieceReader = { readPiece };

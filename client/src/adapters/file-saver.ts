@@ -4,6 +4,20 @@ import { toStorageError } from './piece-store.js';
 /** Reads one stored piece (e.g. `(i) => store.getPiece(infoHash, i)`). */
 export type GetPiece = (index: number) => Promise<Uint8Array | undefined>;
 
+/** How a save ended: streamed to a picked file, downloaded as a Blob, or cancelled by the person. */
+export type SaveOutcome = 'picker' | 'download' | 'cancelled';
+
+/** Saves a completed file assembled from its pieces. The page uses {@link browserFileSaver}. */
+export interface FileSaver {
+  /** Saves the `pieceCount` pieces read through `getPiece`, in order, as `name`. */
+  save(
+    name: string,
+    pieceCount: number,
+    getPiece: GetPiece,
+    opts?: { length?: number; usePicker?: boolean },
+  ): Promise<SaveOutcome>;
+}
+
 /** The File System Access API parts used here (Chromium; absent elsewhere). */
 interface SaveFilePickerWindow {
   showSaveFilePicker?: (opts: { suggestedName: string }) => Promise<{
@@ -103,7 +117,7 @@ export async function saveFile(
   pieceCount: number,
   getPiece: GetPiece,
   opts: SaveFileOptions = {},
-): Promise<'picker' | 'download' | 'cancelled'> {
+): Promise<SaveOutcome> {
   const win = opts.window ?? (globalThis as SaveFilePickerWindow);
   if (opts.usePicker && typeof win.showSaveFilePicker === 'function') {
     let handle: Awaited<ReturnType<NonNullable<SaveFilePickerWindow['showSaveFilePicker']>>> | undefined;
@@ -139,3 +153,6 @@ export async function saveFile(
   triggerDownload(blob, name, opts.download);
   return 'download';
 }
+
+/** The page's {@link FileSaver}: a save dialog when asked and allowed, else a browser download. */
+export const browserFileSaver: FileSaver = { save: saveFile };

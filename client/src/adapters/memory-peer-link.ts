@@ -1,6 +1,6 @@
 import type { TabswarmError } from '../../../shared/errors.js';
 import { DrainWaiters } from './drain-waiters.js';
-import { Emitter } from './emitter.js';
+import { Emitter } from '../util/emitter.js';
 import {
   checkMessageSize,
   linkClosedError,

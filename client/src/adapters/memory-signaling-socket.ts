@@ -1,5 +1,5 @@
 import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
-import { Emitter } from './emitter.js';
+import { Emitter } from '../util/emitter.js';
 import { decodeSignalingFrame, encodeSignalingFrame } from './signaling-frames.js';
 import {
   ABNORMAL_CLOSURE,

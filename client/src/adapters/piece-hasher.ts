@@ -1,5 +1,5 @@
 import { sha1 } from '../../../shared/sha1.js';
-import { pieceCount, readPiece } from './file-reader.js';
+import { blobFileReader, pieceCount, type FilePieceReader } from './file-reader.js';
 
 /** SHA-1 of file pieces. */
 export interface PieceHasher {
@@ -42,6 +42,8 @@ export function createPieceHasher(opts: PieceHasherOptions = {}): PieceHasher {
 /** Options of {@link hashFile}. */
 export interface HashFileOptions {
   hasher?: PieceHasher;
+  /** Where pieces are read from; defaults to `Blob.slice`. */
+  reader?: FilePieceReader;
   /** Pieces read and hashed at once; bounds memory to `concurrency * pieceLength`. Default 4. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -60,6 +62,7 @@ export async function hashFile(
 ): Promise<Uint8Array> {
   const count = pieceCount(file.size, pieceLength);
   const hasher = opts.hasher ?? createPieceHasher();
+  const reader = opts.reader ?? blobFileReader;
   const out = new Uint8Array(count * 20);
   let next = 0;
   let hashed = 0;
@@ -69,7 +72,7 @@ export async function hashFile(
       opts.signal?.throwIfAborted();
       const index = next++;
       try {
-        const data = await readPiece(file, index, pieceLength);
+        const data = await reader.readPiece(file, index, pieceLength);
         out.set(await hasher.hash(data), index * 20);
         hashed += data.byteLength;
       } catch (err) {

@@ -1,7 +1,7 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { ErrorCode, toTabswarmError, type TabswarmError } from '../../../shared/errors.js';
 import { DrainWaiters } from './drain-waiters.js';
-import { Emitter } from './emitter.js';
+import { Emitter } from '../util/emitter.js';
 import {
   checkMessageSize,
   linkClosedError,

@@ -1,6 +1,6 @@
 import { toHex } from '../../../shared/bytes.js';
 import type { Random } from '../../../shared/random.js';
-import { Emitter } from '../adapters/emitter.js';
+import { Emitter } from '../util/emitter.js';
 import type { PeerLink, PeerLinkFactory } from '../adapters/peer-link.js';
 
 /**

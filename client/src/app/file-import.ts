@@ -1,5 +1,5 @@
 import type { PieceStore, PieceWrite } from '../adapters/piece-store.js';
-import { readPiece } from '../adapters/file-reader.js';
+import type { FilePieceReader } from '../adapters/file-reader.js';
 
 /** Pieces written per IndexedDB transaction when importing a file (whole pieces, batched). */
 const IMPORT_BATCH_BYTES = 8 * 1024 * 1024;
@@ -14,6 +14,7 @@ export async function storeFilePieces(
   pieceLength: number,
   infoHashHex: string,
   store: PieceStore,
+  reader: FilePieceReader,
   onStored?: (indices: number[]) => void,
 ): Promise<void> {
   const count = Math.ceil(file.size / pieceLength);
@@ -21,7 +22,7 @@ export async function storeFilePieces(
   for (let start = 0; start < count; start += perBatch) {
     const batch: PieceWrite[] = [];
     for (let i = start; i < Math.min(count, start + perBatch); i++) {
-      batch.push({ index: i, data: await readPiece(file, i, pieceLength) });
+      batch.push({ index: i, data: await reader.readPiece(file, i, pieceLength) });
     }
     await store.putPieces(infoHashHex, batch);
     onStored?.(batch.map((p) => p.index));

@@ -7,7 +7,7 @@ import type {
 } from '../../../shared/signaling/messages.js';
 import { checkServerMessage } from '../../../shared/signaling/messages.js';
 import type { SignalingSocket, SignalingSocketFactory } from '../adapters/signaling-socket.js';
-import { Emitter } from '../adapters/emitter.js';
+import { Emitter } from '../util/emitter.js';
 
 /** How the tab stands with the signaling server. */
 export type ServerState = 'connecting' | 'online' | 'offline';

@@ -4,6 +4,7 @@ import type { PeerLink } from '../../../client/src/adapters/peer-link.js';
 import { PEER_HIGH_WATER_BYTES } from '../../../client/src/adapters/peer-link.js';
 import { LinkSender } from '../../../client/src/app/link-sender.js';
 import { UploadLimiter } from '../../../client/src/app/upload-limiter.js';
+import { waitFor } from '../wait-for.js';
 
 /** Two memory links wired to each other, open. */
 async function pair(bytesPerTick?: number): Promise<[PeerLink, PeerLink]> {
@@ -70,10 +71,14 @@ describe('LinkSender', () => {
     let peak = 0;
     const total = 16 * 1024 * 1024;
     for (let i = 0; i < total / 65536; i++) sender.write(new Uint8Array(65536));
-    while (received < total) {
-      peak = Math.max(peak, a.bufferedAmount('wire'));
-      await settle(1);
-    }
+    await waitFor(
+      'every byte received',
+      () => {
+        peak = Math.max(peak, a.bufferedAmount('wire'));
+        return received >= total;
+      },
+      { everyMs: 1 },
+    );
     expect(peak).toBeLessThanOrEqual(PEER_HIGH_WATER_BYTES + 64 * 1024);
     await settle(50);
     expect(drained).toBeGreaterThan(0);
@@ -87,7 +92,7 @@ describe('LinkSender', () => {
     const sender = new LinkSender(a, 'wire', undefined, new UploadLimiter(1_000_000));
     const started = Date.now();
     for (let i = 0; i < 24; i++) sender.write(new Uint8Array(65536));
-    while (received < 24 * 65536) await settle(5);
+    await waitFor('every byte received', () => received >= 24 * 65536, { everyMs: 5 });
     // 1.5 MiB at 1 MB/s with a one-second burst allowance: at least ~0.5 s.
     expect(Date.now() - started).toBeGreaterThan(400);
   });

@@ -2,13 +2,18 @@ import wrtc from '@roamhq/wrtc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ErrorCode } from '../../../shared/errors.js';
+import { DEFAULT_PIECE_LENGTH } from '../../../shared/info-dictionary.js';
 import { seededRandom } from '../../../shared/random.js';
 import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
+import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reader.js';
+import { MemoryFileSaver } from '../../../client/src/adapters/memory-file-saver.js';
 import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
 import { SimplePeerLinkFactory } from '../../../client/src/adapters/simple-peer-link.js';
 import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
+import { REANNOUNCE_MS } from '../../../client/src/app/peer-discovery.js';
 import { TabNode } from '../../../client/src/app/tab-node.js';
 import { startServer, type RunningServer } from '../../../signaling-server/server.js';
+import { waitFor } from '../wait-for.js';
 
 /**
  * Whole tabs in Node: the real server, real WebRTC (@roamhq/wrtc), the in-memory piece store.
@@ -18,7 +23,14 @@ let server: RunningServer;
 const nodes: TabNode[] = [];
 let seed = 1;
 
-function tab(opts: { store?: MemoryPieceStore; serverUrl?: string } = {}): TabNode {
+function tab(
+  opts: {
+    store?: MemoryPieceStore;
+    serverUrl?: string;
+    reader?: MemoryFileReader;
+    saver?: MemoryFileSaver;
+  } = {},
+): TabNode {
   const random = seededRandom(seed++);
   const node = new TabNode({
     peerId: random.bytes(20),
@@ -27,6 +39,8 @@ function tab(opts: { store?: MemoryPieceStore; serverUrl?: string } = {}): TabNo
     trackers: [server.wsUrl],
     store: opts.store ?? new MemoryPieceStore(),
     hasher: createPieceHasher(),
+    reader: opts.reader ?? new MemoryFileReader(),
+    saver: opts.saver ?? new MemoryFileSaver(),
     links: new SimplePeerLinkFactory({ wrtc }),
     sockets: new WebSocketSignalingSocketFactory({
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -71,12 +85,28 @@ describe('TabNode', () => {
     const a = tab();
     const b = tab();
     await Promise.all([a.start(), b.start()]);
-    const { infoHash, magnet } = await a.seed(randomBlob(1024 * 1024 + 7), 'n.bin');
+    const size = 1024 * 1024 + 7;
+    const { infoHash, magnet } = await a.seed(randomBlob(size), 'n.bin');
     await b.download(magnet);
     await until(b, () => b.transfer(infoHash)?.state === 'seeding');
     const view = b.transfer(infoHash)!;
-    expect(view.verifiedBytes).toBe(1024 * 1024 + 7);
+    expect(view.verifiedBytes).toBe(size);
     expect(view.hashFailures).toBe(0);
+  });
+
+  it('reads shared files and saves completed ones through the adapters it is given', async () => {
+    const reader = new MemoryFileReader();
+    const saver = new MemoryFileSaver();
+    const a = tab({ reader });
+    const b = tab({ saver });
+    await Promise.all([a.start(), b.start()]);
+    const blob = randomBlob(300_000);
+    const { infoHash, magnet } = await a.seed(blob, 'saved.bin');
+    expect(reader.reads).toBeGreaterThan(0);
+    await b.download(magnet);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding');
+    expect(await b.save(infoHash)).toBe('download');
+    expect(saver.saved).toEqual([{ name: 'saved.bin', data: new Uint8Array(await blob.arrayBuffer()) }]);
   });
 
   it('after a reload, a stored piece that no longer verifies is fetched again, and only it', async () => {
@@ -84,12 +114,12 @@ describe('TabNode', () => {
     const store = new MemoryPieceStore();
     const b = tab({ store });
     await Promise.all([a.start(), b.start()]);
-    const { infoHash, magnet } = await a.seed(randomBlob(5 * 256 * 1024), 'torn.bin');
+    const { infoHash, magnet } = await a.seed(randomBlob(5 * DEFAULT_PIECE_LENGTH), 'torn.bin');
     await b.download(magnet);
     await until(b, () => b.transfer(infoHash)?.state === 'seeding');
     b.stop();
     // A crash left piece 2 torn in storage.
-    await store.putPieces(infoHash, [{ index: 2, data: new Uint8Array(256 * 1024) }]);
+    await store.putPieces(infoHash, [{ index: 2, data: new Uint8Array(DEFAULT_PIECE_LENGTH) }]);
 
     const again = tab({ store });
     await again.start();
@@ -97,13 +127,14 @@ describe('TabNode', () => {
     expect(resumed.state).toBe('downloading');
     expect(resumed.storedPieces).toBe(4);
     await until(again, () => again.transfer(infoHash)?.state === 'seeding');
-    expect(again.transfer(infoHash)!.downloaded).toBe(256 * 1024);
+    expect(again.transfer(infoHash)!.downloaded).toBe(DEFAULT_PIECE_LENGTH);
     expect(again.transfer(infoHash)!.hashFailures).toBe(0);
   });
 
   it('pauses with a clear message when storage is full, keeping what it stored', async () => {
     const a = tab();
-    const store = new MemoryPieceStore({ quotaBytes: 1024 * 1024 });
+    const quotaBytes = 4 * DEFAULT_PIECE_LENGTH;
+    const store = new MemoryPieceStore({ quotaBytes });
     const b = tab({ store });
     await Promise.all([a.start(), b.start()]);
     const { infoHash, magnet } = await a.seed(randomBlob(4 * 1024 * 1024), 'big.bin');
@@ -115,7 +146,7 @@ describe('TabNode', () => {
     expect(notice?.text).toMatch(/Storage is full/);
     const kept = await store.listPieces(infoHash);
     expect(kept.length).toBeGreaterThan(0);
-    expect(kept.length).toBeLessThanOrEqual(4);
+    expect(kept.length).toBeLessThanOrEqual(quotaBytes / DEFAULT_PIECE_LENGTH);
   });
 
   it('refuses a malformed link with a message naming the problem', async () => {
@@ -153,14 +184,16 @@ describe('TabNode', () => {
     await until(a, () => a.view().dht.joined);
     await until(b, () => b.view().dht.joined);
     const { infoHash, magnet } = await a.seed(randomBlob(100_000), 'late.bin');
-    await new Promise((r) => setTimeout(r, 500)); // the seeder's announce is stored
+    await waitFor("the seeder's announce stored at the other tab", () => b.dht.snapshot().store.peers > 0);
     // B's first lookup misses, as when it races the seeder's announce.
     const announce = b.dht.announce.bind(b.dht);
     let calls = 0;
     b.dht.announce = (h) => (++calls === 1 ? Promise.resolve([]) : announce(h));
     await b.download(magnet);
-    // The re-announce would come only after 20 s.
-    await until(b, () => b.transfer(infoHash)?.state === 'seeding', 8_000);
+    // Well before the re-announce would look again.
+    const quickLookMs = 8_000;
+    expect(quickLookMs).toBeLessThan(REANNOUNCE_MS);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding', quickLookMs);
     expect(calls).toBeGreaterThan(1);
   });
 });

@@ -1,11 +1,13 @@
-/**
- * A minimal typed event emitter for the adapters. Listeners run synchronously in registration
- * order; a listener that throws is reported to the console and does not stop the others, so a
- * bug in the app cannot wedge an adapter halfway through its own state change.
- */
+/** The listener signature of each event, by name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EventMap<Events> = { [E in keyof Events]: (...args: any[]) => void };
 
+/**
+ * A minimal typed event emitter, used by the adapters and the app layer. Listeners run
+ * synchronously in registration order; a listener that throws is reported to the console and does
+ * not stop the others, so a bug in the app cannot wedge an adapter halfway through its own state
+ * change.
+ */
 export class Emitter<Events extends EventMap<Events>> {
   private readonly listeners = new Map<keyof Events, Set<Events[keyof Events]>>();
 

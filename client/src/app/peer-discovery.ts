@@ -1,0 +1,137 @@
+import { ErrorCode, type TabswarmError } from '../../../shared/errors.js';
+import type { Connections } from './connections.js';
+import type { DhtHost } from './dht-host.js';
+import type { Notices } from './notices.js';
+import type { SignalingClient } from './signaling-client.js';
+import type { TorrentHost } from './torrent-host.js';
+
+/** Transfers with fewer links than this look for peers again every {@link REANNOUNCE_MS}. */
+export const WANT_PEERS = 8;
+export const REANNOUNCE_MS = 20_000;
+/**
+ * A download that found nobody looks again sooner than the re-announce, doubling from this:
+ * a link opened right after it was shared can race the sharer's own announce.
+ */
+export const FIRST_RETRY_MS = 1_000;
+/** Swarm links per transfer at most (the rest of the budget stays for the DHT and other transfers). */
+export const MAX_SWARM_LINKS = 30;
+
+/** The transfers peers are looked for (the tab's `Transfers`). */
+export interface SwarmList {
+  all(): TorrentHost[];
+  get(infoHash: string): TorrentHost | undefined;
+}
+
+/** What peer discovery works with. */
+export interface PeerDiscoveryDeps {
+  /** This tab's id (hex), never a peer of its own. */
+  peerId: string;
+  signaling: SignalingClient;
+  dht: DhtHost;
+  connections: Connections;
+  transfers: SwarmList;
+  notices: Notices;
+  /** Ask the server's tracker for swarm peers (the DHT is always used). */
+  useTracker: boolean;
+  changed: () => void;
+}
+
+/**
+ * Where the tab's peers come from: registration with the signaling server (its bootstrap set
+ * joins the DHT) and the server's notices, swarm peers from the DHT (get_peers, then announce) and
+ * the server's tracker, the schedule of looking again (quick retries while a download is alone,
+ * then a periodic re-announce), and connecting to the peers found.
+ */
+export class PeerDiscovery {
+  /** Ask the server's tracker for swarm peers (the DHT is always used). */
+  useTracker: boolean;
+  private reannounceTimer: ReturnType<typeof setInterval> | undefined;
+  /** Downloads with no peer yet: the delay before their next quick look. */
+  private readonly retryDelay = new Map<TorrentHost, number>();
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly deps: PeerDiscoveryDeps) {
+    this.useTracker = deps.useTracker;
+    const { signaling, notices } = deps;
+    signaling.on('state', (state, error) => {
+      if (state === 'offline' && error) notices.add('error', this.serverMessage(error), error.code);
+      if (state === 'online') notices.clear(ErrorCode.ServerUnreachable, ErrorCode.ServerGone);
+      deps.changed();
+    });
+    signaling.on('registered', (peers) => {
+      deps.dht.bootstrap(peers);
+      for (const t of deps.transfers.all()) void this.findPeers(t);
+    });
+    signaling.on('refused', (err) =>
+      notices.add('error', `The server refused a request: ${err.message}`, err.code),
+    );
+  }
+
+  /** Registers with the server (and keeps reconnecting) and starts the periodic re-announce. */
+  start(): void {
+    void this.deps.signaling.start();
+    this.reannounceTimer = setInterval(() => {
+      for (const t of this.deps.transfers.all()) if (t.linkCount < WANT_PEERS) void this.findPeers(t);
+    }, REANNOUNCE_MS);
+  }
+
+  stop(): void {
+    if (this.reannounceTimer !== undefined) clearInterval(this.reannounceTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+  }
+
+  /**
+   * Finds peers for a transfer through the DHT (get_peers, then announce) and, where enabled,
+   * the server's tracker, and connects to those it is not linked with yet.
+   */
+  async findPeers(host: TorrentHost): Promise<void> {
+    const { dht, signaling } = this.deps;
+    const sources: Promise<string[]>[] = [dht.announce(host.infoHashHex)];
+    if (this.useTracker) {
+      sources.push(
+        signaling.announce(host.infoHashHex, host.complete ? 'completed' : 'started').catch(() => []),
+      );
+    }
+    for (const source of sources) void source.then((peers) => this.connectPeers(host, peers));
+    await Promise.all(sources);
+    this.retryIfAlone(host);
+  }
+
+  /** Tells the server's tracker (where enabled) that this tab now has the whole file. */
+  completed(host: TorrentHost): void {
+    if (this.useTracker) void this.deps.signaling.announce(host.infoHashHex, 'completed').catch(() => {});
+  }
+
+  private retryIfAlone(host: TorrentHost): void {
+    const { transfers } = this.deps;
+    if (host.linkCount > 0 || host.complete || transfers.get(host.infoHashHex) !== host) {
+      this.retryDelay.delete(host);
+      return;
+    }
+    const delay = this.retryDelay.get(host) ?? FIRST_RETRY_MS;
+    if (delay >= REANNOUNCE_MS) return; // the re-announce timer takes over
+    this.retryDelay.set(host, delay * 2);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (transfers.get(host.infoHashHex) === host && host.linkCount === 0) void this.findPeers(host);
+    }, delay);
+    this.retryTimers.add(timer);
+  }
+
+  private connectPeers(host: TorrentHost, peers: string[]): void {
+    const { connections } = this.deps;
+    for (const remote of peers) {
+      if (remote === this.deps.peerId || host.isBanned(remote) || connections.find(remote, host.infoHashHex))
+        continue;
+      if (!connections.hasRoom || host.linkCount >= MAX_SWARM_LINKS) break;
+      connections.connect(remote, { infoHash: host.infoHashHex });
+    }
+  }
+
+  private serverMessage(err: TabswarmError): string {
+    return err.code === ErrorCode.ServerGone
+      ? 'The signaling server went away. Transfers already connected continue; reconnecting…'
+      : `Cannot reach the signaling server (${this.deps.signaling.url}). Retrying…`;
+  }
+}

@@ -1,0 +1,176 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { toHex } from '../../../shared/bytes.js';
+import { ErrorCode } from '../../../shared/errors.js';
+import { DEFAULT_PIECE_LENGTH } from '../../../shared/info-dictionary.js';
+import { createMagnet } from '../../../shared/magnet.js';
+import { seededRandom } from '../../../shared/random.js';
+import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reader.js';
+import { MemoryFileSaver } from '../../../client/src/adapters/memory-file-saver.js';
+import { MemoryPeerLinkFactory } from '../../../client/src/adapters/memory-peer-link.js';
+import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
+import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
+import { Connections } from '../../../client/src/app/connections.js';
+import { Notices } from '../../../client/src/app/notices.js';
+import type { TorrentHost } from '../../../client/src/app/torrent-host.js';
+import { Transfers } from '../../../client/src/app/transfers.js';
+import { waitFor } from '../wait-for.js';
+
+/** One tab's transfers over in-memory adapters, with what they asked of the tab recorded. */
+interface Rig {
+  id: string;
+  transfers: Transfers;
+  connections: Connections;
+  notices: Notices;
+  store: MemoryPieceStore;
+  reader: MemoryFileReader;
+  saver: MemoryFileSaver;
+  wantedPeers: TorrentHost[];
+  completed: TorrentHost[];
+}
+
+const rigs: Rig[] = [];
+let seed = 1;
+
+function rig(opts: { store?: MemoryPieceStore; metadataPatienceMs?: number } = {}): Rig {
+  const random = seededRandom(seed++);
+  const peerId = random.bytes(20);
+  const id = toHex(peerId);
+  const notices = new Notices();
+  const store = opts.store ?? new MemoryPieceStore();
+  const reader = new MemoryFileReader();
+  const saver = new MemoryFileSaver();
+  const wantedPeers: TorrentHost[] = [];
+  const completed: TorrentHost[] = [];
+  const connections: Connections = new Connections(
+    id,
+    new MemoryPeerLinkFactory(),
+    random,
+    8,
+    () => [],
+    (_from, purpose): boolean => purpose.infoHash !== undefined && transfers.has(purpose.infoHash),
+  );
+  const transfers: Transfers = new Transfers({
+    peerId,
+    random,
+    trackers: [],
+    store,
+    hasher: createPieceHasher(),
+    reader,
+    saver,
+    connections,
+    notices,
+    now: () => Date.now(),
+    ...(opts.metadataPatienceMs ? { metadataPatienceMs: opts.metadataPatienceMs } : {}),
+    changed: () => {},
+    findPeers: (host) => wantedPeers.push(host),
+    completed: (host) => completed.push(host),
+  });
+  const r = { id, transfers, connections, notices, store, reader, saver, wantedPeers, completed };
+  rigs.push(r);
+  return r;
+}
+
+/** Carries each side's link signals to the other, as the server or the overlay would. */
+function relay(a: Rig, b: Rig): void {
+  a.connections.on('signal', (to, env) => to === b.id && b.connections.receiveSignal(a.id, env));
+  b.connections.on('signal', (to, env) => to === a.id && a.connections.receiveSignal(b.id, env));
+}
+
+function fileOf(bytes: number): { blob: Blob; data: Uint8Array } {
+  const data = seededRandom(bytes).bytes(bytes);
+  return { blob: new Blob([data as Uint8Array<ArrayBuffer>]), data };
+}
+
+afterEach(() => {
+  for (const r of rigs.splice(0)) {
+    r.transfers.close();
+    r.connections.closeAll();
+  }
+});
+
+describe('Transfers', () => {
+  it('seeds a file at once, asks for peers, and copies its pieces into the store', async () => {
+    const a = rig();
+    const { blob } = fileOf(3 * DEFAULT_PIECE_LENGTH + 5);
+    const { infoHash, magnet } = await a.transfers.seed(blob, 'a.bin');
+    expect(magnet).toContain(infoHash);
+    expect(a.transfers.view(infoHash)?.state).toBe('seeding');
+    expect(a.wantedPeers.map((h) => h.infoHashHex)).toEqual([infoHash]);
+    await waitFor('every piece stored', async () => (await a.store.listPieces(infoHash)).length === 4);
+    expect(a.reader.reads).toBeGreaterThanOrEqual(8); // hashed, then copied
+    expect((await a.store.getMetadata(infoHash))?.name).toBe('a.bin');
+  });
+
+  it('refuses an empty file, and a file that cannot be read, with a notice; no placeholder stays', async () => {
+    const a = rig();
+    await expect(a.transfers.seed(new Blob([]), 'empty.bin')).rejects.toMatchObject({
+      code: ErrorCode.InfoInvalid,
+    });
+    const { blob } = fileOf(1000);
+    a.reader.break(blob);
+    await expect(a.transfers.seed(blob, 'gone.bin')).rejects.toMatchObject({
+      code: ErrorCode.FileUnreadable,
+    });
+    expect(a.notices.all().map((n) => n.code)).toEqual([ErrorCode.InfoInvalid, ErrorCode.FileUnreadable]);
+    expect(a.transfers.views()).toEqual([]);
+  });
+
+  it('refuses a malformed link with a notice', async () => {
+    const a = rig();
+    await expect(a.transfers.download('magnet:?dn=x')).rejects.toMatchObject({
+      code: ErrorCode.MagnetInvalid,
+    });
+    expect(a.notices.all()[0]?.text).toMatch(/cannot be opened/);
+  });
+
+  it('a magnet link waits for its metadata, and says so after its patience', async () => {
+    const patience = 30;
+    const a = rig({ metadataPatienceMs: patience });
+    const infoHash = seededRandom(99).bytes(20);
+    const { infoHash: hex } = await a.transfers.download(createMagnet({ infoHash, name: 'later.bin' }));
+    expect(a.transfers.view(hex)?.state).toBe('metadata');
+    expect(a.wantedPeers.map((h) => h.infoHashHex)).toEqual([hex]);
+    await waitFor('the metadata timeout notice', () =>
+      a.notices.all().some((n) => n.code === ErrorCode.MetadataTimeout),
+    );
+    expect(a.transfers.view(hex)?.error?.code).toBe(ErrorCode.MetadataTimeout);
+  });
+
+  it('downloads over a link opened for the transfer, then saves the file', async () => {
+    const a = rig();
+    const b = rig();
+    relay(a, b);
+    const { blob, data } = fileOf(2 * DEFAULT_PIECE_LENGTH + 100);
+    const { infoHash, magnet } = await a.transfers.seed(blob, 'shared.bin');
+    await b.transfers.download(magnet);
+    b.connections.connect(a.id, { infoHash });
+    await waitFor('the download to complete', () => b.transfers.view(infoHash)?.state === 'seeding');
+    expect(b.completed.map((h) => h.infoHashHex)).toEqual([infoHash]);
+    expect(await b.transfers.save(infoHash)).toBe('download');
+    expect(b.saver.saved).toEqual([{ name: 'shared.bin', data }]);
+  });
+
+  it('will not save what is not complete', async () => {
+    const a = rig();
+    const { infoHash } = await a.transfers.download(createMagnet({ infoHash: seededRandom(7).bytes(20) }));
+    await expect(a.transfers.save(infoHash)).rejects.toMatchObject({ code: ErrorCode.StorageFailed });
+  });
+
+  it('restores what the store kept, complete or not', async () => {
+    const store = new MemoryPieceStore();
+    const a = rig({ store });
+    const { blob } = fileOf(DEFAULT_PIECE_LENGTH + 1);
+    const seeded = await a.transfers.seed(blob, 'kept.bin');
+    const pending = await a.transfers.download(
+      createMagnet({ infoHash: seededRandom(8).bytes(20), name: 'p' }),
+    );
+    await waitFor('every piece stored', async () => (await store.listPieces(seeded.infoHash)).length === 2);
+    a.transfers.close();
+
+    const again = rig({ store });
+    await again.transfers.restore();
+    expect(again.transfers.view(seeded.infoHash)?.state).toBe('seeding');
+    expect(again.transfers.view(pending.infoHash)?.state).toBe('metadata');
+    expect(again.wantedPeers).toEqual([]); // peers are looked for once the server answers
+  });
+});
