@@ -1,3 +1,4 @@
+import type { Scheduler } from '../shared/machine/driver.js';
 import { EventQueue } from './event-queue.js';
 
 /** A scheduled callback; `cancel()` stops it from running (lazy removal from the heap). */
@@ -55,6 +56,17 @@ export class VirtualClock {
   /** Runs `run` after `delay` milliseconds. */
   after(delay: number, run: () => void): TimerHandle {
     return this.at(this.current + Math.max(0, delay), run);
+  }
+
+  /** This clock as the {@link Scheduler} of a MachineDriver (shared/machine/driver.ts). */
+  scheduler(): Scheduler {
+    return {
+      now: () => this.current,
+      schedule: (at, fire) => {
+        const handle = this.at(at, fire);
+        return () => handle.cancel();
+      },
+    };
   }
 
   /** Runs the next live event; false if none is left. */
