@@ -62,7 +62,10 @@ export class SwarmHost {
     this.driver = new MachineDriver(this.swarm, env.clock.scheduler(), {
       execute: (output) => this.execute(output),
       onError: (err) =>
-        env.onProblem(this, `Swarm threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+        env.onProblem(
+          this,
+          `Swarm threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        ),
     });
     env.network.addNode(
       this.id,

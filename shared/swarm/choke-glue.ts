@@ -67,7 +67,8 @@ export class ChokeGlue {
       out.push({
         key: p.key,
         // Initial seeding shows a peer pieces only once unchoked: until then it cannot be interested.
-        interested: p.wire.peerInterested || (p.reveal.told !== undefined && p.wire.peerPieces.count < pieceCount),
+        interested:
+          p.wire.peerInterested || (p.reveal.told !== undefined && p.wire.peerPieces.count < pieceCount),
         downloadRate: p.down.rate(now),
         uploadRate: p.up.rate(now),
         connectedAt: p.connectedAt,

@@ -43,7 +43,12 @@ export class ExtensionRegistry {
 
   /** Registers the extension `make` builds, to be received on message id `localId` (1..255). */
   register<E extends SwarmExtension>(localId: number, make: (sender: ExtensionSender) => E): E {
-    if (!Number.isInteger(localId) || localId <= EXTENDED_HANDSHAKE_ID || localId > 255 || this.byId.has(localId))
+    if (
+      !Number.isInteger(localId) ||
+      localId <= EXTENDED_HANDSHAKE_ID ||
+      localId > 255 ||
+      this.byId.has(localId)
+    )
       throw new RangeError(`extension id ${localId} is not free`);
     let name = '';
     const sender: ExtensionSender = {

@@ -152,7 +152,10 @@ export class MetadataExchange implements SwarmExtension {
     } catch (err) {
       // Hashes to the info-hash yet is not a usable info dictionary: the torrent is broken.
       this.dropAssembler();
-      this.core.event({ type: 'metadata-invalid', reason: toTabswarmError(err, ErrorCode.InfoInvalid).message });
+      this.core.event({
+        type: 'metadata-invalid',
+        reason: toTabswarmError(err, ErrorCode.InfoInvalid).message,
+      });
       return;
     }
     if (result === 'complete') {
@@ -162,7 +165,10 @@ export class MetadataExchange implements SwarmExtension {
       return;
     }
     if (result === 'invalid') {
-      this.core.event({ type: 'metadata-invalid', reason: 'metadata does not hash to the info-hash; fetching again' });
+      this.core.event({
+        type: 'metadata-invalid',
+        reason: 'metadata does not hash to the info-hash; fetching again',
+      });
     }
     this.request(now);
   }

@@ -139,7 +139,11 @@ export class SeedingReveal {
 
   /** The `show-all` timer: `p` is still not interested though told about pieces. */
   onShowAllTimer(p: SwarmPeer, now: number): void {
-    if (p.reveal.told?.size && !p.wire.peerInterested && now >= p.connectedAt + INITIAL_SEEDING_SHOW_ALL_AFTER)
+    if (
+      p.reveal.told?.size &&
+      !p.wire.peerInterested &&
+      now >= p.connectedAt + INITIAL_SEEDING_SHOW_ALL_AFTER
+    )
       this.showAll(p, now);
   }
 
@@ -166,7 +170,8 @@ export class SeedingReveal {
   /** The `show-all` timer is set while `p` is told pieces, not interested, and its time is ahead. */
   private syncShowAll(p: SwarmPeer, now: number): void {
     const at = p.connectedAt + INITIAL_SEEDING_SHOW_ALL_AFTER;
-    if (p.reveal.told?.size && !p.wire.peerInterested && at > now) this.core.timers.set('show-all', at, p.key);
+    if (p.reveal.told?.size && !p.wire.peerInterested && at > now)
+      this.core.timers.set('show-all', at, p.key);
     else this.core.timers.clear('show-all', p.key);
   }
 }

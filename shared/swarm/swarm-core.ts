@@ -29,6 +29,26 @@ export type SwarmTimer =
   | 'metadata-backoff'
   | 'choke-round';
 
+/** A timer of one peer (every swarm timer but the choker's round). */
+export type PeerTimer = Exclude<SwarmTimer, 'choke-round'>;
+
+/**
+ * The order in which one peer's due timers run, so what happens at one instant does not depend
+ * on the order they were set: the wire first (a closed peer needs nothing else), then
+ * downloads, initial seeding, uploads, metadata.
+ */
+export const PEER_TIMER_ORDER: readonly PeerTimer[] = [
+  'handshake-timeout',
+  'idle-timeout',
+  'keepalive',
+  'snub',
+  'show-all',
+  'window-reopen',
+  'idle-slot',
+  'metadata-request',
+  'metadata-backoff',
+];
+
 /** One connected peer: its wire, and the part of its state each module of the swarm owns. */
 export interface SwarmPeer {
   readonly key: PeerKey;
@@ -114,9 +134,14 @@ export class SwarmCore {
   }
 }
 
+/** The short-window rate that sizes request pipelines and upload windows: window, bucket, minimum span. */
+export const RECENT_RATE_WINDOW_MS = 4_000;
+export const RECENT_RATE_BUCKET_MS = 250;
+export const RECENT_RATE_MIN_SPAN_MS = 1_000;
+
 /** A short-window rate, so pipeline and upload window follow changes within seconds. */
 export function recentMeter(): RateMeter {
-  return new RateMeter(4_000, 250, 1_000);
+  return new RateMeter(RECENT_RATE_WINDOW_MS, RECENT_RATE_BUCKET_MS, RECENT_RATE_MIN_SPAN_MS);
 }
 
 /** Joins or splits byte parts into chunks of at most `size` (a byte stream has no message bounds). */

@@ -16,8 +16,8 @@ import type { PeerKey } from './piece-picker.js';
 import { RateMeter } from './rate-meter.js';
 import { SeedingReveal, newPeerReveal } from './seeding-reveal.js';
 import { SOLE_CONTRIBUTOR_STRIKES, SmartBan } from './smart-ban.js';
-import { SwarmCore } from './swarm-core.js';
-import type { SwarmPeer, SwarmTimer } from './swarm-core.js';
+import { PEER_TIMER_ORDER, SwarmCore } from './swarm-core.js';
+import type { PeerTimer, SwarmPeer, SwarmTimer } from './swarm-core.js';
 import { swarmStatus } from './swarm-status.js';
 import type { SwarmOptions, SwarmOutput, SwarmStatus } from './swarm-types.js';
 import { MAX_QUEUED_REQUESTS, UploadScheduler, newPeerUpload } from './upload-scheduler.js';
@@ -53,26 +53,6 @@ export {
 } from './seeding-reveal.js';
 export { METADATA_REQUEST_TIMEOUT, METADATA_RETRY_AFTER, UT_METADATA_ID } from './metadata-exchange.js';
 export { LT_DONTHAVE_ID } from './lt-donthave.js';
-
-/** A timer of one peer (every swarm timer but the choker's round). */
-type PeerTimer = Exclude<SwarmTimer, 'choke-round'>;
-
-/**
- * The order in which one peer's due timers run, so what happens at one instant does not depend
- * on the order they were set: the wire first (a closed peer needs nothing else), then
- * downloads, initial seeding, uploads, metadata.
- */
-const PEER_TIMER_ORDER: readonly PeerTimer[] = [
-  'handshake-timeout',
-  'idle-timeout',
-  'keepalive',
-  'snub',
-  'show-all',
-  'window-reopen',
-  'idle-slot',
-  'metadata-request',
-  'metadata-backoff',
-];
 
 /**
  * One torrent's swarm: every connection's wire protocol, piece picking, choking, uploads,
@@ -138,10 +118,12 @@ export class Swarm implements Machine<SwarmOutput> {
     // BEP 10 extensions: one line each.
     this.metadata = this.extensions.register(
       UT_METADATA_ID,
-      (sender) => new MetadataExchange(core, sender, (info, bytes, now) => this.metadataComplete(info, bytes, now)),
+      (sender) =>
+        new MetadataExchange(core, sender, (info, bytes, now) => this.metadataComplete(info, bytes, now)),
     );
     this.extensions.register(LT_DONTHAVE_ID, (sender) => new LtDonthave(core, sender, this.download));
-    const info = opts.info ?? (opts.infoBytes ? parseInfoDictionary(opts.infoBytes, opts.infoHash) : undefined);
+    const info =
+      opts.info ?? (opts.infoBytes ? parseInfoDictionary(opts.infoBytes, opts.infoHash) : undefined);
     if (info) this.setInfo(info);
   }
 

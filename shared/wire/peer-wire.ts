@@ -171,7 +171,9 @@ export class PeerWire {
         return { close: new TabswarmError(ErrorCode.Timeout, 'no handshake received') };
       case 'idle-timeout':
         if (now < this.lastReceived + IDLE_TIMEOUT) return {};
-        return { close: new TabswarmError(ErrorCode.Timeout, `nothing received for ${IDLE_TIMEOUT / 1000} s`) };
+        return {
+          close: new TabswarmError(ErrorCode.Timeout, `nothing received for ${IDLE_TIMEOUT / 1000} s`),
+        };
       case 'keepalive':
         if (!this.open || now < this.lastSent + KEEPALIVE_INTERVAL) return {};
         return { send: this.encode({ type: 'keep-alive' }, now) };

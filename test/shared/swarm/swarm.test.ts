@@ -4,6 +4,8 @@ import { ErrorCode } from '../../../shared/errors.js';
 import { seededRandom } from '../../../shared/random.js';
 import {
   MAX_QUEUED_REQUESTS,
+  METADATA_REQUEST_TIMEOUT,
+  METADATA_RETRY_AFTER,
   MIN_PIPELINE,
   MIN_UPLOAD_WINDOW,
   SNUB_TIMEOUT,
@@ -254,11 +256,11 @@ describe('Swarm metadata requests', () => {
         return m.type === 'request' ? [m.piece] : [];
       });
     expect(requests()).toHaveLength(2);
-    expect(leech.nextTimeout()).toBe(10_000);
-    mute.apply(() => leech.handleTimeout(10_000));
+    expect(leech.nextTimeout()).toBe(METADATA_REQUEST_TIMEOUT);
+    mute.apply(() => leech.handleTimeout(METADATA_REQUEST_TIMEOUT));
     expect(requests()).toHaveLength(2);
     const retry = leech.nextTimeout()!;
-    expect(retry).toBe(40_000);
+    expect(retry).toBe(METADATA_REQUEST_TIMEOUT + METADATA_RETRY_AFTER);
     mute.apply(() => leech.handleTimeout(retry));
     expect(requests()).toHaveLength(4);
     // Then it answers (the metadata is two pieces): the leecher has the info dictionary.
