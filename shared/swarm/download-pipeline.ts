@@ -1,4 +1,3 @@
-import { ErrorCode, TabswarmError } from '../errors.js';
 import { BLOCK_SIZE } from '../wire/wire-codec.js';
 import type { BlockRequest, PiecePicker } from './piece-picker.js';
 import type { RateMeter } from './rate-meter.js';
@@ -288,12 +287,6 @@ export class DownloadPipeline {
       this.core.timers.set('snub', p.download.lastProgress + SNUB_TIMEOUT, p.key);
     else this.core.timers.clear('snub', p.key);
   }
-}
-
-/** The picker, or a protocol violation: a peer sent `what` before we know the torrent. */
-export function requirePicker(picker: PiecePicker | undefined, what: string): PiecePicker {
-  if (!picker) throw new TabswarmError(ErrorCode.ProtocolViolation, `${what} before we have metadata`);
-  return picker;
 }
 
 export function blockId(index: number, block: number): number {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.js';
+import { ErrorCode, TabswarmError } from '../errors.js';
 import type { InfoDictionary } from '../info-dictionary.js';
 import { Outbox } from '../machine/machine.js';
 import { TimerTable } from '../machine/timer-table.js';
@@ -138,6 +138,12 @@ export class SwarmCore {
 export const RECENT_RATE_WINDOW_MS = 4_000;
 export const RECENT_RATE_BUCKET_MS = 250;
 export const RECENT_RATE_MIN_SPAN_MS = 1_000;
+
+/** The picker, or a protocol violation: a peer sent `what` before we know the torrent. */
+export function requirePicker(picker: PiecePicker | undefined, what: string): PiecePicker {
+  if (!picker) throw new TabswarmError(ErrorCode.ProtocolViolation, `${what} before we have metadata`);
+  return picker;
+}
 
 /** A short-window rate, so pipeline and upload window follow changes within seconds. */
 export function recentMeter(): RateMeter {

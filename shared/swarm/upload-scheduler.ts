@@ -1,10 +1,9 @@
 import { ErrorCode, TabswarmError } from '../errors.js';
 import { MAX_REQUEST_LENGTH } from '../wire/wire-codec.js';
-import { requirePicker } from './download-pipeline.js';
 import { PieceCache } from './piece-cache.js';
 import type { BlockRequest } from './piece-picker.js';
 import type { RateMeter } from './rate-meter.js';
-import { recentMeter } from './swarm-core.js';
+import { recentMeter, requirePicker } from './swarm-core.js';
 import type { SwarmCore, SwarmPeer } from './swarm-core.js';
 
 /** Peers whose channels hold our uploads at once, when the host reports `drained` (see pump). */
