@@ -44,6 +44,8 @@ export interface PeerDownload {
   snubbed: boolean;
   /** The peer has unchoked us at some point. */
   everUnchokedUs: boolean;
+  /** Where the `snub` timer is set (the table is touched only when it moves). */
+  snubAt: number | undefined;
 }
 
 export function newPeerDownload(now: number): PeerDownload {
@@ -56,6 +58,7 @@ export function newPeerDownload(now: number): PeerDownload {
     lastProgress: now,
     snubbed: false,
     everUnchokedUs: false,
+    snubAt: undefined,
   };
 }
 
@@ -215,6 +218,7 @@ export class DownloadPipeline {
    */
   onSnubTimer(p: SwarmPeer, now: number): void {
     const d = p.download;
+    d.snubAt = undefined;
     if (d.outstanding.size === 0 || now < d.lastProgress + SNUB_TIMEOUT) return;
     d.snubbed = true;
     d.lastProgress = now;
@@ -283,9 +287,12 @@ export class DownloadPipeline {
 
   /** The `snub` timer runs while requests to `p` are outstanding, from its last progress. */
   private syncSnub(p: SwarmPeer): void {
-    if (p.download.outstanding.size > 0)
-      this.core.timers.set('snub', p.download.lastProgress + SNUB_TIMEOUT, p.key);
-    else this.core.timers.clear('snub', p.key);
+    const d = p.download;
+    const at = d.outstanding.size > 0 ? d.lastProgress + SNUB_TIMEOUT : undefined;
+    if (at === d.snubAt) return;
+    d.snubAt = at;
+    if (at === undefined) this.core.timers.clear('snub', p.key);
+    else this.core.timers.set('snub', at, p.key);
   }
 }
 

@@ -126,6 +126,7 @@ export class SwarmCore {
   /** Everything queued: other outputs in order, then each peer's sends coalesced. */
   poll(): SwarmOutput[] {
     const out = this.outputs.poll();
+    if (this.sends.size === 0) return out;
     for (const [peer, parts] of this.sends) {
       for (const data of coalesce(parts, SEND_CHUNK_SIZE)) out.push({ type: 'send', peer, data });
     }

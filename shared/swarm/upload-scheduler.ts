@@ -59,6 +59,8 @@ export interface PeerUpload {
   blockedAt: number | undefined;
   /** The host has called `drained` for this peer (so the short fallback does not apply). */
   drainReported: boolean;
+  /** Where the `idle-slot` timer is set (the table is touched only when it moves). */
+  idleAt: number | undefined;
 }
 
 export function newPeerUpload(now: number): PeerUpload {
@@ -73,6 +75,7 @@ export function newPeerUpload(now: number): PeerUpload {
     turn: 0,
     blockedAt: undefined,
     drainReported: false,
+    idleAt: undefined,
   };
 }
 
@@ -158,6 +161,7 @@ export class UploadScheduler {
 
   /** The `idle-slot` timer: returns true if `p` went idle (the choker should lend its slot). */
   onIdleTimer(p: SwarmPeer, now: number): boolean {
+    p.upload.idleAt = undefined;
     if (!this.idleDue(p) || now < p.upload.lastActivity + IDLE_SLOT_MS) return false;
     p.upload.idleNoted = true;
     this.syncIdle(p);
@@ -374,8 +378,12 @@ export class UploadScheduler {
 
   /** The `idle-slot` timer runs while the peer may go idle, from its last activity. */
   private syncIdle(p: SwarmPeer): void {
-    if (this.idleDue(p)) this.core.timers.set('idle-slot', p.upload.lastActivity + IDLE_SLOT_MS, p.key);
-    else this.core.timers.clear('idle-slot', p.key);
+    const u = p.upload;
+    const at = this.idleDue(p) ? u.lastActivity + IDLE_SLOT_MS : undefined;
+    if (at === u.idleAt) return;
+    u.idleAt = at;
+    if (at === undefined) this.core.timers.clear('idle-slot', p.key);
+    else this.core.timers.set('idle-slot', at, p.key);
   }
 }
 

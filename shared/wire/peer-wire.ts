@@ -90,6 +90,9 @@ export class PeerWire {
   private readonly infoHash: Uint8Array;
   /** A bitfield is legal only before any have. */
   private sawPieceInfo = false;
+  /** Where the keep-alive and idle timers are set (set again only when they move: every send and receive moves them). */
+  private keepaliveAt: number | undefined;
+  private idleAt: number | undefined;
 
   constructor(opts: PeerWireOptions) {
     this.infoHash = opts.infoHash;
@@ -138,7 +141,7 @@ export class PeerWire {
       const event = this.apply(frame);
       if (event) out.push(event);
     }
-    if (this.open) this.timers.set('idle-timeout', this.lastReceived + IDLE_TIMEOUT);
+    if (this.open) this.armIdle();
     return out;
   }
 
@@ -159,7 +162,7 @@ export class PeerWire {
         break;
     }
     this.lastSent = now;
-    if (this.open) this.timers.set('keepalive', this.lastSent + KEEPALIVE_INTERVAL);
+    if (this.open) this.armKeepalive();
     return encodeMessage(msg);
   }
 
@@ -170,11 +173,13 @@ export class PeerWire {
         if (this.open || now < this.openedAt + HANDSHAKE_TIMEOUT) return {};
         return { close: new TabswarmError(ErrorCode.Timeout, 'no handshake received') };
       case 'idle-timeout':
+        this.idleAt = undefined;
         if (now < this.lastReceived + IDLE_TIMEOUT) return {};
         return {
           close: new TabswarmError(ErrorCode.Timeout, `nothing received for ${IDLE_TIMEOUT / 1000} s`),
         };
       case 'keepalive':
+        this.keepaliveAt = undefined;
         if (!this.open || now < this.lastSent + KEEPALIVE_INTERVAL) return {};
         return { send: this.encode({ type: 'keep-alive' }, now) };
     }
@@ -196,6 +201,20 @@ export class PeerWire {
     return result;
   }
 
+  private armKeepalive(): void {
+    const at = this.lastSent + KEEPALIVE_INTERVAL;
+    if (at === this.keepaliveAt) return;
+    this.keepaliveAt = at;
+    this.timers.set('keepalive', at);
+  }
+
+  private armIdle(): void {
+    const at = this.lastReceived + IDLE_TIMEOUT;
+    if (at === this.idleAt) return;
+    this.idleAt = at;
+    this.timers.set('idle-timeout', at);
+  }
+
   private apply(frame: ReturnType<WireDecoder['push']>[number]): PeerWireEvent | undefined {
     switch (frame.type) {
       case 'handshake':
@@ -204,7 +223,7 @@ export class PeerWire {
         }
         this.remote = frame.handshake;
         this.timers.clear('handshake-timeout');
-        this.timers.set('keepalive', this.lastSent + KEEPALIVE_INTERVAL);
+        this.armKeepalive();
         return frame;
       case 'keep-alive':
         return undefined;
