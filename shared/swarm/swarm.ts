@@ -54,6 +54,9 @@ export {
 export { METADATA_REQUEST_TIMEOUT, METADATA_RETRY_AFTER, UT_METADATA_ID } from './metadata-exchange.js';
 export { LT_DONTHAVE_ID } from './lt-donthave.js';
 
+/** What a peer's timer handler reports to the pass. */
+type TimerOutcome = 'lend' | 'early' | void;
+
 /**
  * One torrent's swarm: every connection's wire protocol, piece picking, choking, uploads,
  * metadata exchange and smart ban, as a sans-I/O {@link Machine}. The host feeds it transport
@@ -283,21 +286,31 @@ export class Swarm implements Machine<SwarmOutput> {
    */
   handleTimeout(now: number): void {
     const byPeer = new Map<PeerKey, Set<SwarmTimer>>();
+    let due = false;
     for (const { name, subject } of this.core.timers.due(now)) {
-      if (typeof subject !== 'string') continue; // the choker's round: run below
+      if (typeof subject !== 'string') {
+        due = true; // the choker's round: run below
+        continue;
+      }
       let names = byPeer.get(subject);
       if (!names) byPeer.set(subject, (names = new Set()));
       names.add(name);
     }
     let idleSlots = false;
+    // Wire timers are set lazily and may fire early (see PeerWire); a pass where nothing else
+    // was due is no pass at all.
     for (const p of [...this.core.peers.values()]) {
       const names = byPeer.get(p.key);
       if (!names) continue;
       for (const name of PEER_TIMER_ORDER) {
         if (!names.has(name) || !this.core.peers.has(p.key)) continue;
-        if (this.timerHandlers[name](p, now) === true) idleSlots = true;
+        const outcome = this.timerHandlers[name](p, now);
+        if (outcome === 'early') continue;
+        due = true;
+        if (outcome === 'lend') idleSlots = true;
       }
     }
+    if (!due) return;
     this.metadata.request(now);
     if (idleSlots) this.choke.fill(now);
     this.choke.onRoundTimer(now);
@@ -311,15 +324,15 @@ export class Swarm implements Machine<SwarmOutput> {
 
   // ---- Dispatch -------------------------------------------------------------------------
 
-  /** One handler per timer of a peer; `true` from `idle-slot`: lend the slot. */
-  private readonly timerHandlers: { [N in PeerTimer]: (p: SwarmPeer, now: number) => boolean | void } = {
+  /** One handler per timer of a peer: `lend` (the peer went idle), `early` (a wire timer fired early). */
+  private readonly timerHandlers: { [N in PeerTimer]: (p: SwarmPeer, now: number) => TimerOutcome } = {
     'handshake-timeout': (p, now) => this.wireTimer(p, 'handshake-timeout', now),
     'idle-timeout': (p, now) => this.wireTimer(p, 'idle-timeout', now),
     keepalive: (p, now) => this.wireTimer(p, 'keepalive', now),
     snub: (p, now) => this.download.onSnubTimer(p, now),
     'show-all': (p, now) => this.reveal.onShowAllTimer(p, now),
     'window-reopen': (p, now) => this.upload.onWindowTimer(p, now),
-    'idle-slot': (p, now) => this.upload.onIdleTimer(p, now),
+    'idle-slot': (p, now) => (this.upload.onIdleTimer(p, now) ? 'lend' : undefined),
     'metadata-request': (p, now) => this.metadata.onRequestTimer(p, now),
     // Nothing of its own: the pass ends by asking peers for metadata, this one included now.
     'metadata-backoff': () => {},
@@ -393,10 +406,11 @@ export class Swarm implements Machine<SwarmOutput> {
     core.event({ type: 'peer-connected', peer: p.key, peerId });
   }
 
-  private wireTimer(p: SwarmPeer, name: WireTimer, now: number): void {
+  private wireTimer(p: SwarmPeer, name: WireTimer, now: number): TimerOutcome {
     const { send, close } = p.wire.handleTimer(name, now);
     if (close) this.core.close(p, close.code, close.message);
     else if (send) this.core.queue(p.key, send);
+    else return 'early';
   }
 
   /** Peer `key`'s wire timers, in the swarm's table; ignored once the peer is gone. */

@@ -143,10 +143,11 @@ export class UploadScheduler {
 
   /** The host reported `p`'s channel drained. */
   drained(p: SwarmPeer, now: number): void {
+    // The `window-reopen` timer is set exactly while the window is full.
+    if (p.upload.blockedAt !== undefined) this.core.timers.clear('window-reopen', p.key);
     p.upload.inFlight = 0;
     p.upload.blockedAt = undefined;
     p.upload.drainReported = true;
-    this.core.timers.clear('window-reopen', p.key);
     this.drainSeen = true;
     this.pump(now);
   }

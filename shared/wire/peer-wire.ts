@@ -34,7 +34,7 @@ export interface WireTimers {
   clear(name: WireTimer): void;
 }
 
-/** What one due wire timer asks for: keep-alive bytes to send, or the reason to close. */
+/** What one due wire timer asks for: keep-alive bytes to send, or the reason to close (neither: it fired early). */
 export interface WireTimerResult {
   send?: Uint8Array;
   close?: TabswarmError;
@@ -90,9 +90,13 @@ export class PeerWire {
   private readonly infoHash: Uint8Array;
   /** A bitfield is legal only before any have. */
   private sawPieceInfo = false;
-  /** Where the keep-alive and idle timers are set (set again only when they move: every send and receive moves them). */
-  private keepaliveAt: number | undefined;
-  private idleAt: number | undefined;
+  /**
+   * The keep-alive and idle timers are set lazily: every send and receive moves their deadline,
+   * so a timer stays where it was set and, when it fires early, is set again from the latest
+   * send or receive. An early firing does nothing.
+   */
+  private keepaliveArmed = false;
+  private idleArmed = false;
 
   constructor(opts: PeerWireOptions) {
     this.infoHash = opts.infoHash;
@@ -173,14 +177,21 @@ export class PeerWire {
         if (this.open || now < this.openedAt + HANDSHAKE_TIMEOUT) return {};
         return { close: new TabswarmError(ErrorCode.Timeout, 'no handshake received') };
       case 'idle-timeout':
-        this.idleAt = undefined;
-        if (now < this.lastReceived + IDLE_TIMEOUT) return {};
+        this.idleArmed = false;
+        if (now < this.lastReceived + IDLE_TIMEOUT) {
+          this.armIdle();
+          return {};
+        }
         return {
           close: new TabswarmError(ErrorCode.Timeout, `nothing received for ${IDLE_TIMEOUT / 1000} s`),
         };
       case 'keepalive':
-        this.keepaliveAt = undefined;
-        if (!this.open || now < this.lastSent + KEEPALIVE_INTERVAL) return {};
+        this.keepaliveArmed = false;
+        if (!this.open) return {};
+        if (now < this.lastSent + KEEPALIVE_INTERVAL) {
+          this.armKeepalive();
+          return {};
+        }
         return { send: this.encode({ type: 'keep-alive' }, now) };
     }
   }
@@ -202,17 +213,15 @@ export class PeerWire {
   }
 
   private armKeepalive(): void {
-    const at = this.lastSent + KEEPALIVE_INTERVAL;
-    if (at === this.keepaliveAt) return;
-    this.keepaliveAt = at;
-    this.timers.set('keepalive', at);
+    if (this.keepaliveArmed) return;
+    this.keepaliveArmed = true;
+    this.timers.set('keepalive', this.lastSent + KEEPALIVE_INTERVAL);
   }
 
   private armIdle(): void {
-    const at = this.lastReceived + IDLE_TIMEOUT;
-    if (at === this.idleAt) return;
-    this.idleAt = at;
-    this.timers.set('idle-timeout', at);
+    if (this.idleArmed) return;
+    this.idleArmed = true;
+    this.timers.set('idle-timeout', this.lastReceived + IDLE_TIMEOUT);
   }
 
   private apply(frame: ReturnType<WireDecoder['push']>[number]): PeerWireEvent | undefined {
