@@ -1,4 +1,4 @@
-import type { Scheduler } from '../shared/machine/index.js';
+import type { Scheduler } from '../shared/machine/driver.js';
 import { EventQueue } from './event-queue.js';
 
 /** A scheduled callback; `cancel()` stops it from running (lazy removal from the heap). */

@@ -1,10 +1,10 @@
 import { bytesEqual } from '../shared/bytes.js';
 import { pieceHash, type InfoDictionary } from '../shared/info-dictionary.js';
+import { MachineDriver } from '../shared/machine/driver.js';
 import type { Random } from '../shared/random.js';
 import { sha1 } from '../shared/sha1.js';
-import { Swarm, type SwarmAction, type SwarmEvent, type SwarmOptions } from '../shared/swarm/swarm.js';
+import { Swarm, type SwarmEvent, type SwarmOptions, type SwarmOutput } from '../shared/swarm/swarm.js';
 import type { VirtualClock } from './clock.js';
-import { MachineTimer } from './machine-timer.js';
 import type { Network, NodeOptions } from './network.js';
 import { WireFilter, type FrameRewrite } from './wire-filter.js';
 
@@ -35,7 +35,7 @@ export interface SwarmHostOptions {
 /**
  * One simulated tab in a swarm: it hands the Swarm's byte stream to the network, hashes pieces
  * for `verify`, keeps verified pieces in a Map for `read`, reports `drained` when a link's send
- * buffer empties, and drives the Swarm's timers from the virtual clock.
+ * buffer empties, and runs the Swarm with the one MachineDriver on the virtual clock.
  */
 export class SwarmHost {
   readonly id: string;
@@ -46,7 +46,7 @@ export class SwarmHost {
   completeAt: number | undefined;
   /** Peers this swarm banned; the host never reconnects them. */
   readonly banned = new Set<string>();
-  private readonly timer: MachineTimer;
+  private readonly driver: MachineDriver<SwarmOutput>;
   private readonly filters = new Map<string, WireFilter>();
   private readonly misbehave: FrameRewrite | undefined;
 
@@ -59,20 +59,25 @@ export class SwarmHost {
     this.info = options.swarm.info;
     this.misbehave = options.misbehave;
     this.swarm = new Swarm({ ...options.swarm, random: env.random, peerId: env.random.bytes(20) });
-    this.timer = new MachineTimer(env.clock, this.swarm, (now) =>
-      this.apply(() => this.swarm.handleTimeout(now)),
-    );
+    this.driver = new MachineDriver(this.swarm, env.clock.scheduler(), {
+      execute: (output) => this.execute(output),
+      onError: (err) =>
+        env.onProblem(
+          this,
+          `Swarm threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        ),
+    });
     env.network.addNode(
       this.id,
       {
-        connected: (peer) => this.apply(() => this.swarm.addPeer(peer, this.now)),
+        connected: (peer) => this.input((now) => this.swarm.addPeer(peer, now)),
         disconnected: (peer) => this.dropPeer(peer),
-        receive: (peer, data) => this.apply(() => this.swarm.receive(peer, data, this.now)),
-        drained: (peer) => this.apply(() => this.swarm.drained(peer, this.now)),
+        receive: (peer, data) => this.input((now) => this.swarm.receive(peer, data, now)),
+        drained: (peer) => this.input((now) => this.swarm.drained(peer, now)),
       },
       options.link,
     );
-    this.timer.rearm();
+    this.driver.flush();
   }
 
   private get now(): number {
@@ -83,32 +88,21 @@ export class SwarmHost {
   leave(): void {
     if (!this.alive) return;
     this.alive = false;
-    this.timer.stop();
+    this.driver.stop();
     this.env.network.removeNode(this.id);
   }
 
   private dropPeer(peer: string): void {
     this.filters.delete(peer);
-    this.apply(() => this.swarm.removePeer(peer, this.now));
+    this.input((now) => this.swarm.removePeer(peer, now));
   }
 
-  apply(call: () => SwarmAction[]): void {
-    if (!this.alive) return;
-    let actions: SwarmAction[];
-    try {
-      actions = call();
-    } catch (err) {
-      this.env.onProblem(
-        this,
-        `Swarm threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      );
-      return;
-    }
-    for (const action of actions) this.execute(action);
-    this.timer.rearm();
+  /** Feeds the swarm one input and carries out what it asks for. */
+  input(call: (now: number) => void): void {
+    if (this.alive) this.driver.input(call);
   }
 
-  private execute(action: SwarmAction): void {
+  private execute(action: SwarmOutput): void {
     switch (action.type) {
       case 'send':
         this.send(action.peer, action.data);
@@ -127,7 +121,7 @@ export class SwarmHost {
       case 'read': {
         const index = action.index;
         this.env.clock.after(READ_MS, () =>
-          this.apply(() => this.swarm.pieceData(index, this.storage.get(index), this.now)),
+          this.input((now) => this.swarm.pieceData(index, this.storage.get(index), now)),
         );
         break;
       }
@@ -160,6 +154,6 @@ export class SwarmHost {
     const ok =
       info !== undefined && index < info.pieceCount && bytesEqual(sha1(data), pieceHash(info, index));
     if (ok) this.storage.set(index, data);
-    this.apply(() => this.swarm.pieceVerified(index, ok, this.now));
+    this.input((now) => this.swarm.pieceVerified(index, ok, now));
   }
 }

@@ -57,14 +57,21 @@ export interface ChokeDecision {
   optimistic: PeerKey | undefined;
 }
 
+/** Default rechoke round interval. */
+export const ROUND_INTERVAL = 10_000;
+/** Default optimistic unchoke rotation interval. */
+export const OPTIMISTIC_INTERVAL = 30_000;
+/** Default trial interval of a leecher's optimistic unchoke. */
+export const TRIAL_INTERVAL = 2_000;
+
 /** Options for {@link Choker}. */
 export interface ChokerOptions {
   random: Random;
-  /** Regular upload slots (default 3); the optimistic unchoke comes on top. */
+  /** Regular upload slots (default 3; the swarm passes UPLOAD_SLOTS); the optimistic unchoke comes on top. */
   slots?: number;
-  /** Rechoke round interval (default 10 s). */
+  /** Rechoke round interval (default ROUND_INTERVAL, 10 s). */
   roundInterval?: number;
-  /** Optimistic unchoke rotation interval (default 30 s). */
+  /** Optimistic unchoke rotation interval (default OPTIMISTIC_INTERVAL, 30 s). */
   optimisticInterval?: number;
   /** Peers connected for less than this are favoured for the optimistic unchoke (default 60 s). */
   newPeerAge?: number;
@@ -72,13 +79,13 @@ export interface ChokerOptions {
   newPeerWeight?: number;
   /**
    * A leecher's optimistic unchoke is a trial, judged every this long (default 2 s): a peer that
-   * has what we want, chokes us and sends nothing loses the slot to another.
+   * has what we want, chokes us and sends nothing loses the slot to another (TRIAL_INTERVAL).
    */
   trialInterval?: number;
   /**
    * As a seed, a regular slot is handed on once its peer got this many bytes (default 1 MiB; the
-   * swarm checks {@link Choker.turnOver} as it sends and calls {@link Choker.rotate}), and at the
-   * first round after a full round interval in any case.
+   * swarm passes SEED_TURN_BYTES, 256 KiB, checks {@link Choker.turnOver} as it sends and calls
+   * {@link Choker.rotate}), and at the first round after a full round interval in any case.
    */
   seedTurnBytes?: number;
   /** Most peers unchoked at once, counting slots lent for idle ones (default 2 x (slots + 1)). */
@@ -128,12 +135,12 @@ export class Choker {
   constructor(opts: ChokerOptions) {
     this.random = opts.random;
     this.slots = opts.slots ?? 3;
-    this.roundInterval = opts.roundInterval ?? 10_000;
-    this.optimisticInterval = opts.optimisticInterval ?? 30_000;
+    this.roundInterval = opts.roundInterval ?? ROUND_INTERVAL;
+    this.optimisticInterval = opts.optimisticInterval ?? OPTIMISTIC_INTERVAL;
     this.newPeerAge = opts.newPeerAge ?? 60_000;
     this.newPeerWeight = opts.newPeerWeight ?? 3;
     this.seedTurnBytes = opts.seedTurnBytes ?? 1024 * 1024;
-    this.trialInterval = opts.trialInterval ?? 2_000;
+    this.trialInterval = opts.trialInterval ?? TRIAL_INTERVAL;
     this.maxUnchoked = opts.maxUnchoked ?? 2 * (this.slots + 1);
   }
 

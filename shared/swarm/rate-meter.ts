@@ -1,3 +1,8 @@
+/** Default window of a {@link RateMeter}: the choker's rates look this far back. */
+export const RATE_WINDOW_MS = 20_000;
+/** Default bucket (resolution) of a {@link RateMeter}. */
+export const RATE_BUCKET_MS = 1_000;
+
 /**
  * Transfer rate over a rolling window, in bytes per second, from explicit timestamps. Bytes are
  * summed into fixed buckets, so memory is constant however often `add` is called.
@@ -17,8 +22,8 @@ export class RateMeter {
    *   bucket), so a burst in its first milliseconds does not read as a huge rate
    */
   constructor(
-    private readonly windowMs = 20_000,
-    private readonly bucketMs = 1_000,
+    private readonly windowMs = RATE_WINDOW_MS,
+    private readonly bucketMs = RATE_BUCKET_MS,
     private readonly minSpanMs = bucketMs,
   ) {
     const count = Math.max(1, Math.ceil(windowMs / bucketMs));

@@ -19,7 +19,7 @@ export interface SwarmOptions {
   /** Pieces already stored and trusted; never requested again. */
   have?: readonly boolean[];
   /**
-   * Regular upload slots of the choker (default 4; one optimistic unchoke comes on top, and idle
+   * Regular upload slots of the choker (default UPLOAD_SLOTS, 4; one optimistic unchoke comes on top, and idle
    * unchoked peers lend theirs). With a host that reports `drained`, unchoked peers are served in
    * turns of a piece, so more slots do not split the uplink thinner.
    */
@@ -39,8 +39,8 @@ export interface SwarmOptions {
   client?: string;
 }
 
-/** What the host must do after a call. Hosts execute actions in order. */
-export type SwarmAction =
+/** What the host must do, taken with `Swarm.poll()`. Hosts execute outputs in order. */
+export type SwarmOutput =
   /** Write `data` to the peer's data channel (a byte stream; chunks are at most SEND_CHUNK_SIZE). */
   | { type: 'send'; peer: PeerKey; data: Uint8Array }
   /** Close the peer's connection; the swarm has already forgotten it. */

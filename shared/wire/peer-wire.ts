@@ -1,5 +1,6 @@
 import { bytesEqual } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
+import { TimerTable } from '../machine/timer-table.js';
 import { Bitfield } from './bitfield.js';
 import { parseExtensionHandshake } from './extension-handshake.js';
 import type { ExtensionHandshake } from './extension-handshake.js';
@@ -21,6 +22,24 @@ export type PeerWireEvent =
   | { type: 'extension-handshake'; handshake: ExtensionHandshake }
   | Exclude<WireMessage, { type: 'keep-alive' }>;
 
+/** The timers of one connection. */
+export type WireTimer = 'handshake-timeout' | 'keepalive' | 'idle-timeout';
+
+/**
+ * Where a {@link PeerWire} keeps its timers: a view of its owner's {@link TimerTable} with the
+ * connection as subject (the swarm's table), so the owner's `nextTimeout()` stays one lookup.
+ */
+export interface WireTimers {
+  set(name: WireTimer, at: number): void;
+  clear(name: WireTimer): void;
+}
+
+/** What one due wire timer asks for: keep-alive bytes to send, or the reason to close (neither: it fired early). */
+export interface WireTimerResult {
+  send?: Uint8Array;
+  close?: TabswarmError;
+}
+
 /** Options for {@link PeerWire}. */
 export interface PeerWireOptions {
   infoHash: Uint8Array;
@@ -30,6 +49,8 @@ export interface PeerWireOptions {
   pieceCount?: number;
   /** When the transport opened. */
   now: number;
+  /** The owner's timer table for this connection; without it the wire keeps its own. */
+  timers?: WireTimers;
 }
 
 /**
@@ -38,6 +59,11 @@ export interface PeerWireOptions {
  * timers. It frames and validates; the swarm decides what the messages mean for the download.
  * Every method that takes bytes off the wire throws TabswarmError on a protocol breach; the
  * caller closes the connection with the error's code.
+ *
+ * It is a sub-machine of its owner: its three timers (handshake, keep-alive, idle) are set in
+ * the owner's {@link TimerTable} through {@link WireTimers} as its state changes, and the owner
+ * hands each one back to {@link PeerWire.handleTimer} when it is due. Used alone (tests), it
+ * keeps its own table, read by `nextTimeout()` and run by `handleTimeout()`.
  */
 export class PeerWire {
   /** We choke the peer (we do not serve its requests). */
@@ -56,11 +82,21 @@ export class PeerWire {
   lastReceived: number;
   lastSent: number;
 
+  private readonly timers: WireTimers;
+  /** Its own table, when no owner's was given. */
+  private readonly ownTimers: TimerTable<WireTimer> | undefined;
   private readonly decoder: WireDecoder;
   private readonly ourPeerId: Uint8Array;
   private readonly infoHash: Uint8Array;
   /** A bitfield is legal only before any have. */
   private sawPieceInfo = false;
+  /**
+   * The keep-alive and idle timers are set lazily: every send and receive moves their deadline,
+   * so a timer stays where it was set and, when it fires early, is set again from the latest
+   * send or receive. An early firing does nothing.
+   */
+  private keepaliveArmed = false;
+  private idleArmed = false;
 
   constructor(opts: PeerWireOptions) {
     this.infoHash = opts.infoHash;
@@ -70,6 +106,14 @@ export class PeerWire {
     this.openedAt = opts.now;
     this.lastReceived = opts.now;
     this.lastSent = opts.now;
+    if (opts.timers) {
+      this.timers = opts.timers;
+    } else {
+      const own = new TimerTable<WireTimer>();
+      this.ownTimers = own;
+      this.timers = { set: (name, at) => own.set(name, at), clear: (name) => own.clear(name) };
+    }
+    this.timers.set('handshake-timeout', this.openedAt + HANDSHAKE_TIMEOUT);
   }
 
   /** True once the peer's handshake arrived. */
@@ -101,6 +145,7 @@ export class PeerWire {
       const event = this.apply(frame);
       if (event) out.push(event);
     }
+    if (this.open) this.armIdle();
     return out;
   }
 
@@ -121,27 +166,62 @@ export class PeerWire {
         break;
     }
     this.lastSent = now;
+    if (this.open) this.armKeepalive();
     return encodeMessage(msg);
   }
 
-  /** Earliest time `handleTimeout` has something to do. */
-  nextTimeout(): number {
-    if (!this.open) return this.openedAt + HANDSHAKE_TIMEOUT;
-    return Math.min(this.lastSent + KEEPALIVE_INTERVAL, this.lastReceived + IDLE_TIMEOUT);
+  /** One of this wire's timers fell due: keep-alive bytes to send, or the reason to close. */
+  handleTimer(name: WireTimer, now: number): WireTimerResult {
+    switch (name) {
+      case 'handshake-timeout':
+        if (this.open || now < this.openedAt + HANDSHAKE_TIMEOUT) return {};
+        return { close: new TabswarmError(ErrorCode.Timeout, 'no handshake received') };
+      case 'idle-timeout':
+        this.idleArmed = false;
+        if (now < this.lastReceived + IDLE_TIMEOUT) {
+          this.armIdle();
+          return {};
+        }
+        return {
+          close: new TabswarmError(ErrorCode.Timeout, `nothing received for ${IDLE_TIMEOUT / 1000} s`),
+        };
+      case 'keepalive':
+        this.keepaliveArmed = false;
+        if (!this.open) return {};
+        if (now < this.lastSent + KEEPALIVE_INTERVAL) {
+          this.armKeepalive();
+          return {};
+        }
+        return { send: this.encode({ type: 'keep-alive' }, now) };
+    }
   }
 
-  /** Keep-alive bytes to send, or the reason to close, or nothing. */
-  handleTimeout(now: number): { send?: Uint8Array; close?: TabswarmError } {
-    if (!this.open && now >= this.openedAt + HANDSHAKE_TIMEOUT) {
-      return { close: new TabswarmError(ErrorCode.Timeout, 'no handshake received') };
+  /** Alone: the earliest time `handleTimeout` has something to do (undefined with an owner's table). */
+  nextTimeout(): number | undefined {
+    return this.ownTimers?.next();
+  }
+
+  /** Alone: runs the timers due at `now`; the first close wins over any keep-alive. */
+  handleTimeout(now: number): WireTimerResult {
+    let result: WireTimerResult = {};
+    for (const due of this.ownTimers?.due(now) ?? []) {
+      const r = this.handleTimer(due.name, now);
+      if (r.close) return r;
+      if (r.send) result = r;
     }
-    if (now >= this.lastReceived + IDLE_TIMEOUT) {
-      return { close: new TabswarmError(ErrorCode.Timeout, `nothing received for ${IDLE_TIMEOUT / 1000} s`) };
-    }
-    if (this.open && now >= this.lastSent + KEEPALIVE_INTERVAL) {
-      return { send: this.encode({ type: 'keep-alive' }, now) };
-    }
-    return {};
+    return result;
+  }
+
+  private armKeepalive(): void {
+    if (this.keepaliveArmed) return;
+    this.keepaliveArmed = true;
+    this.timers.set('keepalive', this.lastSent + KEEPALIVE_INTERVAL);
+  }
+
+  private armIdle(): void {
+    if (this.idleArmed) return;
+    this.idleArmed = true;
+    this.timers.set('idle-timeout', this.lastReceived + IDLE_TIMEOUT);
   }
 
   private apply(frame: ReturnType<WireDecoder['push']>[number]): PeerWireEvent | undefined {
@@ -151,6 +231,8 @@ export class PeerWire {
           throw new TabswarmError(ErrorCode.HandshakeInvalid, 'connected to ourselves');
         }
         this.remote = frame.handshake;
+        this.timers.clear('handshake-timeout');
+        this.armKeepalive();
         return frame;
       case 'keep-alive':
         return undefined;

@@ -15,10 +15,12 @@ export class ManualScheduler implements Scheduler {
     };
   }
   get armed(): number[] {
-    return this.tasks.filter((t) => t.live).map((t) => t.at);
+    this.tasks = this.tasks.filter((t) => t.live);
+    return this.tasks.map((t) => t.at);
   }
   advance(to: number): void {
     for (;;) {
+      this.tasks = this.tasks.filter((t) => t.live);
       const due = this.tasks.filter((t) => t.live && t.at <= to).sort((a, b) => a.at - b.at)[0];
       if (!due) break;
       due.live = false;

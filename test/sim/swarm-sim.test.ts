@@ -5,6 +5,16 @@ import { kumarRossMs, runSwarmSim, thirtyLeechers, type SwarmSimResult } from '.
 /** 1 seed + 30 leechers with heterogeneous home-broadband uploads; a 2 MiB file in 64 KiB pieces. */
 const scenario = thirtyLeechers;
 
+/**
+ * Distribution time over the Kumar-Ross bound, at most. Measured on seeds 30-37, 100 leechers
+ * and 4 MiB: 1.35-1.51 (1.47 on the default seed 30); 30 leechers and 2 MiB, seeds 31-38:
+ * 1.43-1.65 (1.43 on seed 31). A few per cent over the worst seed, so a regression shows.
+ */
+const MAX_RATIO_100_LEECHERS = 1.55;
+const MAX_RATIO_30_LEECHERS = 1.75;
+/** Five 8 MiB runs take about 30 s of CPU: more than the default test timeout on a shared machine. */
+const FIVE_RUNS_TIMEOUT = 120_000;
+
 function summary(name: string, r: SwarmSimResult): string {
   const t = r.distributionMs === undefined ? 'never' : `${(r.distributionMs / 1000).toFixed(1)} s`;
   return `${name} seed=${r.seed}: ${r.completed}/${r.leechers} complete, time ${t}, bound ${(r.lowerBoundMs / 1000).toFixed(1)} s, ratio ${r.ratio.toFixed(2)}, ${r.bans.length} bans`;
@@ -24,8 +34,9 @@ describe('Kumar-Ross bound', () => {
 });
 
 describe('swarm simulation, 1 seed + 100 leechers', () => {
-  it('distributes a 4 MiB file within 1.6 times the Kumar-Ross bound', () => {
+  it(`distributes a 4 MiB file within ${MAX_RATIO_100_LEECHERS} times the Kumar-Ross bound`, () => {
     const seed = simSeed(30);
+    console.log(`swarm 100: seed ${seed} (replay with SIM_SEED=${seed})`);
     const r = runSwarmSim({
       ...scenario(seed),
       leechers: 100,
@@ -37,7 +48,9 @@ describe('swarm simulation, 1 seed + 100 leechers', () => {
     );
     expect(r.problems, `seed=${seed}`).toEqual([]);
     expect(r.completed, `seed=${seed}`).toBe(100);
-    expect(r.ratio, `seed=${seed}: distribution time / Kumar-Ross bound`).toBeLessThan(1.6);
+    expect(r.ratio, `seed=${seed}: distribution time / Kumar-Ross bound`).toBeLessThan(
+      MAX_RATIO_100_LEECHERS,
+    );
     expect(r.wastedBytes / r.downloadedBytes, `seed=${seed}: duplicate payload`).toBeLessThan(0.1);
   });
 });
@@ -58,7 +71,7 @@ describe('swarm simulation, 1 seed + 30 leechers', () => {
     expect(r.completed, `seed=${seed}`).toBe(30);
     expect(r.bans, `seed=${seed}`).toEqual([]);
     expect(r.piecesFailed, `seed=${seed}`).toBe(0);
-    expect(r.ratio, `seed=${seed}: distribution time / Kumar-Ross bound`).toBeLessThan(2.5);
+    expect(r.ratio, `seed=${seed}: distribution time / Kumar-Ross bound`).toBeLessThan(MAX_RATIO_30_LEECHERS);
   });
 
   it('a leecher that starts from the magnet link alone completes too', () => {
@@ -77,31 +90,37 @@ describe('swarm simulation, 1 seed + 30 leechers', () => {
     expect(r.completed, `seed=${seed}: leechers complete after the seed left`).toBe(30);
   });
 
-  it('a free rider (never uploads) finishes last, over five seeds', () => {
-    // 8 MiB (128 pieces), so several rechoke rounds pass: with a 2 MiB file, one piece from each
-    // neighbour's first optimistic unchoke is much of the file. Same link as the slowest honest
-    // class, so only the behaviour differs.
-    const first = simSeed(34);
-    for (let seed = first; seed < first + 5; seed++) {
-      const r = runSwarmSim(
-        scenario(seed, {
-          fileBytes: 8 * 1024 * 1024,
-          freeRiders: 1,
-          freeRiderRates: { upload: 128_000, download: 1_024_000 },
-        }),
-      );
-      console.log(summary('swarm free-rider', r));
-      const rider = r.peers.find((p) => p.role === 'free-rider');
-      const honest = r.peers.filter((p) => p.role === 'leecher');
-      expect(rider?.uploadedBytes, `seed=${seed}: the free rider uploads no blocks`).toBeLessThan(64 * 1024);
-      expect(r.completed, `seed=${seed}`).toBe(30);
-      const lastHonest = Math.max(...honest.map((p) => p.completeMs ?? Number.POSITIVE_INFINITY));
-      console.log(`free rider seed=${seed}: ${rider?.completeMs} ms, last honest leecher ${lastHonest} ms`);
-      expect(rider?.completeMs, `seed=${seed}: free rider vs the last honest leecher`).toBeGreaterThan(
-        lastHonest,
-      );
-    }
-  });
+  it(
+    'a free rider (never uploads) finishes last, over five seeds',
+    () => {
+      // 8 MiB (128 pieces), so several rechoke rounds pass: with a 2 MiB file, one piece from each
+      // neighbour's first optimistic unchoke is much of the file. Same link as the slowest honest
+      // class, so only the behaviour differs.
+      const first = simSeed(34);
+      for (let seed = first; seed < first + 5; seed++) {
+        const r = runSwarmSim(
+          scenario(seed, {
+            fileBytes: 8 * 1024 * 1024,
+            freeRiders: 1,
+            freeRiderRates: { upload: 128_000, download: 1_024_000 },
+          }),
+        );
+        console.log(summary('swarm free-rider', r));
+        const rider = r.peers.find((p) => p.role === 'free-rider');
+        const honest = r.peers.filter((p) => p.role === 'leecher');
+        expect(rider?.uploadedBytes, `seed=${seed}: the free rider uploads no blocks`).toBeLessThan(
+          64 * 1024,
+        );
+        expect(r.completed, `seed=${seed}`).toBe(30);
+        const lastHonest = Math.max(...honest.map((p) => p.completeMs ?? Number.POSITIVE_INFINITY));
+        console.log(`free rider seed=${seed}: ${rider?.completeMs} ms, last honest leecher ${lastHonest} ms`);
+        expect(rider?.completeMs, `seed=${seed}: free rider vs the last honest leecher`).toBeGreaterThan(
+          lastHonest,
+        );
+      }
+    },
+    FIVE_RUNS_TIMEOUT,
+  );
 
   it('a peer sending corrupt blocks is banned, and nobody else is', () => {
     const seed = simSeed(35);

@@ -4,7 +4,8 @@ import type { InfoDictionary } from '../../../shared/info-dictionary.js';
 import { pieceHash } from '../../../shared/info-dictionary.js';
 import { createMagnet } from '../../../shared/magnet.js';
 import type { Random } from '../../../shared/random.js';
-import type { SwarmAction, SwarmEvent, SwarmStatus } from '../../../shared/swarm/swarm-types.js';
+import { MachineDriver, realScheduler } from '../../../shared/machine/driver.js';
+import type { SwarmEvent, SwarmOutput, SwarmStatus } from '../../../shared/swarm/swarm-types.js';
 import { Swarm } from '../../../shared/swarm/swarm.js';
 import type { PeerLink } from '../adapters/peer-link.js';
 import type { PieceHasher } from '../adapters/piece-hasher.js';
@@ -13,7 +14,6 @@ import { readPiece } from '../adapters/file-reader.js';
 import { LinkSender } from './link-sender.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import type { TransferState, TransferView } from './status.js';
-import { TimerDriver } from './timer-driver.js';
 
 /** What a transfer needs from its tab. */
 export interface TorrentHostDeps {
@@ -68,7 +68,7 @@ export class TorrentHost {
   state: TransferState;
   error: TabswarmError | undefined;
   private readonly swarm: Swarm;
-  private readonly driver: TimerDriver<SwarmAction>;
+  private readonly driver: MachineDriver<SwarmOutput>;
   private readonly links = new Map<string, Attached>();
   private readonly banned = new Set<string>();
   /** Pieces read back from storage that passed their hash in this tab's life. */
@@ -102,8 +102,18 @@ export class TorrentHost {
       ...(init.info && init.infoBytes ? { info: init.info, infoBytes: init.infoBytes, have } : {}),
     });
     this.state = !init.info ? 'metadata' : have?.every(Boolean) ? 'seeding' : 'downloading';
-    this.driver = new TimerDriver(this.swarm, (actions) => this.apply(actions), deps.now);
-    this.driver.reschedule();
+    // The page hears of every change, after an input (see run) or a timer.
+    const scheduler = realScheduler(
+      deps.now,
+      (fire, delayMs) =>
+        setTimeout(() => {
+          fire();
+          this.deps.changed();
+        }, delayMs),
+      (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    );
+    this.driver = new MachineDriver(this.swarm, scheduler, { execute: (output) => this.execute(output) });
+    this.driver.flush();
   }
 
   get magnet(): string {
@@ -140,7 +150,7 @@ export class TorrentHost {
       link,
       'wire',
       () => {
-        if (this.links.get(key) === attached) this.run(this.swarm.drained(key, this.deps.now()));
+        if (this.links.get(key) === attached) this.run((now) => this.swarm.drained(key, now));
       },
       this.deps.limiter,
     );
@@ -148,14 +158,14 @@ export class TorrentHost {
     this.links.set(key, attached);
     link.on('data', (channel, data) => {
       if (channel === 'wire' && this.links.get(key) === attached)
-        this.run(this.swarm.receive(key, data, this.deps.now()));
+        this.run((now) => this.swarm.receive(key, data, now));
     });
     link.on('close', () => {
       if (this.links.get(key) !== attached) return;
       this.links.delete(key);
-      this.run(this.swarm.removePeer(key, this.deps.now()));
+      this.run((now) => this.swarm.removePeer(key, now));
     });
-    this.run(this.swarm.addPeer(key, this.deps.now()));
+    this.run((now) => this.swarm.addPeer(key, now));
   }
 
   view(): TransferView {
@@ -226,7 +236,7 @@ export class TorrentHost {
     }
     this.inStore.delete(index);
     if (this.state === 'seeding') this.state = 'downloading';
-    this.run(this.swarm.pieceData(index, undefined, this.deps.now()));
+    this.run((now) => this.swarm.pieceData(index, undefined, now));
     throw new TabswarmError(
       ErrorCode.StorageFailed,
       `piece ${index} is missing or damaged in storage; fetching it again`,
@@ -254,35 +264,33 @@ export class TorrentHost {
     this.links.clear();
   }
 
-  private run(actions: SwarmAction[]): void {
-    this.apply(actions);
-    this.driver.reschedule();
+  /** Feeds the swarm one input; the driver carries out what it asks for. */
+  private run(input: (now: number) => void): void {
+    this.driver.input(input);
+    this.deps.changed();
   }
 
-  private apply(actions: SwarmAction[]): void {
-    for (const action of actions) {
-      switch (action.type) {
-        case 'send':
-          this.links.get(action.peer)?.sender.write(action.data);
-          break;
-        case 'close':
-          this.links.get(action.peer)?.link.close();
-          break;
-        case 'metadata':
-          void this.onMetadata(action.info, action.infoBytes);
-          break;
-        case 'verify':
-          void this.verify(action.index, action.data);
-          break;
-        case 'read':
-          void this.read(action.index);
-          break;
-        case 'event':
-          this.onEvent(action.event);
-          break;
-      }
+  private execute(action: SwarmOutput): void {
+    switch (action.type) {
+      case 'send':
+        this.links.get(action.peer)?.sender.write(action.data);
+        break;
+      case 'close':
+        this.links.get(action.peer)?.link.close();
+        break;
+      case 'metadata':
+        void this.onMetadata(action.info, action.infoBytes);
+        break;
+      case 'verify':
+        void this.verify(action.index, action.data);
+        break;
+      case 'read':
+        void this.read(action.index);
+        break;
+      case 'event':
+        this.onEvent(action.event);
+        break;
     }
-    this.deps.changed();
   }
 
   private onEvent(event: SwarmEvent): void {
@@ -341,7 +349,7 @@ export class TorrentHost {
     if (this.closed) return;
     if (!bytesEqual(digest, pieceHash(info, index))) {
       this.hashFailures++;
-      this.run(this.swarm.pieceVerified(index, false, this.deps.now()));
+      this.run((now) => this.swarm.pieceVerified(index, false, now));
       return;
     }
     this.trusted.add(index);
@@ -362,14 +370,14 @@ export class TorrentHost {
       const e = toTabswarmError(err, ErrorCode.StorageFailed);
       // The pieces are dropped (they will be fetched again after the person frees space);
       // everything already stored is kept.
-      for (const p of batch) this.run(this.swarm.pieceVerified(p.index, false, this.deps.now()));
+      for (const p of batch) this.run((now) => this.swarm.pieceVerified(p.index, false, now));
       this.pause(e);
       return;
     }
     if (this.closed) return;
     const now = this.deps.now();
     for (const p of batch) this.inStore.add(p.index);
-    for (const p of batch) this.run(this.swarm.pieceVerified(p.index, true, now));
+    for (const p of batch) this.run(() => this.swarm.pieceVerified(p.index, true, now));
   }
 
   private async read(index: number): Promise<void> {
@@ -393,7 +401,7 @@ export class TorrentHost {
       data = data.slice();
       for (let i = 0; i < data.length; i += 4096) data[i] = (data[i] as number) ^ 0xff;
     }
-    this.run(this.swarm.pieceData(index, data, this.deps.now()));
+    this.run((now) => this.swarm.pieceData(index, data, now));
   }
 
   private pause(err: TabswarmError): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../shared/random.js';
-import { Choker } from '../../../shared/swarm/choker.js';
+import { Choker, OPTIMISTIC_INTERVAL, ROUND_INTERVAL } from '../../../shared/swarm/choker.js';
 import type { ChokeCandidate } from '../../../shared/swarm/choker.js';
 
 function peer(key: string, downloadRate: number, extra: Partial<ChokeCandidate> = {}): ChokeCandidate {
@@ -34,13 +34,13 @@ describe('Choker', () => {
     expect(d.optimistic).toBeDefined();
     expect(['a', 'd', 'f']).toContain(d.optimistic);
     expect(d.unchoked.size).toBe(4);
-    expect(choker.nextTimeout()).toBe(10_000);
+    expect(choker.nextTimeout()).toBe(ROUND_INTERVAL);
 
     // Rates change: the next round follows them.
     peers[0] = peer('a', 1000);
-    const d2 = choker.round(peers, 10_000, false);
+    const d2 = choker.round(peers, ROUND_INTERVAL, false);
     expect(regular(d2.unchoked, d2.optimistic)).toEqual(['a', 'b', 'e']);
-    expect(choker.nextTimeout()).toBe(20_000);
+    expect(choker.nextTimeout()).toBe(2 * ROUND_INTERVAL);
   });
 
   it('leaves uninterested peers choked', () => {
@@ -53,9 +53,9 @@ describe('Choker', () => {
     const choker = new Choker({ random: seededRandom(3) });
     const peers = [peer('a', 900), peer('b', 800), peer('c', 700), peer('x', 0), peer('y', 0), peer('z', 0)];
     const first = choker.round(peers, 0, false).optimistic;
-    expect(choker.round(peers, 10_000, false).optimistic).toBe(first);
-    expect(choker.round(peers, 20_000, false).optimistic).toBe(first);
-    const rotated = choker.round(peers, 30_000, false).optimistic;
+    expect(choker.round(peers, ROUND_INTERVAL, false).optimistic).toBe(first);
+    expect(choker.round(peers, 2 * ROUND_INTERVAL, false).optimistic).toBe(first);
+    const rotated = choker.round(peers, OPTIMISTIC_INTERVAL, false).optimistic;
     expect(rotated).toBeDefined();
     expect(rotated).not.toBe(first);
   });
@@ -106,7 +106,7 @@ describe('Choker', () => {
     const waitedLongest = ['a', 'b', 'c', 'd', 'e'].filter(
       (k) => !first.includes(k) && !second.includes(k) && k !== r.optimistic,
     );
-    const third = choker.round(withBytes, 10_000, true);
+    const third = choker.round(withBytes, ROUND_INTERVAL, true);
     for (const k of waitedLongest) expect([...third.unchoked]).toContain(k);
   });
 
@@ -173,7 +173,7 @@ describe('Choker', () => {
     const choker = new Choker({ random: seededRandom(6), slots: 2 });
     let d = choker.fill([peer('a', 0)], 0, false);
     expect([...d.unchoked]).toEqual(['a']);
-    expect(choker.nextTimeout()).toBe(10_000);
+    expect(choker.nextTimeout()).toBe(ROUND_INTERVAL);
     d = choker.fill([peer('a', 0), peer('b', 0), peer('c', 0), peer('d', 0)], 1000, false);
     expect(d.unchoked.size).toBe(3); // 2 regular + 1 optimistic
     choker.removePeer('a');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { RateMeter } from '../../../shared/swarm/rate-meter.js';
+import { RATE_BUCKET_MS, RATE_WINDOW_MS, RateMeter } from '../../../shared/swarm/rate-meter.js';
+import {
+  RECENT_RATE_BUCKET_MS,
+  RECENT_RATE_MIN_SPAN_MS,
+  RECENT_RATE_WINDOW_MS,
+  recentMeter,
+} from '../../../shared/swarm/swarm-core.js';
 
 describe('RateMeter', () => {
   it('averages over the rolling window and forgets old traffic', () => {
@@ -13,22 +19,22 @@ describe('RateMeter', () => {
   });
 
   it('does not underrate a young meter', () => {
-    const m = new RateMeter(20_000, 1_000);
+    const m = new RateMeter(RATE_WINDOW_MS, RATE_BUCKET_MS);
     m.add(5000, 10_000);
     m.add(5000, 11_500);
     expect(m.rate(12_000)).toBeCloseTo(5000, -1);
   });
 
   it('averages a young meter over at least its minimum span', () => {
-    const m = new RateMeter(4_000, 250, 1_000);
+    // The swarm's short-window meter: 64 KiB in its first 10 ms is a burst, not 6.5 MB/s.
+    const m = recentMeter();
     m.add(64 * 1024, 0);
-    // 10 ms old: a burst, not 6.5 MB/s.
-    expect(m.rate(10)).toBeCloseTo(64 * 1024, -2);
+    expect(m.rate(10)).toBeCloseTo((64 * 1024) / (RECENT_RATE_MIN_SPAN_MS / 1000), -2);
     m.add(64 * 1024, 2_000);
     expect(m.rate(2_000)).toBeCloseTo((128 * 1024) / 2, -2);
     // Without a minimum span the bucket is the limit.
-    const fast = new RateMeter(4_000, 250);
+    const fast = new RateMeter(RECENT_RATE_WINDOW_MS, RECENT_RATE_BUCKET_MS);
     fast.add(64 * 1024, 0);
-    expect(fast.rate(10)).toBeCloseTo(4 * 64 * 1024, -2);
+    expect(fast.rate(10)).toBeCloseTo((64 * 1024) / (RECENT_RATE_BUCKET_MS / 1000), -2);
   });
 });

@@ -1,5 +1,5 @@
 import { utf8 } from '../../../shared/bytes.js';
-import type { Swarm, SwarmAction } from '../../../shared/swarm/swarm.js';
+import type { Swarm, SwarmOutput } from '../../../shared/swarm/swarm.js';
 import { WireDecoder, encodeHandshake } from '../../../shared/wire/wire-codec.js';
 import type { DecodedFrame } from '../../../shared/wire/wire-codec.js';
 
@@ -7,21 +7,24 @@ import type { DecodedFrame } from '../../../shared/wire/wire-codec.js';
 export interface RawPeerState {
   /** Messages the swarm sent this peer, decoded. */
   frames: DecodedFrame[];
-  /** Every action the swarm returned (for all peers). */
-  actions: SwarmAction[];
+  /** Every output the swarm queued (for all peers). */
+  actions: SwarmOutput[];
   /** Bytes the swarm handed the host for this peer. */
   sentBytes: number;
-  closed: Extract<SwarmAction, { type: 'close' }> | undefined;
+  closed: Extract<SwarmOutput, { type: 'close' }> | undefined;
 }
 
 /** A scripted peer driving one Swarm directly with raw bytes. */
 export interface RawPeer {
   key: string;
   state: RawPeerState;
-  /** Records the actions of a swarm call (also for the other peers of the same group). */
-  apply(actions: SwarmAction[]): void;
+  /**
+   * Feeds the swarm an input (if given), then records what it queued (also for the other peers
+   * of the same group).
+   */
+  apply(input?: () => void): void;
   /** Records one action for this peer only. */
-  record(action: SwarmAction): void;
+  record(action: SwarmOutput): void;
   send(bytes: Uint8Array, now?: number): void;
   handshake(infoHash: Uint8Array, id?: string, now?: number): void;
 }
@@ -33,7 +36,7 @@ export interface RawPeer {
 export function rawPeer(swarm: Swarm, key: string, now = 0, group?: Map<string, RawPeer>): RawPeer {
   const decoder = new WireDecoder();
   const state: RawPeerState = { frames: [], actions: [], sentBytes: 0, closed: undefined };
-  const record = (a: SwarmAction): void => {
+  const record = (a: SwarmOutput): void => {
     state.actions.push(a);
     if (a.type === 'send' && a.peer === key) {
       state.sentBytes += a.data.length;
@@ -46,14 +49,17 @@ export function rawPeer(swarm: Swarm, key: string, now = 0, group?: Map<string, 
     key,
     state,
     record,
-    apply: (actions) => {
-      for (const a of actions) for (const m of members()) m.record(a);
+    apply: (input) => {
+      input?.();
+      for (const a of swarm.poll()) for (const m of members()) m.record(a);
     },
-    send: (bytes, at = now) => peer.apply(swarm.receive(key, bytes, at)),
+    send: (bytes, at = now) => peer.apply(() => swarm.receive(key, bytes, at)),
     handshake: (infoHash, id = 'raw', at = now) =>
-      peer.apply(swarm.receive(key, encodeHandshake(infoHash, utf8(`-XX0001-${id.padEnd(12, '.')}`)), at)),
+      peer.apply(() =>
+        swarm.receive(key, encodeHandshake(infoHash, utf8(`-XX0001-${id.padEnd(12, '.')}`)), at),
+      ),
   };
   group?.set(key, peer);
-  peer.apply(swarm.addPeer(key, now));
+  peer.apply(() => swarm.addPeer(key, now));
   return peer;
 }

@@ -9,7 +9,7 @@ import {
   Swarm,
   UPLOAD_WINDOW,
 } from '../../../shared/swarm/swarm.js';
-import type { SwarmAction, SwarmOptions } from '../../../shared/swarm/swarm.js';
+import type { SwarmOutput, SwarmOptions } from '../../../shared/swarm/swarm.js';
 import { encodeMessage } from '../../../shared/wire/wire-codec.js';
 import { rawPeer } from './raw-peer.js';
 import type { RawPeer } from './raw-peer.js';
@@ -145,13 +145,13 @@ describe('Swarm upload window', () => {
     const answerReads = (now: number): void => {
       for (let round = 0; round < 10; round++) {
         const reads = peer.state.actions.filter(
-          (a): a is Extract<SwarmAction, { type: 'read' }> => a.type === 'read',
+          (a): a is Extract<SwarmOutput, { type: 'read' }> => a.type === 'read',
         );
         peer.state.actions.length = 0;
         if (reads.length === 0) return;
         for (const r of reads) {
           const start = r.index * torrent.info.pieceLength;
-          peer.apply(
+          peer.apply(() =>
             swarm.pieceData(r.index, torrent.data.slice(start, start + torrent.info.pieceLength), now),
           );
         }
@@ -171,7 +171,7 @@ describe('Swarm upload window', () => {
         windows.push(handed);
         now += Math.max(1, (handed * 1000) / rate);
         before = peer.state.sentBytes;
-        peer.apply(swarm.drained('p', now));
+        peer.apply(() => swarm.drained('p', now));
         topUp(now);
       }
       return windows;
@@ -207,8 +207,8 @@ describe('Swarm upload window', () => {
     link(64_000, 1000, 0);
     const sent = peer.state.sentBytes;
     // The window is full and no drained comes: nothing more goes out for a long while.
-    peer.apply(swarm.handleTimeout(2000));
-    peer.apply(swarm.handleTimeout(5000));
+    peer.apply(() => swarm.handleTimeout(2000));
+    peer.apply(() => swarm.handleTimeout(5000));
     expect(peer.state.sentBytes).toBe(sent);
   });
 });
@@ -233,12 +233,14 @@ describe('Swarm seed serving order', () => {
     const answerReads = (now: number): void => {
       for (let round = 0; round < 10; round++) {
         const reads = a.state.actions.filter(
-          (x): x is Extract<SwarmAction, { type: 'read' }> => x.type === 'read',
+          (x): x is Extract<SwarmOutput, { type: 'read' }> => x.type === 'read',
         );
         a.state.actions.length = 0;
         for (const r of reads) {
           const start = r.index * torrent.info.pieceLength;
-          a.apply(swarm.pieceData(r.index, torrent.data.slice(start, start + torrent.info.pieceLength), now));
+          a.apply(() =>
+            swarm.pieceData(r.index, torrent.data.slice(start, start + torrent.info.pieceLength), now),
+          );
         }
       }
     };
@@ -250,14 +252,14 @@ describe('Swarm seed serving order', () => {
     a.send(requestPiece(a, 0), 1);
     for (let t = 2; t < 10; t++) {
       answerReads(t);
-      a.apply(swarm.drained('a', t));
+      a.apply(() => swarm.drained('a', t));
     }
     expect(a.state.frames.filter((f) => f.type === 'piece').length).toBe(4);
     // b asks for piece 0 (given out once already), then pieces 3 and 5 (never given out).
     b.send(concatBytes([requestPiece(b, 0), requestPiece(b, 3), requestPiece(b, 5)]), 10);
     for (let t = 11; t < 30; t++) {
       answerReads(t);
-      b.apply(swarm.drained('b', t));
+      b.apply(() => swarm.drained('b', t));
     }
     const order = b.state.frames.flatMap((f) => (f.type === 'piece' ? [f.index] : []));
     expect(order).toEqual([3, 3, 3, 3, 5, 5, 5, 5, 0, 0, 0, 0]);
@@ -279,14 +281,16 @@ describe('Swarm seed serving order', () => {
     );
     for (let t = 2; t < 10; t++) {
       const reads = p.state.actions.filter(
-        (x): x is Extract<SwarmAction, { type: 'read' }> => x.type === 'read',
+        (x): x is Extract<SwarmOutput, { type: 'read' }> => x.type === 'read',
       );
       p.state.actions.length = 0;
       for (const r of reads) {
         const start = r.index * torrent.info.pieceLength;
-        p.apply(swarm.pieceData(r.index, torrent.data.slice(start, start + torrent.info.pieceLength), t));
+        p.apply(() =>
+          swarm.pieceData(r.index, torrent.data.slice(start, start + torrent.info.pieceLength), t),
+        );
       }
-      p.apply(swarm.drained('p', t));
+      p.apply(() => swarm.drained('p', t));
     }
     expect(p.state.frames.flatMap((f) => (f.type === 'piece' ? [f.index] : []))).toEqual([5, 1, 3]);
   });
@@ -306,12 +310,12 @@ describe('Swarm upload turns', () => {
     const settle = (now: number): void => {
       for (let round = 0; round < 10; round++) {
         const reads = first.state.actions.filter(
-          (x): x is Extract<SwarmAction, { type: 'read' }> => x.type === 'read',
+          (x): x is Extract<SwarmOutput, { type: 'read' }> => x.type === 'read',
         );
         first.state.actions.length = 0;
         for (const r of reads) {
           const start = r.index * torrent.info.pieceLength;
-          first.apply(
+          first.apply(() =>
             swarm.pieceData(r.index, torrent.data.slice(start, start + torrent.info.pieceLength), now),
           );
         }
@@ -327,7 +331,7 @@ describe('Swarm upload turns', () => {
       const busy = peers.find((p) => p.state.sentBytes > (sent.get(p.key) as number));
       if (busy === undefined) return;
       sent.set(busy.key, busy.state.sentBytes);
-      busy.apply(swarm.drained(busy.key, now));
+      busy.apply(() => swarm.drained(busy.key, now));
       settle(now);
     };
     return { log, step, settle };
@@ -341,7 +345,7 @@ describe('Swarm upload turns', () => {
   it('a seed sends one peer at a time a whole piece, the peer it sent least to first', () => {
     const { torrent, swarm, a, b } = seedWithTwoPeers(81);
     const { log, step } = host(swarm, torrent, [a, b]);
-    a.apply(swarm.drained('a', 0)); // the host reports drains
+    a.apply(() => swarm.drained('a', 0)); // the host reports drains
     a.send(concatBytes([requestPiece(0), requestPiece(1)]), 1);
     b.send(concatBytes([requestPiece(2), requestPiece(3)]), 1);
     for (let t = 2; t < 40; t++) step(t);
@@ -368,7 +372,7 @@ describe('Swarm upload turns', () => {
     behind.handshake(torrent.infoHash, 'behind');
     behind.send(encodeMessage({ type: 'interested' }));
     const { log, step } = host(swarm, torrent, [ahead, behind]);
-    ahead.apply(swarm.drained('ahead', 0));
+    ahead.apply(() => swarm.drained('ahead', 0));
     ahead.send(requestPiece(1), 1);
     // While ahead's piece is on its way, both ask for more; ahead asked first.
     ahead.send(requestPiece(2), 2);
@@ -456,16 +460,16 @@ describe('Swarm initial seeding', () => {
         );
       }
       const reads = peers[0]!.state.actions.filter(
-        (x): x is Extract<SwarmAction, { type: 'read' }> => x.type === 'read',
+        (x): x is Extract<SwarmOutput, { type: 'read' }> => x.type === 'read',
       );
       peers[0]!.state.actions.length = 0;
       for (const r of reads) {
         const start = r.index * torrent.info.pieceLength;
-        peers[0]!.apply(
+        peers[0]!.apply(() =>
           swarm.pieceData(r.index, torrent.data.slice(start, start + torrent.info.pieceLength), t),
         );
       }
-      for (const p of peers) p.apply(swarm.drained(p.key, t));
+      for (const p of peers) p.apply(() => swarm.drained(p.key, t));
       for (const p of peers) {
         const blocks = new Map<number, number>();
         for (const f of p.state.frames)

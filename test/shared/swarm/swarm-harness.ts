@@ -1,16 +1,19 @@
 import { bytesEqual, concatBytes, utf8 } from '../../../shared/bytes.js';
 import { createInfoDictionary, pieceHash } from '../../../shared/info-dictionary.js';
 import type { InfoDictionary } from '../../../shared/info-dictionary.js';
+import { MachineDriver } from '../../../shared/machine/driver.js';
 import { seededRandom } from '../../../shared/random.js';
 import { sha1 } from '../../../shared/sha1.js';
 import { Swarm } from '../../../shared/swarm/swarm.js';
-import type { SwarmAction, SwarmEvent, SwarmOptions } from '../../../shared/swarm/swarm.js';
+import type { SwarmEvent, SwarmOptions, SwarmOutput } from '../../../shared/swarm/swarm.js';
 import { WireDecoder } from '../../../shared/wire/wire-codec.js';
 import type { DecodedFrame } from '../../../shared/wire/wire-codec.js';
+import { ManualScheduler } from '../../helpers/manual-scheduler.js';
 
 /**
- * A tiny in-memory host for Swarm instances: instant links, a fake clock, SHA-1 "verification"
- * and a Map as piece storage. Each node's peers are keyed by the other node's name.
+ * A tiny in-memory host for Swarm instances: instant links, a manual clock, SHA-1 "verification"
+ * and a Map as piece storage, each swarm run by a MachineDriver. Each node's peers are keyed by
+ * the other node's name.
  */
 
 export interface TestTorrent {
@@ -38,6 +41,7 @@ export function makeTorrent(length: number, pieceLength: number, seed = 1): Test
 export interface Node {
   name: string;
   swarm: Swarm;
+  driver: MachineDriver<SwarmOutput>;
   store: Map<number, Uint8Array>;
   info: InfoDictionary | undefined;
   events: SwarmEvent[];
@@ -49,7 +53,7 @@ export interface Node {
 type Task = () => void;
 
 export class Harness {
-  now = 0;
+  readonly clock = new ManualScheduler();
   readonly nodes = new Map<string, Node>();
   /** Decoded messages per direction ("from>to"), when `trace` is on. */
   readonly sent = new Map<string, DecodedFrame[]>();
@@ -57,6 +61,11 @@ export class Harness {
   private tasks: Task[] = [];
 
   constructor(private readonly trace = false) {}
+
+  get now(): number {
+    return this.clock.now();
+  }
+
   private readonly links = new Set<string>();
   private nextId = 0;
 
@@ -82,9 +91,11 @@ export class Harness {
       ...(opts.seed ? { have: new Array<boolean>(info.pieceCount).fill(true) } : {}),
       ...opts.extra,
     };
+    const swarm = new Swarm(swarmOpts);
     const node: Node = {
       name,
-      swarm: new Swarm(swarmOpts),
+      swarm,
+      driver: new MachineDriver(swarm, this.clock, { execute: (output) => this.execute(name, output) }),
       store,
       info: opts.magnet ? undefined : info,
       events: [],
@@ -103,13 +114,19 @@ export class Harness {
   /** Opens a link between two nodes (both sides see the transport open). */
   connect(a: string, b: string): void {
     this.links.add(linkKey(a, b));
-    this.apply(a, this.node(a).swarm.addPeer(b, this.now));
-    this.apply(b, this.node(b).swarm.addPeer(a, this.now));
+    this.input(a, (swarm, now) => swarm.addPeer(b, now));
+    this.input(b, (swarm, now) => swarm.addPeer(a, now));
   }
 
   /** Injects raw bytes as if `from` had sent them to `to`. */
   inject(from: string, to: string, data: Uint8Array): void {
-    this.apply(to, this.node(to).swarm.receive(from, data, this.now));
+    this.input(to, (swarm, now) => swarm.receive(from, data, now));
+  }
+
+  /** Feeds node `name` one input through its driver; returns the input's answer. */
+  input<R>(name: string, call: (swarm: Swarm, now: number) => R): R | undefined {
+    const node = this.node(name);
+    return node.driver.input((now) => call(node.swarm, now));
   }
 
   connected(a: string, b: string): boolean {
@@ -127,14 +144,10 @@ export class Harness {
         task();
         continue;
       }
-      let next = Infinity;
-      for (const n of this.nodes.values()) next = Math.min(next, n.swarm.nextTimeout() ?? Infinity);
+      const next = Math.min(...this.clock.armed);
       if (next === Infinity || next > deadline) return until();
-      this.now = Math.max(this.now, next);
-      for (const n of this.nodes.values()) {
-        const t = n.swarm.nextTimeout();
-        if (t !== undefined && t <= this.now) this.apply(n.name, n.swarm.handleTimeout(this.now));
-      }
+      // Fires every driver's timer due by then (each runs its swarm's handleTimeout).
+      this.clock.advance(Math.max(this.now, next));
     }
     return true;
   }
@@ -152,49 +165,47 @@ export class Harness {
     return concatBytes(parts);
   }
 
-  /** Executes a node's actions: sends become deliveries, verify/read are answered later. */
-  apply(name: string, actions: SwarmAction[]): void {
+  /** Executes one of a node's outputs: sends become deliveries, verify/read are answered later. */
+  private execute(name: string, action: SwarmOutput): void {
     const node = this.node(name);
-    for (const action of actions) {
-      switch (action.type) {
-        case 'send': {
-          const to = action.peer;
-          const data = node.tamper ? node.tamper(to, action.data) : action.data;
-          if (this.trace) this.record(`${name}>${to}`, data);
-          this.tasks.push(() => {
-            if (!this.connected(name, to)) return;
-            this.apply(to, this.node(to).swarm.receive(name, data, this.now));
-            if (this.connected(name, to)) this.apply(name, node.swarm.drained(to, this.now));
-          });
-          break;
-        }
-        case 'close':
-          node.closes.push({ peer: action.peer, code: action.code, reason: action.reason });
-          if (this.links.delete(linkKey(name, action.peer))) {
-            const other = action.peer;
-            this.tasks.push(() => this.apply(other, this.node(other).swarm.removePeer(name, this.now)));
-          }
-          break;
-        case 'metadata':
-          node.info = action.info;
-          break;
-        case 'verify':
-          this.tasks.push(() => {
-            const info = node.info as InfoDictionary;
-            const ok = bytesEqual(sha1(action.data), pieceHash(info, action.index));
-            if (ok) node.store.set(action.index, action.data.slice());
-            this.apply(name, node.swarm.pieceVerified(action.index, ok, this.now));
-          });
-          break;
-        case 'read':
-          this.tasks.push(() =>
-            this.apply(name, node.swarm.pieceData(action.index, node.store.get(action.index), this.now)),
-          );
-          break;
-        case 'event':
-          node.events.push(action.event);
-          break;
+    switch (action.type) {
+      case 'send': {
+        const to = action.peer;
+        const data = node.tamper ? node.tamper(to, action.data) : action.data;
+        if (this.trace) this.record(`${name}>${to}`, data);
+        this.tasks.push(() => {
+          if (!this.connected(name, to)) return;
+          this.input(to, (swarm, now) => swarm.receive(name, data, now));
+          if (this.connected(name, to)) this.input(name, (swarm, now) => swarm.drained(to, now));
+        });
+        break;
       }
+      case 'close':
+        node.closes.push({ peer: action.peer, code: action.code, reason: action.reason });
+        if (this.links.delete(linkKey(name, action.peer))) {
+          const other = action.peer;
+          this.tasks.push(() => this.input(other, (swarm, now) => swarm.removePeer(name, now)));
+        }
+        break;
+      case 'metadata':
+        node.info = action.info;
+        break;
+      case 'verify':
+        this.tasks.push(() => {
+          const info = node.info as InfoDictionary;
+          const ok = bytesEqual(sha1(action.data), pieceHash(info, action.index));
+          if (ok) node.store.set(action.index, action.data.slice());
+          this.input(name, (swarm, now) => swarm.pieceVerified(action.index, ok, now));
+        });
+        break;
+      case 'read':
+        this.tasks.push(() =>
+          this.input(name, (swarm, now) => swarm.pieceData(action.index, node.store.get(action.index), now)),
+        );
+        break;
+      case 'event':
+        node.events.push(action.event);
+        break;
     }
   }
 
