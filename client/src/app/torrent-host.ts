@@ -10,7 +10,7 @@ import { Swarm } from '../../../shared/swarm/swarm.js';
 import type { PeerLink } from '../adapters/peer-link.js';
 import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore } from '../adapters/piece-store.js';
-import { readPiece } from '../adapters/file-reader.js';
+import type { FilePieceReader } from '../adapters/file-reader.js';
 import { LinkSender } from './link-sender.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import type { TransferState, TransferView } from './status.js';
@@ -19,6 +19,8 @@ import type { TransferState, TransferView } from './status.js';
 export interface TorrentHostDeps {
   store: PieceStore;
   hasher: PieceHasher;
+  /** Reads pieces of a shared file that are not in the store yet (while it is being copied in). */
+  reader: FilePieceReader;
   random: Random;
   peerId: Uint8Array;
   trackers: string[];
@@ -247,7 +249,7 @@ export class TorrentHost {
   async getPiece(index: number): Promise<Uint8Array | undefined> {
     const stored = await this.deps.store.getPiece(this.infoHashHex, index);
     if (stored || !this.source || !this.info) return stored;
-    return readPiece(this.source, index, this.info.pieceLength);
+    return this.deps.reader.readPiece(this.source, index, this.info.pieceLength);
   }
 
   /** Records pieces copied into the store; the source file is dropped once all are there. */

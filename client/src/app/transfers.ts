@@ -224,6 +224,7 @@ export class Transfers {
       {
         store: this.deps.store,
         hasher: this.deps.hasher,
+        reader: this.deps.reader,
         random: this.deps.random,
         peerId: this.deps.peerId,
         trackers: this.deps.trackers,
