@@ -6,6 +6,7 @@ import {
   parseInfoDictionary,
 } from '../../../shared/info-dictionary.js';
 import { parseMagnet } from '../../../shared/magnet.js';
+import type { Identity } from '../../../shared/identity/index.js';
 import type { Random } from '../../../shared/random.js';
 import { Emitter } from '../adapters/emitter.js';
 import type { PeerLinkFactory } from '../adapters/peer-link.js';
@@ -26,7 +27,8 @@ import { TorrentHost } from './torrent-host.js';
 
 /** What a tab is built from; the browser passes real adapters, tests may pass twins. */
 export interface TabNodeOptions {
-  peerId: Uint8Array;
+  /** The tab's key pair; its peer id is derived from it (shared/identity/). */
+  identity: Identity;
   random: Random;
   serverUrl: string;
   /** Tracker URLs written into magnet links (`tr`). */
@@ -91,12 +93,12 @@ export class TabNode extends Emitter<TabNodeEvents> {
 
   constructor(private readonly opts: TabNodeOptions) {
     super();
-    this.peerId = toHex(opts.peerId);
+    this.peerId = toHex(opts.identity.peerId);
     this.budget = opts.connectionBudget ?? 40;
     this.now = opts.now ?? (() => Date.now());
     this.useTracker = opts.useTracker ?? true;
     this.limiter = opts.uploadLimit ? new UploadLimiter(opts.uploadLimit) : undefined;
-    this.signaling = new SignalingClient(opts.sockets, opts.serverUrl, this.peerId);
+    this.signaling = new SignalingClient(opts.sockets, opts.serverUrl, opts.identity);
     this.connections = new Connections(
       this.peerId,
       opts.links,
@@ -106,7 +108,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       (from, purpose) => (purpose.infoHash ? this.torrents.has(purpose.infoHash) : this.dht.admit(from)),
     );
     this.dht = new DhtHost(
-      opts.peerId,
+      opts.identity.peerId,
       opts.random,
       this.connections,
       this.now,
@@ -135,9 +137,10 @@ export class TabNode extends Emitter<TabNodeEvents> {
       if (state === 'online') this.clearNotices(ErrorCode.ServerUnreachable, ErrorCode.ServerGone);
       this.changed();
     });
-    this.signaling.on('registered', (peers) => {
-      this.dht.bootstrap(peers);
-      for (const t of this.torrents.values()) void this.findPeers(t);
+    this.signaling.on('registered', (peers, reply) => {
+      this.dht.bootstrap(peers, reply.retryAfterMs);
+      // Transfers announce when the socket (re)connects; a bootstrap refresh is no reason to.
+      if (reply.first) for (const t of this.torrents.values()) void this.findPeers(t);
     });
     this.signaling.on('signal', (from, data) => this.connections.receiveSignal(from, data));
     this.signaling.on('refused', (err) =>
@@ -323,7 +326,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
         store: this.opts.store,
         hasher: this.opts.hasher,
         random: this.opts.random,
-        peerId: this.opts.peerId,
+        peerId: this.opts.identity.peerId,
         trackers: this.opts.trackers,
         now: this.now,
         changed: () => this.changed(),
@@ -469,6 +472,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
   }
 
   private serverMessage(err: TabswarmError): string {
+    if (err.code === ErrorCode.PeerIdSuperseded)
+      return 'Another tab registered this tab’s identity with the server, so this tab stopped using the server. Transfers already connected continue; reload this tab to reconnect.';
     return err.code === ErrorCode.ServerGone
       ? 'The signaling server went away. Transfers already connected continue; reconnecting…'
       : `Cannot reach the signaling server (${this.opts.serverUrl}). Retrying…`;

@@ -2,6 +2,7 @@ import wrtc from '@roamhq/wrtc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ErrorCode } from '../../../shared/errors.js';
+import { SECRET_KEY_BYTES, identityFromSecretKey } from '../../../shared/identity/index.js';
 import { seededRandom } from '../../../shared/random.js';
 import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
 import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
@@ -21,7 +22,7 @@ let seed = 1;
 function tab(opts: { store?: MemoryPieceStore; serverUrl?: string } = {}): TabNode {
   const random = seededRandom(seed++);
   const node = new TabNode({
-    peerId: random.bytes(20),
+    identity: identityFromSecretKey(random.bytes(SECRET_KEY_BYTES)),
     random,
     serverUrl: opts.serverUrl ?? server.wsUrl,
     trackers: [server.wsUrl],
