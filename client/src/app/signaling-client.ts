@@ -33,7 +33,8 @@ export interface RegisteredInfo {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
-const RECONNECT_MIN_MS = 1_000;
+/** The first reconnect comes this long after the socket closed, doubling up to RECONNECT_MAX_MS. */
+export const RECONNECT_MIN_MS = 1_000;
 const RECONNECT_MAX_MS = 30_000;
 
 interface Pending {
@@ -120,7 +121,10 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.socket = socket;
     this.registeredHere = false;
     // The server speaks first (its challenge); the register that proves our id answers it.
-    socket.on('message', (raw) => this.onMessage(raw));
+    // A socket we have left behind may still speak (its close lags): it is no longer ours.
+    socket.on('message', (raw) => {
+      if (this.socket === socket) this.onMessage(raw);
+    });
     socket.on('error', (err) => {
       if (err.code !== ErrorCode.SignalInvalid) this.lastError = err;
     });

@@ -2,14 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ErrorCode, type TabswarmError } from '../../../shared/errors.js';
 import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
-import { SignalingClient } from '../../../client/src/app/signaling-client.js';
+import { RECONNECT_MIN_MS, SignalingClient } from '../../../client/src/app/signaling-client.js';
 import { CloseCode } from '../../../signaling-server/hub.js';
 import { startServer, type RunningServer } from '../../../signaling-server/server.js';
 import { sleep, waitFor } from '../../signaling-server/wait-for.js';
 import { registered, tabId, tabIdentity } from '../../signaling-server/ws-client.js';
 
-/** The client's first reconnect comes after this (RECONNECT_MIN_MS); we watch for longer. */
-const RECONNECT_WATCH_MS = 1500;
+/** Watch well past the client's first reconnect. */
+const RECONNECT_WATCH_MS = RECONNECT_MIN_MS * 1.5;
 let server: RunningServer;
 const clients: SignalingClient[] = [];
 
