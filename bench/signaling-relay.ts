@@ -18,6 +18,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { toHex } from '../shared/bytes.js';
+import { identityFromSecretKey, proveRegister } from '../shared/identity/index.js';
 import { startServer } from '../signaling-server/server.js';
 
 const { values: args } = parseArgs({
@@ -116,19 +118,22 @@ async function client(
   wsUrl: string,
   onSignal: (ws: WebSocket, from: string) => void,
 ): Promise<{ ws: WebSocket; id: string }> {
-  const id = randomBytes(20).toString('hex');
+  const identity = identityFromSecretKey(randomBytes(32));
+  const id = toHex(identity.peerId);
   const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+  // The server speaks first: its challenge, which the register signs.
   await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('message', (data) => {
-      const m = JSON.parse(String(data)) as { type: string };
+    ws.on('message', function onReply(data) {
+      const m = JSON.parse(String(data)) as { type: string; nonce?: string };
+      if (m.type === 'challenge' && m.nonce !== undefined) {
+        ws.send(JSON.stringify({ type: 'register', peerId: id, ...proveRegister(identity, m.nonce) }));
+        return;
+      }
+      ws.off('message', onReply);
       if (m.type === 'registered') resolve();
       else reject(new Error(`register: ${String(data)}`));
     });
-    ws.send(JSON.stringify({ type: 'register', peerId: id }));
+    ws.once('error', reject);
   });
   ws.on('message', (data) => {
     const m = JSON.parse(String(data)) as { type: string; from?: string };

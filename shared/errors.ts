@@ -35,8 +35,16 @@ export const ErrorCode = {
   ServerGone: 'SERVER_GONE',
   /** A signaling message failed schema validation. */
   SignalInvalid: 'SIGNAL_INVALID',
-  /** A peer id is already registered with the server. */
-  DuplicatePeerId: 'DUPLICATE_PEER_ID',
+  /**
+   * A `register` that does not prove its peer id: no proof, a public key whose SHA-1 is not the
+   * id, or a signature that does not sign this socket's challenge (see shared/identity/).
+   */
+  PeerIdUnproven: 'PEER_ID_UNPROVEN',
+  /**
+   * Sent to a socket whose peer id was taken over by another socket that proved the same key:
+   * the holder of the key wins, the old socket is closed. A tab told this stops reconnecting.
+   */
+  PeerIdSuperseded: 'PEER_ID_SUPERSEDED',
   /** The named peer is not connected to the server. */
   UnknownPeer: 'UNKNOWN_PEER',
   /** A socket sent too many messages and was throttled or closed. */

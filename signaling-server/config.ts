@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { seededRandom, type Random } from '../shared/random.js';
-import { MAX_FRAME_BYTES, iceServerSchema } from '../shared/signaling/messages.js';
+import { MAX_FRAME_BYTES, MAX_RETRY_AFTER_MS, iceServerSchema } from '../shared/signaling/messages.js';
 import type { RateLimitOptions } from './rate-limiter.js';
 
 /**
@@ -25,6 +25,12 @@ export const DEFAULTS = {
   heartbeatMs: 30_000,
   /** A tab registers as soon as its socket opens; 10 s covers a slow link many times over. */
   registerTimeoutMs: 10_000,
+  /**
+   * Told to a tab that got an empty bootstrap set (`retryAfterMs`). A lone tab need not ask at
+   * all: the next tab to register is handed it and connects to it; this only bounds how long a
+   * tab waits when that newcomer's link fails.
+   */
+  bootstrapRetryAfterMs: 60_000,
   rateLimit: { perSecond: 50, burst: 100, maxDropped: 200 } satisfies RateLimitOptions,
   maxConnections: 10_000,
   maxSocketsPerAddress: 64,
@@ -59,6 +65,8 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** A socket that has not registered this long after it opened is closed (default 10 s). */
   registerTimeoutMs?: number;
+  /** `retryAfterMs` in a `registered` reply with no peers: when to ask again (default 60 s). */
+  bootstrapRetryAfterMs?: number;
   /** Per-socket flood control (default 50 msg/s, burst 100, closed after 200 drops). */
   rateLimit?: Partial<RateLimitOptions>;
   /** Largest WebSocket frame accepted (default and maximum 64 KiB). */
@@ -110,6 +118,7 @@ export interface ServerConfig {
   maxSwarmsPerAddress: number;
   heartbeatMs: number;
   registerTimeoutMs: number;
+  bootstrapRetryAfterMs: number;
   rateLimit: RateLimitOptions;
   maxPayload: number;
   maxConnections: number;
@@ -152,6 +161,10 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     maxSwarmsPerAddress: options.maxSwarmsPerAddress ?? DEFAULTS.maxSwarmsPerAddress,
     heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
     registerTimeoutMs: options.registerTimeoutMs ?? DEFAULTS.registerTimeoutMs,
+    bootstrapRetryAfterMs: Math.min(
+      options.bootstrapRetryAfterMs ?? DEFAULTS.bootstrapRetryAfterMs,
+      MAX_RETRY_AFTER_MS,
+    ),
     rateLimit: { ...DEFAULTS.rateLimit, ...definedOnly(options.rateLimit ?? {}) },
     maxPayload: Math.min(options.maxPayload ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES),
     maxConnections,
@@ -232,6 +245,7 @@ const envSchema = z.object({
   ICE_SERVERS: z.string().optional(),
   HEARTBEAT_MS: envNumber('HEARTBEAT_MS', 100, HOUR_MS),
   REGISTER_TIMEOUT_MS: envNumber('REGISTER_TIMEOUT_MS', 100, HOUR_MS),
+  BOOTSTRAP_RETRY_AFTER_MS: envNumber('BOOTSTRAP_RETRY_AFTER_MS', 0, HOUR_MS),
   RATE_LIMIT_PER_SEC: envNumber('RATE_LIMIT_PER_SEC', 1, 10_000_000),
   RATE_LIMIT_BURST: envNumber('RATE_LIMIT_BURST', 1, 10_000_000),
   MAX_CONNECTIONS: envNumber('MAX_CONNECTIONS', 1, 10_000_000),
@@ -250,6 +264,7 @@ const envSchema = z.object({
 const NUMERIC_ENV = {
   HEARTBEAT_MS: 'heartbeatMs',
   REGISTER_TIMEOUT_MS: 'registerTimeoutMs',
+  BOOTSTRAP_RETRY_AFTER_MS: 'bootstrapRetryAfterMs',
   MAX_CONNECTIONS: 'maxConnections',
   MAX_SOCKETS_PER_ADDRESS: 'maxSocketsPerAddress',
   MAX_SWARMS_PER_ADDRESS: 'maxSwarmsPerAddress',

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode } from '../shared/errors.js';
+import { NONCE_BYTES, checkRegisterProof } from '../shared/identity/index.js';
 import {
   decodeClientMessage,
   type AnnounceMessage,
@@ -40,6 +42,10 @@ export interface HubStats {
   socketsRefused: number;
   /** Unexpected errors contained by closing the one socket they came from. */
   internalErrors: number;
+  /** `register`s refused for a missing or wrong proof of the peer id. */
+  proofsRefused: number;
+  /** Sockets closed because another socket proved their peer id's key (the key holder wins). */
+  peersSuperseded: number;
 }
 
 /** Close codes the hub uses (RFC 6455 section 7.4.1). */
@@ -49,6 +55,8 @@ export const CloseCode = {
   MessageTooBig: 1009,
   InternalError: 1011,
   TryAgainLater: 1013,
+  /** Application range (4000-4999): another socket proved this socket's peer id; see PEER_ID_SUPERSEDED. */
+  Superseded: 4001,
 } as const;
 
 /** A closing socket that does not finish the close handshake within this is cut. */
@@ -57,6 +65,8 @@ const CLOSE_GRACE_MS = 1000;
 /** One socket and what it has claimed. */
 class Session {
   peerId: string | undefined;
+  /** This socket's challenge (hex): its `register` must sign it, so proofs cannot be replayed elsewhere. */
+  readonly nonce = randomBytes(NONCE_BYTES).toString('hex');
   alive = true;
   closing = false;
   /** Closes the socket unless it registers first; cleared at the first successful register. */
@@ -96,6 +106,8 @@ export class SignalingHub {
     registerTimeouts: 0,
     socketsRefused: 0,
     internalErrors: 0,
+    proofsRefused: 0,
+    peersSuperseded: 0,
   };
 
   private readonly handlers: Handlers = {
@@ -163,6 +175,7 @@ export class SignalingHub {
     ws.on('error', (err) =>
       this.config.log(`socket error (${session.peerId ?? 'unregistered'}): ${err.message}`),
     );
+    this.send(ws, { type: 'challenge', nonce: session.nonce });
   }
 
   /**
@@ -271,18 +284,11 @@ export class SignalingHub {
       );
       return;
     }
-    const holder = this.peers.get(m.peerId);
-    if (holder !== undefined && holder !== session) {
-      this.error(
-        session,
-        ErrorCode.DuplicatePeerId,
-        `peer id ${m.peerId} is held by another connected socket`,
-        {
-          ref: m.peerId,
-          rid: m.rid,
-        },
-      );
-      return;
+    // Registering again on the socket that holds the id only asks for a fresh bootstrap set.
+    if (session.peerId === undefined) {
+      if (!this.proven(session, m)) return;
+      const holder = this.peers.get(m.peerId);
+      if (holder !== undefined && holder !== session) this.supersede(holder);
     }
     session.peerId = m.peerId;
     clearTimeout(session.registerTimer);
@@ -290,11 +296,63 @@ export class SignalingHub {
     this.peers.set(m.peerId, session);
     this.peerIds.add(m.peerId);
     const peers = this.peerIds.sample(this.numWant(m.numWant), this.config.random, m.peerId);
-    this.reply(
-      session,
-      { type: 'registered', peerId: m.peerId, peers, iceServers: this.config.iceServers },
-      m.rid,
+    const registered: RegisteredMessage = {
+      type: 'registered',
+      peerId: m.peerId,
+      peers,
+      iceServers: this.config.iceServers,
+    };
+    // Nobody to give: tell the tab when asking again is worth it (newcomers are handed this tab).
+    if (peers.length === 0) registered.retryAfterMs = this.config.bootstrapRetryAfterMs;
+    this.reply(session, registered, m.rid);
+  }
+
+  /**
+   * Whether `m` proves its id: a public key whose SHA-1 is the id and a signature of this socket's
+   * challenge. A register without proof is told so and may try again; a wrong proof closes the
+   * socket, so each socket costs the server at most one signature check (the expensive part).
+   */
+  private proven(session: Session, m: RegisterMessage): boolean {
+    const { publicKey, signature } = m;
+    if (publicKey === undefined || signature === undefined) {
+      this.counters.proofsRefused++;
+      const missing = publicKey === undefined ? 'publicKey' : 'signature';
+      this.error(
+        session,
+        ErrorCode.PeerIdUnproven,
+        `${missing}: is required: prove peerId with its public key and a signature of this socket's challenge`,
+        { ref: missing, rid: m.rid },
+      );
+      return false;
+    }
+    const problem = checkRegisterProof(m.peerId, session.nonce, { publicKey, signature });
+    if (problem === undefined) return true;
+    this.counters.proofsRefused++;
+    this.error(session, ErrorCode.PeerIdUnproven, `${problem.field}: ${problem.reason}`, {
+      ref: problem.field,
+      rid: m.rid,
+    });
+    this.closeSession(session, CloseCode.PolicyViolation, 'peer id not proven');
+    return false;
+  }
+
+  /**
+   * Another socket proved `old`'s id: the holder of the key wins. `old` is a stale socket of the
+   * same tab (its network changed and the heartbeat has not reaped it yet) or a tab that shares
+   * the key; it is told, then closed, and everything it held is freed for the new socket.
+   */
+  private supersede(old: Session): void {
+    const id = old.peerId as string;
+    this.counters.peersSuperseded++;
+    this.error(
+      old,
+      ErrorCode.PeerIdSuperseded,
+      `peer id ${id} was registered by another socket holding its key`,
+      {
+        ref: id,
+      },
     );
+    this.closeSession(old, CloseCode.Superseded, 'peer id superseded');
   }
 
   private onAnnounce(session: Session, m: AnnounceMessage): void {

@@ -5,7 +5,7 @@ import { createPieceHasher } from './adapters/piece-hasher.js';
 import { SimplePeerLinkFactory } from './adapters/simple-peer-link.js';
 import { WebSocketSignalingSocketFactory } from './adapters/websocket-signaling-socket.js';
 import { createApi, type TabswarmApi } from './api.js';
-import { newPeerId, newRandom } from './app/identity.js';
+import { claimIdentity, newRandom } from './app/identity.js';
 import { TabNode } from './app/tab-node.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
@@ -21,8 +21,11 @@ const params = new URLSearchParams(location.search);
 const wsBase = location.origin.replace(/^http/, 'ws');
 const serverUrl = params.get('server') ?? `${wsBase}/signal`;
 
+// The key pair is held (a Web Lock) for the page's life; the browser releases it on unload.
+const { identity } = await claimIdentity();
+
 const node = new TabNode({
-  peerId: newPeerId(),
+  identity,
   random: newRandom(),
   serverUrl,
   trackers: [serverUrl],

@@ -18,6 +18,11 @@ export const MAX_RID_LENGTH = 64;
 export const MAX_NUM_WANT = 200;
 
 const HEX40 = /^[0-9a-fA-F]{40}$/;
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const HEX128 = /^[0-9a-fA-F]{128}$/;
+
+/** Longest `retryAfterMs` the server may ask for (a day): a client clamps to its own cap anyway. */
+export const MAX_RETRY_AFTER_MS = 86_400_000;
 
 /** A string field with "is required" / "must be a string" messages instead of zod's generic ones. */
 const str = () =>
@@ -27,6 +32,12 @@ const str = () =>
 const hex40 = () =>
   str()
     .regex(HEX40, { error: 'must be 40 hex characters (a 20-byte id)' })
+    .transform((s) => s.toLowerCase());
+
+/** Hex of a fixed length (`pattern`), normalised to lower case; `what` names it in errors. */
+const hexBytes = (pattern: RegExp, what: string) =>
+  str()
+    .regex(pattern, { error: `must be ${what}` })
     .transform((s) => s.toLowerCase());
 
 /** A request id as carried in `rid`. */
@@ -87,12 +98,19 @@ export type IceServer = z.infer<typeof iceServerSchema>;
 const registerSchema = z.object({
   type: z.literal('register'),
   peerId: hex40(),
+  /** The Ed25519 public key whose SHA-1 is `peerId` (shared/identity/). */
+  publicKey: hexBytes(HEX64, '64 hex characters (a 32-byte Ed25519 public key)').optional(),
+  /** Signature of `"tabswarm-register" 0x00 || nonce || peerId` by that key. */
+  signature: hexBytes(HEX128, '128 hex characters (a 64-byte Ed25519 signature)').optional(),
   numWant: numWantSchema.optional(),
   rid: ridSchema.optional(),
 });
 /**
- * First message on a socket: claims `peerId` (20 bytes, hex) for this socket's lifetime.
- * Sending it again with the same id asks for a fresh bootstrap set.
+ * First message on a socket: claims `peerId` (20 bytes, hex) for this socket's lifetime, proving
+ * it with `publicKey` and `signature` over the socket's `challenge`. The proof fields are
+ * optional in the schema so that a register without them gets PEER_ID_UNPROVEN, not a schema
+ * error. Sending it again with the same id asks for a fresh bootstrap set (no proof needed: the
+ * socket already holds the id).
  */
 export type RegisterMessage = z.infer<typeof registerSchema>;
 
@@ -127,11 +145,30 @@ export type ClientMessage = RegisterMessage | AnnounceMessage | SignalMessage;
 
 const peerListSchema = z.array(hex40());
 
+const challengeSchema = z.object({
+  type: z.literal('challenge'),
+  nonce: hexBytes(HEX64, '64 hex characters (a 32-byte nonce)'),
+});
+/**
+ * First message the server sends on every socket: a fresh random nonce that this socket's
+ * `register` must sign, so a proof cannot be replayed on another socket.
+ */
+export type ChallengeMessage = z.infer<typeof challengeSchema>;
+
 const registeredSchema = z.object({
   type: z.literal('registered'),
   peerId: hex40(),
   peers: peerListSchema,
   iceServers: z.array(iceServerSchema),
+  /**
+   * Sent when the server had no other peer to give: ask for a bootstrap set again no sooner than
+   * this. A newcomer is handed this tab and connects to it, so a lone tab need not ask at all.
+   */
+  retryAfterMs: z
+    .int({ error: 'must be an integer' })
+    .min(0, { error: 'must be >= 0' })
+    .max(MAX_RETRY_AFTER_MS, { error: `must be <= ${MAX_RETRY_AFTER_MS}` })
+    .optional(),
   rid: ridSchema.optional(),
 });
 /** Reply to `register`: a random bootstrap set of other registered peers and the ICE servers. */
@@ -166,7 +203,7 @@ const errorSchema = z.object({
   type: z.literal('error'),
   code: z.enum(errorCodes),
   message: z.string(),
-  /** What the error is about: the unknown or duplicate peer id, or the invalid field's name. */
+  /** What the error is about: the unknown or superseded peer id, or the invalid field's name. */
   ref: z.string().optional(),
   rid: ridSchema.optional(),
 });
@@ -174,7 +211,8 @@ const errorSchema = z.object({
 export type ErrorMessage = z.infer<typeof errorSchema>;
 
 /** Any message the server sends to a tab. */
-export type ServerMessage = RegisteredMessage | AnnouncedMessage | RelayedSignalMessage | ErrorMessage;
+export type ServerMessage =
+  ChallengeMessage | RegisteredMessage | AnnouncedMessage | RelayedSignalMessage | ErrorMessage;
 
 // ---- parsing -------------------------------------------------------------------------------
 
@@ -200,6 +238,7 @@ const clientSchemas: Record<string, AnySchema> = {
 };
 
 const serverSchemas: Record<string, AnySchema> = {
+  challenge: challengeSchema,
   registered: registeredSchema,
   announced: announcedSchema,
   signal: relayedSignalSchema,

@@ -6,7 +6,7 @@ import { CloseCode } from '../../signaling-server/hub.js';
 import { NOTIFY_INTERVAL_MS } from '../../signaling-server/rate-limiter.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
 import { sleep, waitFor } from './wait-for.js';
-import { TestClient, hexId, registered, stillServed, type Msg } from './ws-client.js';
+import { TestClient, hexId, tabId, registered, stillServed, type Msg } from './ws-client.js';
 
 const { perSecond, burst, maxDropped } = DEFAULTS.rateLimit;
 /** Replies to a burst: all but the register's token of the burst, plus what refills meanwhile. */
@@ -21,8 +21,8 @@ let listener: TestClient;
 
 beforeAll(async () => {
   server = await startServer({ port: 0, host: '127.0.0.1' });
-  bystander = (await registered(server.wsUrl, hexId(1))).client;
-  listener = (await registered(server.wsUrl, hexId(2))).client;
+  bystander = (await registered(server.wsUrl, tabId(1))).client;
+  listener = (await registered(server.wsUrl, tabId(2))).client;
 });
 afterAll(async () => {
   await Promise.all([bystander.close(), listener.close()]);
@@ -32,16 +32,16 @@ afterAll(async () => {
 /** The bystander still registers-refreshes, announces and relays. */
 async function othersStillServed(): Promise<void> {
   await stillServed(bystander);
-  expect(await bystander.request({ type: 'register', peerId: hexId(1) })).toMatchObject({
+  expect(await bystander.request({ type: 'register', peerId: tabId(1) })).toMatchObject({
     type: 'registered',
   });
-  bystander.send({ type: 'signal', to: hexId(2), data: { still: 'here' } });
-  expect(await listener.next()).toEqual({ type: 'signal', from: hexId(1), data: { still: 'here' } });
+  bystander.send({ type: 'signal', to: tabId(2), data: { still: 'here' } });
+  expect(await listener.next()).toEqual({ type: 'signal', from: tabId(1), data: { still: 'here' } });
 }
 
 describe('bad messages', () => {
   it('answers each malformed message with an error naming what is wrong, and keeps the socket', async () => {
-    const c = (await registered(server.wsUrl, hexId(10))).client;
+    const c = (await registered(server.wsUrl, tabId(10))).client;
     const cases: [string, Partial<Msg>, RegExp][] = [
       ['{"type": "announce"', {}, /not valid JSON/],
       ['42', {}, /JSON object/],
@@ -63,9 +63,9 @@ describe('bad messages', () => {
         { ref: 'infoHash' },
         /^infoHash: must be 40 hex/,
       ],
-      [JSON.stringify({ type: 'announce', infoHash: hexId(1), event: 'seed' }), { ref: 'event' }, /^event:/],
-      [JSON.stringify({ type: 'signal', to: hexId(2) }), { ref: 'data' }, /^data: is required/],
-      [JSON.stringify({ type: 'signal', to: [hexId(2)], data: 1 }), { ref: 'to' }, /^to: must be a string/],
+      [JSON.stringify({ type: 'announce', infoHash: tabId(1), event: 'seed' }), { ref: 'event' }, /^event:/],
+      [JSON.stringify({ type: 'signal', to: tabId(2) }), { ref: 'data' }, /^data: is required/],
+      [JSON.stringify({ type: 'signal', to: [tabId(2)], data: 1 }), { ref: 'to' }, /^to: must be a string/],
       [JSON.stringify({ type: 'register', peerId: null }), { ref: 'peerId' }, /^peerId: must be a string/],
     ];
     for (const [text, fields, pattern] of cases) {
@@ -83,21 +83,21 @@ describe('bad messages', () => {
   });
 
   it('closes only the socket that sends a frame over maxPayload', async () => {
-    const c = (await registered(server.wsUrl, hexId(11))).client;
-    c.send(JSON.stringify({ type: 'signal', to: hexId(2), data: 'x'.repeat(MAX_FRAME_BYTES) }));
+    const c = (await registered(server.wsUrl, tabId(11))).client;
+    c.send(JSON.stringify({ type: 'signal', to: tabId(2), data: 'x'.repeat(MAX_FRAME_BYTES) }));
     const { code } = await c.closed;
     expect(code).toBe(CloseCode.MessageTooBig);
     await othersStillServed();
     // Its id is free again.
     await waitFor(() => server.stats().peers === 2, '2 peers');
-    const again = await registered(server.wsUrl, hexId(11));
+    const again = await registered(server.wsUrl, tabId(11));
     await again.client.close();
   });
 });
 
 describe('flooding', () => {
   it('throttles a burst over the limit with one RATE_LIMITED error, then serves it again', async () => {
-    const c = (await registered(server.wsUrl, hexId(20))).client;
+    const c = (await registered(server.wsUrl, tabId(20))).client;
     for (let i = 0; i < 2 * burst; i++) c.send({ type: 'announce', infoHash: hexId(3, 'e'), rid: i });
     const got: Msg[] = [];
     for (;;) {
@@ -121,8 +121,8 @@ describe('flooding', () => {
   });
 
   it('closes a socket that keeps flooding with 1008, and only that one', async () => {
-    const c = (await registered(server.wsUrl, hexId(21))).client;
-    for (let i = 0; i < 2 * (burst + maxDropped); i++) c.send({ type: 'signal', to: hexId(99), data: i });
+    const c = (await registered(server.wsUrl, tabId(21))).client;
+    for (let i = 0; i < 2 * (burst + maxDropped); i++) c.send({ type: 'signal', to: tabId(99), data: i });
     const { code } = await c.closed;
     expect(code).toBe(CloseCode.PolicyViolation);
     const got = c.drain();
@@ -132,7 +132,7 @@ describe('flooding', () => {
     expect(served).toBeLessThan(SERVED_BELOW);
     expect(server.stats().messagesDropped).toBeGreaterThan(maxDropped);
     await othersStillServed();
-    const again = await registered(server.wsUrl, hexId(21));
+    const again = await registered(server.wsUrl, tabId(21));
     await again.client.close();
   });
 });
@@ -140,7 +140,7 @@ describe('flooding', () => {
 describe('connection cap', () => {
   it('refuses sockets beyond maxConnections with LIMIT_EXCEEDED and 1013', async () => {
     const small = await startServer({ port: 0, host: '127.0.0.1', maxConnections: 1 });
-    const first = (await registered(small.wsUrl, hexId(1))).client;
+    const first = (await registered(small.wsUrl, tabId(1))).client;
     const second = await TestClient.open(small.wsUrl);
     expect(await second.next()).toMatchObject({ type: 'error', code: ErrorCode.LimitExceeded });
     expect((await second.closed).code).toBe(CloseCode.TryAgainLater);

@@ -4,7 +4,7 @@ import { DEFAULTS } from '../../signaling-server/config.js';
 import { CloseCode } from '../../signaling-server/hub.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
 import { waitFor } from './wait-for.js';
-import { TestClient, hexId, registered, stillServed } from './ws-client.js';
+import { TestClient, hexId, tabId, registered, stillServed } from './ws-client.js';
 
 /** Another loopback address: on Linux all of 127/8 reaches a server bound to 127.0.0.1. */
 const OTHER_ADDRESS = '127.0.0.2';
@@ -18,7 +18,7 @@ describe('sockets per address', () => {
 
   it(`refuses socket ${DEFAULTS.maxSocketsPerAddress + 1} from one address; other addresses are served`, async () => {
     const cap = DEFAULTS.maxSocketsPerAddress;
-    const tab = (await registered(server.wsUrl, hexId(1), { localAddress: OTHER_ADDRESS })).client;
+    const tab = (await registered(server.wsUrl, tabId(1), { localAddress: OTHER_ADDRESS })).client;
     // Idle sockets that never register, as in the attack: the cap holds before the deadline does.
     const idle = await Promise.all(Array.from({ length: cap }, () => TestClient.open(server.wsUrl)));
     const extra = await Promise.all(Array.from({ length: 20 }, () => TestClient.open(server.wsUrl)));
@@ -29,12 +29,12 @@ describe('sockets per address', () => {
     expect(idle.every((c) => c.isOpen)).toBe(true);
     expect(server.stats()).toMatchObject({ connections: cap + 1, socketsRefused: extra.length });
     // A tab from another address registers and is served throughout.
-    const newcomer = await registered(server.wsUrl, hexId(2), { localAddress: OTHER_ADDRESS });
+    const newcomer = await registered(server.wsUrl, tabId(2), { localAddress: OTHER_ADDRESS });
     await stillServed(tab);
     // A slot freed is a slot to take again.
     await idle[0]?.close();
     await waitFor(() => server.stats().connections === cap + 1, 'the closed socket to be forgotten');
-    const retry = await registered(server.wsUrl, hexId(3));
+    const retry = await registered(server.wsUrl, tabId(3));
     await Promise.all([...idle.slice(1), tab, newcomer.client, retry.client].map((c) => c.close()));
   });
 });
@@ -54,9 +54,9 @@ describe('tracker entries per address', () => {
   afterAll(() => server.close());
 
   it('bounds the entries all sockets of one address hold together', async () => {
-    const a = (await registered(server.wsUrl, hexId(1))).client;
-    const b = (await registered(server.wsUrl, hexId(2))).client;
-    const other = (await registered(server.wsUrl, hexId(3), { localAddress: OTHER_ADDRESS })).client;
+    const a = (await registered(server.wsUrl, tabId(1))).client;
+    const b = (await registered(server.wsUrl, tabId(2))).client;
+    const other = (await registered(server.wsUrl, tabId(3), { localAddress: OTHER_ADDRESS })).client;
     for (let i = 0; i < PER_PEER; i++)
       expect((await a.request({ type: 'announce', infoHash: hexId(i, 'd') })).type).toBe('announced');
     for (let i = PER_PEER; i < PER_ADDRESS; i++)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
 import { waitFor } from './wait-for.js';
-import { hexId, registered, type TestClient } from './ws-client.js';
+import { hexId, tabId, registered, type TestClient } from './ws-client.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -14,10 +14,10 @@ const H2 = hexId(2, 'c');
 
 describe('announce', () => {
   it('lists other members of the same swarm only; two swarms do not mix', async () => {
-    const a = (await registered(server.wsUrl, hexId(1))).client;
-    const b = (await registered(server.wsUrl, hexId(2))).client;
-    const c = (await registered(server.wsUrl, hexId(3))).client;
-    const d = (await registered(server.wsUrl, hexId(4))).client;
+    const a = (await registered(server.wsUrl, tabId(1))).client;
+    const b = (await registered(server.wsUrl, tabId(2))).client;
+    const c = (await registered(server.wsUrl, tabId(3))).client;
+    const d = (await registered(server.wsUrl, tabId(4))).client;
     expect(await a.request({ type: 'announce', infoHash: H1, event: 'started', rid: 1 })).toEqual({
       type: 'announced',
       infoHash: H1,
@@ -27,7 +27,7 @@ describe('announce', () => {
       rid: 1,
     });
     expect(await b.request({ type: 'announce', infoHash: H1 })).toMatchObject({
-      peers: [hexId(1)],
+      peers: [tabId(1)],
       incomplete: 2,
     });
     expect(await c.request({ type: 'announce', infoHash: H2, event: 'completed' })).toMatchObject({
@@ -36,13 +36,13 @@ describe('announce', () => {
       incomplete: 0,
     });
     const dh2 = await d.request({ type: 'announce', infoHash: H2 });
-    expect(dh2).toMatchObject({ infoHash: H2, peers: [hexId(3)], complete: 1, incomplete: 1 });
+    expect(dh2).toMatchObject({ infoHash: H2, peers: [tabId(3)], complete: 1, incomplete: 1 });
     const dh1 = await d.request({ type: 'announce', infoHash: H1.toUpperCase() });
     expect(dh1.infoHash).toBe(H1);
-    expect([...(dh1.peers as string[])].sort()).toEqual([hexId(1), hexId(2)]);
+    expect([...(dh1.peers as string[])].sort()).toEqual([tabId(1), tabId(2)].sort());
     // A re-announce does not list the announcer itself.
     const again = await a.request({ type: 'announce', infoHash: H1 });
-    expect([...(again.peers as string[])].sort()).toEqual([hexId(2), hexId(4)]);
+    expect([...(again.peers as string[])].sort()).toEqual([tabId(2), tabId(4)].sort());
     expect(server.stats().swarms).toBe(2);
 
     // stopped removes: b leaves H1.
@@ -51,7 +51,7 @@ describe('announce', () => {
       incomplete: 2,
     });
     const afterStop = await a.request({ type: 'announce', infoHash: H1 });
-    expect(afterStop.peers).toEqual([hexId(4)]);
+    expect(afterStop.peers).toEqual([tabId(4)]);
 
     // Closing a socket removes it from every swarm.
     await d.close();
@@ -66,7 +66,7 @@ describe('announce', () => {
   });
 
   it('caps the swarms per peer with LIMIT_EXCEEDED', async () => {
-    const a = (await registered(server.wsUrl, hexId(50))).client;
+    const a = (await registered(server.wsUrl, tabId(50))).client;
     for (let i = 0; i < 3; i++)
       expect((await a.request({ type: 'announce', infoHash: hexId(i, 'd') })).type).toBe('announced');
     const refused = await a.request({ type: 'announce', infoHash: hexId(3, 'd'), rid: 'cap' });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.js';
 import { addressKey } from '../../signaling-server/client-address.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
-import { TestClient, hexId, registered } from './ws-client.js';
+import { TestClient, tabId, registered } from './ws-client.js';
 
 describe('addressKey', () => {
   it('keeps IPv4, unwraps IPv4-mapped IPv6 and groups IPv6 by /64', () => {
@@ -24,9 +24,9 @@ describe('behind a proxy (trustProxy)', () => {
   const via = (forwardedFor: string) => ({ headers: { 'X-Forwarded-For': forwardedFor } });
 
   it('counts sockets under the address the proxy appended, not the proxy', async () => {
-    const a = (await registered(server.wsUrl, hexId(1), via('198.51.100.1'))).client;
+    const a = (await registered(server.wsUrl, tabId(1), via('198.51.100.1'))).client;
     // A client-supplied entry before the proxy's own is not trusted.
-    const b = (await registered(server.wsUrl, hexId(2), via('198.51.100.1, 198.51.100.2'))).client;
+    const b = (await registered(server.wsUrl, tabId(2), via('198.51.100.1, 198.51.100.2'))).client;
     const again = await TestClient.open(server.wsUrl, via('198.51.100.2'));
     expect(await again.next()).toMatchObject({ code: ErrorCode.LimitExceeded });
     await Promise.all([a.close(), b.close(), again.closed]);

@@ -3,7 +3,7 @@ import { ErrorCode } from '../../shared/errors.js';
 import { CloseCode } from '../../signaling-server/hub.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
 import { waitFor } from './wait-for.js';
-import { TestClient, hexId, registered, stillServed } from './ws-client.js';
+import { TestClient, hexId, registerMessage, tabId, registered, stillServed } from './ws-client.js';
 
 const HEARTBEAT_MS = 150;
 /** Several beats long, so a socket that only answers pings sees many of them before it. */
@@ -31,10 +31,10 @@ function pingsOf(client: TestClient): () => number {
 
 describe('heartbeat', () => {
   it('reaps a socket that stops answering pings and frees its id and swarms', async () => {
-    const healthy = (await registered(server.wsUrl, hexId(1))).client;
+    const healthy = (await registered(server.wsUrl, tabId(1))).client;
     const pings = pingsOf(healthy);
     const mute = await TestClient.open(server.wsUrl, { autoPong: false });
-    expect(await mute.request({ type: 'register', peerId: hexId(2) })).toMatchObject({ type: 'registered' });
+    expect(await mute.request(await registerMessage(mute, tabId(2)))).toMatchObject({ type: 'registered' });
     await mute.request({ type: 'announce', infoHash: hexId(1, 'f') });
     const started = Date.now();
     await mute.closed;
@@ -47,7 +47,7 @@ describe('heartbeat', () => {
     await waitFor(() => pings() >= seen + 4, '4 more pings', HEARTBEAT_MS * 4 + SLACK_MS);
     expect(healthy.isOpen).toBe(true);
     await stillServed(healthy);
-    const back = await registered(server.wsUrl, hexId(2));
+    const back = await registered(server.wsUrl, tabId(2));
     await Promise.all([back.client.close(), healthy.close()]);
   });
 });
@@ -78,7 +78,7 @@ describe('register deadline', () => {
   });
 
   it('never closes a registered tab that stays quiet', async () => {
-    const quiet = (await registered(server.wsUrl, hexId(30))).client;
+    const quiet = (await registered(server.wsUrl, tabId(30))).client;
     const pings = pingsOf(quiet);
     // Quiet for two register deadlines and many beats.
     const beats = (2 * REGISTER_TIMEOUT_MS) / HEARTBEAT_MS;

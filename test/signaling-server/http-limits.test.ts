@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
 import { rawRequest } from './raw-http.js';
-import { TestClient, hexId, registered, stillServed } from './ws-client.js';
+import { TestClient, tabId, registered, stillServed } from './ws-client.js';
 
 const HEADERS_TIMEOUT_MS = 300;
 const REQUEST_TIMEOUT_MS = 400;
@@ -54,7 +54,7 @@ describe('HTTP timeouts', () => {
   });
 
   it('leaves WebSockets alone past every HTTP timeout', async () => {
-    const tab = (await registered(server.wsUrl, hexId(1))).client;
+    const tab = (await registered(server.wsUrl, tabId(1))).client;
     await new Promise((r) => setTimeout(r, REQUEST_TIMEOUT_MS + KEEP_ALIVE_TIMEOUT_MS + 4 * CHECK_MS));
     expect(tab.isOpen).toBe(true);
     await stillServed(tab);
@@ -67,7 +67,7 @@ describe('TCP connection cap', () => {
     const MAX = 3;
     const small = await startServer({ port: 0, host: '127.0.0.1', maxTcpConnections: MAX });
     const held = [];
-    for (let i = 0; i < MAX; i++) held.push((await registered(small.wsUrl, hexId(i))).client);
+    for (let i = 0; i < MAX; i++) held.push((await registered(small.wsUrl, tabId(i))).client);
     await expect(TestClient.open(small.wsUrl)).rejects.toThrow();
     expect(await rawRequest(small.port, 'GET /stats HTTP/1.1\r\nHost: x\r\n\r\n')).toMatchObject({
       status: undefined,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
-import { hexId, registered } from './ws-client.js';
+import { hexId, tabId, registered } from './ws-client.js';
 
 let work: string;
 let server: RunningServer;
@@ -80,17 +80,17 @@ describe('static files', () => {
       expect(await res.text()).toContain('npm run build');
     }
     // Signaling works regardless.
-    const a = await registered(unbuilt.wsUrl, hexId(1));
+    const a = await registered(unbuilt.wsUrl, tabId(1));
     await a.client.close();
   });
 });
 
 describe('stats and upgrade routing', () => {
   it('GET /stats reports peers, swarms and relayed messages', async () => {
-    const a = (await registered(server.wsUrl, hexId(1))).client;
-    const b = (await registered(server.wsUrl, hexId(2))).client;
+    const a = (await registered(server.wsUrl, tabId(1))).client;
+    const b = (await registered(server.wsUrl, tabId(2))).client;
     await a.request({ type: 'announce', infoHash: hexId(9, 'c') });
-    a.send({ type: 'signal', to: hexId(2), data: 'hi' });
+    a.send({ type: 'signal', to: tabId(2), data: 'hi' });
     await b.next();
     const res = await fetch(`${server.url}stats`);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');

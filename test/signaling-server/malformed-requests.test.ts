@@ -6,7 +6,7 @@ import { CloseCode } from '../../signaling-server/hub.js';
 import { STATS_PATH, startServer, type RunningServer } from '../../signaling-server/server.js';
 import { getRequest, rawRequest } from './raw-http.js';
 import { waitFor } from './wait-for.js';
-import { TestClient, hexId, registered, stillServed } from './ws-client.js';
+import { TestClient, registerMessage, tabId, registered, stillServed } from './ws-client.js';
 
 /** Request targets Node's parser lets through and `new URL` rejects. */
 const BAD_TARGETS = ['//', '///', '//:99999', '//a:b@', 'http://[', '//[::1', '//%'];
@@ -43,7 +43,7 @@ describe('requests the server cannot parse', () => {
   });
 
   it(`serves on after ${MALFORMED_COUNT} malformed requests, and a tab registered before is untouched`, async () => {
-    const tab = (await registered(server.wsUrl, hexId(1))).client;
+    const tab = (await registered(server.wsUrl, tabId(1))).client;
     const all = [...BAD_TARGETS.flatMap((t) => [getRequest(t), getRequest(t, true)]), ...UNPARSEABLE];
     const before = server.stats().badRequests;
     for (let sent = 0; sent < MALFORMED_COUNT; sent += BATCH) {
@@ -57,7 +57,7 @@ describe('requests the server cannot parse', () => {
     expect(server.stats().badRequests - before).toBe(MALFORMED_COUNT);
     expect(await statsStatus(server.port)).toBe(200);
     await stillServed(tab);
-    const late = await registered(server.wsUrl, hexId(2));
+    const late = await registered(server.wsUrl, tabId(2));
     await Promise.all([tab.close(), late.client.close()]);
   });
 });
@@ -107,17 +107,17 @@ describe('unexpected errors', () => {
     };
     const lines: string[] = [];
     const faulty = await startServer({ port: 0, host: '127.0.0.1', random, log: (l) => lines.push(l) });
-    const first = (await registered(faulty.wsUrl, hexId(1))).client;
+    const first = (await registered(faulty.wsUrl, tabId(1))).client;
     armed = true;
     // Registering next to another peer draws a random bootstrap set: the handler throws.
     const victim = await TestClient.open(faulty.wsUrl);
-    victim.send({ type: 'register', peerId: hexId(2) });
+    victim.send(await registerMessage(victim, tabId(2)));
     expect((await victim.closed).code).toBe(CloseCode.InternalError);
     armed = false;
     expect(faulty.stats().internalErrors).toBe(1);
     expect(lines.some((l) => l.includes('injected fault'))).toBe(true);
     await stillServed(first);
-    const again = await registered(faulty.wsUrl, hexId(2));
+    const again = await registered(faulty.wsUrl, tabId(2));
     await Promise.all([first.close(), again.client.close()]);
     await faulty.close();
   });

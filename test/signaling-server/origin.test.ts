@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ServerOptions } from '../../signaling-server/config.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
-import { hexId, registered } from './ws-client.js';
+import { tabId, registered } from './ws-client.js';
 
 const PUBLIC_ORIGIN = 'https://swarm.example.org';
 const OTHER_ORIGIN = 'https://evil.example.net';
@@ -37,7 +37,7 @@ describe('Origin allow-list', () => {
     expect(s.stats().originsRefused).toBe(2);
     // Pages themselves are served to anyone.
     expect((await fetch(`${s.url}stats`, { headers: { Origin: OTHER_ORIGIN } })).status).toBe(200);
-    await (await registered(s.wsUrl, hexId(1))).client.close();
+    await (await registered(s.wsUrl, tabId(1))).client.close();
   });
 
   it('defaults to the origin of PUBLIC_URL when one is set', async () => {

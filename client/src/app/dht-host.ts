@@ -4,6 +4,7 @@ import { DhtNode } from '../../../shared/dht/index.js';
 import { SignalRouter, type SignalRoute } from '../../../shared/dht/signal-router.js';
 import { MachineDriver, realScheduler, type Scheduler } from '../../../shared/machine/index.js';
 import type { Random } from '../../../shared/random.js';
+import { BootstrapBackoff, type BootstrapAsk } from '../../../shared/signaling/bootstrap-backoff.js';
 import type { Connections, LinkSignal, TrackedLink } from './connections.js';
 import { LinkSender } from './link-sender.js';
 
@@ -19,6 +20,9 @@ export class DhtHost {
   private readonly driver: MachineDriver<DhtAction>;
   private readonly router = new SignalRouter<LinkSignal>({ hasRoute: (to) => this.node.hasRouteTo(to) });
   private readonly signals: MachineDriver<SignalRoute<LinkSignal>>;
+  /** Paces the DHT's asks for bootstrap peers: a lone tab would ask once per server round trip. */
+  private readonly backoff: BootstrapBackoff;
+  private readonly asks: MachineDriver<BootstrapAsk>;
   private readonly senders = new Map<string, LinkSender>();
   private readonly waiting = new Map<number, (done: LookupDone) => void>();
   /** Lookup latencies (ms) and RPC counts of finished lookups, newest last (bounded). */
@@ -31,7 +35,10 @@ export class DhtHost {
     private readonly now: () => number,
     /** Delivers a WebRTC signal that came through the overlay. */
     private readonly onSignal: (from: string, envelope: unknown) => void,
-    /** The DHT has no contacts left and asks for bootstrap peers (from the server, if it is there). */
+    /**
+     * The DHT has no contacts left and asks for bootstrap peers (from the server, if it is there);
+     * paced by a {@link BootstrapBackoff}, and answered through {@link DhtHost.bootstrap}.
+     */
     private readonly onNeedContacts: () => void,
     /** Sends a signal through the server (the router chose it, or the overlay failed it). */
     private readonly sendViaServer: (to: string, envelope: LinkSignal) => void,
@@ -55,11 +62,18 @@ export class DhtHost {
     };
     this.driver = new MachineDriver(this.node, scheduler, { execute: (a) => this.apply(a) });
     this.signals = new MachineDriver(this.router, scheduler, { execute: (r) => this.route(r) });
+    this.backoff = new BootstrapBackoff(random);
+    this.asks = new MachineDriver(this.backoff, scheduler, { execute: () => this.onNeedContacts() });
     connections.on('open', (link) => this.onOpen(link));
     connections.on('close', (link) => this.onClose(link));
   }
 
-  bootstrap(peers: string[]): void {
+  /**
+   * The server's bootstrap set (possibly empty). `retryAfterMs`, when the server sent it, defers
+   * the next ask; an empty set never makes the tab ask again by itself.
+   */
+  bootstrap(peers: string[], retryAfterMs?: number): void {
+    this.asks.input((now) => this.backoff.answered(now, retryAfterMs));
     this.input((now) => this.node.bootstrap(peers, now));
   }
 
@@ -116,6 +130,7 @@ export class DhtHost {
   stop(): void {
     this.driver.stop();
     this.signals.stop();
+    this.asks.stop();
   }
 
   /** Feeds the node one input and carries out what it queued. */
@@ -147,6 +162,7 @@ export class DhtHost {
       if (channel === 'dht') this.input((now) => this.node.receive(remote, data, now));
     });
     this.router.forget(remote);
+    this.asks.input((now) => this.backoff.linkOpened(now));
     if (this.connections.to(remote).filter((l) => l.open).length === 1) {
       this.senders.set(remote, new LinkSender(link.link, 'dht'));
       this.input((now) => this.node.connected(remote, now));
@@ -228,7 +244,7 @@ export class DhtHost {
       this.waiting.delete(event.queryId);
       resolve?.(event);
     } else if (event.type === 'need-contacts') {
-      this.onNeedContacts();
+      this.asks.input((now) => this.backoff.want(now));
     } else if (event.type === 'signal-failed') {
       this.signals.input(() => this.router.signalFailed(event.to));
     }

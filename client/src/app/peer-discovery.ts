@@ -58,9 +58,10 @@ export class PeerDiscovery {
       if (state === 'online') notices.clear(ErrorCode.ServerUnreachable, ErrorCode.ServerGone);
       deps.changed();
     });
-    signaling.on('registered', (peers) => {
-      deps.dht.bootstrap(peers);
-      for (const t of deps.transfers.all()) void this.findPeers(t);
+    signaling.on('registered', (peers, reply) => {
+      deps.dht.bootstrap(peers, reply.retryAfterMs);
+      // Transfers announce when the socket (re)connects; a bootstrap refresh is no reason to.
+      if (reply.first) for (const t of deps.transfers.all()) void this.findPeers(t);
     });
     signaling.on('refused', (err) =>
       notices.add('error', `The server refused a request: ${err.message}`, err.code),
@@ -130,6 +131,8 @@ export class PeerDiscovery {
   }
 
   private serverMessage(err: TabswarmError): string {
+    if (err.code === ErrorCode.PeerIdSuperseded)
+      return 'Another tab registered this tab’s identity with the server, so this tab stopped using the server. Transfers already connected continue; reload this tab to reconnect.';
     return err.code === ErrorCode.ServerGone
       ? 'The signaling server went away. Transfers already connected continue; reconnecting…'
       : `Cannot reach the signaling server (${this.deps.signaling.url}). Retrying…`;

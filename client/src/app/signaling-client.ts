@@ -1,4 +1,6 @@
+import { toHex } from '../../../shared/bytes.js';
 import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
+import { proveRegister, type Identity } from '../../../shared/identity/index.js';
 import type {
   AnnounceEvent,
   ClientMessage,
@@ -14,16 +16,25 @@ export type ServerState = 'connecting' | 'online' | 'offline';
 
 export type SignalingClientEvents = {
   state: (state: ServerState, error?: TabswarmError) => void;
-  /** Registered (again): the bootstrap set of other peers. */
-  registered: (peers: string[]) => void;
+  /** Registered (again): the bootstrap set of other peers, and what else the reply said. */
+  registered: (peers: string[], reply: RegisteredInfo) => void;
   /** A WebRTC signal relayed from `from`. */
   signal: (from: string, data: unknown) => void;
   /** The server refused something we sent. */
   refused: (error: TabswarmError) => void;
 };
 
+/** What a `registered` reply says besides the peers. */
+export interface RegisteredInfo {
+  /** The first registration on this socket (connected or reconnected), not a bootstrap refresh. */
+  first: boolean;
+  /** The server had nobody to give: ask again no sooner than this. */
+  retryAfterMs?: number;
+}
+
 const REQUEST_TIMEOUT_MS = 10_000;
-const RECONNECT_MIN_MS = 1_000;
+/** The first reconnect comes this long after the socket closed, doubling up to RECONNECT_MAX_MS. */
+export const RECONNECT_MIN_MS = 1_000;
 const RECONNECT_MAX_MS = 30_000;
 
 interface Pending {
@@ -47,13 +58,20 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
   private reconnectDelay = RECONNECT_MIN_MS;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** Another socket proved our key to the server (another tab shares it): we stop reconnecting. */
+  private superseded = false;
+  /** Whether the current socket holds our id (its first `registered` came). */
+  private registeredHere = false;
+  readonly peerId: string;
 
   constructor(
     private readonly factory: SignalingSocketFactory,
     readonly url: string,
-    readonly peerId: string,
+    /** The key pair the peer id is derived from; the server registers the id only with proof. */
+    private readonly identity: Identity,
   ) {
     super();
+    this.peerId = toHex(identity.peerId);
   }
 
   /** Connects (and keeps reconnecting). Resolves at the first successful registration. */
@@ -75,8 +93,12 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     return reply.type === 'announced' ? reply.peers : [];
   }
 
-  /** Asks the server for a fresh bootstrap set (answered by a 'registered' event); false if offline. */
+  /**
+   * Asks the server for a fresh bootstrap set (answered by a 'registered' event); false unless
+   * registered. The caller paces this (shared/signaling/bootstrap-backoff.ts).
+   */
   refreshBootstrap(): boolean {
+    if (!this.registeredHere) return false;
     return this.send({ type: 'register', peerId: this.peerId, rid: this.rid() });
   }
 
@@ -97,16 +119,19 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.setState('connecting');
     const socket = this.factory.connect(this.url);
     this.socket = socket;
-    socket.on('open', () => {
-      this.send({ type: 'register', peerId: this.peerId, rid: this.rid() });
+    this.registeredHere = false;
+    // The server speaks first (its challenge); the register that proves our id answers it.
+    // A socket we have left behind may still speak (its close lags): it is no longer ours.
+    socket.on('message', (raw) => {
+      if (this.socket === socket) this.onMessage(raw);
     });
-    socket.on('message', (raw) => this.onMessage(raw));
     socket.on('error', (err) => {
       if (err.code !== ErrorCode.SignalInvalid) this.lastError = err;
     });
     socket.on('close', () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
+      this.registeredHere = false;
       const wasOnline = this.state === 'online';
       const error =
         this.lastError ??
@@ -122,7 +147,8 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
   }
 
   private scheduleReconnect(): void {
-    if (this.closed) return;
+    // Superseded: another tab holds our key; reconnecting would only take the id back and forth.
+    if (this.closed || this.superseded) return;
     const delay = this.reconnectDelay;
     this.reconnectDelay = Math.min(RECONNECT_MAX_MS, this.reconnectDelay * 2);
     this.reconnectTimer = setTimeout(() => this.open(), delay);
@@ -142,12 +168,22 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
       clearTimeout(pending.timer);
     }
     switch (message.type) {
-      case 'registered':
+      case 'challenge': {
+        const proof = proveRegister(this.identity, message.nonce);
+        this.send({ type: 'register', peerId: this.peerId, ...proof, rid: this.rid() });
+        return;
+      }
+      case 'registered': {
+        const first = !this.registeredHere;
+        this.registeredHere = true;
         this.iceServers = message.iceServers;
         this.reconnectDelay = RECONNECT_MIN_MS;
         this.setState('online');
-        this.emit('registered', message.peers);
+        const info: RegisteredInfo = { first };
+        if (message.retryAfterMs !== undefined) info.retryAfterMs = message.retryAfterMs;
+        this.emit('registered', message.peers, info);
         return;
+      }
       case 'announced':
         pending?.resolve(message);
         return;
@@ -156,6 +192,11 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
         return;
       case 'error': {
         const err = new TabswarmError(message.code, message.message);
+        if (message.code === ErrorCode.PeerIdSuperseded) {
+          this.superseded = true;
+          this.lastError = err; // reported when the server closes the socket
+          return;
+        }
         if (pending) pending.reject(err);
         else this.emit('refused', err);
         return;

@@ -1,5 +1,6 @@
 import { toHex } from '../../../shared/bytes.js';
 import type { DhtOptions } from '../../../shared/dht/index.js';
+import type { Identity } from '../../../shared/identity/index.js';
 import type { Random } from '../../../shared/random.js';
 import type { FilePieceReader } from '../adapters/file-reader.js';
 import type { FileSaver, SaveOutcome } from '../adapters/file-saver.js';
@@ -22,7 +23,8 @@ export const DEFAULT_CONNECTION_BUDGET = 40;
 
 /** What a tab is built from; the browser passes real adapters, tests may pass twins. */
 export interface TabNodeOptions {
-  peerId: Uint8Array;
+  /** The tab's key pair; its peer id is derived from it (shared/identity/). */
+  identity: Identity;
   random: Random;
   serverUrl: string;
   /** Tracker URLs written into magnet links (`tr`). */
@@ -73,14 +75,14 @@ export class TabNode extends Emitter<TabNodeEvents> {
 
   constructor(private readonly opts: TabNodeOptions) {
     super();
-    this.peerId = toHex(opts.peerId);
+    this.peerId = toHex(opts.identity.peerId);
     this.budget = opts.connectionBudget ?? DEFAULT_CONNECTION_BUDGET;
     const now = opts.now ?? (() => Date.now());
     this.notices = new Notices((notice) => {
       this.emit('notice', notice);
       this.changed();
     });
-    this.signaling = new SignalingClient(opts.sockets, opts.serverUrl, this.peerId);
+    this.signaling = new SignalingClient(opts.sockets, opts.serverUrl, opts.identity);
     this.connections = new Connections(
       this.peerId,
       opts.links,
@@ -90,7 +92,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       (from, purpose) => (purpose.infoHash ? this.transfers.has(purpose.infoHash) : this.dht.admit(from)),
     );
     this.dht = new DhtHost(
-      opts.peerId,
+      opts.identity.peerId,
       opts.random,
       this.connections,
       now,
@@ -106,7 +108,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
     );
     this.signaling.on('signal', (from, data) => this.connections.receiveSignal(from, data));
     this.transfers = new Transfers({
-      peerId: opts.peerId,
+      peerId: opts.identity.peerId,
       random: opts.random,
       trackers: opts.trackers,
       store: opts.store,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../../shared/bytes.js';
 import { ErrorCode } from '../../../shared/errors.js';
+import { SECRET_KEY_BYTES, identityFromSecretKey } from '../../../shared/identity/index.js';
 import { createMagnet } from '../../../shared/magnet.js';
 import { seededRandom } from '../../../shared/random.js';
 import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reader.js';
@@ -23,7 +24,7 @@ import { waitFor } from '../wait-for.js';
 
 const URL = 'memory://signal';
 
-/** A stand-in signaling server: answers register with `bootstrap` and announces with `swarm`. */
+/** A stand-in signaling server: challenges, answers register with `bootstrap` and announces with `swarm`. */
 class FakeServer {
   readonly announces: { infoHash: string; event?: string }[] = [];
   registrations = 0;
@@ -37,6 +38,8 @@ class FakeServer {
   listen(hub: MemorySignalingHub): void {
     hub.listen(URL, (conn) => {
       this.connection = conn;
+      // A real server speaks first with its challenge; this stand-in takes any proof.
+      conn.send({ type: 'challenge', nonce: '00'.repeat(32) });
       conn.on('message', (raw) => {
         const m = raw as { type: string; peerId?: string; infoHash?: string; event?: string; rid?: number };
         if (m.type === 'register') {
@@ -81,11 +84,12 @@ let seed = 1;
 /** Peer discovery over in-memory adapters; the transfers never look for peers by themselves. */
 function rig(opts: { useTracker?: boolean } = {}): Rig {
   const random = seededRandom(seed++);
-  const peerId = random.bytes(20);
+  const identity = identityFromSecretKey(random.bytes(SECRET_KEY_BYTES));
+  const peerId = identity.peerId;
   const id = toHex(peerId);
   const hub = new MemorySignalingHub();
   const notices = new Notices();
-  const signaling = new SignalingClient(new MemorySignalingSocketFactory(hub), URL, id);
+  const signaling = new SignalingClient(new MemorySignalingSocketFactory(hub), URL, identity);
   const connections = new Connections(
     id,
     new MemoryPeerLinkFactory(),

@@ -2,6 +2,7 @@ import wrtc from '@roamhq/wrtc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ErrorCode } from '../../../shared/errors.js';
+import { SECRET_KEY_BYTES, identityFromSecretKey } from '../../../shared/identity/index.js';
 import { DEFAULT_PIECE_LENGTH } from '../../../shared/info-dictionary.js';
 import { seededRandom } from '../../../shared/random.js';
 import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
@@ -33,7 +34,7 @@ function tab(
 ): TabNode {
   const random = seededRandom(seed++);
   const node = new TabNode({
-    peerId: random.bytes(20),
+    identity: identityFromSecretKey(random.bytes(SECRET_KEY_BYTES)),
     random,
     serverUrl: opts.serverUrl ?? server.wsUrl,
     trackers: [server.wsUrl],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, isTabswarmError } from '../../../shared/errors.js';
 import {
   MAX_FRAME_BYTES,
+  MAX_RETRY_AFTER_MS,
   MAX_SIGNAL_DATA_BYTES,
   checkClientMessage,
   decodeClientMessage,
@@ -141,5 +142,46 @@ describe('parseServerMessage', () => {
     expect(() =>
       parseServerMessage(JSON.stringify({ type: 'registered', peerId: ID, peers: ['x'], iceServers: [] })),
     ).toThrow(/^peers\.0: must be 40 hex/);
+  });
+});
+
+describe('identity fields', () => {
+  const KEY = 'ef'.repeat(32);
+  const SIG = '12'.repeat(64);
+  const NONCE = '34'.repeat(32);
+
+  it('register carries a public key and signature, normalised to lower case', () => {
+    const m = parseClientMessage(
+      JSON.stringify({ type: 'register', peerId: ID, publicKey: KEY.toUpperCase(), signature: SIG }),
+    );
+    expect(m).toEqual({ type: 'register', peerId: ID, publicKey: KEY, signature: SIG });
+  });
+
+  it('refuses a public key or signature of the wrong length, naming the field', () => {
+    expect(refusal(JSON.stringify({ type: 'register', peerId: ID, publicKey: 'ef' }))).toMatch(
+      /^publicKey: must be 64 hex characters/,
+    );
+    expect(refusal(JSON.stringify({ type: 'register', peerId: ID, publicKey: KEY, signature: KEY }))).toMatch(
+      /^signature: must be 128 hex characters/,
+    );
+  });
+
+  it('the server’s challenge and a registered reply with retryAfterMs parse; bad ones do not', () => {
+    expect(parseServerMessage(JSON.stringify({ type: 'challenge', nonce: NONCE }))).toEqual({
+      type: 'challenge',
+      nonce: NONCE,
+    });
+    expect(() => parseServerMessage(JSON.stringify({ type: 'challenge', nonce: 'ab' }))).toThrow(/^nonce:/);
+    const registered = { type: 'registered', peerId: ID, peers: [], iceServers: [], retryAfterMs: 60_000 };
+    expect(parseServerMessage(JSON.stringify(registered))).toEqual(registered);
+    const tooLong = { ...registered, retryAfterMs: MAX_RETRY_AFTER_MS + 1 };
+    expect(() => parseServerMessage(JSON.stringify(tooLong))).toThrow(/^retryAfterMs:/);
+  });
+
+  it('the identity error codes are known to the schema', () => {
+    for (const code of [ErrorCode.PeerIdUnproven, ErrorCode.PeerIdSuperseded]) {
+      const error = { type: 'error', code, message: 'm', ref: ID };
+      expect(parseServerMessage(JSON.stringify(error))).toEqual(error);
+    }
   });
 });

@@ -1,0 +1,3 @@
+export * from './peer-identity.js';
+export * from './signatures.js';
+export * from './register-proof.js';
