@@ -46,9 +46,10 @@ export interface LinkAdmissionOptions {
  *   path, and a flood cannot keep a new offer out by holding old slots.
  * - Lifetime: 500, of which incoming offers may start at most 80 % (400): a flood can never take
  *   the last 100 connections, which stay for the links this tab chooses to dial.
- * - Backoff 30 s doubling to 10 min, forgotten after 20 min: the first failure costs a real
- *   remote one retry interval (peers re-announce every ~30 s); a remote that keeps offering
- *   links it never completes is heard at most ~5 times in 10 minutes.
+ * - Backoff 30 s doubling to 1 h, forgotten after 2 h: the first failure costs a real remote one
+ *   retry interval (peers re-announce every ~30 s); a remote that keeps offering links it never
+ *   completes starts at most 7 in its first hour and one an hour after that, so the lifetime
+ *   budget a flood of n ids can spend grows with n and the log of time, not with its send rate.
  */
 export const LINK_ADMISSION_DEFAULTS = {
   liveBudget: 40,
@@ -59,7 +60,7 @@ export const LINK_ADMISSION_DEFAULTS = {
   evictAfterMs: 3_000,
   lifetimeBudget: 500,
   incomingShare: 0.8,
-  backoff: { baseMs: 30_000, maxMs: 600_000, forgetAfterMs: 1_200_000, maxRemotes: 4096 },
+  backoff: { baseMs: 30_000, maxMs: 3_600_000, forgetAfterMs: 7_200_000, maxRemotes: 4096 },
 } as const satisfies LinkAdmissionOptions;
 
 /** Which side made the offer. */

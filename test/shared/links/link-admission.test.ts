@@ -145,4 +145,23 @@ describe('LinkAdmission', () => {
     expect(a.opened).toBe(D.lifetimeBudget);
     expect(dial(a, 'last', 'r', D.lifetimeBudget)).toEqual({ admit: false, reason: 'lifetime' });
   });
+
+  it('a flood of ids offering links they never complete spends a bounded part of the lifetime budget', () => {
+    const IDS = 41;
+    const HOUR_MS = 3_600_000;
+    /** Failures before a remote is waiting the full backoff: 30 s doubling to 1 h. */
+    const PER_ID_FIRST_HOUR = Math.ceil(Math.log2(D.backoff.maxMs / D.backoff.baseMs)) + 1;
+    const a = new LinkAdmission();
+    let most = 0;
+    for (let now = 0; now < HOUR_MS; now += 1_000) {
+      a.handleTimeout(now);
+      a.poll();
+      for (let i = 0; i < IDS; i++) offer(a, `r${i}@${now}`, `r${i}`, now);
+      most = Math.max(most, a.stats().halfOpenIncoming);
+    }
+    expect(most).toBe(D.maxHalfOpenIncoming);
+    expect(a.opened).toBeLessThanOrEqual(IDS * PER_ID_FIRST_HOUR);
+    expect(a.opened).toBeLessThan(a.incomingLifetimeCap);
+    console.log(`${IDS} ids offering every second for an hour started ${a.opened} links`);
+  });
 });
