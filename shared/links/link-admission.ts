@@ -173,7 +173,7 @@ export class LinkAdmission implements Machine<LinkCloseOutput> {
     return this.count(this.decideIncoming(remote, key, signal, now));
   }
 
-  /** May this tab dial `remote` now? Nothing changes until {@link start}; a refusal is counted. */
+  /** May this tab dial a new link now? Nothing changes until {@link start}; a refusal is counted. */
   outgoing(): Admission {
     const o = this.options;
     if (this.started >= o.lifetimeBudget) return this.count(refuse('lifetime'));
