@@ -32,6 +32,14 @@ export const DEFAULTS = {
    */
   bootstrapRetryAfterMs: 60_000,
   rateLimit: { perSecond: 50, burst: 100, maxDropped: 200 } satisfies RateLimitOptions,
+  /**
+   * Distinct tabs one socket may start signalling per window. A tab has at most 40 links and
+   * 24 half-open ones at once, and a link's signals (offer, answer, candidates) pass within a
+   * few seconds: 64 new targets per 10 s is room for a tab joining several swarms at once, while
+   * one socket can no longer offer links to thousands of tabs a minute.
+   */
+  maxSignalTargets: 64,
+  signalTargetWindowMs: 10_000,
   maxConnections: 10_000,
   maxSocketsPerAddress: 64,
   maxBufferedBytes: 1024 * 1024,
@@ -69,6 +77,10 @@ export interface ServerOptions {
   bootstrapRetryAfterMs?: number;
   /** Per-socket flood control (default 50 msg/s, burst 100, closed after 200 drops). */
   rateLimit?: Partial<RateLimitOptions>;
+  /** Distinct targets one socket may start signalling per `signalTargetWindowMs` (default 64). */
+  maxSignalTargets?: number;
+  /** The window of `maxSignalTargets` (default 10 s). */
+  signalTargetWindowMs?: number;
   /** Largest WebSocket frame accepted (default and maximum 64 KiB). */
   maxPayload?: number;
   /** Most concurrent WebSockets (default 10 000). */
@@ -120,6 +132,8 @@ export interface ServerConfig {
   registerTimeoutMs: number;
   bootstrapRetryAfterMs: number;
   rateLimit: RateLimitOptions;
+  maxSignalTargets: number;
+  signalTargetWindowMs: number;
   maxPayload: number;
   maxConnections: number;
   maxSocketsPerAddress: number;
@@ -166,6 +180,8 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
       MAX_RETRY_AFTER_MS,
     ),
     rateLimit: { ...DEFAULTS.rateLimit, ...definedOnly(options.rateLimit ?? {}) },
+    maxSignalTargets: options.maxSignalTargets ?? DEFAULTS.maxSignalTargets,
+    signalTargetWindowMs: options.signalTargetWindowMs ?? DEFAULTS.signalTargetWindowMs,
     maxPayload: Math.min(options.maxPayload ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES),
     maxConnections,
     maxSocketsPerAddress: options.maxSocketsPerAddress ?? DEFAULTS.maxSocketsPerAddress,
@@ -248,6 +264,8 @@ const envSchema = z.object({
   BOOTSTRAP_RETRY_AFTER_MS: envNumber('BOOTSTRAP_RETRY_AFTER_MS', 0, HOUR_MS),
   RATE_LIMIT_PER_SEC: envNumber('RATE_LIMIT_PER_SEC', 1, 10_000_000),
   RATE_LIMIT_BURST: envNumber('RATE_LIMIT_BURST', 1, 10_000_000),
+  MAX_SIGNAL_TARGETS: envNumber('MAX_SIGNAL_TARGETS', 1, 10_000_000),
+  SIGNAL_TARGET_WINDOW_MS: envNumber('SIGNAL_TARGET_WINDOW_MS', 100, HOUR_MS),
   MAX_CONNECTIONS: envNumber('MAX_CONNECTIONS', 1, 10_000_000),
   MAX_SOCKETS_PER_ADDRESS: envNumber('MAX_SOCKETS_PER_ADDRESS', 1, 10_000_000),
   MAX_SWARMS_PER_ADDRESS: envNumber('MAX_SWARMS_PER_ADDRESS', 1, 1_000_000_000),
@@ -265,6 +283,8 @@ const NUMERIC_ENV = {
   HEARTBEAT_MS: 'heartbeatMs',
   REGISTER_TIMEOUT_MS: 'registerTimeoutMs',
   BOOTSTRAP_RETRY_AFTER_MS: 'bootstrapRetryAfterMs',
+  MAX_SIGNAL_TARGETS: 'maxSignalTargets',
+  SIGNAL_TARGET_WINDOW_MS: 'signalTargetWindowMs',
   MAX_CONNECTIONS: 'maxConnections',
   MAX_SOCKETS_PER_ADDRESS: 'maxSocketsPerAddress',
   MAX_SWARMS_PER_ADDRESS: 'maxSwarmsPerAddress',

@@ -16,6 +16,7 @@ import {
 import type { ServerConfig } from './config.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RandomSet } from './random-set.js';
+import { SignalFanout } from './signal-fanout.js';
 import { Tracker } from './tracker.js';
 
 /** Counters served at GET /stats. */
@@ -71,6 +72,8 @@ class Session {
   closing = false;
   /** Closes the socket unless it registers first; cleared at the first successful register. */
   registerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Distinct tabs this socket signals, made at its first signal. */
+  fanout: SignalFanout | undefined;
   constructor(
     readonly ws: WebSocket,
     readonly limiter: RateLimiter,
@@ -374,6 +377,23 @@ export class SignalingHub {
     const target = this.peers.get(m.to);
     if (target === undefined || target.closing) {
       this.error(session, ErrorCode.UnknownPeer, `peer ${m.to} is not connected`, { ref: m.to, rid: m.rid });
+      return;
+    }
+    // One socket offering links to many tabs (to hold their slots or spend their connection
+    // budgets) is throttled by how many distinct tabs it may start signalling per window.
+    session.fanout ??= new SignalFanout({
+      maxTargets: this.config.maxSignalTargets,
+      windowMs: this.config.signalTargetWindowMs,
+    });
+    if (!session.fanout.allow(m.to, this.clock())) {
+      this.counters.messagesDropped++;
+      const { maxSignalTargets, signalTargetWindowMs } = this.config;
+      this.error(
+        session,
+        ErrorCode.RateLimited,
+        `too many new signal targets (at most ${maxSignalTargets} per ${signalTargetWindowMs / 1000} s); signal to ${m.to} dropped`,
+        { ref: m.to, rid: m.rid },
+      );
       return;
     }
     if (target.ws.bufferedAmount > this.config.maxBufferedBytes) {

@@ -1,4 +1,11 @@
 import { toHex } from '../../../shared/bytes.js';
+import {
+  LinkAdmission,
+  type LinkAdmissionOptions,
+  type LinkAdmissionStats,
+  type LinkCloseOutput,
+} from '../../../shared/links/index.js';
+import { MachineDriver, realScheduler, type Scheduler } from '../../../shared/machine/driver.js';
 import type { Random } from '../../../shared/random.js';
 import { Emitter } from '../util/emitter.js';
 import type { PeerLink, PeerLinkFactory } from '../adapters/peer-link.js';
@@ -34,16 +41,24 @@ export type ConnectionsEvents = {
   change: () => void;
 };
 
-const CONNECT_TIMEOUT_MS = 20_000;
+/** Options of {@link Connections} beyond its budget. */
+export interface ConnectionsOptions {
+  /** Overrides of the admission policy's defaults (shared/links/link-admission.ts). */
+  admission?: Partial<Omit<LinkAdmissionOptions, 'liveBudget'>>;
+  /** Clock and timers for the links' deadlines (default: `Date.now` and `setTimeout`). */
+  scheduler?: Scheduler;
+}
 
 /**
  * The tab's WebRTC links, within a fixed budget (Chromium allows ~500 connections per tab over
  * its life and each costs ~140 ms): creates them, routes their signals, and reports open/close.
+ * Which links may start, and when a half-open one is given up, is decided by the pure
+ * {@link LinkAdmission} policy; this class only carries out its decisions.
  */
 export class Connections extends Emitter<ConnectionsEvents> {
   private readonly links = new Map<string, TrackedLink>();
-  /** Links opened in this tab's life (outgoing and incoming). */
-  opened = 0;
+  private readonly admission: LinkAdmission;
+  private readonly driver: MachineDriver<LinkCloseOutput>;
 
   constructor(
     private readonly selfId: string,
@@ -53,8 +68,31 @@ export class Connections extends Emitter<ConnectionsEvents> {
     private readonly iceServers: () => RTCIceServer[],
     /** Whether to accept an incoming link with this purpose (a torrent we have, DHT admission). */
     private readonly accept: (from: string, purpose: LinkPurpose) => boolean,
+    options: ConnectionsOptions = {},
   ) {
     super();
+    this.admission = new LinkAdmission({ ...options.admission, liveBudget: budget });
+    const scheduler =
+      options.scheduler ??
+      realScheduler(
+        () => Date.now(),
+        (fire, ms) => setTimeout(fire, ms),
+        (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      );
+    this.driver = new MachineDriver(this.admission, scheduler, {
+      // A link past its deadline, or evicted for a better offer, is closed; its 'close' follows.
+      execute: (out) => this.links.get(out.id)?.link.close(),
+    });
+  }
+
+  /** Links started in this tab's life (outgoing and incoming): each is one RTCPeerConnection. */
+  get opened(): number {
+    return this.admission.opened;
+  }
+
+  /** The admission policy's counts: half-open links, refusals by reason, expiries. */
+  stats(): LinkAdmissionStats {
+    return this.admission.stats();
   }
 
   get size(): number {
@@ -79,12 +117,15 @@ export class Connections extends Emitter<ConnectionsEvents> {
     return this.all().find((l) => l.remoteId === remoteId && l.purpose.infoHash === infoHash);
   }
 
-  /** Opens a link to `remoteId`; undefined when the budget is spent. */
+  /**
+   * Opens a link to `remoteId`; undefined when the policy refuses (live budget, half-open
+   * outgoing links, lifetime budget).
+   */
   connect(remoteId: string, purpose: LinkPurpose): TrackedLink | undefined {
-    if (!this.hasRoom) return undefined;
+    if (!this.hasRoom || !this.driver.input(() => this.admission.outgoing())?.admit) return undefined;
     const id = toHex(this.random.bytes(8));
     const link = this.factory.create({ remoteId, initiator: true, iceServers: this.iceServers() });
-    return this.track(id, remoteId, link, purpose);
+    return this.track(id, remoteId, link, purpose, 'out');
   }
 
   /** A signal arrived for us (from the server or the overlay). */
@@ -97,16 +138,19 @@ export class Connections extends Emitter<ConnectionsEvents> {
       return;
     }
     const purpose: LinkPurpose = typeof env.infoHash === 'string' ? { infoHash: env.infoHash } : {};
-    // Both sides dialled each other for the same purpose: the lower id's offer wins.
-    const mine = this.find(from, purpose.infoHash);
-    if (mine) {
-      if (mine.open || this.selfId < from) return;
-      mine.link.close();
-    }
-    // Not ours, or no room: the offer goes unanswered and the other side gives up.
-    if (!this.hasRoom || !this.accept(from, purpose)) return;
+    const key = purpose.infoHash ?? '';
+    // Both sides dialled each other for the same purpose: the lower id's offer wins. (A half-open
+    // link the remote offered before is the policy's business: a refreshed offer never replaces it.)
+    const same = this.all().filter((l) => l.remoteId === from && (l.purpose.infoHash ?? '') === key);
+    const mine = same.find((l) => l.link.initiator && !l.open);
+    if (same.some((l) => l.open) || (mine && this.selfId < from)) return;
+    // Refused by the policy (not an offer, a duplicate, backing off, no room) or not ours: no
+    // RTCPeerConnection is made, the offer goes unanswered and the other side gives up.
+    const admission = this.driver.input((now) => this.admission.incoming(from, key, env.signal, now));
+    if (!admission?.admit || !this.accept(from, purpose)) return;
+    if (mine) this.drop(mine);
     const link = this.factory.create({ remoteId: from, initiator: false, iceServers: this.iceServers() });
-    this.track(env.link, from, link, purpose);
+    this.track(env.link, from, link, purpose, 'in', admission.evict);
     link.signal(env.signal);
   }
 
@@ -114,23 +158,35 @@ export class Connections extends Emitter<ConnectionsEvents> {
     for (const l of this.links.values()) l.link.close();
   }
 
-  private track(id: string, remoteId: string, link: PeerLink, purpose: LinkPurpose): TrackedLink {
+  /** Closes a link of ours now, and frees its slot at once rather than when 'close' comes. */
+  private drop(tracked: TrackedLink): void {
+    this.driver.input((now) => this.admission.linkClosed(tracked.id, now));
+    tracked.link.close();
+  }
+
+  private track(
+    id: string,
+    remoteId: string,
+    link: PeerLink,
+    purpose: LinkPurpose,
+    direction: 'in' | 'out',
+    evict?: string,
+  ): TrackedLink {
     const tracked: TrackedLink = { id, remoteId, link, purpose, open: false };
     this.links.set(id, tracked);
-    this.opened++;
-    // An offer nobody answers (the other tab left, or refused it) must not hold a slot for ever.
-    const giveUp = setTimeout(() => {
-      if (!tracked.open) link.close();
-    }, CONNECT_TIMEOUT_MS);
+    // From here the link has a deadline: one nobody answers must not hold a slot for ever.
+    this.driver.input((now) =>
+      this.admission.start(id, remoteId, purpose.infoHash ?? '', direction, now, evict),
+    );
     link.on('signal', (signal) => this.emit('signal', remoteId, { link: id, ...purpose, signal }));
     link.on('open', () => {
-      clearTimeout(giveUp);
+      this.driver.input(() => this.admission.linkOpened(id));
       tracked.open = true;
       this.emit('open', tracked);
       this.emit('change');
     });
     link.on('close', () => {
-      clearTimeout(giveUp);
+      this.driver.input((now) => this.admission.linkClosed(id, now));
       this.links.delete(id);
       if (tracked.open) this.emit('close', tracked);
       this.emit('change');
