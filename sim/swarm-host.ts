@@ -44,6 +44,8 @@ export class SwarmHost {
   info: InfoDictionary | undefined;
   alive = true;
   completeAt: number | undefined;
+  /** When the info dictionary arrived over ut_metadata (a magnet start). */
+  metadataAt: number | undefined;
   /** Peers this swarm banned; the host never reconnects them. */
   readonly banned = new Set<string>();
   private readonly driver: MachineDriver<SwarmOutput>;
@@ -127,6 +129,7 @@ export class SwarmHost {
       }
       case 'metadata':
         this.info = action.info;
+        this.metadataAt = this.now;
         break;
       case 'event':
         if (action.event.type === 'complete' && this.completeAt === undefined) this.completeAt = this.now;

@@ -2,6 +2,7 @@ import { createInfoDictionary, type InfoDictionary } from '../shared/info-dictio
 import { concatBytes } from '../shared/bytes.js';
 import { seededRandom, shuffle } from '../shared/random.js';
 import { sha1 } from '../shared/sha1.js';
+import { METADATA_PIECE_SIZE } from '../shared/wire/ut-metadata.js';
 import type { SwarmEvent } from '../shared/swarm/swarm.js';
 import { VirtualClock } from './clock.js';
 import { clamped, logNormal, type Distribution } from './distributions.js';
@@ -30,6 +31,8 @@ export interface SwarmSimOptions {
   /** How many leechers never upload, and how many send corrupt blocks (the first ones after any free riders). */
   freeRiders?: number;
   corruptPeers?: number;
+  /** How many leechers (after the corrupt ones) serve wrong metadata of the right size; they arrive first. */
+  badMetadataPeers?: number;
   /** Link of the free riders (default: drawn like everyone's). Give them the slowest class for a fair race. */
   freeRiderRates?: PeerClass;
   /** Leechers start from the magnet link (metadata over ut_metadata) instead of the info dictionary. */
@@ -43,7 +46,7 @@ export interface SwarmSimOptions {
   progress?: (line: string) => void;
 }
 
-export type PeerRole = 'seed' | 'leecher' | 'free-rider' | 'corrupt';
+export type PeerRole = 'seed' | 'leecher' | 'free-rider' | 'corrupt' | 'bad-metadata';
 
 export interface PeerOutcome {
   id: string;
@@ -52,6 +55,8 @@ export interface PeerOutcome {
   download: number;
   /** ms from its arrival to complete; undefined if it never completed. */
   completeMs: number | undefined;
+  /** ms from its arrival to the metadata, for a magnet start; undefined otherwise. */
+  metadataMs: number | undefined;
   /** Payload bytes delivered to others over the network. */
   uploadedBytes: number;
 }
@@ -162,6 +167,13 @@ function makeContent(
   return { ...made, pieces };
 }
 
+/** The info dictionary with one byte flipped in every 16 KiB metadata piece: right size, wrong content. */
+function corruptMetadata(infoBytes: Uint8Array): Uint8Array {
+  const out = infoBytes.slice();
+  for (let at = 0; at < out.length; at += METADATA_PIECE_SIZE) out[at] = (out[at] as number) ^ 0xff;
+  return out;
+}
+
 /** An independent seed for one of a run's random streams. */
 function derivedSeed(seed: number, stream: number): number {
   return (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(stream, 0x9e3779b9)) >>> 0;
@@ -239,9 +251,17 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
   const leechers: SwarmHost[] = [];
   const freeRiders = options.freeRiders ?? 0;
   const corrupt = options.corruptPeers ?? 0;
+  const badMetadata = options.badMetadataPeers ?? 0;
   const window = options.arrivalWindowMs ?? 1000;
   for (let i = 0; i < options.leechers; i++) {
-    const role: PeerRole = i < freeRiders ? 'free-rider' : i < freeRiders + corrupt ? 'corrupt' : 'leecher';
+    const role: PeerRole =
+      i < freeRiders
+        ? 'free-rider'
+        : i < freeRiders + corrupt
+          ? 'corrupt'
+          : i < freeRiders + corrupt + badMetadata
+            ? 'bad-metadata'
+            : 'leecher';
     const id = `${role === 'leecher' ? 'p' : role}${i}`;
     const drawn = options.leecherRates(i, () => scenario.next());
     const r = role === 'free-rider' ? (options.freeRiderRates ?? drawn) : drawn;
@@ -249,12 +269,19 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
       role === 'free-rider' ? freeRider : role === 'corrupt' ? corruptBlocks : undefined;
     roles.set(id, role);
     rates.set(id, r);
-    const at = scenario.next() * window;
+    const drawnAt = scenario.next() * window;
+    // A peer with bad metadata is met first: the case a magnet start must survive.
+    const at = role === 'bad-metadata' ? 0 : drawnAt;
     arrivals.set(id, at);
     clock.at(at, () => {
       const host = new SwarmHost(env, {
         id,
-        swarm: options.magnet === true ? { infoHash } : { infoHash, info, infoBytes },
+        swarm:
+          role === 'bad-metadata'
+            ? { infoHash, info, infoBytes: corruptMetadata(infoBytes) }
+            : options.magnet === true
+              ? { infoHash }
+              : { infoHash, info, infoBytes },
         ...(misbehave ? { misbehave } : {}),
         link: r,
       });
@@ -334,6 +361,7 @@ export function runSwarmSim(options: SwarmSimOptions): SwarmSimResult {
       upload: r.upload,
       download: r.download,
       completeMs: h.completeAt === undefined ? undefined : h.completeAt - (arrivals.get(h.id) as number),
+      metadataMs: h.metadataAt === undefined ? undefined : h.metadataAt - (arrivals.get(h.id) as number),
       uploadedBytes: network.nodeStats(h.id)?.bytesDelivered ?? 0,
     };
   });

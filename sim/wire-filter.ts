@@ -1,4 +1,5 @@
 import { concatBytes } from '../shared/bytes.js';
+import { UT_METADATA_ID } from '../shared/swarm/metadata-exchange.js';
 import { HANDSHAKE_LENGTH, MessageId } from '../shared/wire/wire-codec.js';
 
 /** What a misbehaving peer does to one outgoing BEP 3 message (whole frame, length prefix included). */
@@ -62,3 +63,10 @@ export const corruptBlocks: FrameRewrite = (frame) => {
   for (let i = 13; i < out.length; i++) out[i] = (out[i] as number) ^ 0xff;
   return out;
 };
+
+/**
+ * A silent metadata source: advertises `metadata_size` but never answers a ut_metadata request
+ * (every ut_metadata message it sends is dropped). Its requests time out; it is never caught lying.
+ */
+export const silentMetadata: FrameRewrite = (frame) =>
+  messageId(frame) === MessageId.Extended && frame[5] === UT_METADATA_ID ? undefined : frame;

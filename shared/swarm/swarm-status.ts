@@ -8,6 +8,7 @@ export function swarmStatus(
   core: SwarmCore,
   optimistic: PeerKey | undefined,
   banned: Iterable<PeerKey>,
+  metadataBuffered: number,
   now: number,
 ): SwarmStatus {
   const picker = core.picker;
@@ -43,6 +44,7 @@ export function swarmStatus(
   const status: SwarmStatus = {
     infoHash: toHex(core.infoHash),
     metadata: info !== undefined,
+    metadataBuffered,
     pieceCount,
     pieces,
     availability,

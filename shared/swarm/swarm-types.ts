@@ -70,8 +70,11 @@ export type SwarmEvent =
   | { type: 'complete' }
   /** A peer sent corrupt data and is banned from this swarm for good. */
   | { type: 'peer-banned'; peer: PeerKey; reason: string }
-  /** Metadata from peers did not hash to the info-hash (it is fetched again), or is unusable. */
-  | { type: 'metadata-invalid'; reason: string };
+  /**
+   * Metadata from peers did not hash to the info-hash (it is fetched again), or is unusable.
+   * `peer` is set when one peer is proven to have sent it (it is banned).
+   */
+  | { type: 'metadata-invalid'; reason: string; peer?: PeerKey };
 
 /** One peer as the page shows it. */
 export interface PeerStatus {
@@ -109,6 +112,8 @@ export interface SwarmStatus {
   infoHash: string;
   /** The info dictionary is known. */
   metadata: boolean;
+  /** Bytes of metadata pieces held while fetching it (at most METADATA_BUFFER_BUDGET). */
+  metadataBuffered: number;
   name?: string;
   length?: number;
   pieceLength?: number;

@@ -122,7 +122,10 @@ export class Swarm implements Machine<SwarmOutput> {
     this.metadata = this.extensions.register(
       UT_METADATA_ID,
       (sender) =>
-        new MetadataExchange(core, sender, (info, bytes, now) => this.metadataComplete(info, bytes, now)),
+        new MetadataExchange(core, sender, {
+          complete: (info, bytes, now) => this.metadataComplete(info, bytes, now),
+          ban: (peer, reason) => this.ban(peer, reason),
+        }),
     );
     this.extensions.register(LT_DONTHAVE_ID, (sender) => new LtDonthave(core, sender, this.download));
     const info =
@@ -319,7 +322,7 @@ export class Swarm implements Machine<SwarmOutput> {
 
   /** A snapshot for the page. */
   status(now: number): SwarmStatus {
-    return swarmStatus(this.core, this.choke.optimistic, this.banned, now);
+    return swarmStatus(this.core, this.choke.optimistic, this.banned, this.metadata.bufferedBytes, now);
   }
 
   // ---- Dispatch -------------------------------------------------------------------------

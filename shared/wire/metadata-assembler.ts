@@ -14,6 +14,7 @@ export class MetadataAssembler {
   private readonly infoHash: Uint8Array;
   private pieces: (Uint8Array | undefined)[];
   private received = 0;
+  private receivedBytes = 0;
   private done: { infoBytes: Uint8Array; info: InfoDictionary } | undefined;
 
   /** Throws TabswarmError(METADATA_INVALID) if `totalSize` is not in 1..8 MiB. */
@@ -33,6 +34,11 @@ export class MetadataAssembler {
     this.infoHash = infoHash.slice();
     this.totalSize = totalSize;
     this.pieces = new Array<Uint8Array | undefined>(metadataPieceCount(totalSize)).fill(undefined);
+  }
+
+  /** Bytes of pieces held (what this assembly costs in memory until it completes or fails). */
+  get bufferedBytes(): number {
+    return this.receivedBytes;
   }
 
   /** Indices of pieces not yet received, ascending (empty once complete). */
@@ -58,7 +64,10 @@ export class MetadataAssembler {
     if (this.done) return 'complete';
     if (!Number.isInteger(piece) || piece < 0 || piece >= this.pieces.length) return 'invalid';
     if (data.length !== metadataPieceLength(this.totalSize, piece)) return 'invalid';
-    if (this.pieces[piece] === undefined) this.received++;
+    if (this.pieces[piece] === undefined) {
+      this.received++;
+      this.receivedBytes += data.length;
+    }
     this.pieces[piece] = data.slice();
     if (this.received < this.pieces.length) return 'incomplete';
 
@@ -66,10 +75,12 @@ export class MetadataAssembler {
     if (!bytesEqual(infoHashOf(infoBytes), this.infoHash)) {
       this.pieces.fill(undefined);
       this.received = 0;
+      this.receivedBytes = 0;
       return 'invalid';
     }
     this.done = { infoBytes, info: parseInfoDictionary(infoBytes) };
     this.pieces = [];
+    this.receivedBytes = 0;
     return 'complete';
   }
 

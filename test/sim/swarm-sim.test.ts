@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simSeed } from '../../sim/seed.js';
+import { METADATA_REQUEST_TIMEOUT } from '../../shared/swarm/metadata-exchange.js';
 import { kumarRossMs, runSwarmSim, thirtyLeechers, type SwarmSimResult } from '../../sim/swarm-sim.js';
 
 /** 1 seed + 30 leechers with heterogeneous home-broadband uploads; a 2 MiB file in 64 KiB pieces. */
@@ -121,6 +122,19 @@ describe('swarm simulation, 1 seed + 30 leechers', () => {
     },
     FIVE_RUNS_TIMEOUT,
   );
+
+  it('a peer with bad metadata met first does not delay magnet starts, and is banned', () => {
+    const seed = simSeed(36);
+    const r = runSwarmSim(scenario(seed, { magnet: true, badMetadataPeers: 1 }));
+    const bad = r.peers.find((p) => p.role === 'bad-metadata')?.id;
+    const times = r.peers.filter((p) => p.role === 'leecher').map((p) => p.metadataMs ?? Infinity);
+    const slowest = Math.max(...times);
+    console.log(summary('swarm bad-metadata', r) + `, slowest time to metadata ${slowest.toFixed(0)} ms`);
+    expect(r.completed, `seed=${seed}`).toBe(30);
+    // No request had to time out: the liar never held anyone's metadata back.
+    expect(slowest, `seed=${seed}: time to metadata`).toBeLessThan(METADATA_REQUEST_TIMEOUT);
+    expect(new Set(r.bans.map((b) => b.peer)), `seed=${seed}: banned peers`).toEqual(new Set([bad]));
+  });
 
   it('a peer sending corrupt blocks is banned, and nobody else is', () => {
     const seed = simSeed(35);

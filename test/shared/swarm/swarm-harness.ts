@@ -118,6 +118,13 @@ export class Harness {
     this.input(b, (swarm, now) => swarm.addPeer(a, now));
   }
 
+  /** Closes the link between two nodes (both sides see the transport close). */
+  disconnect(a: string, b: string): void {
+    if (!this.links.delete(linkKey(a, b))) return;
+    this.input(a, (swarm, now) => swarm.removePeer(b, now));
+    this.input(b, (swarm, now) => swarm.removePeer(a, now));
+  }
+
   /** Injects raw bytes as if `from` had sent them to `to`. */
   inject(from: string, to: string, data: Uint8Array): void {
     this.input(to, (swarm, now) => swarm.receive(from, data, now));
