@@ -15,6 +15,8 @@ const MAX_RATIO_100_LEECHERS = 1.55;
 const MAX_RATIO_30_LEECHERS = 1.75;
 /** Five 8 MiB runs take about 30 s of CPU: more than the default test timeout on a shared machine. */
 const FIVE_RUNS_TIMEOUT = 120_000;
+/** One 100-leecher run takes ~20 s of CPU alone and twice that on a loaded machine. */
+const SIM_RUN_TIMEOUT = 120_000;
 
 function summary(name: string, r: SwarmSimResult): string {
   const t = r.distributionMs === undefined ? 'never' : `${(r.distributionMs / 1000).toFixed(1)} s`;
@@ -34,7 +36,7 @@ describe('Kumar-Ross bound', () => {
   });
 });
 
-describe('swarm simulation, 1 seed + 100 leechers', () => {
+describe('swarm simulation, 1 seed + 100 leechers', { timeout: SIM_RUN_TIMEOUT }, () => {
   it(`distributes a 4 MiB file within ${MAX_RATIO_100_LEECHERS} times the Kumar-Ross bound`, () => {
     const seed = simSeed(30);
     console.log(`swarm 100: seed ${seed} (replay with SIM_SEED=${seed})`);
@@ -56,7 +58,7 @@ describe('swarm simulation, 1 seed + 100 leechers', () => {
   });
 });
 
-describe('swarm simulation, 1 seed + 30 leechers', () => {
+describe('swarm simulation, 1 seed + 30 leechers', { timeout: SIM_RUN_TIMEOUT }, () => {
   it('draws peer classes from the seed alone, whatever the content and the swarms draw', () => {
     const seed = simSeed(36);
     const a = runSwarmSim(scenario(seed));
