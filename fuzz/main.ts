@@ -1,0 +1,4 @@
+/** `npm run fuzz`: the property suite of test/fuzz, run long. Knobs: see test/fuzz/settings.ts. */
+import { main } from '../test/fuzz/runner.js';
+
+process.exitCode = main(process.env, (line) => console.log(line));

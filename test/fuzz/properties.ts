@@ -1,0 +1,6 @@
+import { coreProperties } from './decoders-core.js';
+import { wireProperties } from './decoders-wire.js';
+import type { FuzzProperty } from './registry.js';
+
+/** Every property of the suite, in the order the runner prints them. */
+export const properties: FuzzProperty[] = [...coreProperties, ...wireProperties];
