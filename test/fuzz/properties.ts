@@ -1,6 +1,13 @@
 import { coreProperties } from './decoders-core.js';
+import { dhtDecoderProperties } from './decoders-dht.js';
+import { signalingProperties } from './decoders-signaling.js';
 import { wireProperties } from './decoders-wire.js';
 import type { FuzzProperty } from './registry.js';
 
 /** Every property of the suite, in the order the runner prints them. */
-export const properties: FuzzProperty[] = [...coreProperties, ...wireProperties];
+export const properties: FuzzProperty[] = [
+  ...coreProperties,
+  ...wireProperties,
+  ...dhtDecoderProperties,
+  ...signalingProperties,
+];
