@@ -2,6 +2,8 @@ import { coreProperties } from './decoders-core.js';
 import { dhtDecoderProperties } from './decoders-dht.js';
 import { signalingProperties } from './decoders-signaling.js';
 import { wireProperties } from './decoders-wire.js';
+import { dhtMachineProperties } from './dht-machine.js';
+import { swarmMachineProperties } from './swarm-machine.js';
 import type { FuzzProperty } from './registry.js';
 
 /** Every property of the suite, in the order the runner prints them. */
@@ -10,4 +12,6 @@ export const properties: FuzzProperty[] = [
   ...wireProperties,
   ...dhtDecoderProperties,
   ...signalingProperties,
+  ...dhtMachineProperties,
+  ...swarmMachineProperties,
 ];
