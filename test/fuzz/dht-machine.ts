@@ -230,8 +230,9 @@ class DhtHost {
   /** Links the host holds open (the node's live links must be among them). */
   readonly open = new Set<NodeId>();
   private sent: Sent[] = [];
-  /** Every link the node asked for or admitted. */
+  /** Every link the node asked for or admitted, and every link that opened. */
   private readonly requested = new Set<NodeId>();
+  private readonly opened = new Set<NodeId>();
   /**
    * A link opened after the node had given it up (its connect timed out). The node takes it, but
    * it may then hold more than maxConnections links (docs/reliability-fuzz.md).
@@ -282,16 +283,18 @@ class DhtHost {
         if (to === undefined) return;
         if (c.kind === 'refuse') return this.take(n.disconnected(to, this.now));
         this.open.add(to);
+        this.opened.add(to);
         return this.take(n.connected(to, this.now));
       }
       case 'late': {
-        // A link the node gave up on opens after all.
+        // A link the node gave up on (it never opened) opens after all.
         const pending = n.snapshot(this.now).connections.pending;
-        const late = [...this.requested].filter((x) => !this.open.has(x) && !pending.includes(x));
+        const late = [...this.requested].filter((x) => !this.opened.has(x) && !pending.includes(x));
         const to = late[c.pick % Math.max(1, late.length)];
         if (to === undefined) return;
         this.lateOpened = true;
         this.open.add(to);
+        this.opened.add(to);
         return this.take(n.connected(to, this.now));
       }
       case 'disconnected':

@@ -58,7 +58,7 @@ type Command =
   | { kind: 'message'; peer: number; msg: MessageSpec; cuts: number[] }
   | { kind: 'serve'; peer: number; corrupt: boolean; all: boolean }
   | { kind: 'ask'; peer: number; pick: number }
-  | { kind: 'serveMetadata'; peer: number; reject: boolean; wrongSize: boolean }
+  | { kind: 'serveMetadata'; peer: number; reject: boolean; corrupt: boolean }
   | { kind: 'garbage'; peer: number; bytes: Uint8Array }
   | { kind: 'verify'; pick: number; lie: boolean }
   | { kind: 'read'; pick: number; answer: 'data' | 'missing' | 'short' }
@@ -152,7 +152,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       kind: fc.constant('serveMetadata' as const),
       peer,
       reject: rarely,
-      wrongSize: rarely,
+      corrupt: rarely,
     }),
   },
   {
@@ -343,7 +343,7 @@ class SwarmHost {
       case 'serve':
         return this.serve(key, c.corrupt, c.all);
       case 'serveMetadata':
-        return this.serveMetadata(key, c.reject, c.wrongSize);
+        return this.serveMetadata(key, c.reject, c.corrupt);
       case 'ask':
         return this.ask(key, c.pick);
       case 'garbage':
@@ -494,23 +494,20 @@ class SwarmHost {
   }
 
   /** Answers the swarm's ut_metadata requests to this peer. */
-  private serveMetadata(key: string, reject: boolean, wrongSize: boolean): void {
+  private serveMetadata(key: string, reject: boolean, corrupt: boolean): void {
     const conn = this.open.get(key);
     if (!conn || conn.swarmUtId === undefined) return;
     const id = conn.swarmUtId;
     const infoBytes = this.torrent.infoBytes;
-    const msgs: WireMessage[] = conn.metadataRequests.splice(0).map((piece) => {
+    const msgs = conn.metadataRequests.splice(0).map((piece): WireMessage => {
       if (reject || piece >= metadataPieceCount(infoBytes.length))
         return { type: 'extended', id, payload: encodeUtMetadata({ type: 'reject', piece }) };
-      const data = metadataPiece(infoBytes, piece);
-      const totalSize = wrongSize ? infoBytes.length + 1 : infoBytes.length;
+      const data = metadataPiece(infoBytes, piece).slice();
+      if (corrupt) data[0] = (data[0] as number) ^ 0xff;
       return {
         type: 'extended',
         id,
-        payload:
-          wrongSize && data.length === metadataPiece(new Uint8Array(totalSize), piece).length
-            ? encodeUtMetadata({ type: 'data', piece, totalSize, data })
-            : encodeUtMetadata({ type: 'data', piece, totalSize: infoBytes.length, data }),
+        payload: encodeUtMetadata({ type: 'data', piece, totalSize: infoBytes.length, data }),
       };
     });
     if (msgs.length > 0) this.send(key, concatBytes(msgs.map(encodeMessage)), []);
