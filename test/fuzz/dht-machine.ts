@@ -210,8 +210,9 @@ const setup = fc
     maxRelayPerSecond: fc.integer({ min: 1, max: 5 }),
     seed: fc.integer(),
   })
-  // Bootstrap asks for bootstrapConnections links whatever the cap: more than maxConnections
-  // breaks the cap (docs/reliability-fuzz.md).
+  // Known bug, excluded until fixed: bootstrap asks for bootstrapConnections links whatever
+  // maxConnections (Upkeep.bootstrapConnect), so with more of them, and one pinned, the node
+  // ends over its cap.
   .map((s) => ({ ...s, bootstrap: Math.min(s.bootstrap, s.maxConnections) }));
 type Setup = typeof setup extends fc.Arbitrary<infer S> ? S : never;
 
@@ -234,8 +235,9 @@ class DhtHost {
   private readonly requested = new Set<NodeId>();
   private readonly opened = new Set<NodeId>();
   /**
-   * A link opened after the node had given it up (its connect timed out). The node takes it, but
-   * it may then hold more than maxConnections links (docs/reliability-fuzz.md).
+   * A link opened after the node had given it up (its connect or admission timed out). Known
+   * bug: the node takes it without making room (LinkManager.excess spares the newcomer and
+   * pinned links), so it may hold more than maxConnections; the cap is not checked after.
    */
   private lateOpened = false;
   /** Frames the node sent, to mutate and feed back. */

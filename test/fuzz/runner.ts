@@ -6,9 +6,6 @@ import type { FuzzProperty } from './registry.js';
 import { DEFAULT_SECONDS, fuzzSettings } from './settings.js';
 import type { FuzzSettings } from './settings.js';
 
-/** Cases per fast-check call in a time-budget run; each call gets the next seed. */
-const BATCH_FACTOR = 10;
-
 interface Row {
   p: FuzzProperty;
   cases: number;
@@ -36,7 +33,8 @@ function runOne(p: FuzzProperty, settings: FuzzSettings, baseSeed: number): Row 
     return row;
   }
   const budget = settings.seconds ?? DEFAULT_SECONDS;
-  const batch = p.ciRuns * BATCH_FACTOR;
+  // One CI-size batch per fast-check call, each with the next seed, until the budget is spent.
+  const batch = p.ciRuns;
   let cases = 0;
   for (let i = 0; elapsed() < budget; i++) {
     const details = p.check({ seed: (baseSeed + i) | 0, numRuns: batch });
