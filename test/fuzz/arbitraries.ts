@@ -26,7 +26,15 @@ const mutation = fc.record({
   bit: fc.integer({ min: 0, max: 7 }),
   length: fc.integer({ min: 1, max: 16 }),
 });
-type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+/** One byte-level edit; applied with {@link applyMutations}. */
+export type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+/** One to four edits, for inputs only known at run time (a machine's own frames). */
+export const mutations: fc.Arbitrary<Mutation[]> = fc.array(mutation, { minLength: 1, maxLength: 4 });
+
+/** `data` with `ms` applied in order (a new array; `data` is not changed). */
+export function applyMutations(data: Uint8Array, ms: readonly Mutation[]): Uint8Array {
+  return ms.reduce(applyMutation, data);
+}
 
 function applyMutation(data: Uint8Array, m: Mutation): Uint8Array {
   const n = data.length;
@@ -69,9 +77,7 @@ function applyMutation(data: Uint8Array, m: Mutation): Uint8Array {
 
 /** `valid` with one to four byte-level mutations (flip, set, insert, delete, truncate, ...). */
 export function mutated(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
-  return fc
-    .tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 4 }))
-    .map(([data, ms]) => ms.reduce(applyMutation, data));
+  return fc.tuple(valid, mutations).map(([data, ms]) => applyMutations(data, ms));
 }
 
 /** Remote input: arbitrary bytes, or valid encodings (as given), or mutations of them. */
@@ -137,7 +143,7 @@ export function bencodeValue(keys: fc.Arbitrary<string> = bencodeKey): fc.Arbitr
 /** A 20-byte id. */
 export const idBytes20 = fc.uint8Array({ minLength: 20, maxLength: 20 });
 
-/** `count` distinct 20-byte ids. */
+/** `min` to `max` distinct 20-byte ids. */
 export function distinctIds(min: number, max: number): fc.Arbitrary<Uint8Array[]> {
   return fc.uniqueArray(idBytes20, { minLength: min, maxLength: max, selector: toHex });
 }

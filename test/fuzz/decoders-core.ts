@@ -12,6 +12,7 @@ import {
   parseInfoDictionary,
 } from '../../shared/info-dictionary.js';
 import { MAX_MAGNET_LENGTH, createMagnet, parseMagnet } from '../../shared/magnet.js';
+import { sha1 } from '../../shared/sha1.js';
 import {
   bencodeKey,
   bencodeValue,
@@ -26,7 +27,8 @@ import { byteStrings, depthOf, plain } from './plain.js';
 import { defineProperty } from './registry.js';
 import type { FuzzProperty } from './registry.js';
 
-const HASH_BYTES = 20;
+/** Bytes of one SHA-1 piece hash. */
+const HASH_BYTES = sha1(new Uint8Array(0)).length;
 
 /** Lists nested `n` deep, and dictionaries nested `n` deep: the depth limit's inputs. */
 const deepNesting = fc

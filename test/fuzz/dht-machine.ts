@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { toHex } from '../../shared/bytes.js';
+import { encodeBencode } from '../../shared/dht/bencode-writer.js';
 import {
   decodeKrpc,
   encodeKrpc,
@@ -14,7 +15,9 @@ import type { NodeId } from '../../shared/dht/node-id.js';
 import { decodeFrame, encodeEnvelope } from '../../shared/dht/relay.js';
 import type { DhtOutput } from '../../shared/dht/types.js';
 import { seededRandom } from '../../shared/random.js';
-import { distinctIds, mutated } from './arbitraries.js';
+import { sha1 } from '../../shared/sha1.js';
+import { applyMutations, distinctIds, mutations } from './arbitraries.js';
+import type { Mutation } from './arbitraries.js';
 import { DhtUnderTest } from './machines.js';
 import { check } from './outcome.js';
 import { defineProperty } from './registry.js';
@@ -76,7 +79,7 @@ type Command =
     }
   | { kind: 'relay'; from: number; path: number[] }
   | { kind: 'garbage'; from: number; bytes: Uint8Array }
-  | { kind: 'mutate'; from: number; pick: number; bytes: Uint8Array }
+  | { kind: 'mutate'; from: number; pick: number; edits: Mutation[] }
   | { kind: 'advance' }
   | { kind: 'wait'; ms: number; timeout: boolean };
 
@@ -184,7 +187,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       kind: fc.constant('mutate' as const),
       from: peer,
       pick: fc.nat(),
-      bytes: mutated(fc.constant(new Uint8Array(0))),
+      edits: mutations,
     }),
   },
   { weight: 4, arbitrary: fc.constant({ kind: 'advance' as const }) },
@@ -231,15 +234,21 @@ class DhtHost {
   /** Links the host holds open (the node's live links must be among them). */
   readonly open = new Set<NodeId>();
   private sent: Sent[] = [];
-  /** Every link the node asked for or admitted, and every link that opened. */
+  /** Every link the node asked for or admitted. */
   private readonly requested = new Set<NodeId>();
+  /** Every link that opened. */
   private readonly opened = new Set<NodeId>();
+  /** Values put, to unput. */
+  private readonly puts: Uint8Array[] = [];
   /**
    * A link opened after the node had given it up (its connect or admission timed out). Known
    * bug: the node takes it without making room (LinkManager.excess spares the newcomer and
    * pinned links), so it may hold more than maxConnections; the cap is not checked after.
    */
   private lateOpened = false;
+  private readonly maxConnections: number;
+  private readonly maxRouteLength: number;
+  private readonly k: number;
   /** Frames the node sent, to mutate and feed back. */
   private frames: Uint8Array[] = [];
   /** Tokens the node handed out, by asker. */
@@ -263,9 +272,6 @@ class DhtHost {
     this.maxRouteLength = s.maxRouteLength;
     this.k = s.k;
   }
-  private readonly maxConnections: number;
-  private readonly maxRouteLength: number;
-  private readonly k: number;
 
   run(c: Command): void {
     const n = this.node;
@@ -321,9 +327,13 @@ class DhtHost {
         return this.take(n[c.op](target, this.now));
       }
       case 'put':
+        this.puts.push(c.value);
         return this.take(n.put(c.value, this.now));
-      case 'unput':
-        return this.take(n.unput(toHex(c.value.subarray(0, 20)).padEnd(40, '0')));
+      case 'unput': {
+        // The key of a value put before (or of this one): SHA-1 of the bencoded value.
+        const value = this.puts[c.value.length % Math.max(1, this.puts.length)] ?? c.value;
+        return this.take(n.unput(sha1(encodeBencode(value))));
+      }
       case 'sendSignal':
         return this.take(n.sendSignal(id(c.peer), new Uint8Array(c.size), this.now));
       case 'answer':
@@ -352,10 +362,7 @@ class DhtHost {
       case 'mutate': {
         const base = this.frames[c.pick % Math.max(1, this.frames.length)];
         if (!base) return;
-        const data = new Uint8Array(base.length + c.bytes.length);
-        data.set(base);
-        data.set(c.bytes, Math.min(c.bytes.length ? c.pick % (base.length + 1) : base.length, base.length));
-        return this.deliver(link(c.from), data);
+        return this.deliver(link(c.from), applyMutations(base, c.edits));
       }
       case 'advance': {
         const next = n.nextTimeout();
