@@ -71,9 +71,11 @@ export class ContactUpkeep {
   }
 
   /**
-   * Hands stored items to a new contact that is closer to their key than we are, when at most one
+   * Hands stored values to a new contact that is closer to their key than we are, when at most one
    * other known contact is closer than us (so a couple of holders, not all k, do it; Kademlia
    * section 2.5 lets only the closest do it, which misses when that one did not get the item).
+   * Each put needs a token for its key (a `get`). Announcements are not handed on: a stored peer is
+   * always the node that announced itself, so the newcomer gets them at the next re-announce.
    */
   private handOff(newId: NodeId, now: number): void {
     if (!this.transport.routeTo(newId)) return;
@@ -85,26 +87,17 @@ export class ContactUpkeep {
       const second = table.closest(k, 3).filter((c) => c.id !== newId)[1];
       return !second || compareDistance(k, own, second.bytes) < 0;
     };
-    const values = store.valueKeys().filter(ours);
-    const hashes = store.infoHashes().filter(ours);
-    const first = values[0] ?? hashes[0];
-    if (first === undefined) return;
-    // One get_peers fetches a token; tokens are bound to our id, not to a key.
-    this.rpcs.query(newId, 'get_peers', { info_hash: idBytes(first) }, now, (res, at) => {
-      if (!res.ok || !res.r.token) return;
-      const token = res.r.token;
-      let budget = MAX_HANDOFF_MESSAGES;
-      for (const key of values) {
+    // Two messages per value (get for the token, then put).
+    const values = store
+      .valueKeys()
+      .filter(ours)
+      .slice(0, MAX_HANDOFF_MESSAGES / 2);
+    for (const key of values) {
+      this.rpcs.query(newId, 'get', { target: idBytes(key) }, now, (res, at) => {
         const v = store.getValue(key, at);
-        if (v && budget-- > 0) this.rpcs.query(newId, 'put', { v, token }, at, () => undefined);
-      }
-      for (const ih of hashes) {
-        for (const peer of store.getPeers(ih, at, 50)) {
-          if (budget-- <= 0) break;
-          const args = { info_hash: idBytes(ih), token, peer: idBytes(peer) };
-          this.rpcs.query(newId, 'announce_peer', args, at, () => undefined);
-        }
-      }
-    });
+        if (!res.ok || !res.r.token || !v || res.r.v) return;
+        this.rpcs.query(newId, 'put', { v, token: res.r.token }, at, () => undefined);
+      });
+    }
   }
 }
