@@ -270,11 +270,15 @@ export class DhtNode implements Machine<DhtOutput> {
       case 'drop':
         return this.strike(link, decision.reason, now);
       case 'forward':
-        if (!decision.bounced && !this.relayAllowed(link, now)) return this.drop(link, 'relay rate exceeded');
+        // Notices going back count too: otherwise a link could make us send without limit.
+        if (!this.relayAllowed(link, now)) return this.drop(link, 'relay rate exceeded');
         this.counters.relayed++;
         return this.transport.send(decision.to, decision.data);
       case 'notice':
-        return this.rpcs.onNotice(decision.destination, decision.reporter, decision.unreachable, now);
+        if (!this.relayAllowed(link, now)) return this.drop(link, 'relay rate exceeded');
+        if (!this.rpcs.onNotice(decision.destination, decision.path, decision.unreachable, now))
+          return this.drop(link, 'notice names no route of ours');
+        return;
       case 'deliver': {
         let msg: KrpcMessage;
         try {

@@ -134,15 +134,22 @@ export class RpcTable {
   }
 
   /**
-   * A relay (`reporter`) had no link to `unreachable` on the way to `destination`. Only routes
-   * using that hop are dropped: in a calm network the usual cause is a relay that rebalanced its
-   * links, not a contact that left. The query goes again along another route (twice at most);
-   * only when that fails too is it counted as failed.
+   * A relay had no link to `unreachable` on the way to `destination`; the notice came back along
+   * `path` (the relay first, us last). It is believed only for a query of ours whose route has
+   * `unreachable` right after that relay and whose head is `path` reversed: the notice came over
+   * the link our query left on, through the relays it went through. (Any of those relays could
+   * still forge it; it could drop the query anyway.) Only routes using that hop are dropped: in a
+   * calm network the usual cause is a relay that rebalanced its links, not a contact that left.
+   * The query goes again along another route (twice at most); only when that fails too is it
+   * counted as failed. Returns false if the notice matched no query.
    */
-  onNotice(destination: NodeId, reporter: NodeId, unreachable: NodeId, now: number): void {
-    this.core.routes.forgetHop(reporter, unreachable);
+  onNotice(destination: NodeId, path: readonly NodeId[], unreachable: NodeId, now: number): boolean {
+    const reporter = path[0] as NodeId;
+    let matched = false;
     for (const [key, rpc] of this.rpcs) {
-      if (rpc.to !== destination || !rpc.route.includes(unreachable)) continue;
+      if (rpc.to !== destination || !noticeFits(rpc.route, path, unreachable)) continue;
+      if (!matched) this.core.routes.forgetHop(reporter, unreachable);
+      matched = true;
       if (unreachable === destination) {
         rpc.lostBy.push(reporter);
         // A learned route whose last relay lost the contact hints that it left; a failed guess does not.
@@ -151,6 +158,7 @@ export class RpcTable {
       if (this.resend(key, rpc, now)) continue;
       this.fail(key, `unreachable via ${reporter}`, now, rpc.lastHopGone);
     }
+    return matched;
   }
 
   private take(key: string): void {
@@ -218,4 +226,16 @@ export class RpcTable {
     }
     return undefined;
   }
+}
+
+/**
+ * Whether a notice that came back along `path` (reporter first, us last) can be about a query
+ * sent along `route`: the reporter is on the route with `unreachable` right after it, and the
+ * relays before it are `path` reversed.
+ */
+function noticeFits(route: readonly NodeId[], path: readonly NodeId[], unreachable: NodeId): boolean {
+  const at = path.length - 2; // the reporter's index in the route
+  if (at < 0 || route[at + 1] !== unreachable) return false;
+  for (let i = 0; i <= at; i++) if (route[i] !== path[at - i]) return false;
+  return true;
 }

@@ -4,7 +4,8 @@ import { seededRandom } from '../../../shared/random.js';
 import type { DhtNode } from '../../../shared/dht/dht-node.js';
 import { decodeKrpc, encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
-import { decodeFrame } from '../../../shared/dht/relay.js';
+import { DEFAULT_SETTINGS } from '../../../shared/dht/node-core.js';
+import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
 import { MAX_ITEMS_PER_ASKER } from '../../../shared/dht/store.js';
 import type { DhtAction } from '../../../shared/dht/types.js';
 import { TestNode } from './helpers/test-node.js';
@@ -91,5 +92,63 @@ describe('tokens and stores', () => {
     expect(askHonest({ y: 'q', t, q: 'announce_peer', a: { id: honest, info_hash: ih, token } }, 2).y).toBe(
       'r',
     );
+  });
+});
+
+describe('notices', () => {
+  it('ignores a notice about a route our query did not take', () => {
+    const a = node();
+    const relay = newId();
+    const liar = newId();
+    const x = newId();
+    a.connected(relay, 0);
+    a.connected(liar, 0);
+    // x asks through `relay`: a knows the route [relay, x].
+    const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: x } });
+    a.receive(relay, encodeEnvelope({ path: [toHex(x), toHex(relay), a.id], hop: 2, message: ping }), 1);
+    expect(a.hasRouteTo(x)).toBe(true);
+    const out = a.sendSignal(x, new Uint8Array([1]), 2);
+    expect(sends(out)[0]?.to).toBe(toHex(relay));
+    // `liar` claims that `relay` had no link to x; the query never went through `liar`.
+    const forged = encodeEnvelope({
+      path: [toHex(relay), toHex(liar), a.id],
+      hop: 2,
+      unreachable: toHex(x),
+      destination: toHex(x),
+    });
+    const after = a.receive(liar, forged, 3);
+    expect(a.hasRouteTo(x)).toBe(true);
+    expect(after.some((o) => o.type === 'event' && o.event.type === 'signal-failed')).toBe(false);
+    // The same notice from `relay` itself is believed.
+    const real = encodeEnvelope({
+      path: [toHex(relay), a.id],
+      hop: 1,
+      unreachable: toHex(x),
+      destination: toHex(x),
+    });
+    const failed = a.receive(relay, real, 4);
+    expect(a.hasRouteTo(x)).toBe(false);
+    // ...and acted on: the signal goes again another way (a detour) or fails.
+    const acted =
+      sends(failed).length > 0 || failed.some((o) => o.type === 'event' && o.event.type === 'signal-failed');
+    expect(acted).toBe(true);
+  });
+
+  it('counts notices it bounces back against the relay rate limit', () => {
+    const a = node();
+    const back = newId();
+    const from = newId();
+    a.connected(back, 0);
+    a.connected(from, 0);
+    const notice = encodeEnvelope({
+      path: [toHex(from), a.id, toHex(back)],
+      hop: 1,
+      unreachable: toHex(newId()),
+      destination: toHex(newId()),
+    });
+    let forwarded = 0;
+    for (let i = 0; i < 2 * DEFAULT_SETTINGS.maxRelayPerSecond; i++)
+      forwarded += sends(a.receive(from, notice, 1000)).filter((s) => s.to === toHex(back)).length;
+    expect(forwarded).toBe(DEFAULT_SETTINGS.maxRelayPerSecond);
   });
 });
