@@ -7,6 +7,12 @@ import type { Transport } from './transport.js';
 
 /** Store messages handed to one newcomer at most. */
 export const MAX_HANDOFF_MESSAGES = 32;
+/**
+ * Unverified origins of relayed queries pinged at once at most, to see whether they answer
+ * themselves before they enter the routing table. A forger can name any number of made-up
+ * origins; this bounds what they cost us (a ping each, four at a time).
+ */
+export const MAX_VERIFYING = 4;
 
 /**
  * Routing-table upkeep from traffic: a node we heard from is added (a full bucket pings its
@@ -16,6 +22,8 @@ export const MAX_HANDOFF_MESSAGES = 32;
 export class ContactUpkeep {
   /** Contacts being pinged before eviction -> the newcomer waiting for their slot. */
   private readonly evictions = new Map<NodeId, NodeId>();
+  /** Unverified ids being pinged to see whether they answer themselves. */
+  private readonly verifying = new Set<NodeId>();
 
   constructor(
     private readonly core: NodeCore,
@@ -24,7 +32,28 @@ export class ContactUpkeep {
     private readonly joined: () => boolean,
   ) {}
 
-  /** `id` sent us a message along `route` (reversed): it is alive. */
+  /**
+   * A relayed query named `id` as its origin, along `route` (reversed). Any relay on the way could
+   * have made that up, so `id` is not a contact yet: we keep the route (to answer it, and so it
+   * can signal to us), and if its bucket has room we ping it; its answer (along that route, with
+   * a transaction id only it was sent) makes it a contact through `seen`. Until then it gets no
+   * place in the table, no link, and is not handed out.
+   */
+  heard(id: NodeId, route: readonly NodeId[], now: number): void {
+    const core = this.core;
+    if (id === core.id) return;
+    core.routes.offer(id, route, core.isLive);
+    if (core.table.has(id) || this.verifying.has(id) || this.verifying.size >= MAX_VERIFYING) return;
+    const index = core.table.bucketIndex(id);
+    const buckets = core.table.buckets();
+    const bucket = buckets[index];
+    if (bucket && bucket.contacts.length >= core.k && index < buckets.length - 1) return;
+    this.verifying.add(id);
+    const sent = this.rpcs.query(id, 'ping', {}, now, () => this.verifying.delete(id));
+    if (!sent) this.verifying.delete(id);
+  }
+
+  /** `id` answered us, or sent us a message over its own link (along `route`, reversed): it is alive. */
   seen(id: NodeId, route: readonly NodeId[], now: number): void {
     const core = this.core;
     if (id === core.id) return;

@@ -293,13 +293,20 @@ export class DhtNode implements Machine<DhtOutput> {
 
   private onMessage(msg: KrpcMessage, origin: NodeId, replyRoute: NodeId[], now: number): void {
     if (msg.y !== 'q') {
-      const outcome = this.rpcs.onReply(msg, origin, now, () => this.contacts.seen(origin, replyRoute, now));
+      const outcome = this.rpcs.onReply(msg, origin, replyRoute, now, () =>
+        this.contacts.seen(origin, replyRoute, now),
+      );
       if (outcome !== 'ok') this.drop(origin, outcome);
       return;
     }
     if (toNodeId(msg.a.id) !== origin) return this.drop(origin, 'query id does not match its sender');
     this.counters.queriesIn++;
-    if (msg.q !== 'unknown') this.contacts.seen(origin, replyRoute, now);
+    // A query over a link comes from that link; a relayed one names an origin any relay could
+    // have made up, so it is only a candidate until it answers a query of ours.
+    if (msg.q !== 'unknown') {
+      if (replyRoute.length === 1) this.contacts.seen(origin, replyRoute, now);
+      else this.contacts.heard(origin, replyRoute, now);
+    }
     const result = dispatchQuery(msg, this.handlerContext(origin, replyRoute.length === 1, now));
     const reply: KrpcMessage =
       'r' in result

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../../shared/bytes.js';
+import { fromHex, toHex } from '../../../shared/bytes.js';
 import { seededRandom } from '../../../shared/random.js';
 import type { DhtNode } from '../../../shared/dht/dht-node.js';
 import { decodeKrpc, encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
@@ -150,5 +150,78 @@ describe('notices', () => {
     for (let i = 0; i < 2 * DEFAULT_SETTINGS.maxRelayPerSecond; i++)
       forwarded += sends(a.receive(from, notice, 1000)).filter((s) => s.to === toHex(back)).length;
     expect(forwarded).toBe(DEFAULT_SETTINGS.maxRelayPerSecond);
+  });
+});
+
+/** An id that shares its first `bits` bits with `id` (the rest random). */
+function near(id: string, bits: number): Uint8Array {
+  const out = newId();
+  const own = fromHex(id) as Uint8Array;
+  const bytes = bits >> 3;
+  out.set(own.subarray(0, bytes));
+  return out;
+}
+
+/**
+ * A node whose only link is `m`, joined: `m` answers its join and refresh queries with no
+ * contacts. Returns the outputs of the last input.
+ */
+function joinedThrough(a: TestNode, m: Uint8Array): void {
+  a.bootstrap([m], 0);
+  let out = a.connected(m, 0);
+  for (let i = 0; i < 20; i++) {
+    const queries = sends(out).map((s) => messageOf(s.data));
+    if (queries.length === 0) break;
+    out = [];
+    for (const q of queries)
+      if (q.y === 'q') out.push(...a.receive(m, encodeKrpc({ y: 'r', t: q.t, r: { id: m, nodes: [] } }), 1));
+  }
+  expect(a.snapshot().joined).toBe(true);
+}
+
+describe('contacts learned through a relay', () => {
+  it('a made-up origin of a relayed query gets no place in the table and no link', () => {
+    const a = node();
+    const m = newId();
+    joinedThrough(a, m);
+    const fakes = Array.from({ length: 30 }, () => near(a.id, 24));
+    for (const [i, fake] of fakes.entries()) {
+      const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: fake } });
+      a.receive(m, encodeEnvelope({ path: [toHex(fake), toHex(m), a.id], hop: 2, message: ping }), 10 + i);
+    }
+    const later = a.handleTimeout(DEFAULT_SETTINGS.maintenanceIntervalMs + 100);
+    const ids = new Set(fakes.map(toHex));
+    const known = a.snapshot().buckets.flatMap((b) => b.contacts.map((c) => c.id));
+    expect(known.filter((id) => ids.has(id))).toEqual([]);
+    expect(later.filter((o) => o.type === 'connect' && ids.has(o.to))).toEqual([]);
+  });
+
+  it('takes an answer only along the route its query went', () => {
+    const a = node();
+    const [relay, liar, x] = [newId(), newId(), newId()];
+    a.connected(relay, 0);
+    a.connected(liar, 0);
+    const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: x } });
+    a.receive(relay, encodeEnvelope({ path: [toHex(x), toHex(relay), a.id], hop: 2, message: ping }), 1);
+    const query = sends(a.sendSignal(x, new Uint8Array([1]), 2)).map((s) =>
+      messageOf(s.data),
+    )[0] as KrpcMessage;
+    const ack = encodeKrpc({ y: 'r', t: query.t, r: { id: x } });
+    // `liar` knows (or guessed) the transaction id, and answers for x along its own link.
+    const forged = a.receive(
+      liar,
+      encodeEnvelope({ path: [toHex(x), toHex(liar), a.id], hop: 2, message: ack }),
+      3,
+    );
+    expect(forged).toContainEqual(
+      expect.objectContaining({ type: 'event', event: expect.objectContaining({ type: 'message-dropped' }) }),
+    );
+    // x's own answer, along the way the query went, is still taken.
+    const real = a.receive(
+      relay,
+      encodeEnvelope({ path: [toHex(x), toHex(relay), a.id], hop: 2, message: ack }),
+      4,
+    );
+    expect(real.some((o) => o.type === 'event' && o.event.type === 'message-dropped')).toBe(false);
   });
 });
