@@ -22,6 +22,10 @@ export interface DhtOptions {
   maxConnectsPerHour?: number;
   /** Links opened over the node's life (default 400; Chromium stops near 500 per tab). */
   maxConnectsLifetime?: number;
+  /** Links we asked for that never opened, per sliding hour, before the DHT stops asking (default 20). */
+  maxFailedConnectsPerHour?: number;
+  /** Links we asked for that never opened, over the node's life, before the DHT stops asking (default 100). */
+  maxFailedConnectsLifetime?: number;
   /** Bootstrap contacts asked for a link at first (default 3). */
   bootstrapConnections?: number;
   /** Ids after the origin in a source route: relays + destination (default 8, so at most 7 relays). */

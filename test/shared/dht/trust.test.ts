@@ -6,6 +6,12 @@ import { decodeKrpc, encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { DEFAULT_SETTINGS } from '../../../shared/dht/node-core.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
+import {
+  DEFAULT_MAX_FAILED_CONNECTS_LIFETIME,
+  LinkManager,
+  MAX_RETRY_DOUBLINGS,
+} from '../../../shared/dht/link-manager.js';
+import { RoutingTable } from '../../../shared/dht/routing-table.js';
 import { MAX_ITEMS_PER_ASKER } from '../../../shared/dht/store.js';
 import type { DhtAction } from '../../../shared/dht/types.js';
 import { TestNode } from './helpers/test-node.js';
@@ -223,5 +229,47 @@ describe('contacts learned through a relay', () => {
       4,
     );
     expect(real.some((o) => o.type === 'event' && o.event.type === 'message-dropped')).toBe(false);
+  });
+});
+
+describe('the link budget', () => {
+  it('cannot be used up by contacts whose links never open', () => {
+    const own = newId();
+    const table = new RoutingTable(own);
+    for (let i = 0; i < 60; i++) table.add(newId(), 0);
+    const links = new LinkManager();
+    const day = 24 * 3_600_000;
+    let asked = 0;
+    for (let now = 0; now < day; now += 60_000) {
+      links.sweepFailed(now);
+      for (const id of links.wanted(table, now, () => true)) {
+        links.request(id, now, false);
+        asked++;
+        links.linkClosed(id, now + 1000); // ICE failed: the id never answers
+      }
+    }
+    expect(asked).toBeLessThanOrEqual(DEFAULT_MAX_FAILED_CONNECTS_LIFETIME);
+    expect(links.refusal(day)).toBeUndefined();
+    expect(links.openedLifetime).toBeLessThanOrEqual(links.maxConnectsLifetime - links.maxConnectsPerHour);
+  });
+
+  it('backs off a contact longer after each failure in a row', () => {
+    const own = newId();
+    const table = new RoutingTable(own);
+    const x = newId();
+    table.add(x, 0);
+    const links = new LinkManager();
+    const tries: number[] = [];
+    for (let now = 0; now < 12 * 3_600_000; now += 60_000) {
+      links.sweepFailed(now);
+      if (links.wanted(table, now, () => true).includes(toHex(x))) {
+        tries.push(now);
+        links.request(toHex(x), now, false);
+        links.linkClosed(toHex(x), now);
+      }
+    }
+    const gaps = tries.slice(1).map((at, i) => at - (tries[i] as number));
+    expect(gaps.slice(0, 3)).toEqual([1, 2, 4].map((f) => f * links.retryAfterMs));
+    expect(Math.max(...gaps)).toBe(2 ** MAX_RETRY_DOUBLINGS * links.retryAfterMs);
   });
 });
