@@ -54,6 +54,8 @@ export interface DhtOptions {
   maintenanceIntervalMs?: number;
   /** Envelopes a link may ask us to relay per second before we drop them (default 200). */
   maxRelayPerSecond?: number;
+  /** Disjoint paths per lookup (S/Kademlia), each node queried by one path at most (default 1). */
+  lookupPaths?: number;
 }
 
 /** What the host must do: the DHT node's outputs, taken with `poll()`; carry them out in order. */
