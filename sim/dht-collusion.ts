@@ -43,7 +43,9 @@ export function runCollusion(
           dht: { lookupPaths: p },
           ...COLLUSION_SCENARIO,
         });
-        log(`colluders N=${nodes} paths=${p} ${pct(fraction, 0)}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        log(
+          `colluders N=${nodes} paths=${p} ${pct(fraction, 0)}: ${((Date.now() - started) / 1000).toFixed(0)} s`,
+        );
         rows.push({ paths: p, fraction, result });
       }
   return rows;

@@ -55,7 +55,8 @@ function parseArgs(argv: readonly string[]): Args {
         throw new Error('--sizes takes node counts, e.g. 100,1000');
     } else if (a === '--colluders') {
       colluders = (argv[++i] ?? '').split(',').map(Number);
-      if (colluders.some((f) => !(f >= 0 && f < 1))) throw new Error('--colluders takes fractions, e.g. 0,0.2');
+      if (colluders.some((f) => !(f >= 0 && f < 1)))
+        throw new Error('--colluders takes fractions, e.g. 0,0.2');
     } else if (a === '--paths') {
       paths = (argv[++i] ?? '').split(',').map(Number);
       if (paths.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--paths takes counts, e.g. 1,3');

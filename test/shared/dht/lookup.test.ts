@@ -248,7 +248,10 @@ describe('Lookup over disjoint paths', () => {
         const target = r.bytes(20);
         const byDistance = (ids: string[]): string[] =>
           [...ids].sort((a, b) =>
-            compareBytes(xorDistance(fromHex(a) as Uint8Array, target), xorDistance(fromHex(b) as Uint8Array, target)),
+            compareBytes(
+              xorDistance(fromHex(a) as Uint8Array, target),
+              xorDistance(fromHex(b) as Uint8Array, target),
+            ),
           );
         const colluding = byDistance(bad).slice(0, 20);
         const seeds = Array.from({ length: 20 }, () => honest[r.int(honest.length)] as string);
