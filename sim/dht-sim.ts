@@ -366,9 +366,17 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     onEvent,
   };
 
+  let spawned = 0;
   const spawn = (): DhtHost => {
     const id = random.bytes(20);
-    if (colluders !== undefined && random.next() < colluderFraction) colluders.add(id);
+    // Exactly that share of the arrivals, spread evenly over them (not drawn from the shared
+    // random stream, so runs that differ only in lookup options get as many colluders).
+    const arrival = spawned++;
+    if (
+      colluders !== undefined &&
+      Math.floor((arrival + 1) * colluderFraction) > Math.floor(arrival * colluderFraction)
+    )
+      colluders.add(id);
     const host = new DhtHost(env, id, counters);
     idBytesOf.set(host.id, id);
     liveIndex.set(host.id, liveList.length);
