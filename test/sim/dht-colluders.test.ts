@@ -8,6 +8,11 @@ const TIMEOUT = 300_000;
 /** Share of colluding nodes: the issue's target is >= 95 % of honest gets found at 20 %. */
 const COLLUDERS = 0.2;
 const NODES = 300;
+/**
+ * Measured at seed 7: 199/200 gets and 99/100 get_peers (one lookup path, the default). The bound
+ * sits a little under it (two or three more misses out of 200 fail the test); the issue asks for 95 %.
+ */
+const MIN_SUCCESS = 0.97;
 
 /**
  * A fifth of the nodes collude (sim/dht-colluders.ts): they answer every lookup with each other's
@@ -34,9 +39,11 @@ describe(`DHT simulation with ${COLLUDERS * 100} % colluders, N = ${NODES}`, () 
         `put stored at ${r.publish.putStoredMean.toFixed(1)} nodes`,
     );
     expect(r.problems, `seed=${seed}`).toEqual([]);
-    expect(r.colluders, `seed=${seed}`).toBeGreaterThan(NODES * COLLUDERS * 0.7);
+    expect(r.colluders, `seed=${seed}`).toBe(NODES * COLLUDERS);
     expect(calm.get.done, `seed=${seed}`).toBeGreaterThan(150);
-    expect(successRate(calm.get), `seed=${seed}: honest get success`).toBeGreaterThanOrEqual(0.95);
-    expect(successRate(calm.getPeers), `seed=${seed}: honest get_peers success`).toBeGreaterThanOrEqual(0.95);
+    expect(successRate(calm.get), `seed=${seed}: honest get success`).toBeGreaterThanOrEqual(MIN_SUCCESS);
+    expect(successRate(calm.getPeers), `seed=${seed}: honest get_peers success`).toBeGreaterThanOrEqual(
+      MIN_SUCCESS,
+    );
   });
 });
