@@ -1,6 +1,7 @@
 import { compareDistance, idBytes } from './node-id.js';
 import type { NodeId } from './node-id.js';
 import type { NodeCore } from './node-core.js';
+import { RateWindow } from './rate-window.js';
 import type { AddResult } from './routing-table.js';
 import type { RpcTable } from './rpc-table.js';
 import type { Transport } from './transport.js';
@@ -28,8 +29,8 @@ export class ContactUpkeep {
   private readonly evictions = new Map<NodeId, NodeId>();
   /** Unverified ids being pinged to see whether they answer themselves. */
   private readonly verifying = new Set<NodeId>();
-  /** Verification pings started in the current minute. */
-  private verifyWindow = { minute: -1, count: 0 };
+  /** Verification pings started per minute. */
+  private readonly verifyWindow = new RateWindow<'ping'>(VERIFY_PER_MINUTE, 60_000);
 
   constructor(
     private readonly core: NodeCore,
@@ -58,10 +59,7 @@ export class ContactUpkeep {
     const bucket = buckets[index];
     if (index < buckets.length - NEAR_BUCKETS) return;
     if (bucket && bucket.contacts.length >= core.k && index < buckets.length - 1) return;
-    const minute = Math.floor(now / 60_000);
-    if (this.verifyWindow.minute !== minute) this.verifyWindow = { minute, count: 0 };
-    if (this.verifyWindow.count >= VERIFY_PER_MINUTE) return;
-    this.verifyWindow.count++;
+    if (!this.verifyWindow.allow('ping', now)) return;
     this.verifying.add(id);
     const sent = this.rpcs.query(id, 'ping', {}, now, () => this.verifying.delete(id));
     if (!sent) this.verifying.delete(id);

@@ -64,6 +64,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
  * still admits offers and links the host pins).
  */
 export const DEFAULT_MAX_FAILED_CONNECTS_PER_HOUR = 20;
+/** Failed link attempts over a tab's life before the DHT stops asking on its own (see above). */
 export const DEFAULT_MAX_FAILED_CONNECTS_LIFETIME = 100;
 /** A contact's retry delay doubles per failure in a row, at most this many times (10 min -> 2 h 40). */
 export const MAX_RETRY_DOUBLINGS = 4;
