@@ -37,8 +37,9 @@ export const DEFAULT_K = 20;
 /** Lookup parallelism by default. */
 export const DEFAULT_ALPHA = 3;
 /**
- * Disjoint paths per lookup by default (S/Kademlia; see Lookup). Measured in the simulator with
- * colluding nodes (docs/dht-design.md, "Trust").
+ * Disjoint paths per lookup by default (S/Kademlia; see Lookup). One: with 20 % colluding nodes
+ * at N = 1,000 plain lookups found 98 % of honest values, three paths 100 %, for three times the
+ * queries on every lookup (docs/dht-design.md, "Trust"). Networks expecting attackers set 3.
  */
 export const DEFAULT_LOOKUP_PATHS = 1;
 /** Defaults of the durations and limits in DhtOptions that the node reads itself. */
