@@ -3,6 +3,7 @@ import { SignalRouter, type SignalRoute } from '../shared/dht/signal-router.js';
 import { MachineDriver } from '../shared/machine/index.js';
 import type { Random } from '../shared/random.js';
 import type { VirtualClock } from './clock.js';
+import type { Colluders } from './dht-colluders.js';
 import type { LinkCloseReason, Network } from './network.js';
 import type { SimSignalingServer } from './sim-signaling-server.js';
 
@@ -35,6 +36,8 @@ export interface DhtHostEnv {
   readonly lossyDht: boolean;
   /** Options passed to every DhtNode (id and random are per node). */
   readonly dhtOptions: Partial<DhtOptions>;
+  /** Colluding nodes, if any: frames reaching one of them may be answered by the colluders instead. */
+  readonly colluders?: Colluders;
 }
 
 /** Counters over all hosts, for the report. */
@@ -55,6 +58,8 @@ export class DhtHost {
   readonly node: DhtNode;
   readonly id: string;
   readonly joinedAt: number;
+  /** One of the colluders (env.colluders). */
+  readonly colluding: boolean;
   alive = true;
   private readonly driver: MachineDriver<DhtAction>;
   private readonly router: SignalRouter<SignalKind>;
@@ -70,6 +75,7 @@ export class DhtHost {
     this.node = new DhtNode({ ...env.dhtOptions, id, random: env.random });
     this.id = this.node.id;
     this.joinedAt = env.clock.now;
+    this.colluding = env.colluders?.has(this.id) ?? false;
     const onError = (err: unknown): void =>
       env.onProblem(
         this,
@@ -90,7 +96,11 @@ export class DhtHost {
         this.apply((now) => this.node.connected(peer, now));
       },
       disconnected: (peer) => this.apply((now) => this.node.disconnected(peer, now)),
-      receive: (peer, data) => this.apply((now) => this.node.receive(peer, data, now)),
+      receive: (peer, data) => {
+        const forged = this.colluding ? env.colluders?.intercept(this.id, id, peer, data) : undefined;
+        if (forged === undefined) return void this.apply((now) => this.node.receive(peer, data, now));
+        if (this.alive) env.network.send(this.id, forged.to, forged.data, 'dht', env.lossyDht);
+      },
       connectFailed: (peer, reason) => this.connectFailed(peer, reason),
     });
     env.hosts.set(this.id, this);

@@ -4,6 +4,7 @@ import { compareDistance, idBytes } from '../shared/dht/node-id.js';
 import { seededRandom, type Random } from '../shared/random.js';
 import { scheduleChurn } from './churn.js';
 import { VirtualClock } from './clock.js';
+import { Colluders } from './dht-colluders.js';
 import { DhtHost, type DhtHostEnv, type SignalCounters } from './dht-host.js';
 import { clamped, logNormal, type Distribution } from './distributions.js';
 import { Network } from './network.js';
@@ -41,6 +42,12 @@ export interface DhtSimOptions {
   loss?: number;
   /** Options for every DhtNode. */
   dht?: Partial<DhtOptions>;
+  /**
+   * Fraction of the nodes that collude (sim/dht-colluders.ts): they answer every lookup with
+   * their own ids closest to the target and drop stores. Lookups, puts and announces measured
+   * are issued by the others (default 0).
+   */
+  colluders?: number;
   /** Progress lines (stderr in `npm run sim`). */
   progress?: (line: string) => void;
   /** Sees every finished lookup it measures, with its verdict (for digging into failures). */
@@ -102,6 +109,8 @@ export interface PublishResult {
 export interface DhtSimResult {
   seed: number;
   nodes: number;
+  /** Colluding nodes that ever joined. */
+  colluders: number;
   churnFraction: number;
   publish: PublishResult;
   phases: PhaseResult[];
@@ -338,7 +347,10 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     });
   };
 
+  const colluderFraction = options.colluders ?? 0;
+  const colluders = colluderFraction > 0 ? new Colluders() : undefined;
   const env: DhtHostEnv = {
+    colluders,
     clock,
     network,
     server,
@@ -354,8 +366,17 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     onEvent,
   };
 
+  let spawned = 0;
   const spawn = (): DhtHost => {
     const id = random.bytes(20);
+    // Exactly that share of the arrivals, spread evenly over them (not drawn from the shared
+    // random stream, so runs that differ only in lookup options get as many colluders).
+    const arrival = spawned++;
+    if (
+      colluders !== undefined &&
+      Math.floor((arrival + 1) * colluderFraction) > Math.floor(arrival * colluderFraction)
+    )
+      colluders.add(id);
     const host = new DhtHost(env, id, counters);
     idBytesOf.set(host.id, id);
     liveIndex.set(host.id, liveList.length);
@@ -385,7 +406,14 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       (phases[p.phase] as PhaseAccumulator).stats[p.kind].abandoned++;
     }
   };
-  const randomHost = (): DhtHost | undefined => liveList[random.int(liveList.length)];
+  /** A random live node that does not collude: the one that publishes or looks up. */
+  const randomHost = (): DhtHost | undefined => {
+    for (let tries = 0; tries < 1000; tries++) {
+      const host = liveList[random.int(liveList.length)];
+      if (host === undefined || !host.colluding) return host;
+    }
+    return undefined;
+  };
   const track = (
     phase: number,
     host: DhtHost,
@@ -539,6 +567,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   return {
     seed,
     nodes: options.nodes,
+    colluders: colluders?.size ?? 0,
     churnFraction: options.churnFraction,
     publish: {
       ...publish,

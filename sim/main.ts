@@ -6,6 +6,8 @@
  *   npm run sim -- --seed 42    replays a run (or SIM_SEED=42)
  *   npm run sim -- --only dht   one part: dht, swarm or baselines
  *   npm run sim -- --sizes 100,2000   DHT / baseline network sizes
+ *   npm run sim -- --only dht --sizes 1000 --colluders 0,0.1,0.2,0.3 [--paths 1,3]
+ *                               honest lookups against colluding nodes (instead of the DHT table)
  *
  * Progress goes to stderr, tables to stdout.
  */
@@ -15,6 +17,7 @@ import { runChord } from './baselines/chord.js';
 import type { BaselineResult } from './baselines/baseline-result.js';
 import { runGnutella } from './baselines/gnutella.js';
 import { runSuperPeer } from './baselines/super-peer.js';
+import { printCollusion, runCollusion } from './dht-collusion.js';
 import { runDhtSim, successRate, type DhtSimResult } from './dht-sim.js';
 import { freshSeed } from './seed.js';
 import { fmt, pct, table } from './stats.js';
@@ -31,6 +34,8 @@ interface Args {
   sizes: number[] | undefined;
   seed: number;
   only: 'dht' | 'swarm' | 'baselines' | undefined;
+  colluders: number[] | undefined;
+  paths: number[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -38,6 +43,8 @@ function parseArgs(argv: readonly string[]): Args {
   let seed: number | undefined;
   let only: Args['only'];
   let sizes: number[] | undefined;
+  let colluders: number[] | undefined;
+  let paths = [1];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
@@ -46,6 +53,13 @@ function parseArgs(argv: readonly string[]): Args {
       sizes = (argv[++i] ?? '').split(',').map(Number);
       if (sizes.some((n) => !Number.isInteger(n) || n < 2))
         throw new Error('--sizes takes node counts, e.g. 100,1000');
+    } else if (a === '--colluders') {
+      colluders = (argv[++i] ?? '').split(',').map(Number);
+      if (colluders.some((f) => !(f >= 0 && f < 1)))
+        throw new Error('--colluders takes fractions, e.g. 0,0.2');
+    } else if (a === '--paths') {
+      paths = (argv[++i] ?? '').split(',').map(Number);
+      if (paths.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--paths takes counts, e.g. 1,3');
     } else if (a === '--only') {
       const v = argv[++i];
       if (v !== 'dht' && v !== 'swarm' && v !== 'baselines')
@@ -57,7 +71,7 @@ function parseArgs(argv: readonly string[]): Args {
   if (seed === undefined && env !== undefined && env !== '' && env !== 'random') seed = Number(env);
   seed ??= freshSeed();
   if (!Number.isInteger(seed)) throw new Error('the seed must be an integer');
-  return { quick, sizes, seed: seed >>> 0, only };
+  return { quick, sizes, seed: seed >>> 0, only, colluders, paths };
 }
 
 const log = (line: string): void => {
@@ -394,7 +408,9 @@ function main(): void {
   const started = Date.now();
   let dht: DhtSimResult[] = [];
   if (args.only === undefined || args.only === 'dht' || args.only === 'baselines') {
-    if (args.only !== 'baselines') {
+    if (args.colluders !== undefined) {
+      printCollusion(runCollusion(sizes, args.colluders, args.paths, args.seed, log));
+    } else if (args.only !== 'baselines') {
       dht = runDht(sizes, args.seed);
       printDht(dht);
     }

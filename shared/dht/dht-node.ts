@@ -15,6 +15,7 @@ import type { DhtTimer, NodeCore, NodeSettings } from './node-core.js';
 import { decodeFrame, relayStep } from './relay.js';
 import type { Frame } from './relay.js';
 import { RouteBook } from './route-book.js';
+import { RateWindow } from './rate-window.js';
 import { RoutingTable } from './routing-table.js';
 import { RpcTable } from './rpc-table.js';
 import { DhtStore } from './store.js';
@@ -53,7 +54,8 @@ export class DhtNode implements Machine<DhtOutput> {
   private readonly upkeep: Upkeep;
   private readonly contacts: ContactUpkeep;
   private readonly strikes = new Map<NodeId, number>();
-  private readonly relayWindow = new Map<NodeId, { second: number; count: number }>();
+  /** Frames each link has us relay per second, notices included. */
+  private readonly relayWindow: RateWindow<NodeId>;
   /** The maintenance tick starts with the first input. */
   private started = false;
   /** Time of the latest input, for snapshot() called without `now`. */
@@ -80,6 +82,7 @@ export class DhtNode implements Machine<DhtOutput> {
       if (value !== undefined) settings[key] = value;
     }
     this.links = new LinkManager(options);
+    this.relayWindow = new RateWindow(settings.maxRelayPerSecond, 1000);
     this.tokens = new TokenManager(options.random, options.tokenRotateMs ?? DEFAULT_TOKEN_ROTATE_MS);
     this.core = {
       id: this.id,
@@ -170,7 +173,7 @@ export class DhtNode implements Machine<DhtOutput> {
     this.timers.clear('connect', id);
     this.rpcs.failThrough(id, 'link closed', now);
     this.strikes.delete(id);
-    this.relayWindow.delete(id);
+    this.relayWindow.forget(id);
     if (wasLive) this.reportFewLinks(now);
     this.upkeep.linkClosed(wasLive, now);
   }
@@ -270,11 +273,15 @@ export class DhtNode implements Machine<DhtOutput> {
       case 'drop':
         return this.strike(link, decision.reason, now);
       case 'forward':
-        if (!decision.bounced && !this.relayAllowed(link, now)) return this.drop(link, 'relay rate exceeded');
+        // Notices going back count too: otherwise a link could make us send without limit.
+        if (!this.relayWindow.allow(link, now)) return this.drop(link, 'relay rate exceeded');
         this.counters.relayed++;
         return this.transport.send(decision.to, decision.data);
       case 'notice':
-        return this.rpcs.onNotice(decision.destination, decision.reporter, decision.unreachable, now);
+        if (!this.relayWindow.allow(link, now)) return this.drop(link, 'relay rate exceeded');
+        if (!this.rpcs.onNotice(decision.destination, decision.path, decision.unreachable, now))
+          return this.drop(link, 'notice names no route of ours');
+        return;
       case 'deliver': {
         let msg: KrpcMessage;
         try {
@@ -289,13 +296,20 @@ export class DhtNode implements Machine<DhtOutput> {
 
   private onMessage(msg: KrpcMessage, origin: NodeId, replyRoute: NodeId[], now: number): void {
     if (msg.y !== 'q') {
-      const outcome = this.rpcs.onReply(msg, origin, now, () => this.contacts.seen(origin, replyRoute, now));
+      const outcome = this.rpcs.onReply(msg, origin, replyRoute, now, () =>
+        this.contacts.seen(origin, replyRoute, now),
+      );
       if (outcome !== 'ok') this.drop(origin, outcome);
       return;
     }
     if (toNodeId(msg.a.id) !== origin) return this.drop(origin, 'query id does not match its sender');
     this.counters.queriesIn++;
-    if (msg.q !== 'unknown') this.contacts.seen(origin, replyRoute, now);
+    // A query over a link comes from that link; a relayed one names an origin any relay could
+    // have made up, so it is only a candidate until it answers a query of ours.
+    if (msg.q !== 'unknown') {
+      if (replyRoute.length === 1) this.contacts.seen(origin, replyRoute, now);
+      else this.contacts.heard(origin, replyRoute, now);
+    }
     const result = dispatchQuery(msg, this.handlerContext(origin, replyRoute.length === 1, now));
     const reply: KrpcMessage =
       'r' in result
@@ -478,16 +492,5 @@ export class DhtNode implements Machine<DhtOutput> {
     const count = this.links.liveCount;
     if (count > REPORT_LINKS_AT) return;
     for (const id of this.links.liveIds()) this.rpcs.query(id, 'ping', { ln: count }, now, () => {});
-  }
-
-  private relayAllowed(link: NodeId, now: number): boolean {
-    const second = Math.floor(now / 1000);
-    const w = this.relayWindow.get(link);
-    if (!w || w.second !== second) {
-      this.relayWindow.set(link, { second, count: 1 });
-      return true;
-    }
-    w.count++;
-    return w.count <= this.core.settings.maxRelayPerSecond;
   }
 }

@@ -18,8 +18,15 @@ export interface LinkOptions {
   maxConnectsLifetime?: number;
   /** A requested link that has not opened by then is given up (default 20 s). */
   connectTimeoutMs?: number;
-  /** A contact whose link failed is not tried again for this long (default 10 min). */
+  /**
+   * A contact whose link failed is not tried again for this long (default 10 min), doubled for
+   * each failure in a row, up to {@link MAX_RETRY_DOUBLINGS} doublings.
+   */
   retryAfterMs?: number;
+  /** Links we asked for that never opened, per sliding hour, before we stop asking (default 20). */
+  maxFailedConnectsPerHour?: number;
+  /** Links we asked for that never opened, over the tab's life, before we stop asking (default 100). */
+  maxFailedConnectsLifetime?: number;
 }
 
 interface Link {
@@ -49,6 +56,18 @@ export const LIFELINE_LINKS = 2;
 export const DEFAULT_MAX_CONNECTIONS = 40;
 /** A requested or admitted link that has not opened by then is given up, by default. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+/**
+ * Failed link attempts are charged to their own, smaller budget: a fifth of the hourly cap and a
+ * quarter of the lifetime cap by default. Contacts an attacker names may exist only as far as
+ * answering a ping through it; links to them never open, and must not use up the budget that
+ * real links need. Beyond these, the DHT asks for no link on its own (it works over relays, and
+ * still admits offers and links the host pins).
+ */
+export const DEFAULT_MAX_FAILED_CONNECTS_PER_HOUR = 20;
+/** Failed link attempts over a tab's life before the DHT stops asking on its own (see above). */
+export const DEFAULT_MAX_FAILED_CONNECTS_LIFETIME = 100;
+/** A contact's retry delay doubles per failure in a row, at most this many times (10 min -> 2 h 40). */
+export const MAX_RETRY_DOUBLINGS = 4;
 /** A node with this many live links or fewer tells its links its count (a ping with `ln`). */
 export const REPORT_LINKS_AT = LIFELINE_LINKS + 1;
 
@@ -67,9 +86,15 @@ export class LinkManager {
   readonly maxConnectsLifetime: number;
   readonly connectTimeoutMs: number;
   readonly retryAfterMs: number;
+  readonly maxFailedConnectsPerHour: number;
+  readonly maxFailedConnectsLifetime: number;
   private readonly live = new Map<NodeId, Link>();
   private readonly pending = new Map<NodeId, PendingLink>();
-  private readonly failedAt = new Map<NodeId, number>();
+  /** Contacts whose requested link failed: when last, and how many times in a row. */
+  private readonly failedAt = new Map<NodeId, { at: number; count: number }>();
+  /** When requested links failed, over the last hour; and how many ever did. */
+  private failures: number[] = [];
+  private failedTotal = 0;
   private readonly pinnedIds = new Set<NodeId>();
   /** Live link counts that peers with few links reported (ping `ln`). */
   private readonly remoteLinks = new Map<NodeId, number>();
@@ -85,6 +110,15 @@ export class LinkManager {
     this.maxConnectsLifetime = options.maxConnectsLifetime ?? 400;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.retryAfterMs = options.retryAfterMs ?? 10 * 60_000;
+    this.maxFailedConnectsPerHour = options.maxFailedConnectsPerHour ?? DEFAULT_MAX_FAILED_CONNECTS_PER_HOUR;
+    this.maxFailedConnectsLifetime =
+      options.maxFailedConnectsLifetime ?? DEFAULT_MAX_FAILED_CONNECTS_LIFETIME;
+  }
+
+  /** Requested links that failed, in the hour before `now` and ever. */
+  failedConnects(now: number): { lastHour: number; total: number } {
+    this.failures = this.failures.filter((t) => t > now - HOUR);
+    return { lastHour: this.failures.length, total: this.failedTotal };
   }
 
   isLive(id: NodeId): boolean {
@@ -161,7 +195,7 @@ export class LinkManager {
     this.pending.delete(id);
     const wasLive = this.live.delete(id);
     this.remoteLinks.delete(id);
-    if (req && !req.inbound && !wasLive) this.failedAt.set(id, now);
+    if (req && !req.inbound && !wasLive) this.failed(id, now);
     return wasLive;
   }
 
@@ -196,13 +230,33 @@ export class LinkManager {
     if (!req || req.deadline > now) return false;
     this.pending.delete(id);
     if (req.inbound) return false;
-    this.failedAt.set(id, now);
+    this.failed(id, now);
     return true;
   }
 
-  /** Forgets failures older than the retry delay, so `wanted` may ask for those links again. */
+  /**
+   * Forgets a contact's failures once twice its retry delay has passed without another (so a run
+   * of failures keeps its longer delay for a while). `wanted` waits out the delay itself.
+   */
   sweepFailed(now: number): void {
-    for (const [id, at] of this.failedAt) if (at + this.retryAfterMs <= now) this.failedAt.delete(id);
+    for (const [id, f] of this.failedAt)
+      if (f.at + 2 * this.retryDelay(f.count) <= now) this.failedAt.delete(id);
+  }
+
+  private retryDelay(count: number): number {
+    return this.retryAfterMs * 2 ** Math.min(count - 1, MAX_RETRY_DOUBLINGS);
+  }
+
+  private backingOff(id: NodeId, now: number): boolean {
+    const f = this.failedAt.get(id);
+    return f !== undefined && now < f.at + this.retryDelay(f.count);
+  }
+
+  private failed(id: NodeId, now: number): void {
+    const f = this.failedAt.get(id);
+    this.failedAt.set(id, { at: now, count: (f?.count ?? 0) + 1 });
+    this.failures.push(now);
+    this.failedTotal++;
   }
 
   /**
@@ -211,12 +265,21 @@ export class LinkManager {
    */
   wanted(table: RoutingTable, now: number, reachable: (id: NodeId) => boolean): NodeId[] {
     if (this.refusal(now)) return [];
+    // Every link on its way may still fail: ask for no more than the failure budget has left.
+    const failed = this.failedConnects(now);
+    const asked = this.pending.size - this.admittedCount();
+    const mayFail =
+      Math.min(
+        this.maxFailedConnectsPerHour - failed.lastHour,
+        this.maxFailedConnectsLifetime - failed.total,
+      ) - asked;
+    if (mayFail <= 0) return [];
     const room = this.targetConnections - this.live.size - this.pending.size;
     if (room <= 0) return [];
     const usable = (c: Contact): boolean =>
       !this.live.has(c.id) &&
       !this.pending.has(c.id) &&
-      !this.failedAt.has(c.id) &&
+      !this.backingOff(c.id, now) &&
       c.failures === 0 &&
       reachable(c.id);
     const out: NodeId[] = [];
@@ -234,6 +297,7 @@ export class LinkManager {
     }
     const remaining = Math.min(
       room,
+      mayFail,
       this.maxConnectsPerHour - this.openedLastHour(now) - this.admittedCount(),
       this.maxConnectsLifetime - this.openedTotal - this.admittedCount(),
     );

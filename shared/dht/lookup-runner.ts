@@ -103,6 +103,7 @@ export class LookupRunner {
         // links closest to a target in that bucket are in it too. A full lookup per bucket made
         // joins cost several times more messages (docs/dht-design.md, "Simulator figures").
         maxQueries: kind === 'refresh' ? REFRESH_QUERIES : undefined,
+        paths: kind === 'refresh' ? 1 : core.settings.lookupPaths,
       }),
       startedAt: origin?.startedAt ?? now,
       store,

@@ -10,6 +10,14 @@ export interface LookupOptions {
   maxCandidates?: number;
   /** Queries issued at most; done once they are answered or failed (default: no limit). */
   maxQueries?: number;
+  /**
+   * Disjoint paths (S/Kademlia): the seeds are dealt out among `paths` lookups that each follow
+   * only the answers of the nodes they queried themselves, with `alpha` queries in flight each,
+   * and no node is queried by two paths. The lookup is done when every path is; its result is
+   * the closest answered nodes over all paths. A path that reaches colluding nodes is led away,
+   * the others are not (default 1: a plain Kademlia lookup).
+   */
+  paths?: number;
 }
 
 type CandidateState = 'new' | 'inflight' | 'done';
@@ -20,6 +28,8 @@ interface Candidate {
   state: CandidateState;
   /** 0 for seeds, responder depth + 1 for contacts it returned. */
   readonly depth: number;
+  /** The disjoint path it belongs to: its seed's, or that of the node that named it. */
+  readonly path: number;
 }
 
 /** Counters of one lookup. */
@@ -44,6 +54,7 @@ export class Lookup {
   readonly target: Uint8Array;
   readonly k: number;
   readonly alpha: number;
+  readonly paths: number;
   readonly stats: LookupStats = { rpcs: 0, failures: 0, responses: 0, rounds: 0 };
   private readonly maxCandidates: number;
   private readonly maxQueries: number;
@@ -51,6 +62,8 @@ export class Lookup {
   /** Everything ever queried or failed, so it is never added again. */
   private readonly settled = new Set<NodeId>();
   private readonly inflight = new Map<NodeId, Candidate>();
+  /** Queries in flight per path. */
+  private readonly inflightOf: number[];
   /** Contacts let back in once after a route to them broke. */
   private readonly returned = new Set<NodeId>();
   private finished = false;
@@ -59,24 +72,37 @@ export class Lookup {
     this.target = idBytes(target);
     this.k = options.k ?? 20;
     this.alpha = options.alpha ?? 3;
-    this.maxCandidates = options.maxCandidates ?? this.k * 8;
+    this.paths = Math.max(1, Math.floor(options.paths ?? 1));
+    this.inflightOf = new Array<number>(this.paths).fill(0);
+    this.maxCandidates = options.maxCandidates ?? this.k * 8 * this.paths;
     this.maxQueries = options.maxQueries ?? Infinity;
-    for (const s of seeds) this.insert(s, 0);
+    // Dealt out closest first, so every path starts from some of the closest seeds.
+    const ids = [...new Set(seeds.map((s) => toNodeId(s)))].sort((a, b) =>
+      compareDistance(this.target, idBytes(a), idBytes(b)),
+    );
+    ids.forEach((id, i) => this.insert(id, 0, i % this.paths));
   }
 
   /** Candidates to query now (marked in flight). Empty once done. */
   next(): NodeId[] {
     if (this.done) return [];
     const out: NodeId[] = [];
-    const window = Math.min(this.k, this.candidates.length);
-    for (let i = 0; i < window && this.inflight.size < this.alpha && this.stats.rpcs < this.maxQueries; i++) {
-      const c = this.candidates[i] as Candidate;
-      if (c.state !== 'new') continue;
-      c.state = 'inflight';
-      this.inflight.set(c.id, c);
-      this.settled.add(c.id);
-      this.stats.rpcs++;
-      out.push(c.id);
+    for (let p = 0; p < this.paths; p++) {
+      // The path's window: its k closest candidates.
+      let seen = 0;
+      for (let i = 0; i < this.candidates.length && seen < this.k; i++) {
+        if (this.inflightOf[p] === this.alpha || this.stats.rpcs >= this.maxQueries) break;
+        const c = this.candidates[i] as Candidate;
+        if (c.path !== p) continue;
+        seen++;
+        if (c.state !== 'new') continue;
+        c.state = 'inflight';
+        this.inflight.set(c.id, c);
+        this.inflightOf[p] = (this.inflightOf[p] ?? 0) + 1;
+        this.settled.add(c.id);
+        this.stats.rpcs++;
+        out.push(c.id);
+      }
     }
     return out;
   }
@@ -87,11 +113,12 @@ export class Lookup {
     const c = this.inflight.get(id);
     if (!c) return; // late, duplicate or unsolicited
     this.inflight.delete(id);
+    this.inflightOf[c.path] = (this.inflightOf[c.path] ?? 1) - 1;
     c.state = 'done';
     this.stats.responses++;
     this.stats.rounds = Math.max(this.stats.rounds, c.depth + 1);
     if (this.finished) return;
-    for (const x of contacts) this.insert(x, c.depth + 1);
+    for (const x of contacts) this.insert(x, c.depth + 1, c.path);
   }
 
   /**
@@ -104,6 +131,7 @@ export class Lookup {
     const c = this.inflight.get(id);
     if (!c) return;
     this.inflight.delete(id);
+    this.inflightOf[c.path] = (this.inflightOf[c.path] ?? 1) - 1;
     this.stats.failures++;
     if (mayReturn && !this.returned.has(id)) {
       this.returned.add(id);
@@ -125,16 +153,24 @@ export class Lookup {
   get done(): boolean {
     if (this.finished) return true;
     if (this.stats.rpcs >= this.maxQueries && this.inflight.size === 0) return true;
-    const window = Math.min(this.k, this.candidates.length);
+    for (let p = 0; p < this.paths; p++) if (!this.pathDone(p)) return false;
+    return true;
+  }
+
+  /** Path `p` is done once its k closest candidates answered, or it has nothing left to ask. */
+  private pathDone(p: number): boolean {
+    let seen = 0;
     let allAnswered = true;
     let anyNew = false;
-    for (let i = 0; i < window; i++) {
-      const s = (this.candidates[i] as Candidate).state;
-      if (s !== 'done') allAnswered = false;
-      if (s === 'new') anyNew = true;
+    for (let i = 0; i < this.candidates.length && seen < this.k; i++) {
+      const c = this.candidates[i] as Candidate;
+      if (c.path !== p) continue;
+      seen++;
+      if (c.state !== 'done') allAnswered = false;
+      if (c.state === 'new') anyNew = true;
     }
     if (allAnswered) return true;
-    return !anyNew && this.inflight.size === 0;
+    return !anyNew && this.inflightOf[p] === 0;
   }
 
   /** Contacts in flight now. */
@@ -152,7 +188,8 @@ export class Lookup {
     return out;
   }
 
-  private insert(contact: IdLike, depth: number): void {
+  /** Adds a candidate to `path`; a node some path already holds stays that path's (disjointness). */
+  private insert(contact: IdLike, depth: number, path: number): void {
     const id = toNodeId(contact);
     if (this.settled.has(id)) return;
     const bytes = idBytes(id);
@@ -167,7 +204,7 @@ export class Lookup {
       else hi = mid;
     }
     if (lo >= this.maxCandidates) return;
-    this.candidates.splice(lo, 0, { id, bytes, state: 'new', depth });
+    this.candidates.splice(lo, 0, { id, bytes, state: 'new', depth, path });
     if (this.candidates.length > this.maxCandidates) {
       for (let i = this.candidates.length - 1; i >= this.maxCandidates; i--) {
         if ((this.candidates[i] as Candidate).state === 'new') this.candidates.splice(i, 1);

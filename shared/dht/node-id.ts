@@ -18,37 +18,32 @@ export const ID_BITS = ID_BYTES * 8;
  * (routes were most of a node's memory). Bounded; the oldest entries go first. The cached arrays
  * are shared: callers must not modify them.
  */
-const ID_CACHE_SIZE = 1 << 16;
+export const ID_CACHE_SIZE = 1 << 16;
 interface CachedId {
   readonly id: NodeId;
   readonly bytes: Uint8Array;
 }
 const idCache = new Map<NodeId, CachedId>();
 /**
- * The same entries by their first 30 bits, so an id read off the wire is found from its bytes
- * without building its hex first (ids arrive by the million in a big simulation).
+ * The same entries keyed by their 20 bytes packed into a 10-character string (two bytes per
+ * UTF-16 code unit), so an id read off the wire is found from its bytes without building its hex
+ * first (ids arrive by the million in a big simulation). The key is the whole id, so ids an
+ * attacker picks to share a prefix cannot collide: an earlier key of the first 30 bits filed ids
+ * in lists, and 65,000 ids with one prefix made every lookup a linear scan.
  */
-const byHead = new Map<number, CachedId[]>();
+const byBytes = new Map<string, CachedId>();
+const keyScratch: number[] = new Array<number>(ID_BYTES / 2).fill(0);
 
-function headOf(buf: Uint8Array, at: number): number {
-  return (
-    ((buf[at] as number) << 22) |
-    ((buf[at + 1] as number) << 14) |
-    ((buf[at + 2] as number) << 6) |
-    ((buf[at + 3] as number) >> 2)
-  );
+/** The 20 bytes at `buf[at]` as a 10-code-unit string: an exact, collision-free map key. */
+function bytesKey(buf: Uint8Array, at: number): string {
+  for (let i = 0; i < ID_BYTES / 2; i++)
+    keyScratch[i] = ((buf[at + 2 * i] as number) << 8) | (buf[at + 2 * i + 1] as number);
+  return String.fromCharCode(...keyScratch);
 }
 
 /** The cached entry for the 20 bytes at `buf[at]`, if any. */
 function findBytes(buf: Uint8Array, at: number): CachedId | undefined {
-  const list = byHead.get(headOf(buf, at));
-  if (list === undefined) return undefined;
-  next: for (const entry of list) {
-    const b = entry.bytes;
-    for (let i = 0; i < ID_BYTES; i++) if (b[i] !== buf[at + i]) continue next;
-    return entry;
-  }
-  return undefined;
+  return byBytes.get(bytesKey(buf, at));
 }
 
 const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
@@ -76,19 +71,12 @@ function remember(id: NodeId, bytes: Uint8Array): CachedId {
     const oldest = idCache.values().next().value;
     if (oldest !== undefined) {
       idCache.delete(oldest.id);
-      const head = headOf(oldest.bytes, 0);
-      const list = byHead.get(head);
-      const at = list?.indexOf(oldest) ?? -1;
-      if (list !== undefined && at >= 0) list.splice(at, 1);
-      if (list?.length === 0) byHead.delete(head);
+      byBytes.delete(bytesKey(oldest.bytes, 0));
     }
   }
   const entry = { id, bytes };
   idCache.set(id, entry);
-  const head = headOf(bytes, 0);
-  const list = byHead.get(head);
-  if (list === undefined) byHead.set(head, [entry]);
-  else list.push(entry);
+  byBytes.set(bytesKey(bytes, 0), entry);
   return entry;
 }
 

@@ -47,8 +47,11 @@ export type Frame = { kind: 'direct'; value: BValue } | { kind: 'envelope'; enve
 export type RelayDecision =
   /** We are the destination: handle `message` from `origin`; answer along `replyRoute`. */
   | { type: 'deliver'; origin: NodeId; replyRoute: NodeId[]; message: Uint8Array }
-  /** A notice for us: `destination` could not be reached because `unreachable` had no link. */
-  | { type: 'notice'; destination: NodeId; unreachable: NodeId; reporter: NodeId }
+  /**
+   * A notice for us: `destination` could not be reached because `unreachable` had no link.
+   * `path` is the way it came, reporter first and us last (checked against our route).
+   */
+  | { type: 'notice'; destination: NodeId; unreachable: NodeId; reporter: NodeId; path: NodeId[] }
   /** Pass `data` over the live link to `to` (`bounced` if it is a notice going back). */
   | { type: 'forward'; to: NodeId; data: Uint8Array; bounced: boolean }
   | { type: 'drop'; reason: string };
@@ -138,6 +141,7 @@ export function relayStep(
       destination: env.destination as NodeId,
       unreachable: env.unreachable,
       reporter: path[0] as NodeId,
+      path,
     };
   }
   if (last) {

@@ -21,6 +21,8 @@ interface PendingRpc {
   route: NodeId[];
   readonly q: QueryName;
   readonly done: RpcCallback;
+  /** Every route it was sent along: its answer must come back along one of them. */
+  readonly tried: NodeId[][];
   /** The encoded query, kept to resend it along another route when the one it took broke. */
   readonly message: Uint8Array;
   /** Times it was resent along another route. */
@@ -37,6 +39,8 @@ interface PendingRpc {
 
 /** Consecutive failed queries after which a contact leaves the routing table. */
 export const MAX_FAILURES = 2;
+/** Bytes of a transaction id. */
+const TID_BYTES = 4;
 /** Times one query is resent along another route after its route broke, at most. */
 export const MAX_RESENDS = 2;
 
@@ -47,13 +51,21 @@ export const MAX_RESENDS = 2;
  */
 export class RpcTable {
   private readonly rpcs = new Map<string, PendingRpc>();
-  private nextTid: number;
 
   constructor(
     private readonly core: NodeCore,
     private readonly transport: Transport,
-  ) {
-    this.nextTid = core.random.int(0x10000);
+  ) {}
+
+  /**
+   * A random transaction id not in use. Random, not a counter: a peer that saw one of our ids must
+   * not be able to guess the next and answer a query it never saw.
+   */
+  private newTid(): Uint8Array {
+    for (;;) {
+      const t = this.core.random.bytes(TID_BYTES);
+      if (!this.rpcs.has(toHex(t))) return t;
+    }
   }
 
   /** Sends a query; false if there is no route (nothing was sent, the callback will not run). */
@@ -67,19 +79,14 @@ export class RpcTable {
   ): boolean {
     const route = this.transport.routeTo(to);
     if (!route) return false;
-    this.nextTid = (this.nextTid + 1) % 0x100000000;
-    const t = new Uint8Array([
-      this.nextTid >>> 24,
-      (this.nextTid >>> 16) & 0xff,
-      (this.nextTid >>> 8) & 0xff,
-      this.nextTid & 0xff,
-    ]);
+    const t = this.newTid();
     const message = encodeKrpc({ y: 'q', t, q, a: { id: this.core.own, ...args } } as KrpcQuery);
     this.transport.sendAlong(route, message);
     const key = toHex(t);
     this.rpcs.set(key, {
       to,
       route: [...route],
+      tried: [[...route]],
       q,
       done,
       message,
@@ -95,20 +102,24 @@ export class RpcTable {
   }
 
   /**
-   * A response or error arrived from `origin`: completes its query (after `answered`, which notes
-   * the contact as alive), or says why it matches none.
+   * A response or error arrived from `origin` along `route` (reversed): completes its query (after
+   * `answered`, which notes the contact as verified), or says why it matches none. The answer
+   * must come from the node we asked, along a route we sent the query on: a responder answers
+   * along the way the query came, so anything else was made up by a node that was not on it.
    */
   onReply(
     msg: Exclude<KrpcMessage, { y: 'q' }>,
     origin: NodeId,
+    route: readonly NodeId[],
     now: number,
     answered: () => void,
-  ): 'ok' | 'unsolicited response' | 'response from the wrong node' {
+  ): 'ok' | 'unsolicited response' | 'response from the wrong node' | 'response along the wrong route' {
     const key = toHex(msg.t);
     const rpc = this.rpcs.get(key);
     if (!rpc) return 'unsolicited response';
     if (rpc.to !== origin || (msg.y === 'r' && toNodeId(msg.r.id) !== origin))
       return 'response from the wrong node';
+    if (!rpc.tried.some((r) => sameRoute(r, route))) return 'response along the wrong route';
     this.take(key);
     answered();
     if (msg.y === 'r') rpc.done({ ok: true, r: msg.r, route: rpc.route }, now);
@@ -134,15 +145,22 @@ export class RpcTable {
   }
 
   /**
-   * A relay (`reporter`) had no link to `unreachable` on the way to `destination`. Only routes
-   * using that hop are dropped: in a calm network the usual cause is a relay that rebalanced its
-   * links, not a contact that left. The query goes again along another route (twice at most);
-   * only when that fails too is it counted as failed.
+   * A relay had no link to `unreachable` on the way to `destination`; the notice came back along
+   * `path` (the relay first, us last). It is believed only for a query of ours whose route has
+   * `unreachable` right after that relay and whose head is `path` reversed: the notice came over
+   * the link our query left on, through the relays it went through. (Any of those relays could
+   * still forge it; it could drop the query anyway.) Only routes using that hop are dropped: in a
+   * calm network the usual cause is a relay that rebalanced its links, not a contact that left.
+   * The query goes again along another route (twice at most); only when that fails too is it
+   * counted as failed. Returns false if the notice matched no query.
    */
-  onNotice(destination: NodeId, reporter: NodeId, unreachable: NodeId, now: number): void {
-    this.core.routes.forgetHop(reporter, unreachable);
+  onNotice(destination: NodeId, path: readonly NodeId[], unreachable: NodeId, now: number): boolean {
+    const reporter = path[0] as NodeId;
+    let matched = false;
     for (const [key, rpc] of this.rpcs) {
-      if (rpc.to !== destination || !rpc.route.includes(unreachable)) continue;
+      if (rpc.to !== destination || !noticeFits(rpc.route, path, unreachable)) continue;
+      if (!matched) this.core.routes.forgetHop(reporter, unreachable);
+      matched = true;
       if (unreachable === destination) {
         rpc.lostBy.push(reporter);
         // A learned route whose last relay lost the contact hints that it left; a failed guess does not.
@@ -151,6 +169,7 @@ export class RpcTable {
       if (this.resend(key, rpc, now)) continue;
       this.fail(key, `unreachable via ${reporter}`, now, rpc.lastHopGone);
     }
+    return matched;
   }
 
   private take(key: string): void {
@@ -189,6 +208,7 @@ export class RpcTable {
     rpc.resent++;
     rpc.detour = next.detour;
     rpc.route = next.route;
+    rpc.tried.push([...next.route]);
     this.core.timers.set('rpc', this.deadline(next.route, now), key);
     this.transport.sendAlong(next.route, rpc.message);
     return true;
@@ -218,4 +238,16 @@ export class RpcTable {
     }
     return undefined;
   }
+}
+
+/**
+ * Whether a notice that came back along `path` (reporter first, us last) can be about a query
+ * sent along `route`: the reporter is on the route with `unreachable` right after it, and the
+ * relays before it are `path` reversed.
+ */
+function noticeFits(route: readonly NodeId[], path: readonly NodeId[], unreachable: NodeId): boolean {
+  const at = path.length - 2; // the reporter's index in the route
+  if (at < 0 || route[at + 1] !== unreachable) return false;
+  for (let i = 0; i <= at; i++) if (route[i] !== path[at - i]) return false;
+  return true;
 }

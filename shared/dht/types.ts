@@ -22,6 +22,10 @@ export interface DhtOptions {
   maxConnectsPerHour?: number;
   /** Links opened over the node's life (default 400; Chromium stops near 500 per tab). */
   maxConnectsLifetime?: number;
+  /** Links we asked for that never opened, per sliding hour, before the DHT stops asking (default 20). */
+  maxFailedConnectsPerHour?: number;
+  /** Links we asked for that never opened, over the node's life, before the DHT stops asking (default 100). */
+  maxFailedConnectsLifetime?: number;
   /** Bootstrap contacts asked for a link at first (default 3). */
   bootstrapConnections?: number;
   /** Ids after the origin in a source route: relays + destination (default 8, so at most 7 relays). */
@@ -50,6 +54,8 @@ export interface DhtOptions {
   maintenanceIntervalMs?: number;
   /** Envelopes a link may ask us to relay per second before we drop them (default 200). */
   maxRelayPerSecond?: number;
+  /** Disjoint paths per lookup (S/Kademlia), each node queried by one path at most (default 1). */
+  lookupPaths?: number;
 }
 
 /** What the host must do: the DHT node's outputs, taken with `poll()`; carry them out in order. */

@@ -3,15 +3,19 @@ import { toNodeId } from '../node-id.js';
 import type { QueryHandler } from './context.js';
 
 /**
- * announce_peer: refused without a token we issued to the asker. The stored peer is the asker,
- * or `peer` when a node hands an announcement on to a closer newcomer.
+ * announce_peer: refused without a token we issued to the asker for this info-hash. The stored
+ * peer is always the asker (the message's origin). A `peer` field (which older nodes sent to
+ * hand an announcement on) is still parsed, and accepted only if it names the asker itself: a
+ * node must not be able to store someone else as a peer (tokens would then prove nothing).
  */
 export const handleAnnouncePeer: QueryHandler<'announce_peer'> = (query, ctx) => {
-  if (!ctx.tokens.verify(ctx.asker, query.a.token, ctx.now)) {
+  const infoHash = toNodeId(query.a.info_hash);
+  if (!ctx.tokens.verify(ctx.asker, infoHash, query.a.token, ctx.now)) {
     return { e: [KrpcErrorCode.Protocol, 'bad token'] };
   }
-  const infoHash = toNodeId(query.a.info_hash);
-  const peer = query.a.peer ? toNodeId(query.a.peer) : ctx.asker;
-  if (!ctx.store.addPeer(infoHash, peer, ctx.now)) return { e: [KrpcErrorCode.Server, 'store full'] };
+  if (query.a.peer && toNodeId(query.a.peer) !== ctx.asker) {
+    return { e: [KrpcErrorCode.Protocol, 'peer must be the asker'] };
+  }
+  if (!ctx.store.addPeer(infoHash, ctx.asker, ctx.now)) return { e: [KrpcErrorCode.Server, 'store full'] };
   return { r: {} };
 };

@@ -6,7 +6,7 @@ export const handleGet: QueryHandler<'get'> = (query, ctx) => {
   const v = ctx.store.getValue(toNodeId(query.a.target), ctx.now);
   return {
     r: {
-      token: ctx.tokens.issue(ctx.asker, ctx.now),
+      token: ctx.tokens.issue(ctx.asker, query.a.target, ctx.now),
       nodes: ctx.closestNodes(query.a.target),
       v,
     },

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bencode } from '../../../shared/bencode.js';
-import { toHex, utf8 } from '../../../shared/bytes.js';
+import { fromHex, toHex, utf8 } from '../../../shared/bytes.js';
 import { seededRandom } from '../../../shared/random.js';
+import { sha1 } from '../../../shared/sha1.js';
 import type { DhtNode } from '../../../shared/dht/dht-node.js';
+import { encodeBencode } from '../../../shared/dht/bencode-writer.js';
 import { decodeKrpc, encodeKrpc } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
@@ -33,6 +35,26 @@ function contacts(n: DhtNode): string[] {
 function relayed(origin: Uint8Array, relay: Uint8Array, dest: string, inner: Uint8Array): Uint8Array {
   return encodeEnvelope({ path: [toHex(origin), toHex(relay), dest], hop: 2, message: inner });
 }
+/**
+ * Answers the pings among `out` (sent by `a`) as their destinations would, along the way they
+ * went: how a contact learned through a relay proves it exists (it is not a contact until then).
+ */
+function answerPings(a: TestNode, out: DhtAction[], now: number): DhtAction[] {
+  const answers: DhtAction[] = [];
+  for (const s of sends(out)) {
+    const q = messageOf(s.data);
+    if (q.y !== 'q' || q.q !== 'ping') continue;
+    const frame = decodeFrame(s.data, 8);
+    const path = frame.kind === 'envelope' ? frame.envelope.path : [a.id, s.to];
+    const dest = path[path.length - 1] as string;
+    const reply = encodeKrpc({ y: 'r', t: q.t, r: { id: fromHex(dest) as Uint8Array } });
+    const back = [...path].reverse();
+    const data =
+      back.length === 2 ? reply : encodeEnvelope({ path: back, hop: back.length - 1, message: reply });
+    answers.push(...a.receive(s.to, data, now));
+  }
+  return answers;
+}
 /** The KRPC message inside a frame `n` sent (unwrapping an envelope). */
 function messageOf(data: Uint8Array): KrpcMessage {
   const frame = decodeFrame(data, 8);
@@ -47,10 +69,13 @@ describe('DhtNode message validation', () => {
     a.connected(relay, 0);
     const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: origin } });
     const out = a.receive(relay, relayed(origin, relay, a.id, ping), 1);
-    const reply = sends(out);
+    const reply = sends(out).filter((s) => messageOf(s.data).y === 'r');
     expect(reply).toHaveLength(1);
     expect(reply[0]?.to).toBe(toHex(relay));
     expect(messageOf(reply[0]?.data as Uint8Array)).toMatchObject({ y: 'r', t });
+    // Any relay could have made the origin up: it is a contact once it answers a ping itself.
+    expect(contacts(a)).not.toContain(toHex(origin));
+    answerPings(a, out, 1);
     expect(contacts(a)).toContain(toHex(origin));
     expect(a.hasRouteTo(origin)).toBe(true);
   });
@@ -150,7 +175,12 @@ describe('DhtNode message validation', () => {
     );
     expect(stolen.y).toBe('e');
     expect(ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token } }, 4).y).toBe('r');
-    expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token } }, 5).y).toBe('r');
+    // A put needs a token for its own key (SHA-1 of the bencoded value), fetched with get.
+    expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token } }, 5).y).toBe('e');
+    const valueKey = sha1(encodeBencode(utf8('hello')));
+    const forValue = ask({ y: 'q', t, q: 'get', a: { id: peer, target: valueKey } }, 5);
+    const putToken = forValue.y === 'r' ? (forValue.r.token as Uint8Array) : new Uint8Array();
+    expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token: putToken } }, 5).y).toBe('r');
     expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token: utf8('nope') } }, 6).y).toBe(
       'e',
     );
@@ -235,12 +265,13 @@ describe('DhtNode lookups and timers', () => {
 });
 
 /** `a` hears a ping from `origin` relayed by its link `relay`: it learns the route [relay, origin]. */
-function learnRoute(a: DhtNode, relay: Uint8Array, origin: Uint8Array, now: number): void {
-  a.receive(
+function learnRoute(a: TestNode, relay: Uint8Array, origin: Uint8Array, now: number): void {
+  const out = a.receive(
     relay,
     relayed(origin, relay, a.id, encodeKrpc({ y: 'q', t, q: 'ping', a: { id: origin } })),
     now,
   );
+  answerPings(a, out, now);
 }
 /** The notice `reporter` sends back to `a`: it has no link to `dest`. */
 function notice(reporter: Uint8Array, a: DhtNode, dest: Uint8Array): Uint8Array {
@@ -361,7 +392,12 @@ describe('DhtNode routes at the length bound', () => {
     a.connected(m, 0);
     // r is known only along [l, m, r]: three ids, the bound.
     const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: r } });
-    a.receive(l, encodeEnvelope({ path: [toHex(r), toHex(m), toHex(l), a.id], hop: 3, message: ping }), 1);
+    const heard = a.receive(
+      l,
+      encodeEnvelope({ path: [toHex(r), toHex(m), toHex(l), a.id], hop: 3, message: ping }),
+      1,
+    );
+    answerPings(a, heard, 1);
     expect(contactOf(a, r)?.route).toEqual([toHex(l), toHex(m), toHex(r)]);
     a.findNode(newId(), 2);
     const asks = sends(a.poll()).filter((x) => pathOf(x).at(-1) === toHex(r));

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compareBytes, toHex } from '../../../shared/bytes.js';
+import { compareBytes, fromHex, toHex } from '../../../shared/bytes.js';
+
+/** Share of colluding nodes in the adversarial lookup test. */
+const BAD_FRACTION = 0.3;
 import { seededRandom, shuffle } from '../../../shared/random.js';
 import type { Random } from '../../../shared/random.js';
 import { Lookup } from '../../../shared/dht/lookup.js';
@@ -200,5 +203,70 @@ describe('Lookup', () => {
     expect(lookup.done).toBe(true);
     expect(lookup.stats.rpcs).toBe(2);
     expect(lookup.closest()).toEqual([asked[0]]);
+  });
+});
+
+describe('Lookup over disjoint paths', () => {
+  /** Runs `lookup` to the end against `answer`, answering in the order queries went out. */
+  function drive(lookup: Lookup, answer: (id: string) => string[]): string[] {
+    const asked: string[] = [];
+    for (let steps = 0; !lookup.done && steps < 5000; steps++) {
+      asked.push(...lookup.next());
+      const id = lookup.pending[0];
+      if (id === undefined) break;
+      lookup.onResponse(id, answer(id));
+    }
+    return asked;
+  }
+
+  it('converges on the true k closest, asking no node twice', () => {
+    const random = seededRandom(testSeed('lookup paths', 35));
+    const w = world(random, 500);
+    for (let trial = 0; trial < 20; trial++) {
+      const target = random.bytes(20);
+      const seeds = Array.from({ length: 20 }, () => w.hex[random.int(w.hex.length)] as string);
+      const lookup = new Lookup(target, seeds, { k: 20, alpha: 3, paths: 3 });
+      const asked = drive(lookup, (id) => w.answer(id, target));
+      expect(lookup.done).toBe(true);
+      expect(new Set(asked).size).toBe(asked.length);
+      expect(lookup.closest(20)).toEqual(w.truth(target, 20));
+    }
+  });
+
+  it('reaches the closest honest node more often when colluders answer only with each other', () => {
+    const seed = testSeed('lookup paths colluders', 36);
+    const random = seededRandom(seed);
+    const w = world(random, 500);
+    const bad = w.hex.filter(() => random.next() < BAD_FRACTION);
+    const badSet = new Set(bad);
+    const honest = w.hex.filter((id) => !badSet.has(id));
+    const trials = 100;
+    const reached = (paths: number): number => {
+      const r = seededRandom(seed + 1);
+      let ok = 0;
+      for (let trial = 0; trial < trials; trial++) {
+        const target = r.bytes(20);
+        const byDistance = (ids: string[]): string[] =>
+          [...ids].sort((a, b) =>
+            compareBytes(
+              xorDistance(fromHex(a) as Uint8Array, target),
+              xorDistance(fromHex(b) as Uint8Array, target),
+            ),
+          );
+        const colluding = byDistance(bad).slice(0, 20);
+        const seeds = Array.from({ length: 20 }, () => honest[r.int(honest.length)] as string);
+        const lookup = new Lookup(target, seeds, { k: 20, alpha: 3, paths });
+        // A colluder names only colluders, the ones closest to the target: it holds nothing.
+        const asked = drive(lookup, (id) => (badSet.has(id) ? colluding : w.answer(id, target)));
+        if (asked.includes(byDistance(honest)[0] as string)) ok++;
+      }
+      return ok / trials;
+    };
+    const plain = reached(1);
+    const disjoint = reached(4);
+    console.log(
+      `[lookup paths colluders] seed=${seed}: closest honest node asked, 1 path ${plain}, 4 paths ${disjoint}`,
+    );
+    expect(disjoint).toBeGreaterThanOrEqual(plain);
   });
 });

@@ -119,6 +119,7 @@ describe('relay envelopes', () => {
       destination: d,
       unreachable: d,
       reporter: r2,
+      path: [r2, r1, o],
     });
   });
 

@@ -50,3 +50,33 @@ describe('DhtStore', () => {
     expect(store.counts).toEqual({ values: 2, infoHashes: 1, peers: 3 });
   });
 });
+
+describe('DhtStore shares per asker', () => {
+  const random = seededRandom(testSeed('store-askers', 62));
+  const id = (): string => toHex(random.bytes(20));
+
+  it('caps the values and info-hashes of one asker, not those of others', () => {
+    const store = new DhtStore({ maxInfoHashesPerAsker: 2, maxValuesPerAsker: 2 });
+    const [greedy, other] = [id(), id()];
+    const keys = [id(), id(), id()];
+    expect(keys.map((k) => store.putValue(k, utf8(k), 0, greedy))).toEqual([true, true, false]);
+    expect(store.putValue(keys[0] as string, utf8('x'), 1, greedy)).toBe(true); // a refresh
+    expect(store.putValue(keys[2] as string, utf8('x'), 1, other)).toBe(true);
+    expect(keys.map((k) => store.addPeer(k, greedy, 0))).toEqual([true, true, false]);
+    expect(store.addPeer(keys[2] as string, other, 0)).toBe(true);
+  });
+
+  it('gives an asker its share back when its items expire', () => {
+    const store = new DhtStore({ maxInfoHashesPerAsker: 1, maxValuesPerAsker: 1, announceTtlMs: MIN });
+    const greedy = id();
+    const [a, b] = [id(), id()];
+    expect(store.addPeer(a, greedy, 0)).toBe(true);
+    expect(store.addPeer(b, greedy, 0)).toBe(false);
+    store.expire(2 * MIN);
+    expect(store.addPeer(b, greedy, 2 * MIN)).toBe(true);
+    expect(store.putValue(a, utf8('1'), 0, greedy)).toBe(true);
+    expect(store.putValue(b, utf8('2'), 0, greedy)).toBe(false);
+    store.expire(25 * 60 * MIN);
+    expect(store.putValue(b, utf8('2'), 25 * 60 * MIN, greedy)).toBe(true);
+  });
+});
