@@ -120,7 +120,9 @@ export function bdecode(data: Uint8Array, options: DecodeOptions = {}): BValue {
   return value;
 }
 
-const keyDecoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: by default TextDecoder drops a leading U+FEFF, so the keys `a` and U+FEFF `a` would
+// merge; other clients keep it, and must read the same dictionary from the same bytes.
+const keyDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function keyText(bytes: Uint8Array): string {
   try {
     return keyDecoder.decode(bytes);

@@ -182,7 +182,9 @@ function parseFiles(raw: BValue | undefined): { path: string[]; length: number }
   });
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: by default TextDecoder drops a leading U+FEFF, and a name U+FEFF `x` would read as
+// `x`, unlike in other clients and unlike what createInfoDictionary wrote.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function text(v: BValue | undefined, field: string): string {
   if (!isBytes(v)) return invalid(`${field} missing or not a byte string`);
   try {

@@ -13,15 +13,7 @@ import {
 } from '../../shared/info-dictionary.js';
 import { MAX_MAGNET_LENGTH, createMagnet, parseMagnet } from '../../shared/magnet.js';
 import { sha1 } from '../../shared/sha1.js';
-import {
-  bencodeKey,
-  bencodeValue,
-  hostileBytes,
-  idBytes20,
-  mutatedText,
-  noLeadingBom,
-  text,
-} from './arbitraries.js';
+import { bencodeKey, bencodeValue, hostileBytes, idBytes20, mutatedText, text } from './arbitraries.js';
 import { check, decodeOrError } from './outcome.js';
 import { byteStrings, depthOf, plain } from './plain.js';
 import { defineProperty } from './registry.js';
@@ -106,7 +98,7 @@ const bencodeEncoders = defineProperty(
 // ---- info dictionary ---------------------------------------------------------------------------
 
 /** A name a parser accepts: not empty, not . or .., no separator or NUL. */
-const fileName = text(24, 1).filter((s) => s !== '.' && s !== '..' && !/[/\\\0]/.test(s) && noLeadingBom(s));
+const fileName = text(24, 1).filter((s) => s !== '.' && s !== '..' && !/[/\\\0]/.test(s));
 
 const pieceLength = fc
   .integer({ min: Math.log2(MIN_PIECE_LENGTH), max: Math.log2(MAX_PIECE_LENGTH) })

@@ -26,7 +26,7 @@ import {
   parseHandshake,
 } from '../../shared/wire/wire-codec.js';
 import type { DecodedFrame, WireMessage } from '../../shared/wire/wire-codec.js';
-import { hostileBytes, idBytes20, mutated, noLeadingBom, text } from './arbitraries.js';
+import { hostileBytes, idBytes20, mutated, text } from './arbitraries.js';
 import { check, decodeOrError } from './outcome.js';
 import { defineProperty } from './registry.js';
 import type { FuzzProperty } from './registry.js';
@@ -277,7 +277,7 @@ const extensionHandshake: fc.Arbitrary<ExtensionHandshake> = fc
     {
       m: fc.array(fc.tuple(text(12), fc.integer({ min: 1, max: 255 })), { maxLength: 4 }),
       metadataSize: fc.integer({ min: 1, max: MAX_METADATA_SIZE }),
-      client: text(16).filter(noLeadingBom),
+      client: text(16),
       reqq: fc.integer({ min: 1, max: 0x7fffffff }),
     },
     { requiredKeys: ['m'] },

@@ -73,6 +73,13 @@ describe('bencode', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
+  it('keeps a leading U+FEFF in a key, so distinct keys stay distinct', () => {
+    // TextDecoder drops a leading byte order mark unless told not to: the two keys merged.
+    const d = bdecode(text('d1:ai1e4:\uFEFFai2ee'));
+    expect(Object.keys(d as object)).toEqual(['a', '\uFEFFa']);
+    expect(bencode(d)).toEqual(text('d1:ai1e4:\uFEFFai2ee'));
+  });
+
   it('keys that are not UTF-8 become hex', () => {
     const bytes = new Uint8Array([...text('d2:'), 0xff, 0xfe, ...text('i1ee')]);
     expect(Object.keys(bdecode(bytes) as object)).toEqual(['fffe']);

@@ -139,6 +139,16 @@ describe('info dictionary: round trips and helpers', () => {
     expect(toHex(pieceHash(parsed, 3))).toBe(toHex(sha1(content.subarray(3 * 16 * KiB, 4 * 16 * KiB))));
   });
 
+  it('keeps a leading U+FEFF in a name, as other clients read it', () => {
+    const created = createInfoDictionary({
+      name: '\uFEFFx',
+      length: 100,
+      pieceLength: 16 * KiB,
+      pieceHashes: new Uint8Array(20),
+    });
+    expect(parseInfoDictionary(created.infoBytes, created.infoHash).name).toBe('\uFEFFx');
+  });
+
   it('handles a length that is an exact multiple of the piece length', () => {
     const created = createInfoDictionary({
       name: 'x',
