@@ -21,6 +21,14 @@ describe('bencode', () => {
     expect(new TextDecoder().decode(bencode({ b: 1, a: 2, c: undefined }))).toBe('d1:ai2e1:bi1ee');
   });
 
+  it('sorts keys by their UTF-8 bytes, as BEP 3 requires, not by UTF-16 code units', () => {
+    // U+E000 is EE 80 80 and U+10FFFF is F4 8F BF BF: bytes put U+E000 first, while UTF-16
+    // (U+E000 against the surrogate DBFF) puts it last, as the bencode package did.
+    const value = { '\u{10FFFF}': 0, '\uE000': 1 };
+    expect(bencode(value)).toEqual(text('d3:\uE000i1e4:\u{10FFFF}i0ee'));
+    expect(bencode(bdecode(bencode(value)))).toEqual(bencode(value));
+  });
+
   it('round-trips nested values with binary strings', () => {
     const value = {
       info: { length: 1234, name: 'x', pieces: new Uint8Array([0, 255, 10, 58]) },
