@@ -5,9 +5,9 @@ import { ErrorCode, TabswarmError } from './errors.js';
  * Bencode (BEP 3), our own encoder and strict decoder. Input comes from hostile peers: the
  * decoder rejects negative string lengths, non-canonical integers and oversized numbers, bounds
  * nesting depth, and never reads past the input. The encoder writes canonical bencode (keys in
- * raw byte order). The `bencode` package is not used: its decoder accepts what this one rejects
- * (a negative length can loop forever; a `__proto__` key), and its encoder sorts keys by UTF-16
- * code units, not bytes.
+ * raw byte order) and nothing the decoder would refuse. The `bencode` package is not used: its
+ * decoder accepts what this one rejects (a negative length can loop forever; a `__proto__` key),
+ * and its encoder sorts keys by UTF-16 code units, not bytes.
  */
 export type BValue = number | Uint8Array | BValue[] | BDict;
 /** A decoded dictionary; a null-prototype object keyed by the UTF-8 (or hex, if not UTF-8) key. */
@@ -19,10 +19,18 @@ export interface BDict {
 export type BEncodable =
   number | string | Uint8Array | BEncodable[] | { [key: string]: BEncodable | undefined };
 
+/** Most digits the decoder reads in a number: enough for any safe integer below 10^15. */
+export const MAX_INT_DIGITS = 15;
+/**
+ * Largest integer magnitude bencode carries here: the decoder reads at most
+ * {@link MAX_INT_DIGITS} digits, so the encoder refuses more rather than write what no tab reads.
+ */
+export const MAX_BENCODE_INT = 10 ** MAX_INT_DIGITS - 1;
+
 /**
  * Encodes `value` as canonical bencode: dictionary keys sorted by their raw UTF-8 bytes as BEP 3
  * requires, undefined values skipped. Throws TabswarmError(BENCODE_INVALID) for a number that
- * is not a safe integer.
+ * is not an integer or beyond {@link MAX_BENCODE_INT}.
  */
 export function bencode(value: BEncodable): Uint8Array {
   // Two passes (size, then write) into one buffer: no intermediate parts per value.
@@ -59,8 +67,12 @@ function digits(n: number): number {
 
 function sizeOf(v: BEncodable): number {
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v))
-      throw new TabswarmError(ErrorCode.BencodeInvalid, `bencode: ${v} is not an integer`);
+    if (!Number.isInteger(v) || Math.abs(v) > MAX_BENCODE_INT) {
+      throw new TabswarmError(
+        ErrorCode.BencodeInvalid,
+        `bencode: ${v} is not an integer of at most ${MAX_INT_DIGITS} digits`,
+      );
+    }
     return digits(v) + 2;
   }
   if (typeof v === 'string') return sizeOfBytes(keyBytes(v).length);
@@ -121,8 +133,6 @@ function write(v: BEncodable, out: Uint8Array, at: number): number {
   return at;
 }
 
-const MAX_SAFE_DIGITS = 15;
-
 export interface DecodeOptions {
   /** Deepest nesting of lists and dictionaries allowed (default 32). */
   maxDepth?: number;
@@ -155,7 +165,7 @@ export function bdecodePrefix(data: Uint8Array, options: DecodeOptions = {}): { 
     if (pos >= data.length) fail('unterminated number');
     const digits = pos - digitsStart;
     if (digits === 0) fail('empty number');
-    if (digits > MAX_SAFE_DIGITS) fail('number too large');
+    if (digits > MAX_INT_DIGITS) fail('number too large');
     if (data[digitsStart] === 0x30 && digits > 1) fail('leading zero');
     if (negative && digits === 1 && data[digitsStart] === 0x30) fail('negative zero');
     let n = 0;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bdecode, bdecodePrefix, bencode, isDict } from '../../shared/bencode.js';
+import {
+  MAX_BENCODE_INT,
+  MAX_INT_DIGITS,
+  bdecode,
+  bdecodePrefix,
+  bencode,
+  isDict,
+} from '../../shared/bencode.js';
 import { utf8 } from '../../shared/bytes.js';
 import { ErrorCode } from '../../shared/errors.js';
 
@@ -27,6 +34,21 @@ describe('bencode', () => {
     const value = { '\u{10FFFF}': 0, '\uE000': 1 };
     expect(bencode(value)).toEqual(text('d3:\uE000i1e4:\u{10FFFF}i0ee'));
     expect(bencode(bdecode(bencode(value)))).toEqual(bencode(value));
+  });
+
+  it('refuses to encode integers the decoder cannot read back', () => {
+    const limit = '9'.repeat(MAX_INT_DIGITS);
+    expect(bencode(MAX_BENCODE_INT)).toEqual(text(`i${limit}e`));
+    expect(bencode(-MAX_BENCODE_INT)).toEqual(text(`i-${limit}e`));
+    expect(bdecode(bencode(MAX_BENCODE_INT))).toBe(MAX_BENCODE_INT);
+    for (const bad of [MAX_BENCODE_INT + 1, -MAX_BENCODE_INT - 1, Number.MAX_SAFE_INTEGER, 1.5, Number.NaN]) {
+      expect(() => bencode({ length: bad })).toThrow(
+        expect.objectContaining({
+          code: ErrorCode.BencodeInvalid,
+          message: expect.stringContaining(`${MAX_INT_DIGITS} digits`),
+        }),
+      );
+    }
   });
 
   it('round-trips nested values with binary strings', () => {
@@ -58,6 +80,7 @@ describe('bencode', () => {
     fails('i-0e', /negative zero/);
     fails('i1.5e', /non-digit/);
     fails('i99999999999999999e', /too large/);
+    fails(`i1${'0'.repeat(MAX_INT_DIGITS)}e`, /too large/);
     fails('5:abc', /longer than input/);
     fails('-3:abc');
     fails('l-3:ae');

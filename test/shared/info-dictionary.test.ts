@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bdecode, bdecodePrefix, bencode, isDict } from '../../shared/bencode.js';
+import { MAX_BENCODE_INT, bdecode, bdecodePrefix, bencode, isDict } from '../../shared/bencode.js';
 import type { BEncodable } from '../../shared/bencode.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../../shared/bytes.js';
 import { ErrorCode, isTabswarmError } from '../../shared/errors.js';
@@ -279,6 +279,9 @@ describe('info dictionary: malformed input is INFO_INVALID', () => {
     expectCode(() => createInfoDictionary({ ...base, name: '../x' }), ErrorCode.InfoInvalid);
     expectCode(() => createInfoDictionary({ ...base, length: 0 }), ErrorCode.InfoInvalid);
     expectCode(() => createInfoDictionary({ ...base, length: 1.5 }), ErrorCode.InfoInvalid);
+    expect(() => createInfoDictionary({ ...base, length: MAX_BENCODE_INT + 1 })).toThrow(
+      /the most bencode carries/,
+    );
     expectCode(() => createInfoDictionary({ ...base, pieceLength: 1000 }), ErrorCode.InfoInvalid);
     expectCode(
       () => createInfoDictionary({ ...base, pieceHashes: new Uint8Array(21) }),
