@@ -2,7 +2,9 @@
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM: decoded text is remote data (a KRPC method, a client name); a leading U+FEFF is part
+// of it, and dropping it would make U+FEFF `ping` a ping.
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {

@@ -1,4 +1,4 @@
-import { bdecode, bencode, isBytes, isDict, isInt, isList } from './bencode.js';
+import { MAX_BENCODE_INT, bdecode, bencode, isBytes, isDict, isInt, isList } from './bencode.js';
 import type { BDict, BValue } from './bencode.js';
 import { bytesEqual, toHex } from './bytes.js';
 import { ErrorCode, TabswarmError } from './errors.js';
@@ -156,6 +156,9 @@ function checkIndex(info: InfoDictionary, index: number): void {
 /** Validates length, piece length and hash bytes together; returns the piece count. */
 function checkSizes(length: number, pieceLength: number, hashBytes: number): number {
   if (!Number.isSafeInteger(length) || length <= 0) invalid(`length ${length} is not a positive integer`);
+  // Said plainly here rather than as an encoding error: no tab could parse the dictionary.
+  if (length > MAX_BENCODE_INT)
+    invalid(`length ${length} is over ${MAX_BENCODE_INT}, the most bencode carries`);
   const isPowerOfTwo =
     Number.isSafeInteger(pieceLength) && pieceLength > 0 && (pieceLength & (pieceLength - 1)) === 0;
   if (!isPowerOfTwo || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH) {
@@ -182,7 +185,9 @@ function parseFiles(raw: BValue | undefined): { path: string[]; length: number }
   });
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: by default TextDecoder drops a leading U+FEFF, and a name U+FEFF `x` would read as
+// `x`, unlike in other clients and unlike what createInfoDictionary wrote.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function text(v: BValue | undefined, field: string): string {
   if (!isBytes(v)) return invalid(`${field} missing or not a byte string`);
   try {

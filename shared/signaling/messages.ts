@@ -276,11 +276,22 @@ function check<T>(value: unknown, schemas: Record<string, AnySchema>): CheckResu
   return fail(field === undefined ? `${type}: ${text}` : `${field}: ${text}`, field);
 }
 
+/**
+ * True if `text` is over MAX_FRAME_BYTES of UTF-8: bytes, as the server's `ws` maxPayload counts
+ * them, so both ends refuse the same frames (the tab's WebSocket has no limit of its own).
+ */
+function overFrameCap(text: string): boolean {
+  // A UTF-16 unit is 1 to 3 bytes of UTF-8: encode only when its count alone cannot tell.
+  if (text.length > MAX_FRAME_BYTES) return true;
+  if (text.length * 3 <= MAX_FRAME_BYTES) return false;
+  return utf8(text).length > MAX_FRAME_BYTES;
+}
+
 function decodeJson(text: string): CheckResult<unknown> {
-  if (text.length > MAX_FRAME_BYTES)
+  if (overFrameCap(text))
     return {
       ok: false,
-      problem: { message: `message is ${text.length} characters, limit ${MAX_FRAME_BYTES}` },
+      problem: { message: `message is over the limit of ${MAX_FRAME_BYTES} bytes of UTF-8` },
     };
   try {
     return { ok: true, message: JSON.parse(text) as unknown };

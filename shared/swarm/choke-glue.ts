@@ -47,6 +47,9 @@ export class ChokeGlue {
     const due = this.choker.nextTimeout();
     if (due !== undefined && now >= due)
       this.apply(this.choker.handleTimeout(this.candidates(now), now, this.core.seeding), now);
+    // Re-armed whatever ran: the table dropped the timer as it fell due, and a pass that was not
+    // the choker's must not lose its deadline.
+    else this.syncRound();
   }
 
   /** As a seed, after a block to `p`: its turn may be over, and the slot goes on. */

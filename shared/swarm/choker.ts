@@ -150,9 +150,14 @@ export class Choker {
     return this.trialEnds !== undefined ? Math.min(this.nextRound, this.trialEnds) : this.nextRound;
   }
 
-  /** Runs what is due at `now`: a full round, or only the judgement of an optimistic trial. */
+  /**
+   * Runs what is due at `now`: a full round, the judgement of an optimistic trial, or both.
+   * Afterwards {@link nextTimeout} is later than `now`.
+   */
   handleTimeout(peers: readonly ChokeCandidate[], now: number, seeding: boolean): ChokeDecision {
-    if (this.nextRound !== undefined && now >= this.nextRound) return this.round(peers, now, seeding);
+    if (this.nextRound !== undefined && now >= this.nextRound) this.round(peers, now, seeding);
+    // Not `else`: rounds and trials count from the same start, so a round is often a trial's end
+    // too. A round that keeps the optimistic peer leaves its trial due, and it is judged now.
     if (this.trialEnds !== undefined && now >= this.trialEnds) {
       // Judged again every trial interval: a newcomer with nothing we want passes, until it has
       // something and keeps it from us.

@@ -227,14 +227,24 @@ export interface WireDecoderOptions {
 /** What {@link WireDecoder.push} yields: the handshake once, then messages. */
 export type DecodedFrame = { type: 'handshake'; handshake: Handshake } | WireMessage;
 
+/** Stands in for a read chunk in the queue, so its bytes can be collected. */
+const EMPTY = new Uint8Array(0);
+
 /**
  * Incremental decoder for one direction of a connection. Feed it chunks of any size with
  * `push`; it returns every complete frame and keeps the rest. Buffered bytes never exceed one
  * capped message plus the last chunk. After it throws, the connection must be dropped.
  */
 export class WireDecoder {
+  /**
+   * Chunks not yet read, from `head` on. A head index instead of `Array.shift`: shifting is
+   * linear in the queue's length, so a message sent one byte per chunk cost O(n²) to
+   * reassemble (a legal 128 KiB block in 1-byte chunks held the thread for 22 s).
+   */
   private chunks: Uint8Array[] = [];
-  /** Read position inside chunks[0]. */
+  /** Index in `chunks` of the first chunk with unread bytes. */
+  private head = 0;
+  /** Read position inside chunks[head]. */
   private offset = 0;
   private buffered = 0;
   private awaitingHandshake: boolean;
@@ -299,40 +309,57 @@ export class WireDecoder {
 
   private peekByte(i: number): number {
     let index = this.offset + i;
-    for (const chunk of this.chunks) {
+    for (let c = this.head; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c] as Uint8Array;
       if (index < chunk.length) return chunk[index] as number;
       index -= chunk.length;
     }
     return -1;
   }
 
-  /** Removes `n` buffered bytes (n <= buffered); zero-copy when they sit in one chunk. */
+  /**
+   * Removes `n` buffered bytes (n <= buffered); zero-copy when they sit in one chunk, else one
+   * copy of each byte. Linear in the chunks it consumes, whatever their number.
+   */
   private take(n: number): Uint8Array {
     this.buffered -= n;
-    const first = this.chunks[0];
     if (n === 0) return new Uint8Array(0);
-    if (first && first.length - this.offset >= n) {
+    const first = this.chunks[this.head] as Uint8Array;
+    if (first.length - this.offset >= n) {
       const out = first.subarray(this.offset, this.offset + n);
       this.offset += n;
-      if (this.offset === first.length) {
-        this.chunks.shift();
-        this.offset = 0;
-      }
+      if (this.offset === first.length) this.dropHead();
       return out;
     }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
-      const chunk = this.chunks[0] as Uint8Array;
+      const chunk = this.chunks[this.head] as Uint8Array;
       const count = Math.min(n - filled, chunk.length - this.offset);
-      out.set(chunk.subarray(this.offset, this.offset + count), filled);
+      // A loop for a few bytes: a subarray per 1-byte chunk would allocate as much as it copies.
+      if (count < 16) for (let k = 0; k < count; k++) out[filled + k] = chunk[this.offset + k] as number;
+      else out.set(chunk.subarray(this.offset, this.offset + count), filled);
       filled += count;
       this.offset += count;
-      if (this.offset === chunk.length) {
-        this.chunks.shift();
-        this.offset = 0;
-      }
+      if (this.offset === chunk.length) this.dropHead();
     }
     return out;
+  }
+
+  /**
+   * Moves past the fully read head chunk. The consumed prefix is cut off only once it is at
+   * least half the queue, so each chunk is moved O(1) times on average.
+   */
+  private dropHead(): void {
+    this.chunks[this.head] = EMPTY;
+    this.head++;
+    this.offset = 0;
+    if (this.head === this.chunks.length) {
+      this.chunks.length = 0;
+      this.head = 0;
+    } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
   }
 }

@@ -96,7 +96,26 @@ export const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
 
 const encoded = (arb: fc.Arbitrary<ClientMessage | ServerMessage>) => arb.map((m) => encodeMessage(m));
 
-/** Frames: valid ones, mutated ones, arbitrary text and JSON, and text just over the frame cap. */
+/** Text of about `bytes` bytes of JSON (give or take 40 characters), of characters of 1 to 4 UTF-8 bytes. */
+const textAround = (bytes: number) =>
+  fc
+    .tuple(
+      fc.array(fc.constantFrom('a', '\u00e9', '\u20ac', '\u{1F600}', '"', '\n'), {
+        minLength: 1,
+        maxLength: 8,
+      }),
+      fc.integer({ min: -40, max: 40 }),
+    )
+    .map(([alphabet, delta]) => {
+      const unitBytes =
+        alphabet.reduce((s, c) => s + utf8(JSON.stringify(c)).length - 2, 0) / alphabet.length;
+      const count = Math.max(0, Math.round(bytes / unitBytes) + delta);
+      let out = '';
+      for (let i = 0; out.length < count; i++) out += alphabet[i % alphabet.length];
+      return out;
+    });
+
+/** Frames: valid ones, mutated ones, arbitrary text and JSON, and frames around the cap. */
 const frameText = fc.oneof(
   { weight: 4, arbitrary: encoded(fc.oneof(clientMessage, serverMessage)) },
   { weight: 4, arbitrary: mutatedText(encoded(fc.oneof(clientMessage, serverMessage))) },
@@ -108,11 +127,19 @@ const frameText = fc.oneof(
       .tuple(hex40, fc.integer({ min: -64, max: 64 }))
       .map(([to, d]) => encodeMessage({ type: 'signal', to, data: 'x'.repeat(MAX_FRAME_BYTES + d) })),
   },
+  {
+    // Frames around the cap in bytes, of fewer characters than bytes.
+    weight: 1,
+    arbitrary: fc
+      .tuple(hex40, textAround(MAX_FRAME_BYTES))
+      .map(([peerId, pad]) => JSON.stringify({ type: 'register', peerId, pad })),
+  },
 );
 
 /** Checks an accepted message stays within the protocol's caps. */
 function withinCaps(text: string, m: ClientMessage | ServerMessage): void {
-  check(text.length <= MAX_FRAME_BYTES, `accepted ${text.length} characters`);
+  const bytes = utf8(text).length;
+  check(bytes <= MAX_FRAME_BYTES, `accepted a frame of ${bytes} bytes`);
   for (const [key, value] of Object.entries(m)) {
     if (['peerId', 'infoHash', 'to', 'from'].includes(key))
       check(/^[0-9a-f]{40}$/.test(value as string), `${key} is not lower-case hex`);
@@ -211,24 +238,6 @@ const signalingRoundTrip = defineProperty(
     }),
 );
 
-/** Text of `units` UTF-16 units made of characters of 1 to 4 UTF-8 bytes. */
-const sizedText = fc
-  .tuple(
-    fc.array(fc.constantFrom('a', '\u00e9', '\u20ac', '\u{1F600}', '"', '\n'), {
-      minLength: 1,
-      maxLength: 8,
-    }),
-    fc.integer({ min: -40, max: 40 }),
-  )
-  .map(([alphabet, delta]) => {
-    // Around the cap: about MAX_SIGNAL_DATA_BYTES bytes of JSON, give or take.
-    const unitBytes = alphabet.reduce((s, c) => s + utf8(JSON.stringify(c)).length - 2, 0) / alphabet.length;
-    const count = Math.max(0, Math.round(MAX_SIGNAL_DATA_BYTES / unitBytes) + delta);
-    let out = '';
-    for (let i = 0; out.length < count; i++) out += alphabet[i % alphabet.length];
-    return out;
-  });
-
 const signalingCap = defineProperty(
   {
     name: 'signaling.signal-cap',
@@ -237,7 +246,7 @@ const signalingCap = defineProperty(
     ciRuns: 100,
   },
   () =>
-    fc.property(hex40, sizedText, (to, data) => {
+    fc.property(hex40, textAround(MAX_SIGNAL_DATA_BYTES), (to, data) => {
       const r = checkClientMessage({ type: 'signal', to, data });
       const bytes = utf8(JSON.stringify(data)).length;
       check(

@@ -26,7 +26,7 @@ import {
   parseHandshake,
 } from '../../shared/wire/wire-codec.js';
 import type { DecodedFrame, WireMessage } from '../../shared/wire/wire-codec.js';
-import { hostileBytes, idBytes20, mutated, noLeadingBom, text } from './arbitraries.js';
+import { hostileBytes, idBytes20, mutated, text } from './arbitraries.js';
 import { check, decodeOrError } from './outcome.js';
 import { defineProperty } from './registry.js';
 import type { FuzzProperty } from './registry.js';
@@ -38,15 +38,13 @@ const uint32 = fc.integer({ min: 0, max: 0xffffffff });
 const bytesOf = (length: fc.Arbitrary<number>) =>
   length.chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
 
-/** Any message the codec encodes and accepts back; `capped` lets payloads reach their caps. */
-function messages(capped: boolean): fc.Arbitrary<WireMessage> {
+/** Any message the codec encodes and accepts back, payloads now and then at their caps. */
+function messages(): fc.Arbitrary<WireMessage> {
   const sized = (max: number) =>
-    capped
-      ? fc.oneof(
-          { weight: 9, arbitrary: fc.integer({ min: 0, max: 64 }) },
-          { weight: 1, arbitrary: fc.constant(max) },
-        )
-      : fc.integer({ min: 0, max: 64 });
+    fc.oneof(
+      { weight: 9, arbitrary: fc.integer({ min: 0, max: 64 }) },
+      { weight: 1, arbitrary: fc.constant(max) },
+    );
   return fc.oneof(
     fc.constantFrom<WireMessage>(
       { type: 'keep-alive' },
@@ -91,9 +89,7 @@ function messages(capped: boolean): fc.Arbitrary<WireMessage> {
 }
 
 /** Messages with payloads up to their caps (bitfield, piece block). */
-export const wireMessage = messages(true);
-/** Messages with short payloads: cheap to feed a byte at a time. */
-const shortMessage = messages(false);
+export const wireMessage = messages();
 
 const body = (msg: WireMessage): Uint8Array => encodeMessage(msg).subarray(4);
 
@@ -105,11 +101,6 @@ const streamOf = (message: fc.Arbitrary<WireMessage>) =>
       concatBytes([encodeHandshake(infoHash, peerId, ext), ...msgs.map(encodeMessage)]),
     );
 const validStream = streamOf(wireMessage);
-/**
- * Short streams for the byte-at-a-time reference decode. Not cap-sized messages: WireDecoder
- * reassembles a message from n chunks in O(n^2) (an Array.shift per chunk).
- */
-const shortStream = streamOf(shortMessage);
 
 /** Cut points (fractions of the length) that split a stream into chunks. */
 const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 });
@@ -229,7 +220,7 @@ const wireStreamHostile = defineProperty(
   },
   () =>
     fc.property(
-      fc.oneof(shortStream, mutated(shortStream), fc.uint8Array({ maxLength: 200 })),
+      fc.oneof(validStream, mutated(validStream), fc.uint8Array({ maxLength: 200 })),
       cuts,
       fc.oneof(fc.constant(MAX_MESSAGE_LENGTH), fc.integer({ min: 0, max: 64 })),
       (stream, at, cap) => {
@@ -286,7 +277,7 @@ const extensionHandshake: fc.Arbitrary<ExtensionHandshake> = fc
     {
       m: fc.array(fc.tuple(text(12), fc.integer({ min: 1, max: 255 })), { maxLength: 4 }),
       metadataSize: fc.integer({ min: 1, max: MAX_METADATA_SIZE }),
-      client: text(16).filter(noLeadingBom),
+      client: text(16),
       reqq: fc.integer({ min: 1, max: 0x7fffffff }),
     },
     { requiredKeys: ['m'] },

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bdecode, bdecodePrefix, bencode, isDict } from '../../shared/bencode.js';
+import {
+  MAX_BENCODE_INT,
+  MAX_INT_DIGITS,
+  bdecode,
+  bdecodePrefix,
+  bencode,
+  isDict,
+} from '../../shared/bencode.js';
 import { utf8 } from '../../shared/bytes.js';
 import { ErrorCode } from '../../shared/errors.js';
 
@@ -19,6 +26,29 @@ describe('bencode', () => {
     expect(new TextDecoder().decode(bencode({ spam: ['a', 'b'] }))).toBe('d4:spaml1:a1:bee');
     // Keys are sorted as raw strings; undefined values are left out.
     expect(new TextDecoder().decode(bencode({ b: 1, a: 2, c: undefined }))).toBe('d1:ai2e1:bi1ee');
+  });
+
+  it('sorts keys by their UTF-8 bytes, as BEP 3 requires, not by UTF-16 code units', () => {
+    // U+E000 is EE 80 80 and U+10FFFF is F4 8F BF BF: bytes put U+E000 first, while UTF-16
+    // (U+E000 against the surrogate DBFF) puts it last, as the bencode package did.
+    const value = { '\u{10FFFF}': 0, '\uE000': 1 };
+    expect(bencode(value)).toEqual(text('d3:\uE000i1e4:\u{10FFFF}i0ee'));
+    expect(bencode(bdecode(bencode(value)))).toEqual(bencode(value));
+  });
+
+  it('refuses to encode integers the decoder cannot read back', () => {
+    const limit = '9'.repeat(MAX_INT_DIGITS);
+    expect(bencode(MAX_BENCODE_INT)).toEqual(text(`i${limit}e`));
+    expect(bencode(-MAX_BENCODE_INT)).toEqual(text(`i-${limit}e`));
+    expect(bdecode(bencode(MAX_BENCODE_INT))).toBe(MAX_BENCODE_INT);
+    for (const bad of [MAX_BENCODE_INT + 1, -MAX_BENCODE_INT - 1, Number.MAX_SAFE_INTEGER, 1.5, Number.NaN]) {
+      expect(() => bencode({ length: bad })).toThrow(
+        expect.objectContaining({
+          code: ErrorCode.BencodeInvalid,
+          message: expect.stringContaining(`${MAX_INT_DIGITS} digits`),
+        }),
+      );
+    }
   });
 
   it('round-trips nested values with binary strings', () => {
@@ -50,6 +80,7 @@ describe('bencode', () => {
     fails('i-0e', /negative zero/);
     fails('i1.5e', /non-digit/);
     fails('i99999999999999999e', /too large/);
+    fails(`i1${'0'.repeat(MAX_INT_DIGITS)}e`, /too large/);
     fails('5:abc', /longer than input/);
     fails('-3:abc');
     fails('l-3:ae');
@@ -71,6 +102,13 @@ describe('bencode', () => {
     expect(Object.getPrototypeOf(d)).toBe(null);
     expect(Object.keys(d)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('keeps a leading U+FEFF in a key, so distinct keys stay distinct', () => {
+    // TextDecoder drops a leading byte order mark unless told not to: the two keys merged.
+    const d = bdecode(text('d1:ai1e4:\uFEFFai2ee'));
+    expect(Object.keys(d as object)).toEqual(['a', '\uFEFFa']);
+    expect(bencode(d)).toEqual(text('d1:ai1e4:\uFEFFai2ee'));
   });
 
   it('keys that are not UTF-8 become hex', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bdecode, bdecodePrefix, bencode, isDict } from '../../shared/bencode.js';
+import { MAX_BENCODE_INT, bdecode, bdecodePrefix, bencode, isDict } from '../../shared/bencode.js';
 import type { BEncodable } from '../../shared/bencode.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../../shared/bytes.js';
 import { ErrorCode, isTabswarmError } from '../../shared/errors.js';
@@ -139,6 +139,16 @@ describe('info dictionary: round trips and helpers', () => {
     expect(toHex(pieceHash(parsed, 3))).toBe(toHex(sha1(content.subarray(3 * 16 * KiB, 4 * 16 * KiB))));
   });
 
+  it('keeps a leading U+FEFF in a name, as other clients read it', () => {
+    const created = createInfoDictionary({
+      name: '\uFEFFx',
+      length: 100,
+      pieceLength: 16 * KiB,
+      pieceHashes: new Uint8Array(20),
+    });
+    expect(parseInfoDictionary(created.infoBytes, created.infoHash).name).toBe('\uFEFFx');
+  });
+
   it('handles a length that is an exact multiple of the piece length', () => {
     const created = createInfoDictionary({
       name: 'x',
@@ -269,6 +279,9 @@ describe('info dictionary: malformed input is INFO_INVALID', () => {
     expectCode(() => createInfoDictionary({ ...base, name: '../x' }), ErrorCode.InfoInvalid);
     expectCode(() => createInfoDictionary({ ...base, length: 0 }), ErrorCode.InfoInvalid);
     expectCode(() => createInfoDictionary({ ...base, length: 1.5 }), ErrorCode.InfoInvalid);
+    expect(() => createInfoDictionary({ ...base, length: MAX_BENCODE_INT + 1 })).toThrow(
+      /the most bencode carries/,
+    );
     expectCode(() => createInfoDictionary({ ...base, pieceLength: 1000 }), ErrorCode.InfoInvalid);
     expectCode(
       () => createInfoDictionary({ ...base, pieceHashes: new Uint8Array(21) }),

@@ -12,11 +12,15 @@ export function encodeSignalingFrame(message: unknown): string {
   return text;
 }
 
+const frameText = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /** Parses an incoming frame (text, or bytes holding UTF-8 text); throws SIGNAL_INVALID if not JSON. */
 export function decodeSignalingFrame(frame: unknown): unknown {
   let text: string;
   if (typeof frame === 'string') text = frame;
-  else if (frame instanceof ArrayBuffer || ArrayBuffer.isView(frame)) text = new TextDecoder().decode(frame);
+  // ignoreBOM: the server's Buffer decoding keeps a leading U+FEFF (and JSON.parse refuses it);
+  // both ends read the same bytes the same way.
+  else if (frame instanceof ArrayBuffer || ArrayBuffer.isView(frame)) text = frameText.decode(frame);
   else throw new TabswarmError(ErrorCode.SignalInvalid, 'signaling frame is neither text nor bytes');
   try {
     return JSON.parse(text) as unknown;

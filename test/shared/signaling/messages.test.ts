@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { utf8 } from '../../../shared/bytes.js';
 import { ErrorCode, isTabswarmError } from '../../../shared/errors.js';
 import {
   MAX_FRAME_BYTES,
@@ -94,6 +95,19 @@ describe('parseClientMessage', () => {
     const wide = '\u20ac'.repeat(Math.ceil(MAX_SIGNAL_DATA_BYTES / 3));
     expect(refusal(JSON.stringify({ type: 'signal', to: ID, data: wide }))).toMatch(/^data: is \d+ bytes/);
     expect(refusal(' '.repeat(MAX_FRAME_BYTES + 1))).toMatch(/limit/);
+  });
+
+  it('caps a frame at MAX_FRAME_BYTES of UTF-8, not characters', () => {
+    // A frame of 3-byte characters is a third as many characters as bytes: counting characters
+    // let one three times the cap through, which the server (counting bytes) refuses.
+    const frame = (pad: string): string => JSON.stringify({ type: 'register', peerId: ID, pad });
+    const room = MAX_FRAME_BYTES - utf8(frame('')).length;
+    const fits = '\u20ac'.repeat(Math.floor(room / 3)) + 'x'.repeat(room % 3);
+    expect(utf8(frame(fits)).length).toBe(MAX_FRAME_BYTES);
+    expect(frame(fits).length).toBeLessThan(MAX_FRAME_BYTES / 2);
+    expect(parseClientMessage(frame(fits)).type).toBe('register');
+    expect(refusal(frame(fits + 'x'))).toMatch(/limit/);
+    expect(refusal(frame('\u20ac'.repeat(MAX_FRAME_BYTES / 3 + 1)))).toMatch(/limit/);
   });
 
   it('reports the rid and field of a refused message so the server can echo them', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../shared/random.js';
-import { Choker, OPTIMISTIC_INTERVAL, ROUND_INTERVAL } from '../../../shared/swarm/choker.js';
+import { Choker, OPTIMISTIC_INTERVAL, ROUND_INTERVAL, TRIAL_INTERVAL } from '../../../shared/swarm/choker.js';
 import type { ChokeCandidate } from '../../../shared/swarm/choker.js';
 
 function peer(key: string, downloadRate: number, extra: Partial<ChokeCandidate> = {}): ChokeCandidate {
@@ -154,6 +154,28 @@ describe('Choker', () => {
     c2.round([peer('giver', 0, { weWant: true })], 0, false);
     const kept = c2.handleTimeout([peer('giver', 300, { weWant: true }), honest], 5000, false);
     expect(kept.optimistic).toBe('giver');
+  });
+
+  it('judges the optimistic trial when it falls due with a round, so the next deadline is ahead', () => {
+    // Rounds and trials count from the same start, so every round is also a trial's end. The
+    // round kept the optimistic peer and left its trial's deadline at `now`: the host was woken
+    // again at once, and a late host saw a deadline in the past.
+    const choker = new Choker({ random: seededRandom(3), slots: 1 });
+    const giver = peer('giver', 500);
+    const newcomer = peer('newcomer', 0);
+    choker.round([giver, newcomer], 0, false);
+    expect(ROUND_INTERVAL % TRIAL_INTERVAL).toBe(0);
+    for (
+      let now = choker.nextTimeout();
+      now !== undefined && now <= 2 * ROUND_INTERVAL;
+      now = choker.nextTimeout()
+    ) {
+      const d = choker.handleTimeout([giver, newcomer], now, false);
+      expect(d.optimistic).toBe('newcomer');
+      expect(choker.nextTimeout(), `after handleTimeout(${now})`).toBeGreaterThan(now);
+    }
+    // Past a round that kept the optimistic peer, its trials go on every TRIAL_INTERVAL.
+    expect(choker.nextTimeout()).toBe(2 * ROUND_INTERVAL + TRIAL_INTERVAL);
   });
 
   it('draws peers that withhold from us less often for the optimistic unchoke', () => {
