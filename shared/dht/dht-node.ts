@@ -162,6 +162,9 @@ export class DhtNode implements Machine<DhtOutput> {
     this.upkeep.linkOpened(now);
     for (const victim of this.links.excess(this.core.table, id))
       this.dropLink(victim, 'over the connection budget', now);
+    // Nothing else could go (all pinned): a link given up on that opened late has no slot.
+    if (this.links.liveCount > this.links.maxConnections)
+      this.dropLink(id, 'over the connection budget', now);
     this.reportFewLinks(now);
   }
 
