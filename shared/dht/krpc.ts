@@ -2,6 +2,7 @@ import { bdecode, isBytes, isDict, isInt, isList } from '../bencode.js';
 import type { BDict, BValue } from '../bencode.js';
 import { fromUtf8 } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../identity/index.js';
 import { encodeBencode } from './bencode-writer.js';
 import { ID_BYTES } from './node-id.js';
 
@@ -15,7 +16,7 @@ import { ID_BYTES } from './node-id.js';
 export const MAX_DHT_MESSAGE = 64 * 1024;
 /** BEP 44: the bencoded `v` of a stored value is at most 1000 bytes. */
 export const MAX_VALUE_BENCODED = 1000;
-/** Largest opaque WebRTC signal carried by a `signal` query. */
+/** Largest opaque WebRTC signal carried by a `signal` query (with its 96-byte proof, far below the cap). */
 export const MAX_SIGNAL_BYTES = 16 * 1024;
 /** Caps on lists read off the wire. */
 export const MAX_NODES_IN_RESPONSE = 64;
@@ -40,7 +41,8 @@ export type KrpcQuery = { y: 'q'; t: Uint8Array } & (
   | { q: 'announce_peer'; a: { id: Uint8Array; info_hash: Uint8Array; token: Uint8Array; peer?: Uint8Array } }
   | { q: 'put'; a: { id: Uint8Array; v: Uint8Array; token: Uint8Array } }
   | { q: 'get'; a: { id: Uint8Array; target: Uint8Array } }
-  | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array } }
+  /** `k` and `sig` (optional on the wire, required by a node with a verifier): see SignalAuth. */
+  | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array; k?: Uint8Array; sig?: Uint8Array } }
   /** Well-formed query with a method we do not know: answered with error 204. */
   | { q: 'unknown'; method: string; a: { id: Uint8Array } }
 );
@@ -128,8 +130,12 @@ function parseQuery(t: Uint8Array, d: BDict): KrpcQuery {
         invalid(`value over ${MAX_VALUE_BENCODED} bytes bencoded`);
       return { y: 'q', t, q, a: { id, v, token: bytesField(a, 'token', undefined, MAX_TOKEN_BYTES) } };
     }
-    case 'signal':
-      return { y: 'q', t, q, a: { id, p: bytesField(a, 'p', undefined, MAX_SIGNAL_BYTES) } };
+    case 'signal': {
+      const p = bytesField(a, 'p', undefined, MAX_SIGNAL_BYTES);
+      const k = optionalBytes(a, 'k', PUBLIC_KEY_BYTES);
+      const sig = optionalBytes(a, 'sig', SIGNATURE_BYTES);
+      return { y: 'q', t, q, a: { id, p, ...(k && { k }), ...(sig && { sig }) } };
+    }
     default:
       return { y: 'q', t, q: 'unknown', method: q, a: { id } };
   }

@@ -17,6 +17,13 @@ export interface HandlerContext {
   closestNodes(target: Uint8Array): Uint8Array[];
   /** Passes a WebRTC signal to the host. */
   emitSignal(from: NodeId, payload: Uint8Array): void;
+  /**
+   * Why a signal from the asker is not proven to come from it (its key `k` and signature `sig`),
+   * or undefined if it is or this node checks no proofs (see SignalAuth).
+   */
+  signalProblem(payload: Uint8Array, k?: Uint8Array, sig?: Uint8Array): string | undefined;
+  /** A signal was refused for `reason`: counted, and reported as a dropped message. */
+  signalRefused(reason: string): void;
   /** The asker reported its live link count (kept only when it asked over a direct link). */
   noteAskerLinks(count: number): void;
 }

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { toHex, utf8 } from '../../../shared/bytes.js';
+import { identityFromSecretKey, identitySigner, verify } from '../../../shared/identity/index.js';
+import type { Identity } from '../../../shared/identity/index.js';
+import { seededRandom } from '../../../shared/random.js';
+import { decodeKrpc, encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
+import type { KrpcMessage } from '../../../shared/dht/krpc.js';
+import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
+import { SignalAuth } from '../../../shared/dht/signal-proof.js';
+import type { DhtAction } from '../../../shared/dht/types.js';
+import { TestNode } from './helpers/test-node.js';
+import { testSeed } from './helpers/seed.js';
+
+/**
+ * Regression tests of the hardening issue, overlay signals: a relay names the origin of what it
+ * relays, so a signal (which makes the host open a WebRTC link to that origin) must prove it.
+ */
+const random = seededRandom(testSeed('dht-signal-proof', 131));
+const t = new Uint8Array([3, 4]);
+const payload = utf8('{"type":"offer","sdp":"v=0"}');
+const newIdentity = (): Identity => identityFromSecretKey(random.bytes(32));
+
+/** A node that signs its signals and requires proofs of the signals it receives. */
+function node(identity: Identity): TestNode {
+  return new TestNode({
+    id: identity.peerId,
+    random: seededRandom(random.int(1e9)),
+    signer: identitySigner(identity),
+    verifier: verify,
+  });
+}
+function sends(actions: DhtAction[]): Extract<DhtAction, { type: 'send' }>[] {
+  return actions.filter((a): a is Extract<DhtAction, { type: 'send' }> => a.type === 'send');
+}
+function messageOf(data: Uint8Array): KrpcMessage {
+  const frame = decodeFrame(data, 8);
+  return frame.kind === 'envelope' ? decodeKrpc(frame.envelope.message as Uint8Array) : decodeKrpc(data);
+}
+/** The signal query `from` sends to `to`, as `from`'s own node builds it. */
+function signalQuery(from: Identity, to: Uint8Array, p = payload): KrpcMessage {
+  const sender = node(from);
+  sender.connected(to, 0);
+  return messageOf(sends(sender.sendSignal(to, p, 1))[0]?.data as Uint8Array);
+}
+/** `relay` (a live link of `a`) hands `a` the query `m` as if relayed from `origin`; `a`'s outputs. */
+function relayedTo(
+  a: TestNode,
+  relay: Uint8Array,
+  origin: Uint8Array,
+  m: KrpcMessage,
+  now: number,
+): DhtAction[] {
+  const path = [toHex(origin), toHex(relay), a.id];
+  return a.receive(relay, encodeEnvelope({ path, hop: 2, message: encodeKrpc(m) }), now);
+}
+/** The node's answer among its outputs (it may also ping an origin it just heard of). */
+function replyOf(actions: DhtAction[]): KrpcMessage | undefined {
+  return sends(actions)
+    .map((x) => messageOf(x.data))
+    .find((m) => m.y !== 'q');
+}
+function signalsOut(actions: DhtAction[]): Extract<DhtAction, { type: 'signal' }>[] {
+  return actions.filter((a): a is Extract<DhtAction, { type: 'signal' }> => a.type === 'signal');
+}
+function dropped(actions: DhtAction[]): string[] {
+  return actions.flatMap((a) =>
+    a.type === 'event' && a.event.type === 'message-dropped' ? [a.event.reason] : [],
+  );
+}
+/** Asserts the query was refused: no signal, a KRPC protocol error back, a drop counted. */
+function expectRefused(a: TestNode, out: DhtAction[], reason: string): void {
+  expect(signalsOut(out)).toEqual([]);
+  expect(dropped(out)).toEqual([reason]);
+  expect(replyOf(out)).toMatchObject({
+    y: 'e',
+    e: [KrpcErrorCode.Protocol, reason],
+  });
+  expect(a.snapshot().counters.signalsRefused).toBe(1);
+}
+
+describe('overlay signals carry proof of their origin', () => {
+  it('a relay forging the origin of a signal gets it dropped', () => {
+    const [self, relay, victim] = [newIdentity(), newIdentity(), newIdentity()];
+    const a = node(self);
+    a.connected(relay.peerId, 0);
+    // The relay makes up a signal from `victim`: it has no key of the victim's to sign with.
+    const forged: KrpcMessage = { y: 'q', t, q: 'signal', a: { id: victim.peerId, p: payload } };
+    const out = relayedTo(a, relay.peerId, victim.peerId, forged, 1);
+    expectRefused(a, out, 'signal without its origin’s key and signature');
+  });
+
+  it('refuses a signal signed by the relay’s own key in the name of another', () => {
+    const [self, relay, victim] = [newIdentity(), newIdentity(), newIdentity()];
+    const a = node(self);
+    a.connected(relay.peerId, 0);
+    const own = signalQuery(relay, self.peerId);
+    if (own.y !== 'q' || own.q !== 'signal') throw new Error('not a signal query');
+    const forged: KrpcMessage = { ...own, a: { ...own.a, id: victim.peerId } };
+    const out = relayedTo(a, relay.peerId, victim.peerId, forged, 1);
+    expectRefused(a, out, 'signal key is not the key of its claimed origin');
+  });
+
+  it('refuses a signal captured on its way to another tab (the destination is signed)', () => {
+    const [self, relay, origin, other] = [newIdentity(), newIdentity(), newIdentity(), newIdentity()];
+    const a = node(self);
+    a.connected(relay.peerId, 0);
+    const captured = signalQuery(origin, other.peerId);
+    const out = relayedTo(a, relay.peerId, origin.peerId, captured, 1);
+    expectRefused(a, out, 'signal signature does not sign its origin, this node and the payload');
+  });
+
+  it('refuses a signal whose payload a relay changed', () => {
+    const [self, relay, origin] = [newIdentity(), newIdentity(), newIdentity()];
+    const a = node(self);
+    a.connected(relay.peerId, 0);
+    const genuine = signalQuery(origin, self.peerId);
+    if (genuine.y !== 'q' || genuine.q !== 'signal') throw new Error('not a signal query');
+    const changed: KrpcMessage = {
+      ...genuine,
+      a: { ...genuine.a, p: utf8('{"type":"offer","sdp":"evil"}') },
+    };
+    const out = relayedTo(a, relay.peerId, origin.peerId, changed, 1);
+    expectRefused(a, out, 'signal signature does not sign its origin, this node and the payload');
+  });
+
+  it('passes on a signal its origin signed, relayed or direct', () => {
+    const [self, relay, origin] = [newIdentity(), newIdentity(), newIdentity()];
+    const a = node(self);
+    a.connected(relay.peerId, 0);
+    const genuine = signalQuery(origin, self.peerId);
+    const out = relayedTo(a, relay.peerId, origin.peerId, genuine, 1);
+    expect(signalsOut(out)).toEqual([{ type: 'signal', from: toHex(origin.peerId), payload }]);
+    expect(replyOf(out)?.y).toBe('r');
+    const direct = signalQuery(relay, self.peerId);
+    const out2 = a.receive(relay.peerId, encodeKrpc(direct), 2);
+    expect(signalsOut(out2)).toEqual([{ type: 'signal', from: toHex(relay.peerId), payload }]);
+    expect(a.snapshot().counters.signalsRefused).toBe(0);
+  });
+
+  it('checks nothing and signs nothing without a verifier and a signer (as before)', () => {
+    const bare = new SignalAuth(random.bytes(20));
+    expect(bare.prove(random.bytes(20), payload)).toEqual({});
+    expect(bare.problem(random.bytes(20), payload)).toBeUndefined();
+  });
+});
