@@ -1,3 +1,4 @@
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../shared/identity/index.js';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bytesEqual, toHex } from '../../shared/bytes.js';
@@ -73,8 +74,23 @@ export const krpcMessage: fc.Arbitrary<KrpcMessage> = fc.oneof(
     .record({ t: tid, id: idBytes20, v: storedValue, token }, plainObject)
     .map(({ t, ...a }): KrpcMessage => ({ y: 'q', t, q: 'put', a })),
   fc
-    .record({ t: tid, id: idBytes20, p: fc.uint8Array({ maxLength: 256 }) }, plainObject)
-    .map(({ t, ...a }): KrpcMessage => ({ y: 'q', t, q: 'signal', a })),
+    .record(
+      {
+        t: tid,
+        id: idBytes20,
+        p: fc.uint8Array({ maxLength: 256 }),
+        // The proof of origin, present or not (a node without a verifier takes bare signals).
+        proof: fc.option(
+          fc.record({
+            k: fc.uint8Array({ minLength: PUBLIC_KEY_BYTES, maxLength: PUBLIC_KEY_BYTES }),
+            sig: fc.uint8Array({ minLength: SIGNATURE_BYTES, maxLength: SIGNATURE_BYTES }),
+          }),
+          { nil: undefined },
+        ),
+      },
+      plainObject,
+    )
+    .map(({ t, proof, ...a }): KrpcMessage => ({ y: 'q', t, q: 'signal', a: { ...a, ...proof } })),
   fc
     .record(
       { t: tid, id: idBytes20, method: asciiName.filter((m) => !KNOWN_METHODS.includes(m)) },
@@ -131,7 +147,14 @@ const krpcHostile = defineProperty(
       check(msg.t.length > 0, 'empty transaction id');
       if (msg.y === 'q') {
         check(msg.a.id.length === ID_BYTES, 'query id is not 20 bytes');
-        if (msg.q === 'signal') check(msg.a.p.length <= MAX_SIGNAL_BYTES, 'signal over MAX_SIGNAL_BYTES');
+        if (msg.q === 'signal') {
+          check(msg.a.p.length <= MAX_SIGNAL_BYTES, 'signal over MAX_SIGNAL_BYTES');
+          check((msg.a.k?.length ?? PUBLIC_KEY_BYTES) === PUBLIC_KEY_BYTES, 'signal key of the wrong size');
+          check(
+            (msg.a.sig?.length ?? SIGNATURE_BYTES) === SIGNATURE_BYTES,
+            'signal signature of the wrong size',
+          );
+        }
         if (msg.q === 'put') check(bencodedValueLength(msg.a.v) <= MAX_VALUE_BENCODED, 'value over its cap');
       } else if (msg.y === 'r') {
         check(msg.r.id.length === ID_BYTES, 'responder id is not 20 bytes');
