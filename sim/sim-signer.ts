@@ -1,5 +1,5 @@
 import { concatBytes } from '../shared/bytes.js';
-import type { DhtSigner, DhtVerifier } from '../shared/dht/signal-proof.js';
+import type { DhtSigner, DhtVerifier } from '../shared/dht/origin-proof.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, peerIdOf } from '../shared/identity/index.js';
 import type { Random } from '../shared/random.js';
 import { sha1 } from '../shared/sha1.js';

@@ -18,7 +18,7 @@ import { RateWindow } from './rate-window.js';
 import { RoutingTable } from './routing-table.js';
 import { queryContext } from './query-context.js';
 import { RpcTable } from './rpc-table.js';
-import { SignalAuth } from './signal-proof.js';
+import { OriginAuth } from './origin-proof.js';
 import { DhtStore } from './store.js';
 import { StoreJobs } from './store-jobs.js';
 import { TokenManager } from './token-manager.js';
@@ -55,8 +55,6 @@ export class DhtNode implements Machine<DhtOutput> {
   private readonly upkeep: Upkeep;
   private readonly contacts: ContactUpkeep;
   private readonly strikes = new Map<NodeId, number>();
-  /** Proves our overlay signals and checks those we receive. */
-  private readonly signals: SignalAuth;
   /** Frames each link has us relay per second, notices included. */
   private readonly relayWindow: RateWindow<NodeId>;
   /** The maintenance tick starts with the first input. */
@@ -74,6 +72,7 @@ export class DhtNode implements Machine<DhtOutput> {
     timeouts: 0,
     signalsIn: 0,
     signalsRefused: 0,
+    storesRefused: 0,
   };
 
   constructor(options: DhtOptions) {
@@ -87,7 +86,6 @@ export class DhtNode implements Machine<DhtOutput> {
     }
     this.links = new LinkManager(options);
     this.relayWindow = new RateWindow(settings.maxRelayPerSecond, 1000);
-    this.signals = new SignalAuth(own, options.signer, options.verifier);
     this.tokens = new TokenManager(options.random, options.tokenRotateMs ?? DEFAULT_TOKEN_ROTATE_MS);
     this.core = {
       id: this.id,
@@ -100,6 +98,7 @@ export class DhtNode implements Machine<DhtOutput> {
       links: this.links,
       routes: new RouteBook(settings.maxRouteLength),
       store: new DhtStore(options),
+      origins: new OriginAuth(own, options.signer, options.verifier),
       out: this.out,
       timers: this.timers,
       counters: this.counters,
@@ -318,12 +317,7 @@ export class DhtNode implements Machine<DhtOutput> {
       if (replyRoute.length === 1) this.contacts.seen(origin, replyRoute, now);
       else this.contacts.heard(origin, replyRoute, now);
     }
-    const services = {
-      core: this.core,
-      tokens: this.tokens,
-      transport: this.transport,
-      signals: this.signals,
-    };
+    const services = { core: this.core, tokens: this.tokens, transport: this.transport };
     const result = dispatchQuery(msg, queryContext(services, origin, replyRoute.length === 1, now));
     const reply: KrpcMessage =
       'r' in result
@@ -394,7 +388,7 @@ export class DhtNode implements Machine<DhtOutput> {
     const id = toNodeId(to);
     if (payload.length > MAX_SIGNAL_BYTES)
       return emit(this.core, { type: 'signal-failed', to: id, reason: 'signal too large' });
-    const args = { p: payload, ...this.signals.prove(idBytes(id), payload) };
+    const args = { p: payload, ...this.core.origins.proveSignal(idBytes(id), payload) };
     const sent = this.rpcs.query(id, 'signal', args, now, (res) => {
       if (!res.ok) emit(this.core, { type: 'signal-failed', to: id, reason: res.reason });
     });

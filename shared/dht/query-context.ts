@@ -3,7 +3,6 @@ import { idBytes } from './node-id.js';
 import type { NodeId } from './node-id.js';
 import { emit } from './node-core.js';
 import type { NodeCore } from './node-core.js';
-import type { SignalAuth } from './signal-proof.js';
 import type { TokenManager } from './token-manager.js';
 import type { Transport } from './transport.js';
 
@@ -12,7 +11,6 @@ export interface QueryServices {
   readonly core: NodeCore;
   readonly tokens: TokenManager;
   readonly transport: Transport;
-  readonly signals: SignalAuth;
 }
 
 /**
@@ -33,10 +31,13 @@ export function queryContext(s: QueryServices, asker: NodeId, direct: boolean, n
       core.counters.signalsIn++;
       core.out.push({ type: 'signal', from, payload: payload.slice() });
     },
-    signalProblem: (payload, k, sig) => s.signals.problem(idBytes(asker), payload, k, sig),
-    signalRefused: (reason) => {
+    signalProblem: (payload, { k, sig }) => core.origins.signalProblem(idBytes(asker), payload, k, sig),
+    storeProblem: (method, key, token, { k, sig }) =>
+      core.origins.storeProblem(method, idBytes(asker), key, token, k, sig),
+    refused: (kind, reason) => {
       core.counters.dropped++;
-      core.counters.signalsRefused++;
+      if (kind === 'signal') core.counters.signalsRefused++;
+      else core.counters.storesRefused++;
       emit(core, { type: 'message-dropped', from: asker, reason });
     },
     noteAskerLinks: (count) => {

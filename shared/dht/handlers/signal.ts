@@ -7,12 +7,11 @@ import type { QueryHandler } from './context.js';
  * (when this node checks proofs) is refused, never passed on: a relay could have named anyone.
  */
 export const handleSignal: QueryHandler<'signal'> = (query, ctx) => {
-  const { p, k, sig } = query.a;
-  const problem = ctx.signalProblem(p, k, sig);
+  const problem = ctx.signalProblem(query.a.p, query.a);
   if (problem !== undefined) {
-    ctx.signalRefused(problem);
+    ctx.refused('signal', problem);
     return { e: [KrpcErrorCode.Protocol, problem] };
   }
-  ctx.emitSignal(ctx.asker, p);
+  ctx.emitSignal(ctx.asker, query.a.p);
   return { r: {} };
 };

@@ -3,10 +3,12 @@ import { toHex, utf8 } from '../../../shared/bytes.js';
 import { identityFromSecretKey, identitySigner, verify } from '../../../shared/identity/index.js';
 import type { Identity } from '../../../shared/identity/index.js';
 import { seededRandom } from '../../../shared/random.js';
+import { sha1 } from '../../../shared/sha1.js';
+import { encodeBencode } from '../../../shared/dht/bencode-writer.js';
 import { decodeKrpc, encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
-import { SignalAuth } from '../../../shared/dht/signal-proof.js';
+import { OriginAuth, proofReason } from '../../../shared/dht/origin-proof.js';
 import type { DhtAction } from '../../../shared/dht/types.js';
 import { TestNode } from './helpers/test-node.js';
 import { testSeed } from './helpers/seed.js';
@@ -86,7 +88,7 @@ describe('overlay signals carry proof of their origin', () => {
     // The relay makes up a signal from `victim`: it has no key of the victim's to sign with.
     const forged: KrpcMessage = { y: 'q', t, q: 'signal', a: { id: victim.peerId, p: payload } };
     const out = relayedTo(a, relay.peerId, victim.peerId, forged, 1);
-    expectRefused(a, out, 'signal without its origin’s key and signature');
+    expectRefused(a, out, proofReason('signal', 'missing'));
   });
 
   it('refuses a signal signed by the relay’s own key in the name of another', () => {
@@ -97,7 +99,7 @@ describe('overlay signals carry proof of their origin', () => {
     if (own.y !== 'q' || own.q !== 'signal') throw new Error('not a signal query');
     const forged: KrpcMessage = { ...own, a: { ...own.a, id: victim.peerId } };
     const out = relayedTo(a, relay.peerId, victim.peerId, forged, 1);
-    expectRefused(a, out, 'signal key is not the key of its claimed origin');
+    expectRefused(a, out, proofReason('signal', 'key'));
   });
 
   it('refuses a signal captured on its way to another tab (the destination is signed)', () => {
@@ -106,7 +108,7 @@ describe('overlay signals carry proof of their origin', () => {
     a.connected(relay.peerId, 0);
     const captured = signalQuery(origin, other.peerId);
     const out = relayedTo(a, relay.peerId, origin.peerId, captured, 1);
-    expectRefused(a, out, 'signal signature does not sign its origin, this node and the payload');
+    expectRefused(a, out, proofReason('signal', 'signature'));
   });
 
   it('refuses a signal whose payload a relay changed', () => {
@@ -120,7 +122,7 @@ describe('overlay signals carry proof of their origin', () => {
       a: { ...genuine.a, p: utf8('{"type":"offer","sdp":"evil"}') },
     };
     const out = relayedTo(a, relay.peerId, origin.peerId, changed, 1);
-    expectRefused(a, out, 'signal signature does not sign its origin, this node and the payload');
+    expectRefused(a, out, proofReason('signal', 'signature'));
   });
 
   it('passes on a signal its origin signed, relayed or direct', () => {
@@ -138,8 +140,91 @@ describe('overlay signals carry proof of their origin', () => {
   });
 
   it('checks nothing and signs nothing without a verifier and a signer (as before)', () => {
-    const bare = new SignalAuth(random.bytes(20));
-    expect(bare.prove(random.bytes(20), payload)).toEqual({});
-    expect(bare.problem(random.bytes(20), payload)).toBeUndefined();
+    const bare = new OriginAuth(random.bytes(20));
+    expect(bare.proveSignal(random.bytes(20), payload)).toEqual({});
+    expect(bare.signalProblem(random.bytes(20), payload)).toBeUndefined();
+  });
+});
+
+describe('announces and puts carry proof of their origin', () => {
+  /** `a` (signed) with one link, `relay`, through which `origin`'s queries arrive; a token for `key`. */
+  function setup(origin: Identity, key: Uint8Array) {
+    const [self, relay] = [newIdentity(), newIdentity()];
+    const a = node(self);
+    a.connected(relay.peerId, 0);
+    // Tokens are handed to whoever asks in the origin's name: the relay can get one too.
+    const ask: KrpcMessage = { y: 'q', t, q: 'get', a: { id: origin.peerId, target: key } };
+    const answer = replyOf(relayedTo(a, relay.peerId, origin.peerId, ask, 1));
+    const token = answer?.y === 'r' ? (answer.r.token as Uint8Array) : new Uint8Array();
+    const proof = (method: 'announce_peer' | 'put') =>
+      new OriginAuth(origin.peerId, identitySigner(origin)).proveStore(method, self.peerId, key, token);
+    return { a, relay, token, proof };
+  }
+
+  it('a relay announcing in another’s name gets it dropped; the origin’s own announce is stored', () => {
+    const [victim, ih] = [newIdentity(), random.bytes(20)];
+    const { a, relay, token, proof } = setup(victim, ih);
+    const forged: KrpcMessage = {
+      y: 'q',
+      t,
+      q: 'announce_peer',
+      a: { id: victim.peerId, info_hash: ih, token },
+    };
+    const out = relayedTo(a, relay.peerId, victim.peerId, forged, 2);
+    expect(dropped(out)).toEqual([proofReason('announce', 'missing')]);
+    expect(replyOf(out)).toMatchObject({
+      y: 'e',
+      e: [KrpcErrorCode.Protocol, proofReason('announce', 'missing')],
+    });
+    expect(a.snapshot().counters.storesRefused).toBe(1);
+    expect(a.snapshot().store.peers).toBe(0);
+    const signed: KrpcMessage = { ...forged, a: { ...forged.a, ...proof('announce_peer') } };
+    expect(replyOf(relayedTo(a, relay.peerId, victim.peerId, signed, 3))?.y).toBe('r');
+    expect(a.snapshot().store.peers).toBe(1);
+  });
+
+  it('a relay putting in another’s name gets it dropped; the origin’s own put is stored', () => {
+    const victim = newIdentity();
+    const v = utf8('5:hello');
+    const key = sha1(encodeBencode(v));
+    const { a, relay, token, proof } = setup(victim, key);
+    const forged: KrpcMessage = { y: 'q', t, q: 'put', a: { id: victim.peerId, v, token } };
+    const out = relayedTo(a, relay.peerId, victim.peerId, forged, 2);
+    expect(dropped(out)).toEqual([proofReason('put', 'missing')]);
+    expect(a.snapshot().store.values).toBe(0);
+    // A proof for an announce of the same key is no proof for a put (each has its domain).
+    const crossed: KrpcMessage = { ...forged, a: { ...forged.a, ...proof('announce_peer') } };
+    expect(dropped(relayedTo(a, relay.peerId, victim.peerId, crossed, 3))).toEqual([
+      proofReason('put', 'signature'),
+    ]);
+    const signed: KrpcMessage = { ...forged, a: { ...forged.a, ...proof('put') } };
+    expect(replyOf(relayedTo(a, relay.peerId, victim.peerId, signed, 4))?.y).toBe('r');
+    expect(a.snapshot().store.values).toBe(1);
+  });
+
+  it('a signed node’s own announce is stored by a node that checks proofs', () => {
+    const [x, y] = [newIdentity(), newIdentity()];
+    const [nx, ny] = [node(x), node(y)];
+    let now = 1;
+    /** Carries the sends of each node to the other until none is left (both join over their link). */
+    const pump = (queue: { from: TestNode; o: DhtAction }[]): void => {
+      for (let i = 0; i < 50 && queue.length > 0; i++) {
+        const next: typeof queue = [];
+        for (const { from, o } of queue) {
+          if (o.type !== 'send') continue;
+          const [to, fromId] = from === nx ? [ny, x.peerId] : [nx, y.peerId];
+          for (const r of to.receive(fromId, o.data, ++now)) next.push({ from: to, o: r });
+        }
+        queue = next;
+      }
+    };
+    const fromX = nx.connected(y.peerId, 0).map((o) => ({ from: nx, o }));
+    const fromY = ny.connected(x.peerId, 0).map((o) => ({ from: ny, o }));
+    pump([...fromX, ...fromY]);
+    expect(nx.snapshot().joined).toBe(true);
+    nx.announce(random.bytes(20), ++now);
+    pump(nx.poll().map((o) => ({ from: nx, o })));
+    expect(ny.snapshot().store.peers).toBe(1);
+    expect(ny.snapshot().counters.storesRefused).toBe(0);
   });
 });
