@@ -8,6 +8,7 @@ import { encodeBencode } from '../../../shared/dht/bencode-writer.js';
 import { decodeKrpc, encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
+import { compareDistance } from '../../../shared/dht/node-id.js';
 import { OriginAuth, proofReason } from '../../../shared/dht/origin-proof.js';
 import type { DhtAction } from '../../../shared/dht/types.js';
 import { TestNode } from './helpers/test-node.js';
@@ -202,29 +203,61 @@ describe('announces and puts carry proof of their origin', () => {
     expect(a.snapshot().store.values).toBe(1);
   });
 
-  it('a signed node’s own announce is stored by a node that checks proofs', () => {
-    const [x, y] = [newIdentity(), newIdentity()];
-    const [nx, ny] = [node(x), node(y)];
+  /** Signed nodes linked directly, and a pump that carries their sends until none is left. */
+  function linked(...identities: Identity[]) {
+    const nodes = new Map(identities.map((i) => [toHex(i.peerId), node(i)]));
     let now = 1;
-    /** Carries the sends of each node to the other until none is left (both join over their link). */
-    const pump = (queue: { from: TestNode; o: DhtAction }[]): void => {
-      for (let i = 0; i < 50 && queue.length > 0; i++) {
+    const pump = (from: TestNode, outputs: DhtAction[]): void => {
+      let queue = outputs.map((o) => ({ from, o }));
+      for (let round = 0; round < 50 && queue.length > 0; round++) {
         const next: typeof queue = [];
-        for (const { from, o } of queue) {
-          if (o.type !== 'send') continue;
-          const [to, fromId] = from === nx ? [ny, x.peerId] : [nx, y.peerId];
-          for (const r of to.receive(fromId, o.data, ++now)) next.push({ from: to, o: r });
+        for (const { from: f, o } of queue) {
+          const to = o.type === 'send' ? nodes.get(o.to) : undefined;
+          if (o.type !== 'send' || !to) continue;
+          for (const r of to.receive(f.id, o.data, ++now)) next.push({ from: to, o: r });
         }
         queue = next;
       }
     };
-    const fromX = nx.connected(y.peerId, 0).map((o) => ({ from: nx, o }));
-    const fromY = ny.connected(x.peerId, 0).map((o) => ({ from: ny, o }));
-    pump([...fromX, ...fromY]);
-    expect(nx.snapshot().joined).toBe(true);
-    nx.announce(random.bytes(20), ++now);
-    pump(nx.poll().map((o) => ({ from: nx, o })));
-    expect(ny.snapshot().store.peers).toBe(1);
-    expect(ny.snapshot().counters.storesRefused).toBe(0);
+    /** Opens the link between `a` and `b` (both ends) and lets what follows run. */
+    const link = (a: Identity, b: Identity): void => {
+      const [na, nb] = [nodes.get(toHex(a.peerId)) as TestNode, nodes.get(toHex(b.peerId)) as TestNode];
+      // Both ends first: a frame on a link its receiver has not seen open is dropped.
+      const [fromA, fromB] = [na.connected(b.peerId, ++now), nb.connected(a.peerId, ++now)];
+      pump(na, fromA);
+      pump(nb, fromB);
+    };
+    const of = (i: Identity): TestNode => nodes.get(toHex(i.peerId)) as TestNode;
+    return { of, pump, link, now: () => ++now };
+  }
+
+  it('a signed node’s own announce is stored by a node that checks proofs', () => {
+    const [x, y] = [newIdentity(), newIdentity()];
+    const net = linked(x, y);
+    net.link(x, y);
+    expect(net.of(x).snapshot().joined).toBe(true);
+    net.of(x).announce(random.bytes(20), net.now());
+    net.pump(net.of(x), net.of(x).poll());
+    expect(net.of(y).snapshot().store.peers).toBe(1);
+    expect(net.of(y).snapshot().counters.storesRefused).toBe(0);
+  });
+
+  it('a value handed on to a newcomer closer to its key carries the hander’s proof', () => {
+    const [w, x, z] = [newIdentity(), newIdentity(), newIdentity()];
+    const net = linked(w, x, z);
+    net.link(w, x);
+    // A value whose key is closer to the newcomer z than to x, the node that holds it.
+    const closerToZ = (v: Uint8Array): boolean => {
+      const key = sha1(encodeBencode(v));
+      return compareDistance(key, z.peerId, x.peerId) < 0;
+    };
+    let i = 0;
+    while (!closerToZ(utf8(`value ${i}`))) i++;
+    net.of(w).put(utf8(`value ${i}`), net.now());
+    net.pump(net.of(w), net.of(w).poll());
+    expect(net.of(x).snapshot().store.values).toBe(1);
+    net.link(x, z);
+    expect(net.of(z).snapshot().store.values).toBe(1);
+    expect(net.of(z).snapshot().counters.storesRefused).toBe(0);
   });
 });
