@@ -6,6 +6,7 @@ import type { VirtualClock } from './clock.js';
 import type { Colluders } from './dht-colluders.js';
 import type { LinkCloseReason, Network } from './network.js';
 import type { SimSignalingServer } from './sim-signaling-server.js';
+import { simVerifier, type SimKey } from './sim-signer.js';
 
 /** Synthetic WebRTC signals: the first byte says what it is; the rest stands in for the SDP. */
 const OFFER = 1;
@@ -69,10 +70,16 @@ export class DhtHost {
 
   constructor(
     private readonly env: DhtHostEnv,
-    id: Uint8Array,
+    key: SimKey,
     readonly counters: SignalCounters,
   ) {
-    this.node = new DhtNode({ ...env.dhtOptions, id, random: env.random });
+    this.node = new DhtNode({
+      ...env.dhtOptions,
+      id: key.id,
+      random: env.random,
+      signer: key.signer,
+      verifier: simVerifier,
+    });
     this.id = this.node.id;
     this.joinedAt = env.clock.now;
     this.colluding = env.colluders?.has(this.id) ?? false;
@@ -97,7 +104,7 @@ export class DhtHost {
       },
       disconnected: (peer) => this.apply((now) => this.node.disconnected(peer, now)),
       receive: (peer, data) => {
-        const forged = this.colluding ? env.colluders?.intercept(this.id, id, peer, data) : undefined;
+        const forged = this.colluding ? env.colluders?.intercept(this.id, key.id, peer, data) : undefined;
         if (forged === undefined) return void this.apply((now) => this.node.receive(peer, data, now));
         if (this.alive) env.network.send(this.id, forged.to, forged.data, 'dht', env.lossyDht);
       },

@@ -9,6 +9,7 @@ import { DhtHost, type DhtHostEnv, type SignalCounters } from './dht-host.js';
 import { clamped, logNormal, type Distribution } from './distributions.js';
 import { Network } from './network.js';
 import { SimSignalingServer } from './sim-signaling-server.js';
+import { simKey } from './sim-signer.js';
 import { max, mean } from './stats.js';
 
 /**
@@ -368,7 +369,9 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
 
   let spawned = 0;
   const spawn = (): DhtHost => {
-    const id = random.bytes(20);
+    // Ids are SHA-1 of a (stand-in) key, as in the tabs, so overlay signals carry a checkable proof.
+    const key = simKey(random);
+    const id = key.id;
     // Exactly that share of the arrivals, spread evenly over them (not drawn from the shared
     // random stream, so runs that differ only in lookup options get as many colluders).
     const arrival = spawned++;
@@ -377,7 +380,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       Math.floor((arrival + 1) * colluderFraction) > Math.floor(arrival * colluderFraction)
     )
       colluders.add(id);
-    const host = new DhtHost(env, id, counters);
+    const host = new DhtHost(env, key, counters);
     idBytesOf.set(host.id, id);
     liveIndex.set(host.id, liveList.length);
     liveList.push(host);

@@ -137,7 +137,9 @@ export class ContactUpkeep {
       this.rpcs.query(newId, 'get', { target: idBytes(key) }, now, (res, at) => {
         const v = store.getValue(key, at);
         if (!res.ok || !res.r.token || !v || res.r.v) return;
-        this.rpcs.query(newId, 'put', { v, token: res.r.token }, at, () => undefined);
+        // Handed on in our own name (the value counts against our share there), so we prove it.
+        const proof = this.core.origins.proveStore('put', newBytes, idBytes(key), res.r.token);
+        this.rpcs.query(newId, 'put', { v, token: res.r.token, ...proof }, at, () => undefined);
       });
     }
   }

@@ -2,7 +2,6 @@ import { Outbox, TimerTable } from '../machine/index.js';
 import type { Machine } from '../machine/index.js';
 import { ContactUpkeep } from './contact-upkeep.js';
 import { dispatchQuery } from './handlers/index.js';
-import type { HandlerContext } from './handlers/index.js';
 import { decodeKrpc, encodeKrpc, MAX_SIGNAL_BYTES, parseKrpc } from './krpc.js';
 import type { KrpcMessage } from './krpc.js';
 import { LinkManager, REPORT_LINKS_AT } from './link-manager.js';
@@ -17,7 +16,9 @@ import type { Frame } from './relay.js';
 import { RouteBook } from './route-book.js';
 import { RateWindow } from './rate-window.js';
 import { RoutingTable } from './routing-table.js';
+import { queryContext } from './query-context.js';
 import { RpcTable } from './rpc-table.js';
+import { OriginAuth } from './origin-proof.js';
 import { DhtStore } from './store.js';
 import { StoreJobs } from './store-jobs.js';
 import { TokenManager } from './token-manager.js';
@@ -70,6 +71,8 @@ export class DhtNode implements Machine<DhtOutput> {
     dropped: 0,
     timeouts: 0,
     signalsIn: 0,
+    signalsRefused: 0,
+    storesRefused: 0,
   };
 
   constructor(options: DhtOptions) {
@@ -95,6 +98,7 @@ export class DhtNode implements Machine<DhtOutput> {
       links: this.links,
       routes: new RouteBook(settings.maxRouteLength),
       store: new DhtStore(options),
+      origins: new OriginAuth(own, options.signer, options.verifier),
       out: this.out,
       timers: this.timers,
       counters: this.counters,
@@ -162,6 +166,9 @@ export class DhtNode implements Machine<DhtOutput> {
     this.upkeep.linkOpened(now);
     for (const victim of this.links.excess(this.core.table, id))
       this.dropLink(victim, 'over the connection budget', now);
+    // Nothing else could go (all pinned): a link given up on that opened late has no slot.
+    if (this.links.liveCount > this.links.maxConnections)
+      this.dropLink(id, 'over the connection budget', now);
     this.reportFewLinks(now);
   }
 
@@ -310,31 +317,13 @@ export class DhtNode implements Machine<DhtOutput> {
       if (replyRoute.length === 1) this.contacts.seen(origin, replyRoute, now);
       else this.contacts.heard(origin, replyRoute, now);
     }
-    const result = dispatchQuery(msg, this.handlerContext(origin, replyRoute.length === 1, now));
+    const services = { core: this.core, tokens: this.tokens, transport: this.transport };
+    const result = dispatchQuery(msg, queryContext(services, origin, replyRoute.length === 1, now));
     const reply: KrpcMessage =
       'r' in result
         ? { y: 'r', t: msg.t, r: { id: this.core.own, ...result.r } }
         : { y: 'e', t: msg.t, e: result.e };
     this.transport.sendAlong(replyRoute, encodeKrpc(reply));
-  }
-
-  private handlerContext(asker: NodeId, direct: boolean, now: number): HandlerContext {
-    return {
-      ownId: this.core.own,
-      now,
-      asker,
-      tokens: this.tokens,
-      store: this.core.store,
-      random: this.core.random,
-      closestNodes: (target) => this.transport.closestLinks(target, asker),
-      emitSignal: (from, payload) => {
-        this.counters.signalsIn++;
-        this.out.push({ type: 'signal', from, payload: payload.slice() });
-      },
-      noteAskerLinks: (count) => {
-        if (direct) this.links.noteRemoteLinks(asker, count);
-      },
-    };
   }
 
   // ---------------------------------------------------------------- operations
@@ -399,7 +388,8 @@ export class DhtNode implements Machine<DhtOutput> {
     const id = toNodeId(to);
     if (payload.length > MAX_SIGNAL_BYTES)
       return emit(this.core, { type: 'signal-failed', to: id, reason: 'signal too large' });
-    const sent = this.rpcs.query(id, 'signal', { p: payload }, now, (res) => {
+    const args = { p: payload, ...this.core.origins.proveSignal(idBytes(id), payload) };
+    const sent = this.rpcs.query(id, 'signal', args, now, (res) => {
       if (!res.ok) emit(this.core, { type: 'signal-failed', to: id, reason: res.reason });
     });
     if (!sent) emit(this.core, { type: 'signal-failed', to: id, reason: 'no route' });

@@ -2,6 +2,7 @@ import { bdecode, isBytes, isDict, isInt, isList } from '../bencode.js';
 import type { BDict, BValue } from '../bencode.js';
 import { fromUtf8 } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../identity/index.js';
 import { encodeBencode } from './bencode-writer.js';
 import { ID_BYTES } from './node-id.js';
 
@@ -15,7 +16,7 @@ import { ID_BYTES } from './node-id.js';
 export const MAX_DHT_MESSAGE = 64 * 1024;
 /** BEP 44: the bencoded `v` of a stored value is at most 1000 bytes. */
 export const MAX_VALUE_BENCODED = 1000;
-/** Largest opaque WebRTC signal carried by a `signal` query. */
+/** Largest opaque WebRTC signal carried by a `signal` query (with its 96-byte proof, far below the cap). */
 export const MAX_SIGNAL_BYTES = 16 * 1024;
 /** Caps on lists read off the wire. */
 export const MAX_NODES_IN_RESPONSE = 64;
@@ -29,6 +30,16 @@ export const KrpcErrorCode = { Generic: 201, Server: 202, Protocol: 203, MethodU
 export type QueryName = 'ping' | 'find_node' | 'get_peers' | 'announce_peer' | 'put' | 'get' | 'signal';
 
 /**
+ * The origin's proof on a query the receiver acts on for the origin (signal, announce_peer, put):
+ * `k`, its public key, and `sig`, its signature. Optional on the wire, required by a node with a
+ * verifier (see OriginAuth).
+ */
+export interface Proof {
+  k?: Uint8Array;
+  sig?: Uint8Array;
+}
+
+/**
  * A validated query, one variant per method. A ping's optional `ln` is the asker's live link
  * count, sent by a node with few links (see LinkManager).
  */
@@ -37,10 +48,13 @@ export type KrpcQuery = { y: 'q'; t: Uint8Array } & (
   | { q: 'find_node'; a: { id: Uint8Array; target: Uint8Array } }
   | { q: 'get_peers'; a: { id: Uint8Array; info_hash: Uint8Array } }
   /** `peer` (optional) names the announcing node when a store hands an announcement on. */
-  | { q: 'announce_peer'; a: { id: Uint8Array; info_hash: Uint8Array; token: Uint8Array; peer?: Uint8Array } }
-  | { q: 'put'; a: { id: Uint8Array; v: Uint8Array; token: Uint8Array } }
+  | {
+      q: 'announce_peer';
+      a: { id: Uint8Array; info_hash: Uint8Array; token: Uint8Array; peer?: Uint8Array } & Proof;
+    }
+  | { q: 'put'; a: { id: Uint8Array; v: Uint8Array; token: Uint8Array } & Proof }
   | { q: 'get'; a: { id: Uint8Array; target: Uint8Array } }
-  | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array } }
+  | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array } & Proof }
   /** Well-formed query with a method we do not know: answered with error 204. */
   | { q: 'unknown'; method: string; a: { id: Uint8Array } }
 );
@@ -95,6 +109,13 @@ function splitIds(data: Uint8Array, max: number, what: string): Uint8Array[] {
   return out;
 }
 
+/** The proof fields of a query, those present (each of its exact size). */
+function proofFields(a: BDict): Proof {
+  const k = optionalBytes(a, 'k', PUBLIC_KEY_BYTES);
+  const sig = optionalBytes(a, 'sig', SIGNATURE_BYTES);
+  return { ...(k && { k }), ...(sig && { sig }) };
+}
+
 function parseQuery(t: Uint8Array, d: BDict): KrpcQuery {
   const q = fromUtf8(bytesField(d, 'q', undefined, 32));
   const a = d['a'];
@@ -119,17 +140,22 @@ function parseQuery(t: Uint8Array, d: BDict): KrpcQuery {
         id,
         info_hash: bytesField(a, 'info_hash', ID_BYTES),
         token: bytesField(a, 'token', undefined, MAX_TOKEN_BYTES),
+        ...(peer && { peer }),
+        ...proofFields(a),
       };
-      return { y: 'q', t, q, a: peer ? { ...args, peer } : args };
+      return { y: 'q', t, q, a: args };
     }
     case 'put': {
       const v = bytesField(a, 'v');
       if (bencodedValueLength(v) > MAX_VALUE_BENCODED)
         invalid(`value over ${MAX_VALUE_BENCODED} bytes bencoded`);
-      return { y: 'q', t, q, a: { id, v, token: bytesField(a, 'token', undefined, MAX_TOKEN_BYTES) } };
+      const token = bytesField(a, 'token', undefined, MAX_TOKEN_BYTES);
+      return { y: 'q', t, q, a: { id, v, token, ...proofFields(a) } };
     }
-    case 'signal':
-      return { y: 'q', t, q, a: { id, p: bytesField(a, 'p', undefined, MAX_SIGNAL_BYTES) } };
+    case 'signal': {
+      const p = bytesField(a, 'p', undefined, MAX_SIGNAL_BYTES);
+      return { y: 'q', t, q, a: { id, p, ...proofFields(a) } };
+    }
     default:
       return { y: 'q', t, q: 'unknown', method: q, a: { id } };
   }

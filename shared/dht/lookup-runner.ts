@@ -2,7 +2,7 @@ import { toHex } from '../bytes.js';
 import { sha1 } from '../sha1.js';
 import { encodeBencode } from './bencode-writer.js';
 import { Lookup } from './lookup.js';
-import { toNodeId } from './node-id.js';
+import { idBytes, toNodeId } from './node-id.js';
 import type { NodeId } from './node-id.js';
 import { emit } from './node-core.js';
 import type { NodeCore } from './node-core.js';
@@ -194,8 +194,10 @@ export class LookupRunner {
     for (const id of run.lookup.closest(this.core.k)) {
       const token = run.tokens.get(id);
       if (!token) continue;
+      // The key (info-hash, or SHA-1 of the value) is the lookup's target.
+      const proof = this.core.origins.proveStore(store.q, idBytes(id), run.target, token);
       const args: Record<string, Uint8Array> =
-        store.q === 'put' ? { v: store.v, token } : { info_hash: run.target, token };
+        store.q === 'put' ? { v: store.v, token, ...proof } : { info_hash: run.target, token, ...proof };
       const sent = this.rpcs.query(id, store.q, args, now, (res, at) => {
         run.storing--;
         if (res.ok) run.stored++;

@@ -1,6 +1,7 @@
 import type { Outbox, TimerTable } from '../machine/index.js';
 import type { Random } from '../random.js';
 import type { LinkManager } from './link-manager.js';
+import type { OriginAuth } from './origin-proof.js';
 import type { NodeId } from './node-id.js';
 import { DEFAULT_MAX_ROUTE_LENGTH } from './relay.js';
 import type { RouteBook } from './route-book.js';
@@ -74,6 +75,8 @@ export interface NodeCore {
   readonly links: LinkManager;
   readonly routes: RouteBook;
   readonly store: DhtStore;
+  /** Proves the origin of our signals and stores, and checks those of others. */
+  readonly origins: OriginAuth;
   readonly out: Outbox<DhtAction>;
   readonly timers: TimerTable<DhtTimer>;
   readonly counters: DhtCounters;

@@ -1,5 +1,6 @@
 import type { Random } from '../random.js';
 import type { NodeId, IdLike } from './node-id.js';
+import type { DhtSigner, DhtVerifier } from './origin-proof.js';
 
 /** Options of a DhtNode; every duration is in milliseconds. */
 export interface DhtOptions {
@@ -56,6 +57,14 @@ export interface DhtOptions {
   maxRelayPerSecond?: number;
   /** Disjoint paths per lookup (S/Kademlia), each node queried by one path at most (default 1). */
   lookupPaths?: number;
+  /** Signs the node's overlay signals and stores with its identity's key; without one they go unsigned. */
+  signer?: DhtSigner;
+  /**
+   * Checks the proofs of incoming overlay signals, announces and puts; with one, such a query
+   * without a valid proof from its claimed origin is refused, so every node of a network should
+   * have both or neither.
+   */
+  verifier?: DhtVerifier;
 }
 
 /** What the host must do: the DHT node's outputs, taken with `poll()`; carry them out in order. */
@@ -167,4 +176,8 @@ export interface DhtCounters {
   dropped: number;
   timeouts: number;
   signalsIn: number;
+  /** Signals refused for a missing or bad proof of origin (also counted in `dropped`). */
+  signalsRefused: number;
+  /** Announces and puts refused for a missing or bad proof of origin (also counted in `dropped`). */
+  storesRefused: number;
 }

@@ -134,7 +134,9 @@ export class Upkeep {
 
   private bootstrapConnect(now: number): void {
     const links = this.core.links;
-    while (links.busyCount < this.core.settings.bootstrapConnections) {
+    // Pinned links count too: bootstrap must not push the node over its hard cap.
+    const wanted = Math.min(this.core.settings.bootstrapConnections, links.maxConnections);
+    while (links.busyCount < wanted) {
       const id = this.bootstrapPool.shift();
       if (id === undefined || links.refusal(now)) break;
       if (links.isLive(id) || links.isPending(id)) continue;

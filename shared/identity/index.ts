@@ -1,3 +1,4 @@
 export * from './peer-identity.js';
 export * from './signatures.js';
 export * from './register-proof.js';
+export * from './signer.js';

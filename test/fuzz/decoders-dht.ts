@@ -1,3 +1,4 @@
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../shared/identity/index.js';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bytesEqual, toHex } from '../../shared/bytes.js';
@@ -32,6 +33,14 @@ const token = fc.uint8Array({ maxLength: 64 });
 const storedValue = fc
   .uint8Array({ maxLength: MAX_VALUE_BENCODED })
   .map((v) => v.subarray(0, v.length - Math.max(0, bencodedValueLength(v) - MAX_VALUE_BENCODED)));
+/** A proof of origin, present or not (a node without a verifier takes queries without one). */
+const originProof = fc.option(
+  fc.record({
+    k: fc.uint8Array({ minLength: PUBLIC_KEY_BYTES, maxLength: PUBLIC_KEY_BYTES }),
+    sig: fc.uint8Array({ minLength: SIGNATURE_BYTES, maxLength: SIGNATURE_BYTES }),
+  }),
+  { nil: undefined },
+);
 const KNOWN_METHODS = ['ping', 'find_node', 'get_peers', 'announce_peer', 'put', 'get', 'signal'];
 /** ASCII names only: an error's text and a method name are decoded leniently (lossy for broken UTF-8). */
 const asciiName = fc.string({ minLength: 1, maxLength: 32 });
@@ -60,21 +69,36 @@ export const krpcMessage: fc.Arbitrary<KrpcMessage> = fc.oneof(
     .map(({ t, ...a }): KrpcMessage => ({ y: 'q', t, q: 'get_peers', a })),
   fc
     .record(
-      { t: tid, id: idBytes20, info_hash: idBytes20, token, peer: fc.option(idBytes20, { nil: undefined }) },
+      {
+        t: tid,
+        id: idBytes20,
+        info_hash: idBytes20,
+        token,
+        peer: fc.option(idBytes20, { nil: undefined }),
+        proof: originProof,
+      },
       plainObject,
     )
-    .map(({ t, peer, ...a }): KrpcMessage => ({
+    .map(({ t, peer, proof, ...a }): KrpcMessage => ({
       y: 'q',
       t,
       q: 'announce_peer',
-      a: peer ? { ...a, peer } : a,
+      a: { ...(peer ? { ...a, peer } : a), ...proof },
     })),
   fc
-    .record({ t: tid, id: idBytes20, v: storedValue, token }, plainObject)
-    .map(({ t, ...a }): KrpcMessage => ({ y: 'q', t, q: 'put', a })),
+    .record({ t: tid, id: idBytes20, v: storedValue, token, proof: originProof }, plainObject)
+    .map(({ t, proof, ...a }): KrpcMessage => ({ y: 'q', t, q: 'put', a: { ...a, ...proof } })),
   fc
-    .record({ t: tid, id: idBytes20, p: fc.uint8Array({ maxLength: 256 }) }, plainObject)
-    .map(({ t, ...a }): KrpcMessage => ({ y: 'q', t, q: 'signal', a })),
+    .record(
+      {
+        t: tid,
+        id: idBytes20,
+        p: fc.uint8Array({ maxLength: 256 }),
+        proof: originProof,
+      },
+      plainObject,
+    )
+    .map(({ t, proof, ...a }): KrpcMessage => ({ y: 'q', t, q: 'signal', a: { ...a, ...proof } })),
   fc
     .record(
       { t: tid, id: idBytes20, method: asciiName.filter((m) => !KNOWN_METHODS.includes(m)) },
@@ -132,6 +156,13 @@ const krpcHostile = defineProperty(
       if (msg.y === 'q') {
         check(msg.a.id.length === ID_BYTES, 'query id is not 20 bytes');
         if (msg.q === 'signal') check(msg.a.p.length <= MAX_SIGNAL_BYTES, 'signal over MAX_SIGNAL_BYTES');
+        if (msg.q === 'signal' || msg.q === 'announce_peer' || msg.q === 'put') {
+          check((msg.a.k?.length ?? PUBLIC_KEY_BYTES) === PUBLIC_KEY_BYTES, 'proof key of the wrong size');
+          check(
+            (msg.a.sig?.length ?? SIGNATURE_BYTES) === SIGNATURE_BYTES,
+            'proof signature of the wrong size',
+          );
+        }
         if (msg.q === 'put') check(bencodedValueLength(msg.a.v) <= MAX_VALUE_BENCODED, 'value over its cap');
       } else if (msg.y === 'r') {
         check(msg.r.id.length === ID_BYTES, 'responder id is not 20 bytes');

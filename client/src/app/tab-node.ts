@@ -1,5 +1,6 @@
 import { toHex } from '../../../shared/bytes.js';
 import type { DhtOptions } from '../../../shared/dht/index.js';
+import { identitySigner, verify } from '../../../shared/identity/index.js';
 import type { Identity } from '../../../shared/identity/index.js';
 import type { Random } from '../../../shared/random.js';
 import type { FilePieceReader } from '../adapters/file-reader.js';
@@ -100,7 +101,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
       () => void this.signaling.refreshBootstrap(),
       (to, envelope) => this.signaling.signal(to, envelope),
       () => this.changed(),
-      { maxConnections: this.budget, ...opts.dht },
+      // Overlay signals are signed with the tab's key and checked against their origin's id.
+      { maxConnections: this.budget, ...opts.dht, signer: identitySigner(opts.identity), verifier: verify },
     );
     // Overlay, server or lookup first: the shared rule (shared/dht/signal-router.ts).
     this.connections.on('signal', (to, envelope) =>

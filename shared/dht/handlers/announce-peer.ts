@@ -7,6 +7,8 @@ import type { QueryHandler } from './context.js';
  * peer is always the asker (the message's origin). A `peer` field (which older nodes sent to
  * hand an announcement on) is still parsed, and accepted only if it names the asker itself: a
  * node must not be able to store someone else as a peer (tokens would then prove nothing).
+ * A node with a verifier also wants the asker's proof that it is the asker (a relay can name any
+ * origin, and get a token in its name): see OriginAuth.
  */
 export const handleAnnouncePeer: QueryHandler<'announce_peer'> = (query, ctx) => {
   const infoHash = toNodeId(query.a.info_hash);
@@ -15,6 +17,12 @@ export const handleAnnouncePeer: QueryHandler<'announce_peer'> = (query, ctx) =>
   }
   if (query.a.peer && toNodeId(query.a.peer) !== ctx.asker) {
     return { e: [KrpcErrorCode.Protocol, 'peer must be the asker'] };
+  }
+  // After the token (cheap): a signature is checked only for a store that would otherwise be taken.
+  const problem = ctx.storeProblem('announce_peer', query.a.info_hash, query.a.token, query.a);
+  if (problem !== undefined) {
+    ctx.refused('store', problem);
+    return { e: [KrpcErrorCode.Protocol, problem] };
   }
   if (!ctx.store.addPeer(infoHash, ctx.asker, ctx.now)) return { e: [KrpcErrorCode.Server, 'store full'] };
   return { r: {} };

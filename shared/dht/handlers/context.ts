@@ -1,5 +1,6 @@
 import type { Random } from '../../random.js';
-import type { KrpcQuery, KrpcResponseValues } from '../krpc.js';
+import type { KrpcQuery, KrpcResponseValues, Proof } from '../krpc.js';
+import type { StoreMethod } from '../origin-proof.js';
 import type { NodeId } from '../node-id.js';
 import type { DhtStore } from '../store.js';
 import type { TokenManager } from '../token-manager.js';
@@ -17,6 +18,15 @@ export interface HandlerContext {
   closestNodes(target: Uint8Array): Uint8Array[];
   /** Passes a WebRTC signal to the host. */
   emitSignal(from: NodeId, payload: Uint8Array): void;
+  /**
+   * Why a signal from the asker is not proven to come from it (its key `k` and signature `sig`),
+   * or undefined if it is or this node checks no proofs (see SignalAuth).
+   */
+  signalProblem(payload: Uint8Array, proof: Proof): string | undefined;
+  /** Why a store of `key` with `token` is not proven to come from the asker (as signalProblem). */
+  storeProblem(method: StoreMethod, key: Uint8Array, token: Uint8Array, proof: Proof): string | undefined;
+  /** A signal or store was refused for `reason`: counted, and reported as a dropped message. */
+  refused(kind: 'signal' | 'store', reason: string): void;
   /** The asker reported its live link count (kept only when it asked over a direct link). */
   noteAskerLinks(count: number): void;
 }

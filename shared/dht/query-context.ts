@@ -1,0 +1,47 @@
+import type { HandlerContext } from './handlers/index.js';
+import { idBytes } from './node-id.js';
+import type { NodeId } from './node-id.js';
+import { emit } from './node-core.js';
+import type { NodeCore } from './node-core.js';
+import type { TokenManager } from './token-manager.js';
+import type { Transport } from './transport.js';
+
+/** The parts of a node that answer queries (what a {@link HandlerContext} is built from). */
+export interface QueryServices {
+  readonly core: NodeCore;
+  readonly tokens: TokenManager;
+  readonly transport: Transport;
+}
+
+/**
+ * The context of one query from `asker`, which came over its own link (`direct`) or through
+ * relays. Kept out of the node so the node stays one file of plumbing.
+ */
+export function queryContext(s: QueryServices, asker: NodeId, direct: boolean, now: number): HandlerContext {
+  const core = s.core;
+  return {
+    ownId: core.own,
+    now,
+    asker,
+    tokens: s.tokens,
+    store: core.store,
+    random: core.random,
+    closestNodes: (target) => s.transport.closestLinks(target, asker),
+    emitSignal: (from, payload) => {
+      core.counters.signalsIn++;
+      core.out.push({ type: 'signal', from, payload: payload.slice() });
+    },
+    signalProblem: (payload, { k, sig }) => core.origins.signalProblem(idBytes(asker), payload, k, sig),
+    storeProblem: (method, key, token, { k, sig }) =>
+      core.origins.storeProblem(method, idBytes(asker), key, token, k, sig),
+    refused: (kind, reason) => {
+      core.counters.dropped++;
+      if (kind === 'signal') core.counters.signalsRefused++;
+      else core.counters.storesRefused++;
+      emit(core, { type: 'message-dropped', from: asker, reason });
+    },
+    noteAskerLinks: (count) => {
+      if (direct) core.links.noteRemoteLinks(asker, count);
+    },
+  };
+}
