@@ -3,7 +3,7 @@ import type { BDict, BValue } from '../bencode.js';
 import { fromUtf8 } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../identity/index.js';
-import { encodeBencode } from './bencode-writer.js';
+import { bencode } from '../bencode.js';
 import { ID_BYTES } from './node-id.js';
 
 /**
@@ -228,10 +228,10 @@ export function encodeKrpc(msg: KrpcMessage): Uint8Array {
   let out: Uint8Array;
   if (msg.y === 'q') {
     const q = msg.q === 'unknown' ? msg.method : msg.q;
-    out = encodeBencode({ t: msg.t, y: 'q', q, a: { ...msg.a } });
+    out = bencode({ t: msg.t, y: 'q', q, a: { ...msg.a } });
   } else if (msg.y === 'r') {
     const r = msg.r;
-    out = encodeBencode({
+    out = bencode({
       t: msg.t,
       y: 'r',
       r: {
@@ -243,7 +243,7 @@ export function encodeKrpc(msg: KrpcMessage): Uint8Array {
       },
     });
   } else {
-    out = encodeBencode({ t: msg.t, y: 'e', e: [msg.e[0], msg.e[1]] });
+    out = bencode({ t: msg.t, y: 'e', e: [msg.e[0], msg.e[1]] });
   }
   if (out.length > MAX_DHT_MESSAGE)
     throw new TabswarmError(ErrorCode.MessageTooLarge, `DHT message of ${out.length} bytes`);

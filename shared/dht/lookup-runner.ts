@@ -1,6 +1,6 @@
 import { toHex } from '../bytes.js';
 import { sha1 } from '../sha1.js';
-import { encodeBencode } from './bencode-writer.js';
+import { bencode } from '../bencode.js';
 import { Lookup } from './lookup.js';
 import { idBytes, toNodeId } from './node-id.js';
 import type { NodeId } from './node-id.js';
@@ -178,7 +178,7 @@ export class LookupRunner {
     if (run.phase !== 'lookup') return;
     if (r.token) run.tokens.set(from, r.token);
     for (const p of r.values ?? []) run.peers.add(toHex(p));
-    if (run.q === 'get' && r.v && !run.store && toHex(sha1(encodeBencode(r.v))) === run.targetId) {
+    if (run.q === 'get' && r.v && !run.store && toHex(sha1(bencode(r.v))) === run.targetId) {
       run.value = r.v.slice();
       run.lookup.finish();
     }

@@ -1,7 +1,7 @@
 import { bdecode, isBytes, isDict, isInt } from '../bencode.js';
 import type { BValue } from '../bencode.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
-import { encodeBencode } from './bencode-writer.js';
+import { bencode } from '../bencode.js';
 import { MAX_DHT_MESSAGE } from './krpc.js';
 import { ID_BYTES, idBytes, toNodeId, toNodeIdAt } from './node-id.js';
 import type { NodeId } from './node-id.js';
@@ -102,7 +102,7 @@ export function encodeEnvelope(env: Envelope): Uint8Array {
   if (env.message) rl['m'] = env.message;
   if (env.unreachable) rl['u'] = idBytes(env.unreachable);
   if (env.destination) rl['d'] = idBytes(env.destination);
-  const out = encodeBencode({ rl });
+  const out = bencode({ rl });
   if (out.length > MAX_DHT_MESSAGE)
     throw new TabswarmError(ErrorCode.MessageTooLarge, `DHT frame of ${out.length} bytes`);
   return out;

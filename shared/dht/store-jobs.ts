@@ -1,7 +1,7 @@
 import { toHex } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
 import { sha1 } from '../sha1.js';
-import { encodeBencode } from './bencode-writer.js';
+import { bencode } from '../bencode.js';
 import { bencodedValueLength, MAX_VALUE_BENCODED } from './krpc.js';
 import type { LookupQuery, LookupRunner, RunOrigin, StoreStep, UnstoredRun } from './lookup-runner.js';
 import { idBytes, toNodeId } from './node-id.js';
@@ -61,7 +61,7 @@ export class StoreJobs {
       throw new TabswarmError(ErrorCode.DhtInvalid, `value over ${MAX_VALUE_BENCODED} bytes bencoded`);
     }
     const v = value.slice();
-    const keyBytes = sha1(encodeBencode(v));
+    const keyBytes = sha1(bencode(v));
     const key = toHex(keyBytes);
     this.ownValues.set(key, { value: v, nextAt: now + this.core.settings.valueRepublishMs });
     return { queryId: this.start('put', 'get', keyBytes, now, { q: 'put', v }), key };

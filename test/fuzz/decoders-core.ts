@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { MAX_BENCODE_INT, bdecode, bdecodePrefix, bencode } from '../../shared/bencode.js';
 import type { BEncodable } from '../../shared/bencode.js';
 import { bytesEqual, toHex, utf8 } from '../../shared/bytes.js';
-import { encodeBencode } from '../../shared/dht/bencode-writer.js';
 import { ErrorCode } from '../../shared/errors.js';
 import {
   MAX_INFO_BYTES,
@@ -30,7 +29,7 @@ const deepNesting = fc
     utf8(dict ? `${'d1:k'.repeat(n)}i0e${'e'.repeat(n)}` : `${'l'.repeat(n)}${'e'.repeat(n)}`),
   );
 
-const bencodeInput = hostileBytes(fc.oneof(bencodeValue().map(encodeBencode), deepNesting));
+const bencodeInput = hostileBytes(fc.oneof(bencodeValue().map(bencode), deepNesting));
 
 // ---- bencode -----------------------------------------------------------------------------------
 
@@ -86,19 +85,6 @@ const bencodeRoundTrip = defineProperty(
       const decoded = bdecode(encoded);
       assert.deepStrictEqual(plain(decoded), plain(value));
       check(bytesEqual(bencode(decoded), encoded), 'encode(decode(x)) differs from canonical x');
-    }),
-);
-
-const bencodeEncoders = defineProperty(
-  {
-    name: 'bencode.encoders-agree',
-    target: 'shared/bencode.ts bencode vs dht/bencode-writer.ts encodeBencode',
-    claim: 'both encoders write the same bytes',
-    ciRuns: 200,
-  },
-  () =>
-    fc.property(bencodeValue(), (value) => {
-      check(bytesEqual(bencode(value), encodeBencode(value)), 'the two encoders disagree');
     }),
 );
 
@@ -340,7 +326,6 @@ const magnetRoundTrip = defineProperty(
 export const coreProperties: FuzzProperty[] = [
   bencodeHostile,
   bencodeRoundTrip,
-  bencodeEncoders,
   infoHostile,
   infoRoundTrip,
   infoMultiFile,

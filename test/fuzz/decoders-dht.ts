@@ -2,7 +2,7 @@ import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../../shared/identity/index.j
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bytesEqual, toHex } from '../../shared/bytes.js';
-import { encodeBencode } from '../../shared/dht/bencode-writer.js';
+import { bencode } from '../../shared/bencode.js';
 import {
   MAX_DHT_MESSAGE,
   MAX_NODES_IN_RESPONSE,
@@ -243,7 +243,7 @@ const frameInput = (max: number) =>
           },
           plainObject,
         )
-        .map((rl) => encodeBencode({ rl })),
+        .map((rl) => bencode({ rl })),
     },
     { weight: 1, arbitrary: oversizeFrame },
   );

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { toHex } from '../../shared/bytes.js';
-import { encodeBencode } from '../../shared/dht/bencode-writer.js';
+import { bencode } from '../../shared/bencode.js';
 import {
   decodeKrpc,
   encodeKrpc,
@@ -320,7 +320,7 @@ class DhtHost {
       case 'unput': {
         // The key of a value put before (or of this one): SHA-1 of the bencoded value.
         const value = this.puts[c.value.length % Math.max(1, this.puts.length)] ?? c.value;
-        return this.take(n.unput(sha1(encodeBencode(value))));
+        return this.take(n.unput(sha1(bencode(value))));
       }
       case 'sendSignal':
         return this.take(n.sendSignal(id(c.peer), new Uint8Array(c.size), this.now));

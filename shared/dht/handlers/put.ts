@@ -1,4 +1,4 @@
-import { encodeBencode } from '../bencode-writer.js';
+import { bencode } from '../../bencode.js';
 import { sha1 } from '../../sha1.js';
 import { KrpcErrorCode } from '../krpc.js';
 import { idBytes, toNodeId } from '../node-id.js';
@@ -10,7 +10,7 @@ import type { QueryHandler } from './context.js';
  * a verifier also wants the asker's proof that it is the asker (see OriginAuth).
  */
 export const handlePut: QueryHandler<'put'> = (query, ctx) => {
-  const key = toNodeId(sha1(encodeBencode(query.a.v)));
+  const key = toNodeId(sha1(bencode(query.a.v)));
   if (!ctx.tokens.verify(ctx.asker, key, query.a.token, ctx.now)) {
     return { e: [KrpcErrorCode.Protocol, 'bad token'] };
   }

@@ -4,7 +4,6 @@ import { fromHex, toHex, utf8 } from '../../../shared/bytes.js';
 import { seededRandom } from '../../../shared/random.js';
 import { sha1 } from '../../../shared/sha1.js';
 import type { DhtNode } from '../../../shared/dht/dht-node.js';
-import { encodeBencode } from '../../../shared/dht/bencode-writer.js';
 import { decodeKrpc, encodeKrpc } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
@@ -177,7 +176,7 @@ describe('DhtNode message validation', () => {
     expect(ask({ y: 'q', t, q: 'announce_peer', a: { id: peer, info_hash: ih, token } }, 4).y).toBe('r');
     // A put needs a token for its own key (SHA-1 of the bencoded value), fetched with get.
     expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token } }, 5).y).toBe('e');
-    const valueKey = sha1(encodeBencode(utf8('hello')));
+    const valueKey = sha1(bencode(utf8('hello')));
     const forValue = ask({ y: 'q', t, q: 'get', a: { id: peer, target: valueKey } }, 5);
     const putToken = forValue.y === 'r' ? (forValue.r.token as Uint8Array) : new Uint8Array();
     expect(ask({ y: 'q', t, q: 'put', a: { id: peer, v: utf8('hello'), token: putToken } }, 5).y).toBe('r');

@@ -4,7 +4,7 @@ import { identityFromSecretKey, identitySigner, verify } from '../../../shared/i
 import type { Identity } from '../../../shared/identity/index.js';
 import { seededRandom } from '../../../shared/random.js';
 import { sha1 } from '../../../shared/sha1.js';
-import { encodeBencode } from '../../../shared/dht/bencode-writer.js';
+import { bencode } from '../../../shared/bencode.js';
 import { decodeKrpc, encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
@@ -187,7 +187,7 @@ describe('announces and puts carry proof of their origin', () => {
   it('a relay putting in another’s name gets it dropped; the origin’s own put is stored', () => {
     const victim = newIdentity();
     const v = utf8('5:hello');
-    const key = sha1(encodeBencode(v));
+    const key = sha1(bencode(v));
     const { a, relay, token, proof } = setup(victim, key);
     const forged: KrpcMessage = { y: 'q', t, q: 'put', a: { id: victim.peerId, v, token } };
     const out = relayedTo(a, relay.peerId, victim.peerId, forged, 2);
@@ -248,7 +248,7 @@ describe('announces and puts carry proof of their origin', () => {
     net.link(w, x);
     // A value whose key is closer to the newcomer z than to x, the node that holds it.
     const closerToZ = (v: Uint8Array): boolean => {
-      const key = sha1(encodeBencode(v));
+      const key = sha1(bencode(v));
       return compareDistance(key, z.peerId, x.peerId) < 0;
     };
     let i = 0;
