@@ -73,6 +73,7 @@ export class DhtNode implements Machine<DhtOutput> {
     signalsIn: 0,
     signalsRefused: 0,
     storesRefused: 0,
+    pongsRefused: 0,
   };
 
   constructor(options: DhtOptions) {
@@ -318,7 +319,7 @@ export class DhtNode implements Machine<DhtOutput> {
       else this.contacts.heard(origin, replyRoute, now);
     }
     const services = { core: this.core, tokens: this.tokens, transport: this.transport };
-    const result = dispatchQuery(msg, queryContext(services, origin, replyRoute.length === 1, now));
+    const result = dispatchQuery(msg, queryContext(services, origin, replyRoute.length === 1, now, msg.t));
     const reply: KrpcMessage =
       'r' in result
         ? { y: 'r', t: msg.t, r: { id: this.core.own, ...result.r } }

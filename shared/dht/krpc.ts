@@ -59,8 +59,12 @@ export type KrpcQuery = { y: 'q'; t: Uint8Array } & (
   | { q: 'unknown'; method: string; a: { id: Uint8Array } }
 );
 
-/** Response values; which fields are present depends on the query. */
-export interface KrpcResponseValues {
+/**
+ * Response values; which fields are present depends on the query. A ping answer from a node with
+ * a signer carries its `k` and `sig` (Proof) over `"tabswarm-pong" 0x00 || responder || asker ||
+ * transaction id` (see OriginAuth.provePong).
+ */
+export interface KrpcResponseValues extends Proof {
   id: Uint8Array;
   /** Node ids, closest first. */
   nodes?: Uint8Array[];
@@ -183,7 +187,7 @@ function parseResponse(t: Uint8Array, d: BDict): KrpcMessage {
       invalid(`value over ${MAX_VALUE_BENCODED} bytes bencoded`);
     out.v = v;
   }
-  return { y: 'r', t, r: out };
+  return { y: 'r', t, r: { ...out, ...proofFields(r) } };
 }
 
 /** Validates an already-decoded bencode value as a KRPC message. Throws TabswarmError(DHT_INVALID). */
@@ -240,6 +244,8 @@ export function encodeKrpc(msg: KrpcMessage): Uint8Array {
         token: r.token,
         values: r.values ? [...r.values] : undefined,
         v: r.v,
+        k: r.k,
+        sig: r.sig,
       },
     });
   } else {

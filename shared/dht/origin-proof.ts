@@ -12,6 +12,8 @@ export const SIGNAL_DOMAIN = 'tabswarm-signal';
 export const ANNOUNCE_DOMAIN = 'tabswarm-announce';
 /** Domain of the signature on a `put`. */
 export const PUT_DOMAIN = 'tabswarm-put';
+/** Domain of the signature on a `ping` answer (the responder proves it holds its id's key). */
+export const PONG_DOMAIN = 'tabswarm-pong';
 
 /** Signs for the node with its identity's key (the tab passes `identitySigner(identity)`). */
 export type DhtSigner = KeySigner;
@@ -73,12 +75,24 @@ export function storeProofMessage(
 }
 
 /**
+ * The signed bytes of a ping answer: `"tabswarm-pong" 0x00 || responder (20) || asker (20) ||
+ * transaction id`. A relay that made up the responder (the origin of a query it relayed) can
+ * answer our ping for it, but cannot sign for an id whose key it does not hold; the asker and the
+ * transaction id bind the answer to one ping, so a captured answer proves nothing elsewhere.
+ * The transaction id is last and the only part of variable length, so it needs no prefix.
+ */
+export function pongProofMessage(responder: Uint8Array, asker: Uint8Array, t: Uint8Array): Uint8Array {
+  return domainMessage(PONG_DOMAIN, responder, asker, t);
+}
+
+/**
  * Proves and checks the origin of the queries a node acts on for their origin: overlay signals
  * (the host opens a WebRTC link to whoever a signal names) and stores (the store keeps the origin
  * as a peer, or charges the value to its share). A relayed query names an origin any hop on its
  * route could have made up, so these carry the origin's key and signature. Without a signer the
  * node sends them bare; without a verifier it takes them unchecked (both as before); with a
- * verifier it takes none without a valid proof.
+ * verifier it takes none without a valid proof. Ping answers carry the same proof, by the
+ * responder: with a verifier, only a proven answer makes a contact of the id it names.
  */
 export class OriginAuth {
   constructor(
@@ -100,6 +114,19 @@ export class OriginAuth {
     token: Uint8Array,
   ): OriginProof | Record<string, never> {
     return this.prove(storeProofMessage(method, this.own, destination, key, token));
+  }
+
+  /** The proof fields for our answer to `asker`'s ping `t`, or none without a signer. */
+  provePong(asker: Uint8Array, t: Uint8Array): OriginProof | Record<string, never> {
+    return this.prove(pongProofMessage(this.own, asker, t));
+  }
+
+  /**
+   * Why the answer of `responder` to our ping `t` does not prove that `responder` holds its key,
+   * or undefined if it does, or if this node checks no proofs.
+   */
+  pongProblem(responder: Uint8Array, t: Uint8Array, k?: Uint8Array, sig?: Uint8Array): string | undefined {
+    return this.problem('pong', responder, () => pongProofMessage(responder, this.own, t), k, sig);
   }
 
   /**

@@ -14,10 +14,16 @@ export interface QueryServices {
 }
 
 /**
- * The context of one query from `asker`, which came over its own link (`direct`) or through
+ * The context of one query `t` from `asker`, which came over its own link (`direct`) or through
  * relays. Kept out of the node so the node stays one file of plumbing.
  */
-export function queryContext(s: QueryServices, asker: NodeId, direct: boolean, now: number): HandlerContext {
+export function queryContext(
+  s: QueryServices,
+  asker: NodeId,
+  direct: boolean,
+  now: number,
+  t: Uint8Array,
+): HandlerContext {
   const core = s.core;
   return {
     ownId: core.own,
@@ -34,6 +40,7 @@ export function queryContext(s: QueryServices, asker: NodeId, direct: boolean, n
     signalProblem: (payload, { k, sig }) => core.origins.signalProblem(idBytes(asker), payload, k, sig),
     storeProblem: (method, key, token, { k, sig }) =>
       core.origins.storeProblem(method, idBytes(asker), key, token, k, sig),
+    provePong: () => core.origins.provePong(idBytes(asker), t),
     refused: (kind, reason) => {
       core.counters.dropped++;
       if (kind === 'signal') core.counters.signalsRefused++;

@@ -113,7 +113,12 @@ export class RpcTable {
     route: readonly NodeId[],
     now: number,
     answered: () => void,
-  ): 'ok' | 'unsolicited response' | 'response from the wrong node' | 'response along the wrong route' {
+  ):
+    | 'ok'
+    | 'unsolicited response'
+    | 'response from the wrong node'
+    | 'response along the wrong route'
+    | `pong ${string}` {
     const key = toHex(msg.t);
     const rpc = this.rpcs.get(key);
     if (!rpc) return 'unsolicited response';
@@ -121,6 +126,17 @@ export class RpcTable {
       return 'response from the wrong node';
     if (!rpc.tried.some((r) => sameRoute(r, route))) return 'response along the wrong route';
     this.take(key);
+    // With a verifier, a ping answer must prove the responder holds its id's key: a relay on the
+    // route could otherwise answer for an origin it made up. Unproven, it is no answer.
+    const problem =
+      msg.y === 'r' && rpc.q === 'ping'
+        ? this.core.origins.pongProblem(msg.r.id, msg.t, msg.r.k, msg.r.sig)
+        : undefined;
+    if (problem) {
+      this.core.counters.pongsRefused++;
+      rpc.done({ ok: false, reason: problem, route: rpc.route, routeBroke: false }, now);
+      return problem as `pong ${string}`;
+    }
     answered();
     if (msg.y === 'r') rpc.done({ ok: true, r: msg.r, route: rpc.route }, now);
     else

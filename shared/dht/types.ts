@@ -180,4 +180,6 @@ export interface DhtCounters {
   signalsRefused: number;
   /** Announces and puts refused for a missing or bad proof of origin (also counted in `dropped`). */
   storesRefused: number;
+  /** Ping answers taken as no answer for a missing or bad proof of the responder's key (also in `dropped`). */
+  pongsRefused: number;
 }

@@ -33,7 +33,7 @@ const token = fc.uint8Array({ maxLength: 64 });
 const storedValue = fc
   .uint8Array({ maxLength: MAX_VALUE_BENCODED })
   .map((v) => v.subarray(0, v.length - Math.max(0, bencodedValueLength(v) - MAX_VALUE_BENCODED)));
-/** A proof of origin, present or not (a node without a verifier takes queries without one). */
+/** A proof of origin or of a ping answer, present or not (a node without a verifier takes none). */
 const originProof = fc.option(
   fc.record({
     k: fc.uint8Array({ minLength: PUBLIC_KEY_BYTES, maxLength: PUBLIC_KEY_BYTES }),
@@ -114,10 +114,12 @@ export const krpcMessage: fc.Arbitrary<KrpcMessage> = fc.oneof(
         token,
         values: fc.array(idBytes20, { maxLength: MAX_VALUES_IN_RESPONSE }),
         v: storedValue,
+        proof: originProof,
       },
       { requiredKeys: ['t', 'id'], noNullPrototype: true },
     )
-    .map(({ t, ...r }): KrpcMessage => ({ y: 'r', t, r })),
+    // A ping answer carries its responder's proof (optional: a node without a signer sends none).
+    .map(({ t, proof, ...r }): KrpcMessage => ({ y: 'r', t, r: { ...r, ...proof } })),
   fc
     .record(
       { t: tid, code: fc.integer({ min: -1e9, max: 1e9 }), text: fc.string({ maxLength: 256 }) },

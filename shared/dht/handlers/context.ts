@@ -25,6 +25,8 @@ export interface HandlerContext {
   signalProblem(payload: Uint8Array, proof: Proof): string | undefined;
   /** Why a store of `key` with `token` is not proven to come from the asker (as signalProblem). */
   storeProblem(method: StoreMethod, key: Uint8Array, token: Uint8Array, proof: Proof): string | undefined;
+  /** The proof for our answer to this ping (see OriginAuth.provePong), or none without a signer. */
+  provePong(): Proof;
   /** A signal or store was refused for `reason`: counted, and reported as a dropped message. */
   refused(kind: 'signal' | 'store', reason: string): void;
   /** The asker reported its live link count (kept only when it asked over a direct link). */

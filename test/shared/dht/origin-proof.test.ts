@@ -261,3 +261,70 @@ describe('announces and puts carry proof of their origin', () => {
     expect(net.of(z).snapshot().counters.storesRefused).toBe(0);
   });
 });
+
+describe('a contact heard through a relay proves its key when it answers our ping', () => {
+  /** `a`'s ping to `to` among its outputs (the verification ping of an origin it just heard of). */
+  function pingTo(out: DhtAction[], to: Uint8Array): KrpcMessage | undefined {
+    for (const s of sends(out)) {
+      const frame = decodeFrame(s.data, 8);
+      if (frame.kind !== 'envelope' || frame.envelope.path.at(-1) !== toHex(to)) continue;
+      const m = decodeKrpc(frame.envelope.message as Uint8Array);
+      if (m.y === 'q' && m.q === 'ping') return m;
+    }
+    return undefined;
+  }
+  function contacts(a: TestNode): string[] {
+    return a.snapshot().buckets.flatMap((b) => b.contacts.map((c) => c.id));
+  }
+
+  it('a relay that makes up an origin and answers our ping for it does not make it a contact', () => {
+    const [self, relay] = [newIdentity(), newIdentity()];
+    const a = node(self);
+    a.connected(relay.peerId, 0);
+    const fakes = [random.bytes(20), random.bytes(20)];
+    // The relay's own key and signature, in a made-up id's name: the key is not the id's.
+    const relayAuth = new OriginAuth(relay.peerId, identitySigner(relay));
+    const forgeries = [
+      { proof: (): object => ({}), problem: proofReason('pong', 'missing') },
+      {
+        proof: (tid: Uint8Array): object => relayAuth.provePong(self.peerId, tid),
+        problem: proofReason('pong', 'key'),
+      },
+    ];
+    for (const [i, fake] of fakes.entries()) {
+      const asked: KrpcMessage = { y: 'q', t, q: 'find_node', a: { id: fake, target: fake } };
+      const ping = pingTo(relayedTo(a, relay.peerId, fake, asked, 1 + i), fake);
+      if (!ping) throw new Error('no verification ping');
+      const forgery = forgeries[i] as (typeof forgeries)[number];
+      const answer: KrpcMessage = { y: 'r', t: ping.t, r: { id: fake, ...forgery.proof(ping.t) } };
+      const out = relayedTo(a, relay.peerId, fake, answer, 10 + i);
+      expect(contacts(a)).not.toContain(toHex(fake));
+      expect(dropped(out)).toEqual([forgery.problem]);
+    }
+    expect(a.snapshot().counters.pongsRefused).toBe(2);
+  });
+
+  it('a genuine origin heard through a relay that answers itself becomes a contact', () => {
+    const [self, relay, origin] = [newIdentity(), newIdentity(), newIdentity()];
+    const a = node(self);
+    const o = node(origin);
+    a.connected(relay.peerId, 0);
+    o.connected(relay.peerId, 0);
+    const asked: KrpcMessage = { y: 'q', t, q: 'find_node', a: { id: origin.peerId, target: origin.peerId } };
+    const ping = pingTo(relayedTo(a, relay.peerId, origin.peerId, asked, 1), origin.peerId);
+    if (!ping) throw new Error('no verification ping');
+    // The origin's own node answers the ping (the relay carries it both ways).
+    const answer = replyOf(relayedTo(o, relay.peerId, self.peerId, ping, 2));
+    expect(answer).toMatchObject({ y: 'r', r: { k: origin.publicKey } });
+    const out = relayedTo(a, relay.peerId, origin.peerId, answer as KrpcMessage, 3);
+    expect(dropped(out)).toEqual([]);
+    expect(contacts(a)).toContain(toHex(origin.peerId));
+    expect(a.snapshot().counters.pongsRefused).toBe(0);
+  });
+
+  it('signs no answer and checks none without a signer and a verifier (as before)', () => {
+    const bare = new OriginAuth(random.bytes(20));
+    expect(bare.provePong(random.bytes(20), t)).toEqual({});
+    expect(bare.pongProblem(random.bytes(20), t)).toBeUndefined();
+  });
+});
