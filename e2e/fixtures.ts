@@ -41,8 +41,7 @@ export const test = base.extend<Fixtures>({
           const page = await context.newPage();
           page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
           await page.goto(server.url + suffix);
-          await page.waitForFunction(() => window.tabswarm !== undefined);
-          await page.evaluate(() => window.tabswarm.ready);
+          await appReady(page);
           return page;
         },
       };
@@ -52,6 +51,13 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect };
+
+/** Waits until the page's app has started (after opening, reloading or navigating a tab). */
+export async function appReady(page: Page): Promise<void> {
+  // The module script sets window.tabswarm after load; evaluate alone can run before it.
+  await page.waitForFunction(() => window.tabswarm !== undefined);
+  await page.evaluate(() => window.tabswarm.ready);
+}
 
 export function randomFile(bytes: number): Buffer {
   return randomBytes(bytes);

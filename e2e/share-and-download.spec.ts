@@ -1,4 +1,5 @@
 import {
+  appReady,
   expect,
   infoHashOf,
   randomFile,
@@ -55,7 +56,7 @@ test('a reloaded seeding tab keeps seeding from storage', async ({ person }) => 
     .toBe(Math.ceil(file.length / choosePieceLength(file.length)));
 
   await seeder.reload();
-  await seeder.evaluate(() => window.tabswarm.ready);
+  await appReady(seeder);
   await waitForComplete(seeder, 'kept.bin');
 
   const leecher = await (await person()).open(`#${magnet}`);

@@ -1,5 +1,14 @@
 import type { Page } from '@playwright/test';
-import { expect, infoHashOf, randomFile, sha256, shareFile, test, waitForComplete } from './fixtures.js';
+import {
+  appReady,
+  expect,
+  infoHashOf,
+  randomFile,
+  sha256,
+  shareFile,
+  test,
+  waitForComplete,
+} from './fixtures.js';
 import { BLOCK_SIZE } from '../shared/wire/wire-codec.js';
 
 const MB16 = 16 * 1024 * 1024;
@@ -70,7 +79,7 @@ test('a leecher that reloads midway resumes without downloading stored pieces ag
   await expect.poll(async () => (await transfer(leecher, infoHash))?.storedPieces ?? 0).toBeGreaterThan(20);
 
   await leecher.goto(leecher.url().split('#')[0]!);
-  await leecher.evaluate(() => window.tabswarm.ready);
+  await appReady(leecher);
   const stored = (await transfer(leecher, infoHash))!;
   expect(stored.storedPieces).toBeGreaterThan(20);
   await waitForComplete(leecher, 'resume.bin');
