@@ -97,7 +97,7 @@ export class ChokeGlue {
         this.reveal.reveal(p, now);
       } else if (!unchoke && !p.wire.amChoking) {
         this.core.send(p, { type: 'choke' }, now);
-        this.upload.choked(p);
+        this.upload.choked(p, now);
         // What it was told stays told; the pieces are free for the peers we do serve.
         this.reveal.releaseAll(p);
       }

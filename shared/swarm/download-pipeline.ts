@@ -27,6 +27,14 @@ export const TAKEOVER_SENT_SECONDS = 0.75;
 export const SNUB_TIMEOUT = 60_000;
 /** Block ids pack (piece, block) as piece * 1024 + block; 16 MiB pieces have 1024 blocks. */
 const BLOCKS_PER_PIECE_ID = 1024;
+/**
+ * Requests we withdrew from a peer (cancelled, taken over, released) that are remembered, so a
+ * BEP 6 reject that crossed our cancel on the wire is not taken for a reject of a block never
+ * asked for. A pipeline's worth twice over.
+ */
+export const WITHDRAWN_REMEMBERED = 2 * MAX_PIPELINE;
+/** Allowed-fast pieces kept per peer (BEP 6; bittorrent-protocol keeps as many). */
+export const MAX_ALLOWED_FAST = 100;
 
 /** The download pipeline's state of one peer. */
 export interface PeerDownload {
@@ -46,6 +54,12 @@ export interface PeerDownload {
   everUnchokedUs: boolean;
   /** Where the `snub` timer is set (the table is touched only when it moves). */
   snubAt: number | undefined;
+  /** Block ids of requests we withdrew lately, oldest first (see WITHDRAWN_REMEMBERED). */
+  readonly withdrawn: Set<number>;
+  /** BEP 6: pieces the peer serves us while it chokes us (allowed fast). */
+  readonly allowedFast: Set<number>;
+  /** BEP 6: pieces the peer rejected a request for while it unchoked us; not asked again until it unchokes anew. */
+  readonly rejected: Set<number>;
 }
 
 export function newPeerDownload(now: number): PeerDownload {
@@ -59,6 +73,9 @@ export function newPeerDownload(now: number): PeerDownload {
     snubbed: false,
     everUnchokedUs: false,
     snubAt: undefined,
+    withdrawn: new Set(),
+    allowedFast: new Set(),
+    rejected: new Set(),
   };
 }
 
@@ -114,6 +131,7 @@ export class DownloadPipeline {
       if (r.index !== index) continue;
       picker.release(r.index, r.begin, p.key);
       p.download.outstanding.delete(id);
+      withdraw(p.download, id);
     }
     this.syncSnub(p);
   }
@@ -134,7 +152,36 @@ export class DownloadPipeline {
   unchoked(p: SwarmPeer, now: number): void {
     p.download.lastProgress = now;
     p.download.everUnchokedUs = true;
+    p.download.rejected.clear();
     this.syncSnub(p);
+  }
+
+  /**
+   * BEP 6: the peer rejected our request for a block. Returns false if we never asked it for
+   * that block (nor withdrew such a request lately): a protocol violation for the caller.
+   * The block goes back to the picker; a piece rejected while the peer unchokes us is not
+   * asked of it again until it unchokes us anew (no request-reject loop).
+   */
+  rejected(p: SwarmPeer, index: number, begin: number, length: number): boolean {
+    const picker = this.core.picker;
+    const d = p.download;
+    if (!picker || begin % picker.blockSize !== 0) return false;
+    const id = blockId(index, begin / picker.blockSize);
+    const r = d.outstanding.get(id);
+    if (!r) return d.withdrawn.delete(id);
+    if (r.index !== index || r.begin !== begin || r.length !== length) return false;
+    d.outstanding.delete(id);
+    picker.release(index, begin, p.key);
+    if (!p.wire.peerChoking) d.rejected.add(index);
+    this.syncSnub(p);
+    return true;
+  }
+
+  /** BEP 6: the peer will serve piece `index` even while it chokes us. */
+  allowedFast(p: SwarmPeer, index: number): void {
+    const allowed = p.download.allowedFast;
+    allowed.add(index);
+    if (allowed.size > MAX_ALLOWED_FAST) allowed.delete(allowed.values().next().value as number);
   }
 
   /**
@@ -170,6 +217,7 @@ export class DownloadPipeline {
     for (const key of result.cancel) {
       const other = core.peers.get(key);
       if (other?.download.outstanding.delete(id)) {
+        withdraw(other.download, id);
         core.send(other, { type: 'cancel', index, begin, length }, now);
         this.syncSnub(other);
       }
@@ -177,24 +225,31 @@ export class DownloadPipeline {
     return { kept: true, pieceComplete: result.pieceComplete };
   }
 
-  /** Tops up requests to `p` if it unchokes us and has something we want. */
+  /**
+   * Tops up requests to `p` if it has something we want and unchokes us, or chokes us but
+   * (BEP 6) allows some of those pieces fast.
+   */
   refill(p: SwarmPeer, now: number): void {
     const picker = this.core.picker;
     const d = p.download;
-    if (!picker || !p.wire.open || p.wire.peerChoking || !p.wire.amInterested) return;
+    if (!picker || !p.wire.open || !p.wire.amInterested) return;
+    const choked = p.wire.peerChoking;
+    if (choked && (d.allowedFast.size === 0 || !p.wire.fast)) return;
     const target = this.pipeline(p, now);
     const free = target - d.outstanding.size;
     // Batch: picking scans pieces, so wait for a few free slots (a quarter of a short pipeline).
     if (free <= 0 || (free < Math.min(8, Math.ceil(target / 4)) && d.outstanding.size > 0)) return;
-    const has = (i: number): boolean => p.wire.peerPieces.has(i);
-    const fromSeed = p.wire.peerPieces.count === picker.pieceCount;
+    const has = (i: number): boolean =>
+      p.wire.peerPieces.has(i) && !d.rejected.has(i) && (!choked || d.allowedFast.has(i));
+    const fromSeed = !choked && d.rejected.size === 0 && p.wire.peerPieces.count === picker.pieceCount;
     const idle = d.outstanding.size === 0;
     const picked = picker.pick(p.key, has, free, fromSeed);
     for (const r of picked) {
       d.outstanding.set(blockId(r.index, r.begin / picker.blockSize), r);
       this.core.send(p, { type: 'request', ...r }, now);
     }
-    if (picked.length < free && !d.snubbed && !picker.endgame) this.takeOver(p, free - picked.length, now);
+    if (picked.length < free && !d.snubbed && !picker.endgame && !choked)
+      this.takeOver(p, free - picked.length, now);
     if (idle && d.outstanding.size > 0) d.lastProgress = now;
     this.syncSnub(p);
   }
@@ -206,9 +261,19 @@ export class DownloadPipeline {
   /** Returns every outstanding request of `p` to the picker. */
   releaseOutstanding(p: SwarmPeer): void {
     const picker = this.core.picker;
-    if (picker) for (const r of p.download.outstanding.values()) picker.release(r.index, r.begin, p.key);
-    p.download.outstanding.clear();
+    const d = p.download;
+    if (picker) for (const r of d.outstanding.values()) picker.release(r.index, r.begin, p.key);
+    for (const id of d.outstanding.keys()) withdraw(d, id);
+    d.outstanding.clear();
     this.syncSnub(p);
+  }
+
+  /**
+   * The peer choked us. BEP 3: that discards every request. BEP 6 (Fast on): it does not; the
+   * peer rejects each one it will not serve, and serves the rest (allowed-fast pieces).
+   */
+  choked(p: SwarmPeer): void {
+    if (!p.wire.fast) this.releaseOutstanding(p);
   }
 
   /**
@@ -272,8 +337,10 @@ export class DownloadPipeline {
       for (const [id, r] of newestFirst) {
         if (moved >= max || held.size <= sent) break;
         if (((mine + 1) / rate) * BUSY_SPEEDUP >= held.size / theirs) break;
-        if (!p.wire.peerPieces.has(r.index) || !picker.reassign(r.index, r.begin, o.key, p.key)) continue;
+        if (!p.wire.peerPieces.has(r.index) || p.download.rejected.has(r.index)) continue;
+        if (!picker.reassign(r.index, r.begin, o.key, p.key)) continue;
         held.delete(id);
+        withdraw(o.download, id);
         this.core.send(o, { type: 'cancel', index: r.index, begin: r.begin, length: r.length }, now);
         p.download.outstanding.set(id, r);
         this.core.send(p, { type: 'request', ...r }, now);
@@ -298,4 +365,12 @@ export class DownloadPipeline {
 
 export function blockId(index: number, block: number): number {
   return index * BLOCKS_PER_PIECE_ID + block;
+}
+
+/** Remembers that we withdrew request `id` (see WITHDRAWN_REMEMBERED). */
+function withdraw(d: PeerDownload, id: number): void {
+  d.withdrawn.delete(id);
+  d.withdrawn.add(id);
+  if (d.withdrawn.size > WITHDRAWN_REMEMBERED)
+    d.withdrawn.delete(d.withdrawn.values().next().value as number);
 }

@@ -8,6 +8,7 @@ import type { PeerWireEvent, WireTimer, WireTimers } from '../wire/peer-wire.js'
 import { ChokeGlue, UPLOAD_SLOTS } from './choke-glue.js';
 import { DownloadPipeline, newPeerDownload } from './download-pipeline.js';
 import { ExtensionRegistry } from './extension-registry.js';
+import { FastExtension } from './fast-extension.js';
 import { LT_DONTHAVE_ID, LtDonthave } from './lt-donthave.js';
 import { MetadataExchange, UT_METADATA_ID } from './metadata-exchange.js';
 import { PieceAssembly } from './piece-assembly.js';
@@ -53,6 +54,7 @@ export class Swarm implements Machine<SwarmOutput> {
   private readonly reveal: SeedingReveal;
   private readonly choke: ChokeGlue;
   private readonly extensions: ExtensionRegistry;
+  private readonly fast: FastExtension;
   private readonly metadata: MetadataExchange;
   private readonly assembly = new PieceAssembly();
   private readonly smartBan = new SmartBan();
@@ -83,11 +85,13 @@ export class Swarm implements Machine<SwarmOutput> {
       {
         blockSent: (p, index, length, now) => this.reveal.blockSent(p, index, length, now),
         afterBlock: (p, now) => this.choke.afterBlock(p, now),
+        declined: (p, r, now) => this.fast.decline(p, r, now),
       },
       opts.cacheBytes,
     );
     this.reveal = new SeedingReveal(core, this.upload);
     this.choke = new ChokeGlue(core, this.upload, this.reveal, opts.random, opts.uploadSlots ?? UPLOAD_SLOTS);
+    this.fast = new FastExtension(core, this.download);
     this.extensions = new ExtensionRegistry(core);
     // BEP 10 extensions: one line each.
     this.metadata = this.extensions.register(
@@ -225,7 +229,7 @@ export class Swarm implements Machine<SwarmOutput> {
       this.upload.cache.delete(index);
       core.event({ type: 'piece-lost', index });
       for (const p of core.peers.values()) {
-        this.upload.dropIncoming(p, (r) => r.index === index);
+        this.upload.dropIncoming(p, (r) => r.index === index, now);
         if (p.wire.peerPieces.has(index)) this.download.wantChanged(p, 1, now);
       }
       this.extensions.onPieceLost(index, now);
@@ -318,8 +322,8 @@ export class Swarm implements Machine<SwarmOutput> {
   } = {
     handshake: (p, e, now) => this.onHandshake(p, e.handshake.peerId, e.handshake.extensions, now),
     'extension-handshake': (p, e, now) => this.extensions.onHandshake(p, e.handshake, now),
-    // BEP 3: a choke discards every pending request.
-    choke: (p) => this.download.releaseOutstanding(p),
+    // BEP 3: a choke discards every pending request (not with BEP 6: see FastExtension).
+    choke: (p) => this.download.choked(p),
     unchoke: (p, _e, now) => {
       this.download.unchoked(p, now);
       // It reciprocates now: it may deserve a slot held by one that does not.
@@ -338,11 +342,12 @@ export class Swarm implements Machine<SwarmOutput> {
       this.download.peerHas(p, e.index, now);
       this.reveal.peerHasPieces(p, [e.index], now);
     },
-    bitfield: (p, _e, now) => {
-      if (!this.core.picker) return;
-      this.download.countPeerPieces(p, now);
-      this.reveal.peerHasPieces(p, p.wire.peerPieces.indices(), now);
-    },
+    bitfield: (p, _e, now) => this.peerPiecesKnown(p, now),
+    'have-all': (p, _e, now) => this.peerPiecesKnown(p, now),
+    'have-none': (p, e) => this.fast.onMessage(p, e),
+    suggest: (p, e) => this.fast.onMessage(p, e),
+    reject: (p, e) => this.fast.onMessage(p, e),
+    'allowed-fast': (p, e) => this.fast.onMessage(p, e),
     request: (p, e, now) => this.upload.onRequest(p, e, now),
     piece: (p, e, now) => {
       const picker = requirePicker(this.core.picker, 'piece');
@@ -367,17 +372,19 @@ export class Swarm implements Machine<SwarmOutput> {
         throw new TabswarmError(ErrorCode.ProtocolViolation, 'already connected to this peer id');
       }
     }
+    // BEP 6: with Fast, what we have comes first (have-all / have-none / bitfield).
+    const hiding = this.reveal.peerOpened(p);
+    this.fast.announcePieces(p, hiding, now);
     if (extensions) this.sendExtensionHandshake(p, now);
-    if (this.reveal.peerOpened(p)) {
-      this.choke.fill(now);
-    } else if (core.picker && core.info && core.picker.completed > 0) {
-      const bits = new Uint8Array(Math.ceil(core.info.pieceCount / 8));
-      for (let i = 0; i < core.info.pieceCount; i++) {
-        if (core.picker.has(i)) bits[i >> 3] = (bits[i >> 3] as number) | (0x80 >> (i & 7));
-      }
-      core.send(p, { type: 'bitfield', bits }, now);
-    }
+    if (hiding) this.choke.fill(now);
     core.event({ type: 'peer-connected', peer: p.key, peerId });
+  }
+
+  /** The peer's bitfield or have-all: its pieces count toward availability and interest. */
+  private peerPiecesKnown(p: SwarmPeer, now: number): void {
+    if (!this.core.picker) return;
+    this.download.countPeerPieces(p, now);
+    this.reveal.peerHasPieces(p, p.wire.peerPieces.indices(), now);
   }
 
   private wireTimer(p: SwarmPeer, name: WireTimer, now: number): TimerOutcome {

@@ -85,6 +85,8 @@ export interface UploadHooks {
   blockSent(p: SwarmPeer, index: number, length: number, now: number): void;
   /** After each block: a seed's turn may be over (the choker may choke `p` here). */
   afterBlock(p: SwarmPeer, now: number): void;
+  /** We will not serve request `r` of `p` (BEP 6 rejects it). */
+  declined(p: SwarmPeer, r: BlockRequest, now: number): void;
 }
 
 /**
@@ -127,10 +129,17 @@ export class UploadScheduler {
       throw new TabswarmError(ErrorCode.ProtocolViolation, `request past the end of piece ${r.index}`);
     }
     const u = p.upload;
-    // Requests while choked (a race with our choke) or for pieces we lack are dropped.
-    if (p.wire.amChoking || !picker.has(r.index)) return;
-    if (u.incoming.length >= MAX_QUEUED_REQUESTS || u.incomingBytes + r.length > MAX_QUEUED_REQUEST_BYTES)
+    // Requests while choked (a race with our choke), for pieces we lack, or over the queue's
+    // caps are dropped (and rejected, with BEP 6). We allow no piece fast.
+    if (
+      p.wire.amChoking ||
+      !picker.has(r.index) ||
+      u.incoming.length >= MAX_QUEUED_REQUESTS ||
+      u.incomingBytes + r.length > MAX_QUEUED_REQUEST_BYTES
+    ) {
+      this.hooks.declined(p, r, now);
       return;
+    }
     u.incoming.push({ index: r.index, begin: r.begin, length: r.length });
     u.incomingBytes += r.length;
     this.activity(p, now);
@@ -174,17 +183,24 @@ export class UploadScheduler {
     this.activity(p, now);
   }
 
-  /** We choked `p`: its queue is dropped (BEP 3). */
-  choked(p: SwarmPeer): void {
+  /** We choked `p`: its queue is dropped (BEP 3), each request rejected (BEP 6). */
+  choked(p: SwarmPeer, now: number): void {
+    const dropped = p.upload.incoming;
     p.upload.incoming = [];
     p.upload.incomingBytes = 0;
+    for (const r of dropped) this.hooks.declined(p, r, now);
     this.syncIdle(p);
   }
 
-  dropIncoming(p: SwarmPeer, match: (r: BlockRequest) => boolean): void {
+  /**
+   * Drops `p`'s queued requests that `match`: a cancel's (no answer), or, with `now`, ones we
+   * can no longer serve (each is declined).
+   */
+  dropIncoming(p: SwarmPeer, match: (r: BlockRequest) => boolean, now?: number): void {
     const u = p.upload;
     const kept = u.incoming.filter((r) => !match(r));
     if (kept.length === u.incoming.length) return;
+    if (now !== undefined) for (const r of u.incoming) if (match(r)) this.hooks.declined(p, r, now);
     u.incoming = kept;
     u.incomingBytes = kept.reduce((sum, r) => sum + r.length, 0);
     this.syncIdle(p);

@@ -69,6 +69,14 @@ export class Bitfield {
     if (this.size !== undefined) this.checkSpare(this.size);
   }
 
+  /** Sets every bit (a BEP 6 have-all); the size must be known. */
+  setAll(): void {
+    if (this.size === undefined) throw new RangeError('setAll needs a known size');
+    this.bits = new Uint8Array(Math.ceil(this.size / 8));
+    for (let i = 0; i < this.size; i++) this.bits[i >> 3] = (this.bits[i >> 3] as number) | (0x80 >> (i & 7));
+    this.setCount = this.size;
+  }
+
   /** Fixes the piece count; throws PROTOCOL_VIOLATION if a bit at or beyond it is set. */
   setSize(size: number): void {
     this.checkSpare(size);

@@ -4,7 +4,7 @@ import { TimerTable } from '../machine/timer-table.js';
 import { Bitfield } from './bitfield.js';
 import { parseExtensionHandshake } from './extension-handshake.js';
 import type { ExtensionHandshake } from './extension-handshake.js';
-import { MAX_PIECES, WireDecoder, encodeHandshake, encodeMessage } from './wire-codec.js';
+import { FAST_MESSAGES, MAX_PIECES, WireDecoder, encodeHandshake, encodeMessage } from './wire-codec.js';
 import type { Handshake, WireMessage } from './wire-codec.js';
 
 /** Send a keep-alive when we have sent nothing for this long (BEP 3 suggests every 2 minutes). */
@@ -51,6 +51,8 @@ export interface PeerWireOptions {
   now: number;
   /** The owner's timer table for this connection; without it the wire keeps its own. */
   timers?: WireTimers;
+  /** Set the BEP 6 Fast bit in our handshake (default true). */
+  fast?: boolean;
 }
 
 /**
@@ -88,8 +90,11 @@ export class PeerWire {
   private readonly decoder: WireDecoder;
   private readonly ourPeerId: Uint8Array;
   private readonly infoHash: Uint8Array;
-  /** A bitfield is legal only before any have. */
+  private readonly ourFast: boolean;
+  /** A bitfield, have-all or have-none is legal only before any other piece announcement. */
   private sawPieceInfo = false;
+  /** The peer sent have-all before we knew the piece count: applied by setPieceCount. */
+  private haveAllPending = false;
   /**
    * The keep-alive and idle timers are set lazily: every send and receive moves their deadline,
    * so a timer stays where it was set and, when it fires early, is set again from the latest
@@ -103,6 +108,7 @@ export class PeerWire {
     this.ourPeerId = opts.peerId;
     this.decoder = new WireDecoder({ handshake: true, infoHash: opts.infoHash });
     this.peerPieces = new Bitfield(opts.pieceCount, MAX_PIECES);
+    this.ourFast = opts.fast ?? true;
     this.openedAt = opts.now;
     this.lastReceived = opts.now;
     this.lastSent = opts.now;
@@ -126,15 +132,32 @@ export class PeerWire {
     return this.remote?.extensions === true;
   }
 
+  /** True if both handshakes set the BEP 6 Fast bit: its messages may be used both ways. */
+  get fast(): boolean {
+    return this.ourFast && this.remote?.fast === true;
+  }
+
+  /** The peer said have-all (now or before the piece count was known). */
+  get peerHasAll(): boolean {
+    return (
+      this.haveAllPending ||
+      (this.peerPieces.size !== undefined && this.peerPieces.count === this.peerPieces.size)
+    );
+  }
+
   /** Our handshake bytes, sent first on every connection. */
   handshake(now: number): Uint8Array {
     this.lastSent = now;
-    return encodeHandshake(this.infoHash, this.ourPeerId, true);
+    return encodeHandshake(this.infoHash, this.ourPeerId, true, this.ourFast);
   }
 
   /** Fixes the piece count once metadata is known; throws if the peer announced pieces beyond it. */
   setPieceCount(count: number): void {
     this.peerPieces.setSize(count);
+    if (this.haveAllPending) {
+      this.haveAllPending = false;
+      this.peerPieces.setAll();
+    }
   }
 
   /** Takes raw bytes from the transport; returns what they meant, in order. */
@@ -253,11 +276,18 @@ export class PeerWire {
         // A repeated have changes nothing; report only news.
         return this.peerPieces.set(frame.index) ? frame : undefined;
       case 'bitfield':
-        if (this.sawPieceInfo) {
-          throw new TabswarmError(ErrorCode.ProtocolViolation, 'bitfield after piece announcements');
-        }
-        this.sawPieceInfo = true;
+        this.firstPieceInfo('bitfield');
         this.peerPieces.assign(frame.bits);
+        return frame;
+      case 'have-all':
+        this.requireFast(frame.type);
+        this.firstPieceInfo('have-all');
+        if (this.peerPieces.size === undefined) this.haveAllPending = true;
+        else this.peerPieces.setAll();
+        return frame;
+      case 'have-none':
+        this.requireFast(frame.type);
+        this.firstPieceInfo('have-none');
         return frame;
       case 'extended':
         if (frame.id === EXTENDED_HANDSHAKE_ID) {
@@ -269,7 +299,24 @@ export class PeerWire {
         }
         return frame;
       default:
+        if (FAST_MESSAGES.has(frame.type)) this.requireFast(frame.type);
         return frame;
     }
+  }
+
+  /** BEP 6 messages on a connection without Fast on both sides are a protocol violation. */
+  private requireFast(type: string): void {
+    if (!this.fast)
+      throw new TabswarmError(ErrorCode.ProtocolViolation, `${type} without the Fast extension`);
+  }
+
+  /**
+   * A bitfield, have-all or have-none comes once, before any have. (BEP 6 asks for it right
+   * after the handshake; WebTorrent sends its extension handshake first, so we do not insist.)
+   */
+  private firstPieceInfo(type: string): void {
+    if (this.sawPieceInfo)
+      throw new TabswarmError(ErrorCode.ProtocolViolation, `${type} after piece announcements`);
+    this.sawPieceInfo = true;
   }
 }

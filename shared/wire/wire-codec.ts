@@ -2,7 +2,8 @@ import { bytesEqual, utf8 } from '../bytes.js';
 import { ErrorCode, TabswarmError } from '../errors.js';
 
 /**
- * The BitTorrent peer wire format (BEP 3) with the extension protocol's message 20 (BEP 10).
+ * The BitTorrent peer wire format (BEP 3) with the Fast extension's messages (BEP 6) and the
+ * extension protocol's message 20 (BEP 10).
  * Pure encoding and an incremental decoder for a byte stream: a WebRTC data channel carries
  * the same bytes as a TCP connection, so messages may arrive split or coalesced.
  */
@@ -18,7 +19,10 @@ export const HANDSHAKE_LENGTH = 68;
  * coalesced into larger channel messages (see SEND_CHUNK_SIZE in the swarm).
  */
 export const BLOCK_SIZE = 16 * 1024;
-/** Largest request we serve (and largest piece message we accept); libtorrent's limit too. */
+/**
+ * Largest request we serve (and largest piece message we accept); libtorrent's limit too, and
+ * WebTorrent drops a peer that asks for more. We ask for BLOCK_SIZE, well under it.
+ */
 export const MAX_REQUEST_LENGTH = 128 * 1024;
 /** Largest length prefix accepted: 1 MiB of payload plus a piece message's header. */
 export const MAX_MESSAGE_LENGTH = 1024 * 1024 + 9;
@@ -37,6 +41,16 @@ export const MessageId = {
   Cancel: 8,
   /** BEP 5 DHT port; we never advertise DHT, but accept and ignore it. */
   Port: 9,
+  /** BEP 6 Fast extension: a piece the sender would like us to download (a hint). */
+  SuggestPiece: 0x0d,
+  /** BEP 6: the sender has every piece (replaces the bitfield). */
+  HaveAll: 0x0e,
+  /** BEP 6: the sender has no piece (replaces the bitfield). */
+  HaveNone: 0x0f,
+  /** BEP 6: the sender will not serve this request. */
+  RejectRequest: 0x10,
+  /** BEP 6: a piece the sender serves even while it chokes us. */
+  AllowedFast: 0x11,
   Extended: 20,
 } as const;
 
@@ -48,7 +62,16 @@ export interface Handshake {
   reserved: Uint8Array;
   /** BEP 10 extension protocol supported (reserved[5] & 0x10). */
   extensions: boolean;
+  /** BEP 6 Fast extension supported (reserved[7] & 0x04). */
+  fast: boolean;
 }
+
+/** Reserved byte and bit of the BEP 10 extension protocol. */
+const EXTENSIONS_BYTE = 5;
+const EXTENSIONS_BIT = 0x10;
+/** Reserved byte and bit of the BEP 6 Fast extension. */
+const FAST_BYTE = 7;
+const FAST_BIT = 0x04;
 
 /** A decoded length-prefixed message. */
 export type WireMessage =
@@ -63,17 +86,37 @@ export type WireMessage =
   | { type: 'piece'; index: number; begin: number; block: Uint8Array }
   | { type: 'cancel'; index: number; begin: number; length: number }
   | { type: 'port'; port: number }
+  | { type: 'suggest'; index: number }
+  | { type: 'have-all' }
+  | { type: 'have-none' }
+  | { type: 'reject'; index: number; begin: number; length: number }
+  | { type: 'allowed-fast'; index: number }
   | { type: 'extended'; id: number; payload: Uint8Array };
 
-/** Encodes our handshake; `extensions` sets the BEP 10 bit. */
-export function encodeHandshake(infoHash: Uint8Array, peerId: Uint8Array, extensions = true): Uint8Array {
+/** The BEP 6 messages: legal only on a connection where both handshakes set the Fast bit. */
+export const FAST_MESSAGES: ReadonlySet<WireMessage['type']> = new Set([
+  'suggest',
+  'have-all',
+  'have-none',
+  'reject',
+  'allowed-fast',
+]);
+
+/** Encodes our handshake; `extensions` sets the BEP 10 bit, `fast` the BEP 6 bit. */
+export function encodeHandshake(
+  infoHash: Uint8Array,
+  peerId: Uint8Array,
+  extensions = true,
+  fast = false,
+): Uint8Array {
   if (infoHash.length !== 20 || peerId.length !== 20) {
     throw new TabswarmError(ErrorCode.HandshakeInvalid, 'info-hash and peer id must be 20 bytes');
   }
   const out = new Uint8Array(HANDSHAKE_LENGTH);
   out[0] = PROTOCOL_BYTES.length;
   out.set(PROTOCOL_BYTES, 1);
-  if (extensions) out[20 + 5] = 0x10;
+  if (extensions) out[20 + EXTENSIONS_BYTE] = EXTENSIONS_BIT;
+  if (fast) out[20 + FAST_BYTE] = FAST_BIT;
   out.set(infoHash, 28);
   out.set(peerId, 48);
   return out;
@@ -95,7 +138,13 @@ export function parseHandshake(bytes: Uint8Array, expectedInfoHash?: Uint8Array)
   if (expectedInfoHash && !bytesEqual(infoHash, expectedInfoHash)) {
     throw new TabswarmError(ErrorCode.HandshakeInvalid, 'handshake: unexpected info-hash');
   }
-  return { infoHash, peerId: bytes.slice(48, 68), reserved, extensions: ((reserved[5] ?? 0) & 0x10) !== 0 };
+  return {
+    infoHash,
+    peerId: bytes.slice(48, 68),
+    reserved,
+    extensions: ((reserved[EXTENSIONS_BYTE] as number) & EXTENSIONS_BIT) !== 0,
+    fast: ((reserved[FAST_BYTE] as number) & FAST_BIT) !== 0,
+  };
 }
 
 function frame(length: number, id: number): { out: Uint8Array; view: DataView } {
@@ -119,19 +168,32 @@ export function encodeMessage(msg: WireMessage): Uint8Array {
       return frame(1, MessageId.Interested).out;
     case 'not-interested':
       return frame(1, MessageId.NotInterested).out;
-    case 'have': {
-      const { out, view } = frame(5, MessageId.Have);
+    case 'have':
+    case 'suggest':
+    case 'allowed-fast': {
+      const id = {
+        have: MessageId.Have,
+        suggest: MessageId.SuggestPiece,
+        'allowed-fast': MessageId.AllowedFast,
+      };
+      const { out, view } = frame(5, id[msg.type]);
       view.setUint32(5, msg.index);
       return out;
     }
+    case 'have-all':
+      return frame(1, MessageId.HaveAll).out;
+    case 'have-none':
+      return frame(1, MessageId.HaveNone).out;
     case 'bitfield': {
       const { out } = frame(1 + msg.bits.length, MessageId.Bitfield);
       out.set(msg.bits, 5);
       return out;
     }
     case 'request':
-    case 'cancel': {
-      const { out, view } = frame(13, msg.type === 'request' ? MessageId.Request : MessageId.Cancel);
+    case 'cancel':
+    case 'reject': {
+      const id = { request: MessageId.Request, cancel: MessageId.Cancel, reject: MessageId.RejectRequest };
+      const { out, view } = frame(13, id[msg.type]);
       view.setUint32(5, msg.index);
       view.setUint32(9, msg.begin);
       view.setUint32(13, msg.length);
@@ -190,10 +252,12 @@ export function decodeMessageBody(body: Uint8Array): WireMessage {
       if (body.length - 1 > Math.ceil(MAX_PIECES / 8)) violation('bitfield longer than any torrent');
       return { type: 'bitfield', bits: body.subarray(1) };
     case MessageId.Request:
-    case MessageId.Cancel: {
-      expect(13, id === MessageId.Request ? 'request' : 'cancel');
+    case MessageId.Cancel:
+    case MessageId.RejectRequest: {
+      const type = id === MessageId.Request ? 'request' : id === MessageId.Cancel ? 'cancel' : 'reject';
+      expect(13, type);
       return {
-        type: id === MessageId.Request ? 'request' : 'cancel',
+        type,
         index: view.getUint32(1),
         begin: view.getUint32(5),
         length: view.getUint32(9),
@@ -206,6 +270,18 @@ export function decodeMessageBody(body: Uint8Array): WireMessage {
     case MessageId.Port:
       expect(3, 'port');
       return { type: 'port', port: view.getUint16(1) };
+    case MessageId.SuggestPiece:
+      expect(5, 'suggest');
+      return { type: 'suggest', index: view.getUint32(1) };
+    case MessageId.HaveAll:
+      expect(1, 'have-all');
+      return { type: 'have-all' };
+    case MessageId.HaveNone:
+      expect(1, 'have-none');
+      return { type: 'have-none' };
+    case MessageId.AllowedFast:
+      expect(5, 'allowed-fast');
+      return { type: 'allowed-fast', index: view.getUint32(1) };
     case MessageId.Extended:
       if (body.length < 2) violation('extended message without an extension id');
       return { type: 'extended', id: body[1] as number, payload: body.subarray(2) };

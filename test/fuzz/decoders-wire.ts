@@ -52,15 +52,20 @@ function messages(): fc.Arbitrary<WireMessage> {
       { type: 'unchoke' },
       { type: 'interested' },
       { type: 'not-interested' },
+      { type: 'have-all' },
+      { type: 'have-none' },
     ),
-    fc.record({ type: fc.constant('have' as const), index: uint32 }, plainObject),
+    fc.record(
+      { type: fc.constantFrom('have' as const, 'suggest' as const, 'allowed-fast' as const), index: uint32 },
+      plainObject,
+    ),
     fc.record(
       { type: fc.constant('bitfield' as const), bits: bytesOf(sized(MAX_BITFIELD_BYTES)) },
       plainObject,
     ),
     fc.record(
       {
-        type: fc.constantFrom('request' as const, 'cancel' as const),
+        type: fc.constantFrom('request' as const, 'cancel' as const, 'reject' as const),
         index: uint32,
         begin: uint32,
         length: uint32,
@@ -96,9 +101,9 @@ const body = (msg: WireMessage): Uint8Array => encodeMessage(msg).subarray(4);
 /** A sender's side of a connection: handshake, then messages. */
 const streamOf = (message: fc.Arbitrary<WireMessage>) =>
   fc
-    .tuple(idBytes20, idBytes20, fc.boolean(), fc.array(message, { maxLength: 8 }))
-    .map(([infoHash, peerId, ext, msgs]) =>
-      concatBytes([encodeHandshake(infoHash, peerId, ext), ...msgs.map(encodeMessage)]),
+    .tuple(idBytes20, idBytes20, fc.boolean(), fc.boolean(), fc.array(message, { maxLength: 8 }))
+    .map(([infoHash, peerId, ext, fast, msgs]) =>
+      concatBytes([encodeHandshake(infoHash, peerId, ext, fast), ...msgs.map(encodeMessage)]),
     );
 const validStream = streamOf(wireMessage);
 
@@ -182,16 +187,26 @@ const wireRoundTrip = defineProperty(
     ciRuns: 200,
   },
   () =>
-    fc.property(wireMessage, idBytes20, idBytes20, fc.boolean(), (msg, infoHash, peerId, ext) => {
-      const encoded = encodeMessage(msg);
-      check(new DataView(encoded.buffer).getUint32(0) === encoded.length - 4, 'wrong length prefix');
-      assert.deepStrictEqual(decodeMessageBody(encoded.subarray(4)), msg);
-      const h = parseHandshake(encodeHandshake(infoHash, peerId, ext), infoHash);
-      check(
-        bytesEqual(h.infoHash, infoHash) && bytesEqual(h.peerId, peerId) && h.extensions === ext,
-        'handshake changed',
-      );
-    }),
+    fc.property(
+      wireMessage,
+      idBytes20,
+      idBytes20,
+      fc.boolean(),
+      fc.boolean(),
+      (msg, infoHash, peerId, ext, fast) => {
+        const encoded = encodeMessage(msg);
+        check(new DataView(encoded.buffer).getUint32(0) === encoded.length - 4, 'wrong length prefix');
+        assert.deepStrictEqual(decodeMessageBody(encoded.subarray(4)), msg);
+        const h = parseHandshake(encodeHandshake(infoHash, peerId, ext, fast), infoHash);
+        check(
+          bytesEqual(h.infoHash, infoHash) &&
+            bytesEqual(h.peerId, peerId) &&
+            h.extensions === ext &&
+            h.fast === fast,
+          'handshake changed',
+        );
+      },
+    ),
 );
 
 const wireChunks = defineProperty(
@@ -254,7 +269,9 @@ const handshakeHostile = defineProperty(
   () =>
     fc.property(
       hostileBytes(
-        fc.tuple(idBytes20, idBytes20, fc.boolean()).map(([i, p, e]) => encodeHandshake(i, p, e)),
+        fc
+          .tuple(idBytes20, idBytes20, fc.boolean(), fc.boolean())
+          .map(([i, p, e, f]) => encodeHandshake(i, p, e, f)),
         80,
       ),
       fc.option(idBytes20),

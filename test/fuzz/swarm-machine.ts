@@ -46,12 +46,13 @@ const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 3
 
 type Command =
   | { kind: 'remove' | 'drained'; peer: number }
-  | { kind: 'add'; peer: number; greet: 'none' | 'handshake' | 'full'; seed: boolean }
+  | { kind: 'add'; peer: number; greet: 'none' | 'handshake' | 'full'; seed: boolean; fast: boolean }
   | {
       kind: 'handshake';
       peer: number;
       id: 'own' | 'other' | 'swarm';
       ext: boolean;
+      fast: boolean;
       wrongHash: boolean;
       cuts: number[];
     }
@@ -74,7 +75,10 @@ type MessageSpec =
   | { type: 'port' }
   | { type: 'ext-handshake'; metadata: boolean; sizeDelta: number }
   | { type: 'ut-request' | 'ut-reject'; piece: number }
-  | { type: 'extended-raw'; id: number; payload: Uint8Array };
+  | { type: 'extended-raw'; id: number; payload: Uint8Array }
+  | { type: 'have-all' | 'have-none' | 'reject-pending' }
+  | { type: 'suggest' | 'allowed-fast'; index: number }
+  | { type: 'reject'; index: number; block: number; length: number };
 
 const messageSpec: fc.Arbitrary<MessageSpec> = fc.oneof(
   fc.record({
@@ -108,6 +112,18 @@ const messageSpec: fc.Arbitrary<MessageSpec> = fc.oneof(
     type: fc.constantFrom('ut-request' as const, 'ut-reject' as const),
     piece: fc.integer({ min: 0, max: 3 }),
   }),
+  // BEP 6: legal only after a handshake with the Fast bit; `reject-pending` rejects a real request.
+  fc.record({ type: fc.constantFrom('have-all' as const, 'have-none' as const, 'reject-pending' as const) }),
+  fc.record({
+    type: fc.constantFrom('suggest' as const, 'allowed-fast' as const),
+    index: fc.integer({ min: 0, max: 6 }),
+  }),
+  fc.record({
+    type: fc.constant('reject' as const),
+    index: fc.integer({ min: 0, max: 5 }),
+    block: fc.integer({ min: 0, max: 2 }),
+    length: fc.oneof(fc.constant(BLOCK_SIZE), fc.integer({ min: 0, max: MAX_REQUEST_LENGTH + 1 })),
+  }),
   fc.record({
     type: fc.constant('extended-raw' as const),
     id: fc.constantFrom(UT_METADATA_ID, 0, 9),
@@ -124,6 +140,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       peer,
       greet: fc.constantFrom('none' as const, 'handshake' as const, 'full' as const, 'full' as const),
       seed: fc.boolean(),
+      fast: fc.boolean(),
     }),
   },
   {
@@ -133,6 +150,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       peer,
       id: fc.constantFrom('own' as const, 'own' as const, 'own' as const, 'other' as const, 'swarm' as const),
       ext: fc.boolean(),
+      fast: fc.boolean(),
       wrongHash: rarely,
       cuts,
     }),
@@ -234,6 +252,10 @@ interface Conn {
   greeted: boolean;
   /** The extended id the swarm wants ut_metadata on (from its extension handshake). */
   swarmUtId: number | undefined;
+  /** The peer's handshake set the BEP 6 bit (the swarm always does): Fast is on. */
+  fast: boolean;
+  /** The swarm has sent a message after its handshake (a BEP 6 have-all/none must come first). */
+  spoke: boolean;
 }
 
 class SwarmHost {
@@ -296,11 +318,17 @@ class SwarmHost {
           metadataRequests: [],
           swarmUtId: undefined,
           greeted: c.greet !== 'none',
+          fast: c.greet !== 'none' && c.fast,
+          spoke: false,
         });
         this.take(sw.addPeer(key, this.now));
         if (c.greet === 'none') return;
         // A well-behaved peer: handshake; with `full`, extension handshake, pieces, unchoke, interest.
-        this.send(key, encodeHandshake(this.torrent.infoHash, this.peerIds[c.peer] as Uint8Array, true), []);
+        this.send(
+          key,
+          encodeHandshake(this.torrent.infoHash, this.peerIds[c.peer] as Uint8Array, true, c.fast),
+          [],
+        );
         if (c.greet === 'handshake') return;
         const t = this.torrent;
         const bits = new Uint8Array(Math.ceil(t.info.pieceCount / 8));
@@ -312,7 +340,7 @@ class SwarmHost {
         });
         const msgs: WireMessage[] = [
           { type: 'extended', id: EXTENDED_HANDSHAKE_ID, payload: ext },
-          { type: 'bitfield', bits },
+          c.fast && c.seed ? { type: 'have-all' } : { type: 'bitfield', bits },
           { type: 'unchoke' },
           { type: 'interested' },
         ];
@@ -330,13 +358,16 @@ class SwarmHost {
             : (this.peerIds[c.id === 'own' ? c.peer : (c.peer + 1) % PEERS] as Uint8Array);
         const hash = c.wrongHash ? this.ownId : this.torrent.infoHash;
         const conn = this.open.get(key);
-        if (conn) conn.greeted = true;
-        return this.send(key, encodeHandshake(hash, id, c.ext), c.cuts);
+        if (conn && !conn.greeted) {
+          conn.greeted = true;
+          conn.fast = c.fast;
+        }
+        return this.send(key, encodeHandshake(hash, id, c.ext, c.fast), c.cuts);
       }
       case 'message': {
         const conn = this.open.get(key);
-        // BEP 3: a choke discards the requests the swarm had out with us.
-        if (conn && c.msg.type === 'choke') conn.requests = [];
+        // BEP 3: a choke discards the requests the swarm had out with us (BEP 6: it does not).
+        if (conn && c.msg.type === 'choke' && !conn.fast) conn.requests = [];
         const msg = this.message(c.msg, conn);
         return this.send(key, concatBytes(msg.map(encodeMessage)), c.cuts);
       }
@@ -452,6 +483,15 @@ class SwarmHost {
         ];
       case 'extended-raw':
         return [{ type: 'extended', id: m.id, payload: m.payload }];
+      case 'suggest':
+      case 'allowed-fast':
+        return [{ type: m.type, index: m.index }];
+      case 'reject':
+        return [{ type: 'reject', index: m.index, begin: m.block * BLOCK_SIZE, length: m.length }];
+      case 'reject-pending': {
+        const r = conn?.requests.shift();
+        return r ? [{ type: 'reject', ...r }] : [];
+      }
       default:
         return [{ type: m.type }];
     }
@@ -569,6 +609,15 @@ class SwarmHost {
   private checkFrame(conn: Conn, f: ReturnType<WireDecoder['push']>[number]): void {
     const info = this.info;
     if (f.type !== 'handshake') check(conn.greeted, `${f.type} sent before the peer's handshake`);
+    if (f.type === 'have-all' || f.type === 'have-none' || f.type === 'reject')
+      check(conn.fast, `${f.type} to a peer without the Fast bit`);
+    if (f.type === 'have-all' || f.type === 'have-none') check(!conn.spoke, `${f.type} not first`);
+    if (conn.fast && f.type !== 'handshake' && !conn.spoke)
+      check(
+        f.type === 'have-all' || f.type === 'have-none' || f.type === 'bitfield',
+        `${f.type} before have-all / have-none / bitfield with Fast on`,
+      );
+    if (f.type !== 'handshake') conn.spoke = true;
     switch (f.type) {
       case 'handshake':
         check(bytesEqual(f.handshake.peerId, this.ownId), 'handshake with another peer id');
@@ -588,6 +637,19 @@ class SwarmHost {
           conn.advertised.add(i);
         }
         return;
+      case 'have-all':
+        check(info !== undefined && this.have.size === info.pieceCount, 'have-all without every piece');
+        for (let i = 0; i < info.pieceCount; i++) conn.advertised.add(i);
+        return;
+      case 'have-none':
+        return;
+      case 'suggest':
+      case 'allowed-fast':
+        return check(false, `the swarm sent ${f.type}, which it never does`);
+      case 'reject': {
+        check(info !== undefined && f.index < info.pieceCount, `reject for piece ${f.index}`);
+        return;
+      }
       case 'request': {
         check(info !== undefined && f.index < info.pieceCount, `request for piece ${f.index}`);
         const size = Math.min(info.pieceLength, info.length - f.index * info.pieceLength);

@@ -26,7 +26,8 @@ export interface RawPeer {
   /** Records one action for this peer only. */
   record(action: SwarmOutput): void;
   send(bytes: Uint8Array, now?: number): void;
-  handshake(infoHash: Uint8Array, id?: string, now?: number): void;
+  /** Sends a handshake; `fast` sets the BEP 6 bit. */
+  handshake(infoHash: Uint8Array, id?: string, now?: number, fast?: boolean): void;
 }
 
 /**
@@ -54,9 +55,9 @@ export function rawPeer(swarm: Swarm, key: string, now = 0, group?: Map<string, 
       for (const a of swarm.poll()) for (const m of members()) m.record(a);
     },
     send: (bytes, at = now) => peer.apply(() => swarm.receive(key, bytes, at)),
-    handshake: (infoHash, id = 'raw', at = now) =>
+    handshake: (infoHash, id = 'raw', at = now, fast = false) =>
       peer.apply(() =>
-        swarm.receive(key, encodeHandshake(infoHash, utf8(`-XX0001-${id.padEnd(12, '.')}`)), at),
+        swarm.receive(key, encodeHandshake(infoHash, utf8(`-XX0001-${id.padEnd(12, '.')}`), true, fast), at),
       ),
   };
   group?.set(key, peer);

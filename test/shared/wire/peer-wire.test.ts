@@ -125,4 +125,21 @@ describe('PeerWire', () => {
     expect(a.handleTimeout(100_000 + IDLE_TIMEOUT - 1).close).toBeUndefined();
     expect(a.handleTimeout(100_000 + IDLE_TIMEOUT).close?.code).toBe(ErrorCode.Timeout);
   });
+
+  it('negotiates Fast only when both set the bit, and applies a have-all made before the piece count', () => {
+    const { a } = pair();
+    expect(a.fast).toBe(true);
+    a.receive(encodeMessage({ type: 'have-all' }), 1);
+    expect(a.peerHasAll).toBe(true);
+    a.setPieceCount(10);
+    expect(a.peerPieces.count).toBe(10);
+    expect(() => a.receive(encodeMessage({ type: 'have-none' }), 1)).toThrow(/after piece announcements/);
+
+    const slow = new PeerWire({ infoHash, peerId: idA, now: 0, fast: false });
+    slow.receive(new PeerWire({ infoHash, peerId: idB, now: 0 }).handshake(0), 0);
+    expect(slow.fast).toBe(false);
+    expect(() => slow.receive(encodeMessage({ type: 'suggest', index: 1 }), 1)).toThrow(
+      expect.objectContaining({ code: ErrorCode.ProtocolViolation }),
+    );
+  });
 });
