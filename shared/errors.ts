@@ -9,6 +9,8 @@ export const ErrorCode = {
   MagnetInvalid: 'MAGNET_INVALID',
   /** An info dictionary that is not a valid single-file BEP 3 info dictionary. */
   InfoInvalid: 'INFO_INVALID',
+  /** A .torrent file that is not a bencoded dictionary with a valid `info` (and sane trackers). */
+  TorrentInvalid: 'TORRENT_INVALID',
   /** Metadata received over ut_metadata did not hash to the info-hash, or broke a limit. */
   MetadataInvalid: 'METADATA_INVALID',
   /** No peer delivered the metadata in time. */

@@ -15,7 +15,10 @@ export interface InfoDictionary {
   name: string;
   /** Total content length in bytes (sum of `files` for multi-file torrents). */
   length: number;
-  /** Bytes per piece; a power of two in [MIN_PIECE_LENGTH, MAX_PIECE_LENGTH]. */
+  /**
+   * Bytes per piece, any whole number in [MIN_PIECE_LENGTH, MAX_PIECE_LENGTH]: ours are powers of
+   * two, but other clients (WebTorrent's create-torrent with `pieceLength`) may write any length.
+   */
   pieceLength: number;
   /** Concatenated 20-byte SHA-1 piece hashes, `20 * pieceCount` bytes. */
   pieces: Uint8Array;
@@ -159,10 +162,12 @@ function checkSizes(length: number, pieceLength: number, hashBytes: number): num
   // Said plainly here rather than as an encoding error: no tab could parse the dictionary.
   if (length > MAX_BENCODE_INT)
     invalid(`length ${length} is over ${MAX_BENCODE_INT}, the most bencode carries`);
-  const isPowerOfTwo =
-    Number.isSafeInteger(pieceLength) && pieceLength > 0 && (pieceLength & (pieceLength - 1)) === 0;
-  if (!isPowerOfTwo || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH) {
-    invalid(`piece length ${pieceLength} is not a power of two from 16 KiB to 16 MiB`);
+  if (
+    !Number.isSafeInteger(pieceLength) ||
+    pieceLength < MIN_PIECE_LENGTH ||
+    pieceLength > MAX_PIECE_LENGTH
+  ) {
+    invalid(`piece length ${pieceLength} is not a whole number of bytes from 16 KiB to 16 MiB`);
   }
   const pieceCount = Math.ceil(length / pieceLength);
   if (hashBytes !== HASH_LENGTH * pieceCount) {

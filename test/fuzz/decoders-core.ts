@@ -11,8 +11,14 @@ import {
   createInfoDictionary,
   parseInfoDictionary,
 } from '../../shared/info-dictionary.js';
-import { MAX_MAGNET_LENGTH, createMagnet, parseMagnet } from '../../shared/magnet.js';
+import { MAX_MAGNET_LENGTH, createMagnet, isTrackerUrl, parseMagnet } from '../../shared/magnet.js';
 import { sha1 } from '../../shared/sha1.js';
+import {
+  CREATED_BY,
+  MAX_TORRENT_TRACKERS,
+  createTorrentFile,
+  parseTorrentFile,
+} from '../../shared/torrent-file.js';
 import { bencodeValue, hostileBytes, idBytes20, mutatedText, safeInt, text } from './arbitraries.js';
 import { check, decodeOrError } from './outcome.js';
 import { byteStrings, depthOf, plain } from './plain.js';
@@ -93,9 +99,16 @@ const bencodeRoundTrip = defineProperty(
 /** A name a parser accepts: not empty, not . or .., no separator or NUL. */
 const fileName = text(24, 1).filter((s) => s !== '.' && s !== '..' && !/[/\\\0]/.test(s));
 
-const pieceLength = fc
-  .integer({ min: Math.log2(MIN_PIECE_LENGTH), max: Math.log2(MAX_PIECE_LENGTH) })
-  .map((e) => 2 ** e);
+/** Mostly powers of two (what tabswarm creates), sometimes any length in range (other clients). */
+const pieceLength = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .integer({ min: Math.log2(MIN_PIECE_LENGTH), max: Math.log2(MAX_PIECE_LENGTH) })
+      .map((e) => 2 ** e),
+  },
+  { weight: 1, arbitrary: fc.integer({ min: MIN_PIECE_LENGTH, max: MAX_PIECE_LENGTH }) },
+);
 
 /** Options of a single-file torrent with at most `maxPieces` pieces. */
 const torrentOptions = (maxPieces: number) =>
@@ -171,7 +184,7 @@ const infoHostile = defineProperty(
           info.pieceLength >= MIN_PIECE_LENGTH && info.pieceLength <= MAX_PIECE_LENGTH,
           'piece length out of range',
         );
-        check((info.pieceLength & (info.pieceLength - 1)) === 0, 'piece length is not a power of two');
+        check(Number.isSafeInteger(info.pieceLength), 'piece length is not a whole number');
         check(Number.isSafeInteger(info.length) && info.length > 0, 'length is not a positive integer');
         check(info.pieceCount === Math.ceil(info.length / info.pieceLength), 'piece count does not match');
         check(info.pieces.length === HASH_BYTES * info.pieceCount, 'pieces length does not match');
@@ -323,6 +336,64 @@ const magnetRoundTrip = defineProperty(
     }),
 );
 
+// ---- .torrent files ----------------------------------------------------------------------------
+
+const torrentFile = fc
+  .record({
+    options: torrentOptions(8),
+    trackers: fc.array(tracker, { maxLength: 3 }),
+    creationDate: fc.nat({ max: 2 ** 40 }),
+    comment: fc.option(text(24), { nil: undefined }),
+  })
+  .map(({ options, trackers, creationDate, comment }) => ({
+    infoBytes: createInfoDictionary(options).infoBytes,
+    trackers,
+    creationDate,
+    ...(comment === undefined ? {} : { comment }),
+  }));
+
+const torrentHostile = defineProperty(
+  {
+    name: 'torrent.parse-hostile',
+    target: 'shared/torrent-file.ts parseTorrentFile',
+    claim:
+      'throws only TORRENT_INVALID / INFO_INVALID; the info-hash is SHA-1 of the info bytes as found; trackers are usable URLs within the caps',
+    ciRuns: 300,
+  },
+  () =>
+    fc.property(hostileBytes(torrentFile.map(createTorrentFile), 512), (bytes) => {
+      const r = decodeOrError(
+        () => parseTorrentFile(bytes),
+        [ErrorCode.TorrentInvalid, ErrorCode.InfoInvalid],
+      );
+      if (!r.ok) return;
+      const t = r.value;
+      check(bytesEqual(t.infoHash, sha1(t.infoBytes)), 'info-hash is not SHA-1 of the info bytes');
+      check(t.infoBytes.buffer === bytes.buffer, 'info bytes are not a view of the file');
+      check(t.trackers.length <= MAX_TORRENT_TRACKERS, 'too many trackers');
+      check(new Set(t.trackers).size === t.trackers.length, 'duplicate trackers');
+      for (const url of t.trackers) check(isTrackerUrl(url), `kept tracker ${url}`);
+    }),
+);
+
+const torrentRoundTrip = defineProperty(
+  {
+    name: 'torrent.round-trip',
+    target: 'shared/torrent-file.ts createTorrentFile / parseTorrentFile',
+    claim: 'parse(create(t)) keeps the info bytes, trackers, date and comment',
+    ciRuns: 150,
+  },
+  () =>
+    fc.property(torrentFile, (t) => {
+      const parsed = parseTorrentFile(createTorrentFile(t));
+      check(bytesEqual(parsed.infoBytes, t.infoBytes), 'info bytes changed');
+      assert.deepStrictEqual(parsed.trackers, [...new Set(t.trackers)]);
+      check(parsed.creationDate === t.creationDate, 'creation date changed');
+      check(parsed.comment === t.comment, 'comment changed');
+      check(parsed.createdBy === CREATED_BY, 'created by changed');
+    }),
+);
+
 export const coreProperties: FuzzProperty[] = [
   bencodeHostile,
   bencodeRoundTrip,
@@ -331,4 +402,6 @@ export const coreProperties: FuzzProperty[] = [
   infoMultiFile,
   magnetHostile,
   magnetRoundTrip,
+  torrentHostile,
+  torrentRoundTrip,
 ];

@@ -243,7 +243,7 @@ describe('info dictionary: malformed input is INFO_INVALID', () => {
     ['zero length', { length: 0 }],
     ['negative length', { length: -5 }],
     ['length as a string', { length: '100' }],
-    ['piece length not a power of two', { 'piece length': 20000 }],
+    ['piece length over 16 MiB', { 'piece length': 16 * MiB + 1 }],
     ['piece length below 16 KiB', { 'piece length': 8192 }],
     ['piece length above 16 MiB', { 'piece length': 32 * MiB }],
     ['missing piece length', { 'piece length': undefined }],

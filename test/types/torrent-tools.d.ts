@@ -1,0 +1,26 @@
+/** The parts of WebTorrent's .torrent tools the tests use (the packages ship no types). */
+declare module 'create-torrent' {
+  interface CreateTorrentOptions {
+    name?: string;
+    pieceLength?: number;
+    announceList?: string[][];
+    createdBy?: string;
+  }
+  export default function createTorrent(
+    input: Uint8Array,
+    opts: CreateTorrentOptions,
+    cb: (err: Error | null, torrent: Uint8Array) => void,
+  ): void;
+}
+
+declare module 'parse-torrent' {
+  interface ParsedTorrent {
+    infoHash: string;
+    announce: string[];
+    createdBy?: string;
+    created?: Date;
+    pieceLength: number;
+    length: number;
+  }
+  export default function parseTorrent(torrentId: Uint8Array): Promise<ParsedTorrent>;
+}
