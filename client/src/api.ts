@@ -15,6 +15,10 @@ export interface TabswarmApi {
   seed(data: Blob | Uint8Array, name?: string): Promise<{ infoHash: string; magnet: string }>;
   /** Starts a download from a magnet link (or `page#magnet:...`). */
   download(magnet: string): Promise<{ infoHash: string }>;
+  /** Starts a download from a .torrent file's bytes. */
+  openTorrent(torrent: Blob | Uint8Array): Promise<{ infoHash: string }>;
+  /** A transfer as a .torrent file (info, announce, announce-list, created by, creation date). */
+  torrentFile(infoHash: string): Uint8Array;
   /** A snapshot of the whole tab. */
   status(): NodeView;
   /** A snapshot of one transfer, if known. */
@@ -52,6 +56,9 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
       return node.seed(blob, name ?? ((data as File).name || 'file'));
     },
     download: (magnet) => node.download(magnet),
+    openTorrent: async (torrent) =>
+      node.openTorrentFile(torrent instanceof Blob ? new Uint8Array(await torrent.arrayBuffer()) : torrent),
+    torrentFile: (infoHash) => node.torrentFile(infoHash).bytes,
     status: () => node.view(),
     transfer: (infoHash) => node.transfer(infoHash),
     waitForComplete: (infoHash, timeoutMs = 120_000) =>

@@ -18,6 +18,8 @@ export interface TorrentMetadata {
   infoBytes?: Uint8Array;
   /** The magnet link it came from or was published as. */
   magnet?: string;
+  /** Tracker URLs it came with (a .torrent file's `announce` / `announce-list`). */
+  trackers?: string[];
   /** Flags the app owns (paused, role...). */
   extra?: Record<string, string | number | boolean>;
 }

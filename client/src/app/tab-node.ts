@@ -179,6 +179,26 @@ export class TabNode extends Emitter<TabNodeEvents> {
     return this.transfers.seed(file, name);
   }
 
+  /** A dropped or picked file: a .torrent is downloaded, anything else shared. */
+  add(file: Blob, name = (file as File).name || 'file'): Promise<{ infoHash: string; magnet?: string }> {
+    return this.transfers.add(file, name);
+  }
+
+  /** Starts downloading what a .torrent file describes. */
+  openTorrentFile(bytes: Uint8Array): Promise<{ infoHash: string }> {
+    return this.transfers.openTorrentFile(bytes);
+  }
+
+  /** A transfer as a .torrent file (name and bytes). */
+  torrentFile(infoHash: string): { name: string; bytes: Uint8Array } {
+    return this.transfers.torrentFile(infoHash);
+  }
+
+  /** Saves a transfer's .torrent file to disk. */
+  saveTorrentFile(infoHash: string): Promise<SaveOutcome> {
+    return this.transfers.saveTorrentFile(infoHash);
+  }
+
   /** Starts downloading what a magnet link (or `page#magnet:...`) names. */
   download(link: string): Promise<{ infoHash: string }> {
     return this.transfers.download(link);

@@ -3,6 +3,7 @@ import { ErrorCode, TabswarmError, toTabswarmError } from '../../../shared/error
 import type { InfoDictionary } from '../../../shared/info-dictionary.js';
 import { pieceHash } from '../../../shared/info-dictionary.js';
 import { createMagnet } from '../../../shared/magnet.js';
+import { createTorrentFile } from '../../../shared/torrent-file.js';
 import type { Random } from '../../../shared/random.js';
 import { MachineDriver, realScheduler } from '../../../shared/machine/driver.js';
 import type { SwarmEvent, SwarmOutput, SwarmStatus } from '../../../shared/swarm/swarm-types.js';
@@ -46,6 +47,8 @@ export interface TorrentHostInit {
   source?: Blob;
   /** `stored` pieces were re-hashed just now (see piece-check.ts). */
   checked?: boolean;
+  /** Trackers this transfer came with (a .torrent file's), besides the tab's own. */
+  trackers?: string[];
 }
 
 /** Verified pieces are written in one transaction per batch, not one per piece. */
@@ -67,6 +70,10 @@ export class TorrentHost {
   readonly infoHashHex: string;
   name: string;
   info: InfoDictionary | undefined;
+  /** The info dictionary's bytes, once known. */
+  infoBytes: Uint8Array | undefined;
+  /** Tracker URLs: the tab's own first, then those the transfer came with. */
+  readonly trackers: string[];
   state: TransferState;
   error: TabswarmError | undefined;
   private readonly swarm: Swarm;
@@ -92,6 +99,8 @@ export class TorrentHost {
     this.infoHash = init.infoHash;
     this.infoHashHex = toHex(init.infoHash);
     this.info = init.info;
+    this.infoBytes = init.infoBytes;
+    this.trackers = [...new Set([...deps.trackers, ...(init.trackers ?? [])])];
     this.name = init.info?.name ?? init.name ?? '';
     this.source = init.source;
     if (!init.source) for (const i of init.stored ?? []) this.inStore.add(i);
@@ -123,7 +132,20 @@ export class TorrentHost {
       infoHash: this.infoHash,
       ...(this.name ? { name: this.name } : {}),
       ...(this.info ? { length: this.info.length } : {}),
-      trackers: this.deps.trackers,
+      trackers: this.trackers,
+    });
+  }
+
+  /**
+   * This transfer as a .torrent file (its info dictionary and trackers), or undefined before
+   * the info dictionary is known. `now` in ms since the epoch gives the creation date.
+   */
+  torrentFile(now: number): Uint8Array | undefined {
+    if (!this.infoBytes) return undefined;
+    return createTorrentFile({
+      infoBytes: this.infoBytes,
+      trackers: this.trackers,
+      creationDate: Math.floor(now / 1000),
     });
   }
 
@@ -327,6 +349,7 @@ export class TorrentHost {
 
   private async onMetadata(info: InfoDictionary, infoBytes: Uint8Array): Promise<void> {
     this.info = info;
+    this.infoBytes = infoBytes;
     this.name = info.name;
     if (this.state === 'metadata') this.state = 'downloading';
     this.deps.metadataKnown(this);

@@ -6,6 +6,7 @@ import {
   parseInfoDictionary,
 } from '../../../shared/info-dictionary.js';
 import { parseMagnet } from '../../../shared/magnet.js';
+import { MAX_TORRENT_FILE_BYTES, isTorrentFile, parseTorrentFile } from '../../../shared/torrent-file.js';
 import type { Random } from '../../../shared/random.js';
 import type { FilePieceReader } from '../adapters/file-reader.js';
 import type { FileSaver, SaveOutcome } from '../adapters/file-saver.js';
@@ -154,6 +155,74 @@ export class Transfers {
     }
   }
 
+  /**
+   * A file the person dropped or picked: a .torrent (by its name, or because it parses as one)
+   * is downloaded, anything else shared.
+   */
+  async add(file: Blob, name: string): Promise<{ infoHash: string; magnet?: string }> {
+    if (await looksLikeTorrent(file, name))
+      return this.openTorrentFile(new Uint8Array(await file.arrayBuffer()));
+    return this.seed(file, name);
+  }
+
+  /**
+   * Starts downloading what a .torrent file describes: its info dictionary gives the metadata at
+   * once, and its trackers are kept on the transfer.
+   */
+  async openTorrentFile(bytes: Uint8Array): Promise<{ infoHash: string }> {
+    let torrent;
+    try {
+      torrent = parseTorrentFile(bytes);
+    } catch (err) {
+      const e = toTabswarmError(err, ErrorCode.TorrentInvalid);
+      this.deps.notices.add('error', `That .torrent file cannot be opened: ${e.message}`, e.code);
+      throw e;
+    }
+    const hex = toHex(torrent.infoHash);
+    if (this.torrents.has(hex)) return { infoHash: hex };
+    const { info, infoBytes, trackers } = torrent;
+    const known = await this.deps.store.getMetadata(hex).catch(() => undefined);
+    const metadata = {
+      ...known,
+      name: info.name,
+      length: info.length,
+      infoBytes,
+      trackers,
+      addedAt: known?.addedAt ?? Date.now(),
+    };
+    try {
+      await this.deps.store.putMetadata(hex, metadata);
+    } catch (err) {
+      const e = toTabswarmError(err, ErrorCode.StorageFailed);
+      this.deps.notices.add('error', storageMessage(e, info.name), e.code);
+    }
+    // What this browser already stored of it is checked and kept.
+    if (!(await this.resume(hex, metadata)))
+      this.addHost({ infoHash: torrent.infoHash, info, infoBytes, trackers });
+    const host = this.torrents.get(hex);
+    if (host) this.deps.findPeers(host);
+    this.deps.changed();
+    return { infoHash: hex };
+  }
+
+  /** A transfer as a .torrent file; throws if its info dictionary is not known yet. */
+  torrentFile(infoHash: string): { name: string; bytes: Uint8Array } {
+    const host = this.torrents.get(infoHash);
+    const bytes = host?.torrentFile(Date.now());
+    if (!host || !bytes)
+      throw new TabswarmError(ErrorCode.MetadataTimeout, 'The file details are not known yet.');
+    return { name: `${host.name}.torrent`, bytes };
+  }
+
+  /** Saves a transfer's .torrent file to disk. */
+  saveTorrentFile(infoHash: string): Promise<SaveOutcome> {
+    const { name, bytes } = this.torrentFile(infoHash);
+    return this.deps.saver.save(name, 1, () => Promise.resolve(bytes), {
+      length: bytes.length,
+      usePicker: false,
+    });
+  }
+
   /** Starts downloading what a magnet link (or `page#magnet:...`) names. */
   async download(link: string): Promise<{ infoHash: string }> {
     let magnet;
@@ -263,7 +332,14 @@ export class Transfers {
         const listed = await store.listPieces(infoHash);
         const pieces = await checkStoredPieces(store, hasher, infoHash, info, listed);
         if (this.torrents.has(infoHash)) return true;
-        this.addHost({ infoHash: hash, info, infoBytes: metadata.infoBytes, stored: pieces, checked: true });
+        this.addHost({
+          infoHash: hash,
+          info,
+          infoBytes: metadata.infoBytes,
+          stored: pieces,
+          checked: true,
+          ...(metadata.trackers ? { trackers: metadata.trackers } : {}),
+        });
       } else {
         this.addHost({ infoHash: hash, name: metadata.name });
       }
@@ -302,6 +378,18 @@ export class Transfers {
       if (spare.open && spare.purpose.infoHash === undefined) spare.link.close();
     }
   }
+}
+
+/**
+ * A .torrent by its name, or (for a small file whose name does not say) because it parses as
+ * one; a file that merely starts like a dictionary is still shared.
+ */
+async function looksLikeTorrent(file: Blob, name: string): Promise<boolean> {
+  if (name.toLowerCase().endsWith('.torrent')) return true;
+  if (file.size === 0 || file.size > MAX_TORRENT_FILE_BYTES) return false;
+  const first = new Uint8Array(await file.slice(0, 1).arrayBuffer());
+  if (first[0] !== 0x64) return false;
+  return isTorrentFile(new Uint8Array(await file.arrayBuffer()));
 }
 
 /** How a file still being hashed shows on the page. */

@@ -72,6 +72,7 @@ export class TsApp extends LitElement {
       <p><ts-open-link @open-link=${(e: CustomEvent<string>) => this.onLink(e.detail)}></ts-open-link></p>
       <section
         @save-file=${(e: CustomEvent<string>) => this.onSave(e.detail)}
+        @save-torrent=${(e: CustomEvent<string>) => void this.node.saveTorrentFile(e.detail).catch(() => {})}
         @copy-link=${(e: CustomEvent<string>) => void navigator.clipboard?.writeText(e.detail).catch(() => {})}
       >
         ${v.transfers.map((t) => html`<ts-transfer .transfer=${t}></ts-transfer>`)}
@@ -89,7 +90,7 @@ export class TsApp extends LitElement {
   }
 
   private onFiles(files: File[]): void {
-    for (const file of files) this.node.seed(file).catch(() => {});
+    for (const file of files) this.node.add(file).catch(() => {});
   }
 
   private onLink(link: string): void {

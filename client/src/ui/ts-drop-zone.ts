@@ -1,6 +1,9 @@
 import { LitElement, css, html } from 'lit';
 
-/** Where a person drops or picks files to share. Emits `files-chosen` with `detail: File[]`. */
+/**
+ * Where a person drops or picks files to share, or .torrent files to download. Emits
+ * `files-chosen` with `detail: File[]`.
+ */
 export class TsDropZone extends LitElement {
   static override properties = { dragging: { state: true } };
   declare dragging: boolean;
@@ -37,7 +40,7 @@ export class TsDropZone extends LitElement {
       @dragleave=${() => (this.dragging = false)}
       @drop=${this.onDrop}
     >
-      <strong>Drop a file here</strong> or click to choose one to share
+      <strong>Drop a file here</strong> or click to choose one to share (a .torrent file downloads)
       <input type="file" data-testid="file-input" multiple @change=${this.onPick} />
     </label>`;
   }

@@ -16,7 +16,7 @@ const STATE_TEXT: Record<TransferView['state'], string> = {
 
 /**
  * One transfer: the link with copy button and QR code, progress, speed, peers, piece map and
- * peer table. Emits `save-file` and `copy-link` with `detail: infoHash`.
+ * peer table. Emits `save-file`, `save-torrent` and `copy-link` with `detail: infoHash`.
  */
 export class TsTransfer extends LitElement {
   static override properties = { transfer: { attribute: false }, copied: { state: true } };
@@ -90,6 +90,11 @@ export class TsTransfer extends LitElement {
           <input readonly data-testid="magnet-link" .value=${t.magnet} @focus=${this.selectAll} />
           <button data-testid="copy-link" @click=${this.copy}>${this.copied ? 'Copied' : 'Copy link'}</button>
           ${canSave ? html`<button data-testid="save-file" @click=${this.save}>Save file</button>` : nothing}
+          ${
+            t.state === 'hashing' || t.state === 'metadata'
+              ? nothing
+              : html`<button data-testid="save-torrent" @click=${this.saveTorrent}>Download .torrent</button>`
+          }
         </div>
         <progress max="1" .value=${t.progress} data-testid="progress"></progress>
         <div class="stats">
@@ -121,6 +126,12 @@ export class TsTransfer extends LitElement {
     setTimeout(() => (this.copied = false), 1500);
     this.dispatchEvent(
       new CustomEvent('copy-link', { detail: this.transfer.magnet, bubbles: true, composed: true }),
+    );
+  }
+
+  private saveTorrent(): void {
+    this.dispatchEvent(
+      new CustomEvent('save-torrent', { detail: this.transfer.infoHash, bubbles: true, composed: true }),
     );
   }
 

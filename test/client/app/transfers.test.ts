@@ -4,6 +4,7 @@ import { ErrorCode } from '../../../shared/errors.js';
 import { DEFAULT_PIECE_LENGTH } from '../../../shared/info-dictionary.js';
 import { createMagnet } from '../../../shared/magnet.js';
 import { seededRandom } from '../../../shared/random.js';
+import { CREATED_BY, createTorrentFile, parseTorrentFile } from '../../../shared/torrent-file.js';
 import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reader.js';
 import { MemoryFileSaver } from '../../../client/src/adapters/memory-file-saver.js';
 import { MemoryPeerLinkFactory } from '../../../client/src/adapters/memory-peer-link.js';
@@ -75,6 +76,8 @@ function relay(a: Rig, b: Rig): void {
   a.connections.on('signal', (to, env) => to === b.id && b.connections.receiveSignal(a.id, env));
   b.connections.on('signal', (to, env) => to === a.id && a.connections.receiveSignal(b.id, env));
 }
+
+const TRACKER = 'wss://tracker.example/announce';
 
 function fileOf(bytes: number): { blob: Blob; data: Uint8Array } {
   const data = seededRandom(bytes).bytes(bytes);
@@ -172,5 +175,46 @@ describe('Transfers', () => {
     expect(again.transfers.view(seeded.infoHash)?.state).toBe('seeding');
     expect(again.transfers.view(pending.infoHash)?.state).toBe('metadata');
     expect(again.wantedPeers).toEqual([]); // peers are looked for once the server answers
+  });
+
+  it('a .torrent file gives the metadata at once, keeps its trackers, and downloads; a transfer gives its .torrent back', async () => {
+    const a = rig();
+    const b = rig();
+    relay(a, b);
+    const { blob, data } = fileOf(2 * DEFAULT_PIECE_LENGTH + 100);
+    const { infoHash } = await a.transfers.seed(blob, 'shared.bin');
+    const file = a.transfers.torrentFile(infoHash);
+    expect(file.name).toBe('shared.bin.torrent');
+    const parsed = parseTorrentFile(file.bytes);
+    expect(toHex(parsed.infoHash)).toBe(infoHash);
+    expect(parsed.createdBy).toBe(CREATED_BY);
+
+    // Dropped as a file: by its name, or by its content whatever its name.
+    const withTracker = createTorrentFile({
+      infoBytes: parsed.infoBytes,
+      trackers: [TRACKER],
+      creationDate: 0,
+    });
+    const opened = await b.transfers.add(new Blob([withTracker as Uint8Array<ArrayBuffer>]), 'renamed.dat');
+    expect(opened.infoHash).toBe(infoHash);
+    expect(b.transfers.view(infoHash)?.state).toBe('downloading');
+    expect(b.transfers.get(infoHash)?.trackers).toContain(TRACKER);
+    expect((await b.store.getMetadata(infoHash))?.trackers).toEqual([TRACKER]);
+    expect(b.wantedPeers.map((h) => h.infoHashHex)).toEqual([infoHash]);
+    b.connections.connect(a.id, { infoHash });
+    await waitFor('the download to complete', () => b.transfers.view(infoHash)?.state === 'seeding');
+    expect(await b.transfers.save(infoHash)).toBe('download');
+    expect(b.saver.saved).toEqual([{ name: 'shared.bin', data }]);
+  });
+
+  it('refuses a broken .torrent with a notice, and shares a file that only looks like one', async () => {
+    const a = rig();
+    await expect(a.transfers.add(new Blob(['d4:infoi1ee']), 'x.torrent')).rejects.toMatchObject({
+      code: ErrorCode.TorrentInvalid,
+    });
+    expect(a.notices.all()[0]?.text).toMatch(/\.torrent file cannot be opened/);
+    const shared = await a.transfers.add(new Blob(['d4:infoi1ee']), 'notes.txt');
+    expect(shared.magnet).toContain(shared.infoHash);
+    expect(() => a.transfers.torrentFile('00'.repeat(20))).toThrow();
   });
 });
