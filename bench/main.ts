@@ -4,23 +4,32 @@
  * shared and noisy), not against fixed times. `--report` also writes docs/benchmark-report.md.
  */
 import { writeFile } from 'node:fs/promises';
-import { launchChromium } from '../harness/chromium.js';
+import { ALLOW_LOOPBACK_PORTS, launchChromium } from '../harness/chromium.js';
 import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
+import { webtorrentBench } from './webtorrent-bench.js';
 import type { BenchContext, BenchSection } from './bench-types.js';
 
-const SECTIONS: Record<string, BenchSection> = { transfer: transferBench, dht: dhtBench, swarm: swarmBench };
+const SECTIONS: Record<string, BenchSection> = {
+  transfer: transferBench,
+  dht: dhtBench,
+  swarm: swarmBench,
+  webtorrent: webtorrentBench,
+};
+/** Sections `npm run bench` runs when none is named (webtorrent is long: ask for it). */
+const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm'];
 
 const args = process.argv.slice(2);
 const writeReport = args.includes('--report');
 const quick = args.includes('--quick');
 const chosen = args.filter((a) => !a.startsWith('--'));
-const names = chosen.length > 0 ? chosen : Object.keys(SECTIONS);
+const names = chosen.length > 0 ? chosen : DEFAULT_SECTIONS;
 
 const server = await startServer({ port: 0, host: '127.0.0.1' });
-const browser = await launchChromium();
+// WebTorrent's tracker listens on a port of its own.
+const browser = await launchChromium(names.includes('webtorrent') ? [ALLOW_LOOPBACK_PORTS] : []);
 const ctx: BenchContext = { browser, server, quick, log: (line) => console.error(line) };
 const out: string[] = [
   `# tabswarm benchmark report`,

@@ -18,7 +18,13 @@ export const CHROMIUM_ARGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
-/** Launches Chromium for the browser tests and benchmarks. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/**
+ * Lets a page reach a WebSocket on another loopback port (WebTorrent's tracker in the benchmark):
+ * Chromium's Local Network Access checks refuse that otherwise.
+ */
+export const ALLOW_LOOPBACK_PORTS = '--disable-features=LocalNetworkAccessChecks';
+
+/** Launches Chromium for the browser tests and benchmarks, with `extraArgs` if given. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }

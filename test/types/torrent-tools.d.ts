@@ -24,3 +24,14 @@ declare module 'parse-torrent' {
   }
   export default function parseTorrent(torrentId: Uint8Array): Promise<ParsedTorrent>;
 }
+
+declare module 'bittorrent-tracker/server' {
+  import { EventEmitter } from 'node:events';
+  import type { AddressInfo } from 'node:net';
+  export default class Server extends EventEmitter {
+    constructor(opts: { udp?: boolean; http?: boolean; ws?: boolean; stats?: boolean });
+    ws: { address(): AddressInfo | string };
+    listen(port: number, hostname?: string): void;
+    close(cb?: () => void): void;
+  }
+}
