@@ -4,6 +4,7 @@ import type { Browser, Page } from '@playwright/test';
 import Server from 'bittorrent-tracker/server';
 import type { RunningServer } from '../signaling-server/server.js';
 import { MiB, table, type BenchSection } from './bench-types.js';
+import { rawChannelThroughput } from './raw-channel.js';
 import { openTab, seedRandom, waitStored } from './tabs.js';
 
 /** WebTorrent's own browser build, loaded into a bench page as an ES module. */
@@ -34,6 +35,8 @@ interface Run {
   /** Mean over the leechers. */
   firstPeer: number;
   mbPerSecond: number;
+  /** One to one: a raw data channel between the same two tabs, just before (MB/s, 64 KiB messages). */
+  rawMbPerSecond?: number;
 }
 
 interface Scenario {
@@ -47,7 +50,9 @@ interface Scenario {
  * leechers, with tabswarm and with WebTorrent (its browser build and default browser store, with
  * bittorrent-tracker's WebSocket server in Node as its tracker), runs interleaved tabswarm,
  * WebTorrent, tabswarm, ... Each leecher opens a magnet link, so both fetch the metadata from
- * their peers first. Neither uses ICE servers (loopback). `--pairs=N` runs N pairs per scenario.
+ * their peers first. Neither uses ICE servers (loopback). One to one also measures a bare data
+ * channel between the tabswarm pair, the ceiling either can reach. `--pairs=N` runs N pairs per
+ * scenario.
  */
 export const webtorrentBench: BenchSection = async ({ browser, server, quick, log }) => {
   const pairs = Number(process.argv.find((a) => a.startsWith('--pairs='))?.slice('--pairs='.length) ?? 1);
@@ -81,6 +86,16 @@ export const webtorrentBench: BenchSection = async ({ browser, server, quick, lo
           ]);
         ratios.push(ts.mbPerSecond / wt.mbPerSecond);
         rows.push(['', 'tabswarm / WebTorrent', pair, '', '', '', ratios.at(-1)!.toFixed(2)]);
+        if (ts.rawMbPerSecond !== undefined)
+          rows.push([
+            '',
+            'raw data channel, same tabs (tabswarm / raw, WebTorrent / raw)',
+            pair,
+            ts.rawMbPerSecond.toFixed(1),
+            '',
+            '',
+            `${(ts.mbPerSecond / ts.rawMbPerSecond).toFixed(2)}, ${(wt.mbPerSecond / ts.rawMbPerSecond).toFixed(2)}`,
+          ]);
       }
     }
   } finally {
@@ -99,6 +114,9 @@ async function tabswarmRun(browser: Browser, server: RunningServer, s: Scenario)
   for (let i = 0; i < s.leechers; i++) leechers.push(await openTab(browser, server));
   for (const p of leechers) await p.evaluate(NAME_HELPER);
   try {
+    // The ceiling of this pair of tabs in this run: what a bare data channel carries.
+    const raw =
+      s.leechers === 1 ? await rawChannelThroughput(seed, leechers[0]!, s.size, 64 * 1024) : undefined;
     const seeded = await seedRandom(seed, s.size, 'bench.bin');
     await waitStored(seed, seeded.infoHash);
     const results = await Promise.all(
@@ -123,7 +141,9 @@ async function tabswarmRun(browser: Browser, server: RunningServer, s: Scenario)
         ),
       ),
     );
-    return summarize('tabswarm', s, results);
+    const run = summarize('tabswarm', s, results);
+    if (raw) run.rawMbPerSecond = raw.mbPerSecond;
+    return run;
   } finally {
     for (const p of [seed, ...leechers]) await p.context().close();
   }
