@@ -14,8 +14,10 @@ type FastMessage = Extract<WireMessage, { type: 'suggest' | 'have-none' | 'rejec
  * - our first message after the handshakes says what we have: have-all, have-none or a bitfield;
  * - a request we will not serve (we choke the peer, lack the piece, its queue is full, or we
  *   choke it with requests queued) gets a reject;
- * - its choke no longer cancels our requests: it rejects what it will not serve, and a reject
- *   for a block we never asked it for is a protocol violation (the peer is closed);
+ * - its choke no longer cancels our requests: it rejects what it will not serve (a peer that
+ *   neither serves nor rejects them holds them until it is snubbed, SNUB_TIMEOUT), and a reject
+ *   for a block we never asked it for, nor withdrew lately, is a protocol violation (the peer is
+ *   closed);
  * - pieces it allows fast are requested while it chokes us.
  * We send no allowed-fast set: BEP 6 derives it from the peer's IP address, which a WebRTC data
  * channel does not tell us, and an empty set is allowed. A suggest is a hint we take no action on:
