@@ -35,3 +35,26 @@ declare module 'bittorrent-tracker/server' {
     close(cb?: () => void): void;
   }
 }
+
+declare module 'bittorrent-protocol' {
+  import { EventEmitter } from 'node:events';
+  /** WebTorrent's peer wire (a byte stream; the parts the interop test uses). */
+  export default class Wire extends EventEmitter {
+    hasFast: boolean;
+    peerChoking: boolean;
+    peerInterested: boolean;
+    peerPieces: { get(index: number): boolean };
+    write(chunk: Uint8Array): boolean;
+    handshake(infoHash: Uint8Array, peerId: Uint8Array, extensions?: { fast?: boolean }): void;
+    interested(): void;
+    unchoke(): void;
+    choke(): void;
+    haveAll(): void;
+    request(
+      index: number,
+      offset: number,
+      length: number,
+      cb: (err: Error | null, buf: Uint8Array) => void,
+    ): void;
+  }
+}
