@@ -1,6 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { resolveConfig } from './config.js';
 import { describeConfig } from './config-printout.js';
+import { EXIT_BAD_CONFIG, EXIT_CANNOT_LISTEN } from './exit-codes.js';
 import { createLogger } from './logger.js';
 import { readSettings } from './settings.js';
 import { startServer } from './server.js';
@@ -13,9 +14,6 @@ function lanAddresses(): string[] {
   }
   return out;
 }
-
-/** Exit status when a setting is bad, so a supervisor can tell it from a crash. */
-export const EXIT_BAD_CONFIG = 2;
 
 async function main(): Promise<void> {
   let settings;
@@ -41,7 +39,7 @@ async function main(): Promise<void> {
             ? `not allowed to listen on PORT ${options.port} (ports below 1024 need privileges)`
             : e.message;
     log.error('cannot start the server', { error: why });
-    process.exit(1);
+    process.exit(EXIT_CANNOT_LISTEN);
   });
   const wildcard = options.host === undefined || options.host === '0.0.0.0' || options.host === '::';
   const scheme = options.tls === undefined ? 'http' : 'https';

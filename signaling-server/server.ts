@@ -78,7 +78,8 @@ function refuse(socket: Duplex, status: number): void {
 const describeError = (err: unknown): string =>
   err instanceof Error ? (err.stack ?? err.message) : String(err);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+/** Keeps the process alive on purpose: a drain holds it until done (and bounds itself). */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts the one process tabswarm needs: the built client over HTTP (or HTTPS), the signaling
@@ -229,7 +230,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }
         while (hub.socketCount > 0) await sleep(20);
       })();
-      await Promise.race([work, sleep(config.drainTimeoutMs)]);
+      let bound: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([work, new Promise((r) => (bound = setTimeout(r, config.drainTimeoutMs)))]);
+      clearTimeout(bound);
       await close();
       config.log.info('drained', { socketsLeft: hub.socketCount });
     })();

@@ -13,7 +13,7 @@ export interface ServerProcess {
   lines: LogLine[];
   /** Everything it wrote to stderr. */
   stderr(): string;
-  /** Resolves with the exit code once it has exited. */
+  /** Resolves with the exit code once it has exited and its output is all read. */
   exited: Promise<number | null>;
 }
 
@@ -36,7 +36,7 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     for (const text of complete) if (text.trim() !== '') lines.push(JSON.parse(text) as LogLine);
   });
   child.stderr?.on('data', (chunk) => (err += String(chunk)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, lines, stderr: () => err, exited };
 }
 
