@@ -12,6 +12,7 @@ import {
   type RequestId,
   type ServerMessage,
   type SignalMessage,
+  SERVICE_RESTART_CLOSE,
 } from '../shared/signaling/messages.js';
 import type { ServerConfig } from './config.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -63,7 +64,7 @@ export const CloseCode = {
   InternalError: 1011,
   TryAgainLater: 1013,
   /** The server is draining (restarting or stopping): reconnect after a random wait. */
-  ServiceRestart: 1012,
+  ServiceRestart: SERVICE_RESTART_CLOSE,
   /** Application range (4000-4999): another socket proved this socket's peer id; see PEER_ID_SUPERSEDED. */
   Superseded: 4001,
 } as const;
