@@ -238,7 +238,25 @@ export function parseIceServers(text: string): RTCIceServer[] {
     const issue = parsed.error.issues[0];
     throw new Error(`ICE_SERVERS[${issue?.path.join('.') ?? ''}]: ${issue?.message ?? 'invalid'}`);
   }
+  parsed.data.forEach(checkIceServer);
   return parsed.data;
+}
+
+/**
+ * What browsers would refuse when a tab builds its RTCPeerConnection (every tab's links would
+ * fail): a URL that is not stun:, stuns:, turn: or turns:, and a TURN server without a username
+ * and credential.
+ */
+function checkIceServer(server: RTCIceServer, i: number): void {
+  const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
+  if (urls.length === 0) throw new Error(`ICE_SERVERS[${i}.urls]: is empty`);
+  for (const url of urls) {
+    const scheme = /^(stuns?|turns?):[^\s]+$/i.exec(url)?.[1]?.toLowerCase();
+    if (scheme === undefined)
+      throw new Error(`ICE_SERVERS[${i}.urls]: "${url}" is not a stun:, stuns:, turn: or turns: URL`);
+    if (scheme.startsWith('turn') && (server.username === undefined || server.credential === undefined))
+      throw new Error(`ICE_SERVERS[${i}]: the TURN server ${url} needs a username and a credential`);
+  }
 }
 
 const nonEmpty = (v: string | undefined): string | undefined =>

@@ -29,6 +29,16 @@ describe('a bad setting of each kind stops start-up with a message naming it', (
       { ICE_SERVERS: '[{"urls":"turn:t.example.org","username":5}]' },
       /^ICE_SERVERS\[0\.username\]/,
     ],
+    [
+      'STUN URL',
+      { ICE_SERVERS: '[{"urls":["stun:s.example.org","http://s.example.org"]}]' },
+      /^ICE_SERVERS\[0\.urls\]: "http:\/\/s.example.org" is not a stun:/,
+    ],
+    [
+      'TURN without credential',
+      { ICE_SERVERS: '[{"urls":"turns:t.example.org:443","username":"u"}]' },
+      /^ICE_SERVERS\[0\]: the TURN server turns:t.example.org:443 needs a username and a credential/,
+    ],
     ['limit', { MAX_CONNECTIONS: '0' }, /^MAX_CONNECTIONS must be >= 1/],
     [
       'timeouts together',
