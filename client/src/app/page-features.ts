@@ -46,7 +46,7 @@ const FEATURES: readonly (FeatureOff & { has: (c: PageCapabilities) => boolean }
   {
     id: 'fast-hashing',
     what: 'Fast hashing (a slower built-in hash is used instead)',
-    needs: 'WebCrypto (crypto.subtle)',
+    needs: 'WebCrypto',
     has: (c) => c.subtleCrypto,
   },
 ];

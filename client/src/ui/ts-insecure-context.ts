@@ -43,7 +43,7 @@ export class TsInsecureContext extends LitElement {
       </p>
       <ul>
         ${this.features.map(
-          (f) => html`<li data-testid="feature-off" data-feature=${f.id}>${f.what} (needs ${f.needs})</li>`,
+          (f) => html`<li data-testid="feature-off" data-feature=${f.id}>${f.what} — needs ${f.needs}</li>`,
         )}
       </ul>
       <p>
