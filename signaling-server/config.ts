@@ -238,7 +238,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
 }
 
 /** Fails at start, naming the setting, for a certificate or key Node cannot use or that do not match. */
-function checkTls(tls: TlsFiles): void {
+export function checkTls(tls: TlsFiles): void {
   try {
     createSecureContext({ cert: tls.cert, key: tls.key });
   } catch (err) {

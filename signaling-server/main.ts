@@ -3,7 +3,7 @@ import { resolveConfig } from './config.js';
 import { describeConfig } from './config-printout.js';
 import { EXIT_BAD_CONFIG, EXIT_CANNOT_LISTEN } from './exit-codes.js';
 import { createLogger } from './logger.js';
-import { readSettings } from './settings.js';
+import { readSettings, readTlsFiles } from './settings.js';
 import { startServer } from './server.js';
 
 /** IPv4 addresses other machines on the LAN can reach this one at. */
@@ -68,6 +68,16 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), config.drainTimeoutMs + 2_000).unref();
     void server.drain().then(() => process.exit(0));
   };
+  // A renewed certificate is picked up without a restart (no drain, no tab disturbed).
+  const tlsFiles = settings.tlsFiles;
+  if (tlsFiles !== undefined)
+    process.on('SIGHUP', () => {
+      try {
+        server.reloadTls(readTlsFiles(tlsFiles));
+      } catch (err) {
+        log.error('certificate not reloaded; serving the previous one', { error: (err as Error).message });
+      }
+    });
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 }

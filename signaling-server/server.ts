@@ -1,9 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { clientAddress } from './client-address.js';
-import { resolveConfig, type ServerOptions } from './config.js';
+import { checkTls, resolveConfig, type ServerOptions, type TlsFiles } from './config.js';
 import { SignalingHub, type HubStats } from './hub.js';
 import { createRedirectServer, createWebServer, listen } from './listeners.js';
 import { createMetrics } from './metrics.js';
@@ -45,6 +46,11 @@ export interface RunningServer {
    * closed, or after `drainTimeoutMs` with whatever is left cut.
    */
   drain(): Promise<void>;
+  /**
+   * Serves new TLS connections with another certificate and key (a renewed one); open
+   * connections keep theirs. Throws, changing nothing, if the pair is unusable or there is no TLS.
+   */
+  reloadTls(tls: TlsFiles): void;
   /** Closes every socket and stops listening. */
   close(): Promise<void>;
 }
@@ -246,6 +252,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stats,
     ready,
     drain,
+    reloadTls: (tls) => {
+      if (!secure)
+        throw new Error('TLS_CERT: the server was started without TLS; restart it with TLS_CERT and TLS_KEY');
+      checkTls(tls);
+      (server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
+      config.log.info('certificate reloaded');
+    },
     close,
   };
 }

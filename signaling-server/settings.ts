@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { iceServerSchema } from '../shared/signaling/messages.js';
-import { DEFAULTS, parseOrigin, type ServerOptions } from './config.js';
+import { DEFAULTS, parseOrigin, type ServerOptions, type TlsFiles } from './config.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { parseTrustedProxies } from './proxy-trust.js';
 
@@ -123,11 +123,7 @@ export function readSettings(
   const s = parsed.data;
   const tlsFiles = readTlsNames(s);
   const options = toOptions(s);
-  if (tlsFiles !== undefined)
-    options.tls = {
-      cert: readFile('TLS_CERT', tlsFiles.cert, read),
-      key: readFile('TLS_KEY', tlsFiles.key, read),
-    };
+  if (tlsFiles !== undefined) options.tls = readTlsFiles(tlsFiles, read);
   return {
     options,
     logLevel: s.LOG_LEVEL ?? 'info',
@@ -186,6 +182,11 @@ function readTlsNames(s: Settings): StartupSettings['tlsFiles'] {
   if (cert === undefined) throw new Error('TLS_CERT: is required with TLS_KEY (the certificate chain, PEM)');
   if (key === undefined) throw new Error('TLS_KEY: is required with TLS_CERT (the private key, PEM)');
   return { cert, key };
+}
+
+/** Reads the certificate and key files (at start, and again on SIGHUP). */
+export function readTlsFiles(files: { cert: string; key: string }, read: ReadText = readText): TlsFiles {
+  return { cert: readFile('TLS_CERT', files.cert, read), key: readFile('TLS_KEY', files.key, read) };
 }
 
 function readFile(name: string, path: string, read: ReadText): string {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { get, request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,9 @@ import { resolveConfig } from '../../signaling-server/config.js';
 import { OPS_PATHS } from '../../signaling-server/ops-endpoints.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
 import { readSettings } from '../../signaling-server/settings.js';
+import { runningPort, spawnServer } from './server-process.js';
 import { makeTestCertificate, type TestCertificate } from './test-certificate.js';
+import { waitFor } from './wait-for.js';
 import { registered, tabId } from './ws-client.js';
 
 let cert: TestCertificate;
@@ -142,5 +145,40 @@ describe('HEAD over HTTPS', () => {
       req.end();
     });
     expect(status).toBe(200);
+  });
+});
+
+describe('a renewed certificate', () => {
+  it('is served to new connections after reloadTls; an unusable pair changes nothing', async () => {
+    expect(() => server.reloadTls({ cert: other.cert, key: cert.key })).toThrow(/^TLS_(KEY|CERT): /);
+    expect((await httpsGet(`${server.url}${OPS_PATHS.health.slice(1)}`, cert.cert)).status).toBe(200);
+    server.reloadTls({ cert: other.cert, key: other.key });
+    expect((await httpsGet(`${server.url}${OPS_PATHS.health.slice(1)}`, other.cert)).status).toBe(200);
+  });
+
+  it('is picked up by the server process on SIGHUP, without a restart', async () => {
+    const renewed = makeTestCertificate();
+    const proc = spawnServer({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      TLS_CERT: renewed.certPath,
+      TLS_KEY: renewed.keyPath,
+    });
+    try {
+      const port = await runningPort(proc);
+      const health = `https://127.0.0.1:${port}${OPS_PATHS.health}`;
+      expect((await httpsGet(health, renewed.cert)).status).toBe(200);
+      // Renewal: new files in place, then SIGHUP.
+      writeFileSync(renewed.certPath, other.cert);
+      writeFileSync(renewed.keyPath, other.key);
+      proc.child.kill('SIGHUP');
+      await waitFor(() => proc.lines.some((l) => l.msg === 'certificate reloaded'), 'the reload', 5_000);
+      expect((await httpsGet(health, other.cert)).status).toBe(200);
+      expect(proc.child.exitCode).toBe(null);
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+      renewed.remove();
+    }
   });
 });
