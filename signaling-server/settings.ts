@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { iceServerSchema } from '../shared/signaling/messages.js';
@@ -143,7 +143,11 @@ function toOptions(s: Settings): ServerOptions {
   const host = nonEmpty(s.HOST);
   if (host !== undefined) options.host = host;
   const staticDir = nonEmpty(s.STATIC_DIR);
-  if (staticDir !== undefined) options.staticDir = staticDir;
+  if (staticDir !== undefined) {
+    // Only the default (dist/) may be missing: the server then says to run the build.
+    if (!isDirectory(staticDir)) throw new Error(`STATIC_DIR: ${staticDir} is not a directory`);
+    options.staticDir = staticDir;
+  }
   for (const [name, key] of Object.entries(NUMERIC_SETTINGS)) {
     const value = s[name as keyof typeof NUMERIC_SETTINGS];
     if (value !== undefined) options[key] = value;
@@ -260,6 +264,8 @@ function checkIceServer(server: RTCIceServer, i: number): void {
   }
 }
 
+const isDirectory = (path: string): boolean =>
+  statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
 const nonEmpty = (v: string | undefined): string | undefined =>
   v === undefined || v.trim() === '' ? undefined : v.trim();
 const list = (v: string | undefined): string[] =>

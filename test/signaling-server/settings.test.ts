@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,11 @@ describe('a bad setting of each kind stops start-up with a message naming it', (
       'TURN without credential',
       { ICE_SERVERS: '[{"urls":"turns:t.example.org:443","username":"u"}]' },
       /^ICE_SERVERS\[0\]: the TURN server turns:t.example.org:443 needs a username and a credential/,
+    ],
+    [
+      'static files',
+      { STATIC_DIR: join(dir, 'no-such-dist') },
+      /^STATIC_DIR: .*no-such-dist is not a directory/,
     ],
     ['limit', { MAX_CONNECTIONS: '0' }, /^MAX_CONNECTIONS must be >= 1/],
     [
@@ -94,6 +99,7 @@ describe('a bad setting of each kind stops start-up with a message naming it', (
 
 describe('a config file', () => {
   it('sets anything the environment can, with the environment winning', () => {
+    mkdirSync(join(dir, 'public'), { recursive: true });
     const path = configFile('tabswarm.json', {
       PORT: 8443,
       HOST: '127.0.0.1',
