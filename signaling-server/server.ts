@@ -149,12 +149,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       refuse(socket, 400);
       return;
     }
-    if (path !== SIGNAL_PATH) {
-      refuse(socket, 404);
-      return;
-    }
+    // A draining server takes no new sockets, on any path.
     if (draining) {
       refuse(socket, 503);
+      return;
+    }
+    if (path !== SIGNAL_PATH) {
+      refuse(socket, 404);
       return;
     }
     if (!originAllowed(config.allowedOrigins, req.headers.origin)) {
