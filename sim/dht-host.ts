@@ -111,7 +111,7 @@ export class DhtHost {
       disconnected: (peer) => this.apply((now) => this.node.disconnected(peer, now)),
       receive: (peer, data) => {
         const forged = this.colluding
-          ? env.colluders?.intercept(this.id, key.id, peer, data)
+          ? env.colluders?.intercept(this.id, key.id, key.signer, peer, data)
           : this.forging
             ? env.forgers?.intercept(this.id, peer, data)
             : undefined;

@@ -221,7 +221,7 @@ function countersOf(
     const c = h.node.snapshot().counters;
     frames += c.framesOut;
     queries += c.queriesOut;
-    refused += c.pongsRefused;
+    refused += c.answersRefused;
   }
   return { frames, queries, refused };
 }
@@ -416,7 +416,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     const c = host.node.snapshot().counters;
     departed.frames += c.framesOut;
     departed.queries += c.queriesOut;
-    departed.refused += c.pongsRefused;
+    departed.refused += c.answersRefused;
     host.leave();
     idBytesOf.delete(id);
     const at = liveIndex.get(id) as number;

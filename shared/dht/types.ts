@@ -180,6 +180,8 @@ export interface DhtCounters {
   signalsRefused: number;
   /** Announces and puts refused for a missing or bad proof of origin (also counted in `dropped`). */
   storesRefused: number;
-  /** Ping answers taken as no answer for a missing or bad proof of the responder's key (also in `dropped`). */
-  pongsRefused: number;
+  /** Answers that came through relays and whose responder's proof a verifier checked (one verify each). */
+  answersChecked: number;
+  /** Of those, answers taken as no answer for a missing or bad proof (also counted in `dropped`). */
+  answersRefused: number;
 }
