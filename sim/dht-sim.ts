@@ -121,7 +121,9 @@ export interface DhtSimResult {
   /** Forging relays that ever joined, and the answers they forged. */
   forgers: number;
   forgedAnswers: number;
-  /** Answers that came through relays refused for their proof, over all nodes and the whole run. */
+  /** Over all nodes and the whole run: queries sent, answers that came through relays and were checked for their proof, and those refused. */
+  queriesSent: number;
+  answersChecked: number;
   answersRefused: number;
   churnFraction: number;
   publish: PublishResult;
@@ -208,22 +210,26 @@ export function trueClosest(
   return best.map((n) => n.id);
 }
 
-/**
- * Frames and queries sent, and relayed answers refused for their proof, summed over `hosts` plus
- * `departed` (what nodes that left had counted).
- */
-function countersOf(
-  hosts: readonly DhtHost[],
-  departed: { frames: number; queries: number; refused: number },
-): { frames: number; queries: number; refused: number } {
-  let { frames, queries, refused } = departed;
+/** What countersOf sums. */
+interface SummedCounters {
+  frames: number;
+  queries: number;
+  /** Answers that came through relays: checked for their proof, and refused. */
+  checked: number;
+  refused: number;
+}
+
+/** Counters summed over `hosts` plus `departed` (what nodes that left had counted). */
+function countersOf(hosts: readonly DhtHost[], departed: SummedCounters): SummedCounters {
+  let { frames, queries, checked, refused } = departed;
   for (const h of hosts) {
     const c = h.node.snapshot().counters;
     frames += c.framesOut;
     queries += c.queriesOut;
+    checked += c.answersChecked;
     refused += c.answersRefused;
   }
-  return { frames, queries, refused };
+  return { frames, queries, checked, refused };
 }
 
 interface PhaseAccumulator {
@@ -409,13 +415,14 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     host.join();
     return host;
   };
-  const departed = { frames: 0, queries: 0, refused: 0 };
+  const departed: SummedCounters = { frames: 0, queries: 0, checked: 0, refused: 0 };
   const leave = (id: string): void => {
     const host = hosts.get(id);
     if (host === undefined) return;
     const c = host.node.snapshot().counters;
     departed.frames += c.framesOut;
     departed.queries += c.queriesOut;
+    departed.checked += c.answersChecked;
     departed.refused += c.answersRefused;
     host.leave();
     idBytesOf.delete(id);
@@ -590,13 +597,16 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       durationMs: s.durationMs / d,
     };
   };
+  const totals = countersOf(liveList, departed);
   return {
     seed,
     nodes: options.nodes,
     colluders: colluders?.size ?? 0,
     forgers: forgers?.size ?? 0,
     forgedAnswers: forgers?.forged ?? 0,
-    answersRefused: countersOf(liveList, departed).refused,
+    queriesSent: totals.queries,
+    answersChecked: totals.checked,
+    answersRefused: totals.refused,
     churnFraction: options.churnFraction,
     publish: {
       ...publish,
