@@ -56,6 +56,8 @@ export class DhtNode implements Machine<DhtOutput> {
   private readonly strikes = new Map<NodeId, number>();
   /** Frames each link has us relay per second, notices included. */
   private readonly relayWindow: RateWindow<NodeId>;
+  /** Answers we sign per second for queries that came through relays. */
+  private readonly signedAnswers: RateWindow<'answer'>;
   /** The maintenance tick starts with the first input. */
   private started = false;
   /** Time of the latest input, for snapshot() called without `now`. */
@@ -87,6 +89,7 @@ export class DhtNode implements Machine<DhtOutput> {
     }
     this.links = new LinkManager(options);
     this.relayWindow = new RateWindow(settings.maxRelayPerSecond, 1000);
+    this.signedAnswers = new RateWindow(settings.maxSignedAnswersPerSecond, 1000);
     this.tokens = new TokenManager(options.random, options.tokenRotateMs ?? DEFAULT_TOKEN_ROTATE_MS);
     this.core = {
       id: this.id,
@@ -318,7 +321,8 @@ export class DhtNode implements Machine<DhtOutput> {
       if (replyRoute.length === 1) this.contacts.seen(origin, replyRoute, now);
       else this.contacts.heard(origin, replyRoute, now);
     }
-    const services = { core: this.core, tokens: this.tokens, transport: this.transport };
+    const { core, tokens, transport, signedAnswers } = this;
+    const services = { core, tokens, transport, signedAnswers };
     this.transport.sendAlong(replyRoute, encodeKrpc(answerQuery(services, msg, origin, replyRoute, now)));
   }
 

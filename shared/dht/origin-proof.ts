@@ -131,6 +131,11 @@ export class OriginAuth {
     return this.prove(storeProofMessage(method, this.own, destination, key, token));
   }
 
+  /** Whether this node signs (it has a signer). */
+  get signs(): boolean {
+    return this.signer !== undefined;
+  }
+
   /** Whether this node checks proofs (it has a verifier). */
   get checks(): boolean {
     return this.verifier !== undefined;

@@ -3,6 +3,7 @@ import { idBytes } from './node-id.js';
 import type { NodeId } from './node-id.js';
 import { emit } from './node-core.js';
 import type { NodeCore } from './node-core.js';
+import type { RateWindow } from './rate-window.js';
 import type { TokenManager } from './token-manager.js';
 import type { Transport } from './transport.js';
 
@@ -11,6 +12,8 @@ export interface QueryServices {
   readonly core: NodeCore;
   readonly tokens: TokenManager;
   readonly transport: Transport;
+  /** Answers signed per second (settings.maxSignedAnswersPerSecond). */
+  readonly signedAnswers: RateWindow<'answer'>;
 }
 
 /**

@@ -3,9 +3,10 @@ import { toHex } from '../../../shared/bytes.js';
 import { identitySigner, verify } from '../../../shared/identity/index.js';
 import type { Identity } from '../../../shared/identity/index.js';
 import { seededRandom } from '../../../shared/random.js';
-import { encodeKrpc } from '../../../shared/dht/krpc.js';
+import { encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage, KrpcResponseValues } from '../../../shared/dht/krpc.js';
 import { OriginAuth, proofReason } from '../../../shared/dht/origin-proof.js';
+import { SIGNING_BUSY } from '../../../shared/dht/query-answer.js';
 import type { DhtEvent } from '../../../shared/dht/types.js';
 import type { TestNode } from './helpers/test-node.js';
 import { testSeed } from './helpers/seed.js';
@@ -170,6 +171,24 @@ describe('answers that come back through relays carry their responder’s proof'
     if (relayed?.y !== 'r') throw new Error('no answer');
     expect(relayed.r.k).toEqual(self.publicKey);
     expect(new OriginAuth(origin.peerId, undefined, verify).answerProblem(t, relayed.r)).toBeUndefined();
+  });
+
+  it('signs at most maxSignedAnswersPerSecond answers through relays a second; past it, error 202', () => {
+    const [self, peer, origin] = [newIdentity(), newIdentity(), newIdentity()];
+    const limit = 3;
+    const a = node(self, { maxSignedAnswersPerSecond: limit });
+    a.connected(peer.peerId, 0);
+    const ask: KrpcMessage = { y: 'q', t, q: 'find_node', a: { id: origin.peerId, target: origin.peerId } };
+    const at = (now: number): KrpcMessage | undefined =>
+      replyOf(relayedTo(a, peer.peerId, origin.peerId, ask, now));
+    for (let i = 0; i < limit; i++) expect(at(1000 + i)?.y).toBe('r');
+    const over = relayedTo(a, peer.peerId, origin.peerId, ask, 1500);
+    expect(replyOf(over)).toMatchObject({ y: 'e', e: [KrpcErrorCode.Server, SIGNING_BUSY] });
+    expect(dropped(over)).toEqual([SIGNING_BUSY]);
+    // Direct queries cost no signature and are answered; the next second has its budget again.
+    const direct: KrpcMessage = { y: 'q', t, q: 'find_node', a: { id: peer.peerId, target: origin.peerId } };
+    expect(replyOf(a.receive(peer.peerId, encodeKrpc(direct), 1600))?.y).toBe('r');
+    expect(at(2000)?.y).toBe('r');
   });
 
   it('checks nothing and signs nothing without a verifier and a signer (as before)', () => {

@@ -6,15 +6,16 @@ import { seededRandom } from '../../../../shared/random.js';
 import { decodeKrpc, encodeKrpc } from '../../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../../shared/dht/krpc.js';
 import { decodeFrame, encodeEnvelope } from '../../../../shared/dht/relay.js';
-import type { DhtAction, DhtEvent } from '../../../../shared/dht/types.js';
+import type { DhtAction, DhtEvent, DhtOptions } from '../../../../shared/dht/types.js';
 import { TestNode } from './test-node.js';
 
 /** Helpers for tests of nodes that sign and check proofs (Ed25519 identities, as in the tabs). */
 export function signedNodes(random: Random) {
   const newIdentity = (): Identity => identityFromSecretKey(random.bytes(32));
   /** A node that signs what it sends and requires proofs of what it receives. */
-  const node = (identity: Identity): TestNode =>
+  const node = (identity: Identity, options: Partial<DhtOptions> = {}): TestNode =>
     new TestNode({
+      ...options,
       id: identity.peerId,
       random: seededRandom(random.int(1e9)),
       signer: identitySigner(identity),
