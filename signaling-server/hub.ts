@@ -12,42 +12,16 @@ import {
   type RequestId,
   type ServerMessage,
   type SignalMessage,
+  SERVICE_RESTART_CLOSE,
 } from '../shared/signaling/messages.js';
 import type { ServerConfig } from './config.js';
+import type { HubStats } from './hub-stats.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RandomSet } from './random-set.js';
 import { SignalFanout } from './signal-fanout.js';
 import { Tracker } from './tracker.js';
 
-/** Counters served at GET /stats. */
-export interface HubStats {
-  /** Open sockets, registered or not. */
-  connections: number;
-  /** Registered peers. */
-  peers: number;
-  /** Swarms with at least one member. */
-  swarms: number;
-  /** Messages received (including dropped and invalid ones). */
-  messagesReceived: number;
-  /** `signal` messages delivered to their target. */
-  messagesRelayed: number;
-  /** Error replies sent. */
-  errorsSent: number;
-  /** Messages dropped by the rate limiter. */
-  messagesDropped: number;
-  /** Sockets closed for not answering a ping. */
-  socketsReaped: number;
-  /** Sockets closed for not registering within the register deadline. */
-  registerTimeouts: number;
-  /** Sockets refused at connect: the server or their address was full. */
-  socketsRefused: number;
-  /** Unexpected errors contained by closing the one socket they came from. */
-  internalErrors: number;
-  /** `register`s refused for a missing or wrong proof of the peer id. */
-  proofsRefused: number;
-  /** Sockets closed because another socket proved their peer id's key (the key holder wins). */
-  peersSuperseded: number;
-}
+export type { HubStats } from './hub-stats.js';
 
 /** Close codes the hub uses (RFC 6455 section 7.4.1). */
 export const CloseCode = {
@@ -56,6 +30,8 @@ export const CloseCode = {
   MessageTooBig: 1009,
   InternalError: 1011,
   TryAgainLater: 1013,
+  /** The server is draining (restarting or stopping): reconnect after a random wait. */
+  ServiceRestart: SERVICE_RESTART_CLOSE,
   /** Application range (4000-4999): another socket proved this socket's peer id; see PEER_ID_SUPERSEDED. */
   Superseded: 4001,
 } as const;
@@ -100,8 +76,11 @@ export class SignalingHub {
   private readonly addressSockets = new Map<string, number>();
   private readonly tracker: Tracker;
   private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly errorsByCode = new Map<string, number>();
   private readonly counters = {
     messagesReceived: 0,
+    messagesSent: 0,
+    registrations: 0,
     messagesRelayed: 0,
     errorsSent: 0,
     messagesDropped: 0,
@@ -176,7 +155,7 @@ export class SignalingHub {
     );
     // Oversized frames and protocol errors surface here; ws then closes the socket itself.
     ws.on('error', (err) =>
-      this.config.log(`socket error (${session.peerId ?? 'unregistered'}): ${err.message}`),
+      this.config.log.debug('socket error', { peer: session.peerId, error: err.message }),
     );
     this.send(ws, { type: 'challenge', nonce: session.nonce });
   }
@@ -195,10 +174,11 @@ export class SignalingHub {
 
   private contain(session: Session | undefined, ws: WebSocket, what: string, err: unknown): void {
     this.counters.internalErrors++;
-    const who = session?.peerId ?? 'unregistered socket';
-    this.config.log(
-      `internal error in ${what} (${who}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-    );
+    this.config.log.error('internal error', {
+      where: what,
+      peer: session?.peerId,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
     try {
       if (session !== undefined) this.closeSession(session, CloseCode.InternalError, 'internal error');
       else ws.close(CloseCode.InternalError, 'internal error');
@@ -223,7 +203,22 @@ export class SignalingHub {
       peers: this.peers.size,
       swarms: this.tracker.swarmCount,
       ...this.counters,
+      errorsByCode: Object.fromEntries(this.errorsByCode),
     };
+  }
+
+  /**
+   * Asks every tab to come back later: each socket is closed with 1012 (service restart), which
+   * tabs answer by reconnecting after a random wait, so they do not all return at once.
+   */
+  drain(): void {
+    for (const s of this.sessions)
+      this.guard(s, 'drain', () => this.closeSession(s, CloseCode.ServiceRestart, 'server restarting'));
+  }
+
+  /** Open sockets, registered or not. */
+  get socketCount(): number {
+    return this.sessions.size;
   }
 
   /** Stops the heartbeat and closes every socket. */
@@ -293,6 +288,7 @@ export class SignalingHub {
       const holder = this.peers.get(m.peerId);
       if (holder !== undefined && holder !== session) this.supersede(holder);
     }
+    if (session.peerId === undefined) this.counters.registrations++;
     session.peerId = m.peerId;
     clearTimeout(session.registerTimer);
     session.registerTimer = undefined;
@@ -429,17 +425,20 @@ export class SignalingHub {
     if (extra.ref !== undefined) out.ref = extra.ref;
     if (extra.rid !== undefined) out.rid = extra.rid;
     this.counters.errorsSent++;
+    this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
     this.send(session.ws, out);
   }
 
   private send(ws: WebSocket, message: ServerMessage): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify(message));
+    this.counters.messagesSent++;
   }
 
   private closeSession(session: Session, code: number, reason: string): void {
     if (session.closing) return;
     session.closing = true;
-    this.config.log(`closing ${session.peerId ?? 'unregistered socket'}: ${reason}`);
+    this.config.log.debug('closing socket', { peer: session.peerId, code, reason });
     // Free the id and swarms now: the socket is finished even if its close handshake lags.
     this.unregister(session);
     session.ws.close(code, reason);
@@ -476,7 +475,7 @@ export class SignalingHub {
   private beatOne(s: Session): void {
     if (!s.alive) {
       this.counters.socketsReaped++;
-      this.config.log(`reaping ${s.peerId ?? 'unregistered socket'}: no pong`);
+      this.config.log.debug('reaping socket: no pong', { peer: s.peerId });
       this.unregister(s);
       s.ws.terminate();
       return;
