@@ -33,6 +33,11 @@ const BLOCKS_PER_PIECE_ID = 1024;
  * asked for. A pipeline's worth twice over.
  */
 export const WITHDRAWN_REMEMBERED = 2 * MAX_PIPELINE;
+/**
+ * A piece the peer rejected while unchoking us is asked of it again after this long (or when it
+ * unchokes us anew): a store that failed once may serve later, and asking at once would loop.
+ */
+export const REJECTED_RETRY_MS = 10_000;
 /** Allowed-fast pieces kept per peer (BEP 6; bittorrent-protocol keeps as many). */
 export const MAX_ALLOWED_FAST = 100;
 
@@ -58,8 +63,8 @@ export interface PeerDownload {
   readonly withdrawn: Set<number>;
   /** BEP 6: pieces the peer serves us while it chokes us (allowed fast). */
   readonly allowedFast: Set<number>;
-  /** BEP 6: pieces the peer rejected a request for while it unchoked us; not asked again until it unchokes anew. */
-  readonly rejected: Set<number>;
+  /** BEP 6: pieces the peer rejected a request for while it unchoked us, and when (see REJECTED_RETRY_MS). */
+  readonly rejected: Map<number, number>;
 }
 
 export function newPeerDownload(now: number): PeerDownload {
@@ -75,7 +80,7 @@ export function newPeerDownload(now: number): PeerDownload {
     snubAt: undefined,
     withdrawn: new Set(),
     allowedFast: new Set(),
-    rejected: new Set(),
+    rejected: new Map(),
   };
 }
 
@@ -160,9 +165,9 @@ export class DownloadPipeline {
    * BEP 6: the peer rejected our request for a block. Returns false if we never asked it for
    * that block (nor withdrew such a request lately): a protocol violation for the caller.
    * The block goes back to the picker; a piece rejected while the peer unchokes us is not
-   * asked of it again until it unchokes us anew (no request-reject loop).
+   * asked of it again for REJECTED_RETRY_MS or until it unchokes us anew (no request-reject loop).
    */
-  rejected(p: SwarmPeer, index: number, begin: number, length: number): boolean {
+  rejected(p: SwarmPeer, index: number, begin: number, length: number, now: number): boolean {
     const picker = this.core.picker;
     const d = p.download;
     if (!picker || begin % picker.blockSize !== 0) return false;
@@ -172,7 +177,7 @@ export class DownloadPipeline {
     if (r.index !== index || r.begin !== begin || r.length !== length) return false;
     d.outstanding.delete(id);
     picker.release(index, begin, p.key);
-    if (!p.wire.peerChoking) d.rejected.add(index);
+    if (!p.wire.peerChoking) d.rejected.set(index, now);
     this.syncSnub(p);
     return true;
   }
@@ -239,6 +244,7 @@ export class DownloadPipeline {
     const free = target - d.outstanding.size;
     // Batch: picking scans pieces, so wait for a few free slots (a quarter of a short pipeline).
     if (free <= 0 || (free < Math.min(8, Math.ceil(target / 4)) && d.outstanding.size > 0)) return;
+    for (const [i, at] of d.rejected) if (now >= at + REJECTED_RETRY_MS) d.rejected.delete(i);
     const has = (i: number): boolean =>
       p.wire.peerPieces.has(i) && !d.rejected.has(i) && (!choked || d.allowedFast.has(i));
     const fromSeed = !choked && d.rejected.size === 0 && p.wire.peerPieces.count === picker.pieceCount;

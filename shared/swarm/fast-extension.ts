@@ -49,12 +49,12 @@ export class FastExtension {
   }
 
   /** A BEP 6 message from `p` (PeerWire has checked that Fast is on both sides). */
-  onMessage(p: SwarmPeer, msg: FastMessage): void {
+  onMessage(p: SwarmPeer, msg: FastMessage, now: number): void {
     switch (msg.type) {
       case 'have-none':
         return;
       case 'reject':
-        if (!this.download.rejected(p, msg.index, msg.begin, msg.length)) {
+        if (!this.download.rejected(p, msg.index, msg.begin, msg.length, now)) {
           throw new TabswarmError(
             ErrorCode.ProtocolViolation,
             `reject for ${msg.index}:${msg.begin}+${msg.length}, which we never requested`,

@@ -344,10 +344,10 @@ export class Swarm implements Machine<SwarmOutput> {
     },
     bitfield: (p, _e, now) => this.peerPiecesKnown(p, now),
     'have-all': (p, _e, now) => this.peerPiecesKnown(p, now),
-    'have-none': (p, e) => this.fast.onMessage(p, e),
-    suggest: (p, e) => this.fast.onMessage(p, e),
-    reject: (p, e) => this.fast.onMessage(p, e),
-    'allowed-fast': (p, e) => this.fast.onMessage(p, e),
+    'have-none': (p, e, now) => this.fast.onMessage(p, e, now),
+    suggest: (p, e, now) => this.fast.onMessage(p, e, now),
+    reject: (p, e, now) => this.fast.onMessage(p, e, now),
+    'allowed-fast': (p, e, now) => this.fast.onMessage(p, e, now),
     request: (p, e, now) => this.upload.onRequest(p, e, now),
     piece: (p, e, now) => {
       const picker = requirePicker(this.core.picker, 'piece');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../../shared/bytes.js';
 import { ErrorCode } from '../../../shared/errors.js';
 import { seededRandom } from '../../../shared/random.js';
-import { MAX_QUEUED_REQUESTS, SNUB_TIMEOUT, Swarm } from '../../../shared/swarm/swarm.js';
+import { MAX_QUEUED_REQUESTS, REJECTED_RETRY_MS, SNUB_TIMEOUT, Swarm } from '../../../shared/swarm/swarm.js';
 import { BLOCK_SIZE, encodeMessage } from '../../../shared/wire/wire-codec.js';
 import type { DecodedFrame, WireMessage } from '../../../shared/wire/wire-codec.js';
 import { rawPeer } from './raw-peer.js';
@@ -145,6 +145,19 @@ describe('BEP 6 Fast extension', () => {
     expect(s.status(SNUB_TIMEOUT).peers[0]?.requestsOut).toBeLessThanOrEqual(1);
     send(peer, { type: 'reject', index: r!.index, begin: r!.begin, length: r!.length }, SNUB_TIMEOUT);
     expect(peer.state.closed).toBeUndefined();
+  });
+
+  it('asks again for a piece the peer rejected while unchoking us only after a while', () => {
+    const s = swarm('none');
+    const peer = connect(s, true);
+    send(peer, { type: 'have', index: 3 });
+    send(peer, { type: 'unchoke' });
+    const first = ofType(peer.state.frames, 'request');
+    for (const r of first) send(peer, { type: 'reject', index: r.index, begin: r.begin, length: r.length });
+    send(peer, { type: 'keep-alive' }, REJECTED_RETRY_MS - 1);
+    expect(ofType(peer.state.frames, 'request')).toHaveLength(first.length);
+    send(peer, { type: 'keep-alive' }, REJECTED_RETRY_MS);
+    expect(ofType(peer.state.frames, 'request').length).toBeGreaterThan(first.length);
   });
 
   it('does not ask again for a piece the peer rejected while unchoking us, until it unchokes anew', () => {
