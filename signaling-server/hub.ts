@@ -3,7 +3,9 @@ import type { RawData, WebSocket } from 'ws';
 import { ErrorCode } from '../shared/errors.js';
 import { NONCE_BYTES, checkRegisterProof } from '../shared/identity/index.js';
 import {
-  decodeClientMessage,
+  checkClientMessage,
+  decodeFrame,
+  type CheckResult,
   type AnnounceMessage,
   type AnnouncedMessage,
   type ClientMessage,
@@ -17,37 +19,11 @@ import type { ServerConfig } from './config.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RandomSet } from './random-set.js';
 import { SignalFanout } from './signal-fanout.js';
+import type { HubStats } from './hub-stats.js';
 import { Tracker } from './tracker.js';
+import { WtTracker } from './wt-tracker.js';
 
-/** Counters served at GET /stats. */
-export interface HubStats {
-  /** Open sockets, registered or not. */
-  connections: number;
-  /** Registered peers. */
-  peers: number;
-  /** Swarms with at least one member. */
-  swarms: number;
-  /** Messages received (including dropped and invalid ones). */
-  messagesReceived: number;
-  /** `signal` messages delivered to their target. */
-  messagesRelayed: number;
-  /** Error replies sent. */
-  errorsSent: number;
-  /** Messages dropped by the rate limiter. */
-  messagesDropped: number;
-  /** Sockets closed for not answering a ping. */
-  socketsReaped: number;
-  /** Sockets closed for not registering within the register deadline. */
-  registerTimeouts: number;
-  /** Sockets refused at connect: the server or their address was full. */
-  socketsRefused: number;
-  /** Unexpected errors contained by closing the one socket they came from. */
-  internalErrors: number;
-  /** `register`s refused for a missing or wrong proof of the peer id. */
-  proofsRefused: number;
-  /** Sockets closed because another socket proved their peer id's key (the key holder wins). */
-  peersSuperseded: number;
-}
+export type { HubStats } from './hub-stats.js';
 
 /** Close codes the hub uses (RFC 6455 section 7.4.1). */
 export const CloseCode = {
@@ -74,6 +50,8 @@ class Session {
   registerTimer: ReturnType<typeof setTimeout> | undefined;
   /** Distinct tabs this socket signals, made at its first signal. */
   fanout: SignalFanout | undefined;
+  /** The socket speaks the WebTorrent tracker protocol (its first message had an `action`). */
+  webtorrent = false;
   constructor(
     readonly ws: WebSocket,
     readonly limiter: RateLimiter,
@@ -99,6 +77,7 @@ export class SignalingHub {
   /** Open sockets per client address. */
   private readonly addressSockets = new Map<string, number>();
   private readonly tracker: Tracker;
+  private readonly wt: WtTracker<Session>;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly counters = {
     messagesReceived: 0,
@@ -127,6 +106,17 @@ export class SignalingHub {
       maxSwarmsPerPeer: config.maxSwarmsPerPeer,
       maxSwarmsPerOwner: config.maxSwarmsPerAddress,
       random: config.random,
+    });
+    this.wt = new WtTracker<Session>({
+      send: (s, message) => this.sendRaw(s.ws, message),
+      buffered: (s) => s.ws.bufferedAmount,
+      address: (s) => s.address,
+      random: config.random,
+      maxSwarmsPerPeer: config.maxSwarmsPerPeer,
+      maxSwarmsPerAddress: config.maxSwarmsPerAddress,
+      maxSignalTargets: config.maxSignalTargets,
+      signalTargetWindowMs: config.signalTargetWindowMs,
+      maxBufferedBytes: config.maxBufferedBytes,
     });
     this.heartbeat = setInterval(() => this.beat(), config.heartbeatMs);
     this.heartbeat.unref();
@@ -223,6 +213,9 @@ export class SignalingHub {
       peers: this.peers.size,
       swarms: this.tracker.swarmCount,
       ...this.counters,
+      webtorrentPeers: this.wt.peerCount,
+      webtorrentOffersRelayed: this.wt.counters.offersRelayed,
+      webtorrentAnswersRelayed: this.wt.counters.answersRelayed,
     };
   }
 
@@ -257,7 +250,14 @@ export class SignalingHub {
       this.error(session, ErrorCode.SignalInvalid, 'binary frames are not accepted; send JSON text');
       return;
     }
-    const result = decodeClientMessage(rawToString(data));
+    const json = decodeFrame(rawToString(data));
+    // One endpoint, two protocols: a socket whose first message has an `action` is a
+    // WebTorrent tracker client (wt-tracker.ts) for its whole life.
+    if (session.webtorrent || (session.peerId === undefined && json.ok && hasAction(json.message))) {
+      this.onWebTorrent(session, json);
+      return;
+    }
+    const result = json.ok ? checkClientMessage(json.message) : json;
     if (!result.ok) {
       const { message, field, rid } = result.problem;
       this.error(session, ErrorCode.SignalInvalid, message, { ref: field, rid });
@@ -272,6 +272,17 @@ export class SignalingHub {
       return;
     }
     (this.handlers[msg.type] as (s: Session, m: ClientMessage) => void)(session, msg);
+  }
+
+  private onWebTorrent(session: Session, json: CheckResult<unknown>): void {
+    session.webtorrent = true;
+    if (!json.ok) this.wt.fail(session, json.problem.message);
+    else if (!hasAction(json.message)) this.wt.fail(session, 'message must be a JSON object with an action');
+    else if (this.wt.handle(session, json.message, this.clock())) {
+      // A tracker client that announced is what a registered tab is: past the register deadline.
+      clearTimeout(session.registerTimer);
+      session.registerTimer = undefined;
+    }
   }
 
   private onRegister(session: Session, m: RegisterMessage): void {
@@ -425,6 +436,11 @@ export class SignalingHub {
     message: string,
     extra: { ref?: string | undefined; rid?: RequestId | undefined } = {},
   ): void {
+    if (session.webtorrent) {
+      this.counters.errorsSent++;
+      this.wt.fail(session, message);
+      return;
+    }
     const out: ServerMessage = { type: 'error', code, message };
     if (extra.ref !== undefined) out.ref = extra.ref;
     if (extra.rid !== undefined) out.rid = extra.rid;
@@ -433,6 +449,10 @@ export class SignalingHub {
   }
 
   private send(ws: WebSocket, message: ServerMessage): void {
+    this.sendRaw(ws, message);
+  }
+
+  private sendRaw(ws: WebSocket, message: object): void {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   }
 
@@ -456,6 +476,7 @@ export class SignalingHub {
   }
 
   private unregister(session: Session): void {
+    this.wt.forget(session);
     const id = session.peerId;
     if (id === undefined || this.peers.get(id) !== session) return;
     this.peers.delete(id);
@@ -484,6 +505,10 @@ export class SignalingHub {
     s.alive = false;
     if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
   }
+}
+
+function hasAction(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'action' in value;
 }
 
 function rawToString(data: RawData): string {

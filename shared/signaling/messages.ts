@@ -287,7 +287,11 @@ function overFrameCap(text: string): boolean {
   return utf8(text).length > MAX_FRAME_BYTES;
 }
 
-function decodeJson(text: string): CheckResult<unknown> {
+/**
+ * Decodes one frame's JSON within the frame cap, before its protocol is known (the endpoint also
+ * speaks the WebTorrent tracker protocol, shared/webtorrent/). Never throws.
+ */
+export function decodeFrame(text: string): CheckResult<unknown> {
   if (overFrameCap(text))
     return {
       ok: false,
@@ -312,13 +316,13 @@ export function checkServerMessage(value: unknown): CheckResult<ServerMessage> {
 
 /** Decodes and checks one client->server frame. Never throws. */
 export function decodeClientMessage(text: string): CheckResult<ClientMessage> {
-  const json = decodeJson(text);
+  const json = decodeFrame(text);
   return json.ok ? checkClientMessage(json.message) : json;
 }
 
 /** Decodes and checks one server->client frame. Never throws. */
 export function decodeServerMessage(text: string): CheckResult<ServerMessage> {
-  const json = decodeJson(text);
+  const json = decodeFrame(text);
   return json.ok ? checkServerMessage(json.message) : json;
 }
 
