@@ -7,6 +7,7 @@ import {
   hexToBinary,
   MAX_WT_OFFERS,
   type WtAnnounceResponse,
+  type WtAnswer,
   type WtOffer,
 } from './tracker-messages.js';
 
@@ -174,7 +175,7 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
   }
 
   /** Stops announcing a swarm (`stopped` is sent if the socket is open). */
-  remove(infoHash: string, now: number): void {
+  remove(infoHash: string, _now: number): void {
     const swarm = this.swarms.get(infoHash);
     if (swarm === undefined) return;
     this.swarms.delete(infoHash);
@@ -247,13 +248,7 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
   }
 
   /** Our answer to `peerId`'s offer `offerId` is ready: the tracker relays it. */
-  answerReady(
-    infoHash: string,
-    peerId: string,
-    offerId: string,
-    answer: { type: 'answer'; sdp: string },
-    now: number,
-  ): void {
+  answerReady(infoHash: string, peerId: string, offerId: string, answer: WtAnswer, _now: number): void {
     const swarm = this.swarms.get(infoHash);
     if (swarm === undefined || this.socket !== 'open') return;
     this.send({

@@ -43,7 +43,7 @@ function isBinaryId(value: unknown): value is string {
 const binaryId = (what: string) =>
   z.custom<string>(isBinaryId, { error: `must be a ${BINARY_ID_LENGTH}-character binary string (${what})` });
 
-const sdpSignal = (type: 'offer' | 'answer') =>
+const sdpSignal = <T extends 'offer' | 'answer'>(type: T) =>
   z.object({
     type: z.literal(type, { error: `must be "${type}"` }),
     sdp: z
@@ -53,7 +53,9 @@ const sdpSignal = (type: 'offer' | 'answer') =>
   });
 
 /** An SDP offer as WebTorrent sends it. */
-export type WtOffer = z.infer<ReturnType<typeof sdpSignal>>;
+export type WtOffer = z.infer<ReturnType<typeof sdpSignal<'offer'>>>;
+/** An SDP answer as WebTorrent sends it. */
+export type WtAnswer = z.infer<ReturnType<typeof sdpSignal<'answer'>>>;
 
 const offerEntry = z.object({ offer: sdpSignal('offer'), offer_id: binaryId('offer_id') });
 
