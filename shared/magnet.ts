@@ -158,7 +158,8 @@ function fromBase32(text: string): Uint8Array | undefined {
   return out;
 }
 
-function isTrackerUrl(value: string): boolean {
+/** True for a URL a magnet's `tr` may hold: ws, wss, http, https or udp with a host. */
+export function isTrackerUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return TRACKER_PROTOCOLS.has(url.protocol) && url.host !== '';

@@ -55,8 +55,8 @@ export const WT_CLIENT_DEFAULTS: WtTrackerClientOptions = {
 export type WtClientOutput =
   /** Open the socket to the tracker (then report `opened` or `closed`). */
   | { type: 'connect' }
-  /** Send one text frame. */
-  | { type: 'send'; text: string }
+  /** Send one message (a JSON text frame). */
+  | { type: 'send'; message: Record<string, unknown> }
   /** Make one offering link per id (complete SDP), then report `offerReady` or `offerFailed` for each. */
   | { type: 'make-offers'; infoHash: string; offerIds: string[] }
   /** A swarm member's offer: answer it with `answerReady`, or ignore it. Ids are hex. */
@@ -391,7 +391,7 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
   }
 
   private send(message: Record<string, unknown>): void {
-    this.out.push({ type: 'send', text: JSON.stringify(message) });
+    this.out.push({ type: 'send', message });
   }
 
   private warn(message: string): void {

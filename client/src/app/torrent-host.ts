@@ -46,6 +46,8 @@ export interface TorrentHostInit {
   source?: Blob;
   /** `stored` pieces were re-hashed just now (see piece-check.ts). */
   checked?: boolean;
+  /** Trackers of this transfer besides the tab's own: the magnet's `tr`, or those added to a share. */
+  trackers?: readonly string[];
 }
 
 /** Verified pieces are written in one transaction per batch, not one per piece. */
@@ -84,6 +86,8 @@ export class TorrentHost {
   private source: Blob | undefined;
   /** Pieces known to be in the piece store. */
   private readonly inStore = new Set<number>();
+  /** Where this transfer is announced and what its magnet lists: the tab's trackers, then its own. */
+  readonly trackers: readonly string[];
 
   constructor(
     private readonly deps: TorrentHostDeps,
@@ -94,6 +98,7 @@ export class TorrentHost {
     this.info = init.info;
     this.name = init.info?.name ?? init.name ?? '';
     this.source = init.source;
+    this.trackers = [...new Set([...deps.trackers, ...(init.trackers ?? [])])];
     if (!init.source) for (const i of init.stored ?? []) this.inStore.add(i);
     if (init.checked) for (const i of init.stored ?? []) this.trusted.add(i);
     const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
@@ -123,7 +128,7 @@ export class TorrentHost {
       infoHash: this.infoHash,
       ...(this.name ? { name: this.name } : {}),
       ...(this.info ? { length: this.info.length } : {}),
-      trackers: this.deps.trackers,
+      trackers: [...this.trackers],
     });
   }
 

@@ -5,7 +5,7 @@ import {
   createInfoDictionary,
   parseInfoDictionary,
 } from '../../../shared/info-dictionary.js';
-import { parseMagnet } from '../../../shared/magnet.js';
+import { isTrackerUrl, parseMagnet } from '../../../shared/magnet.js';
 import type { Random } from '../../../shared/random.js';
 import type { FilePieceReader } from '../adapters/file-reader.js';
 import type { FileSaver, SaveOutcome } from '../adapters/file-saver.js';
@@ -96,8 +96,24 @@ export class Transfers {
     this.deps.changed();
   }
 
-  /** Shares a file: hashes it, stores its pieces, and returns its magnet link. */
-  async seed(file: Blob, name: string): Promise<{ infoHash: string; magnet: string }> {
+  /**
+   * Shares a file: hashes it, stores its pieces, and returns its magnet link, which lists the tab's
+   * trackers and `trackers` (announced to as well). A bad tracker URL is refused before hashing.
+   */
+  async seed(
+    file: Blob,
+    name: string,
+    trackers: readonly string[] = [],
+  ): Promise<{ infoHash: string; magnet: string }> {
+    const bad = trackers.find((t) => !isTrackerUrl(t));
+    if (bad !== undefined) {
+      const e = new TabswarmError(
+        ErrorCode.MagnetInvalid,
+        `“${bad.slice(0, 100)}” is not a tracker URL (ws://, wss://, http://, https:// or udp:// with a host).`,
+      );
+      this.deps.notices.add('error', e.message, e.code);
+      throw e;
+    }
     const pieceLength = choosePieceLength(file.size);
     const key = `hashing:${this.nextHashingKey++}`;
     const placeholder = hashingView(key, name, file.size);
@@ -132,8 +148,16 @@ export class Transfers {
           infoBytes,
           stored: [...Array(info.pieceCount).keys()],
           source: file,
+          trackers,
         });
-        await this.deps.store.putMetadata(hex, { name, length: file.size, infoBytes, addedAt: Date.now() });
+        // The magnet keeps the trackers added to this share for the next visit.
+        await this.deps.store.putMetadata(hex, {
+          name,
+          length: file.size,
+          infoBytes,
+          addedAt: Date.now(),
+          magnet: host.magnet,
+        });
         this.deps.findPeers(host);
         const seeded = host;
         storeFilePieces(file, pieceLength, hex, this.deps.store, this.deps.reader, (indices) =>
@@ -172,7 +196,11 @@ export class Transfers {
       this.deps.changed();
       return { infoHash: hex };
     }
-    const host = this.addHost({ infoHash: magnet.infoHash, ...(magnet.name ? { name: magnet.name } : {}) });
+    const host = this.addHost({
+      infoHash: magnet.infoHash,
+      ...(magnet.name ? { name: magnet.name } : {}),
+      trackers: magnet.trackers,
+    });
     try {
       await this.deps.store.putMetadata(hex, { name: magnet.name ?? hex, addedAt: Date.now(), magnet: link });
     } catch (err) {
@@ -258,14 +286,22 @@ export class Transfers {
     try {
       const metadata = known ?? (await store.getMetadata(infoHash));
       if (!metadata) return false;
+      const trackers = storedTrackers(metadata);
       if (metadata.infoBytes) {
         const info = parseInfoDictionary(metadata.infoBytes, hash);
         const listed = await store.listPieces(infoHash);
         const pieces = await checkStoredPieces(store, hasher, infoHash, info, listed);
         if (this.torrents.has(infoHash)) return true;
-        this.addHost({ infoHash: hash, info, infoBytes: metadata.infoBytes, stored: pieces, checked: true });
+        this.addHost({
+          infoHash: hash,
+          info,
+          infoBytes: metadata.infoBytes,
+          stored: pieces,
+          checked: true,
+          trackers,
+        });
       } else {
-        this.addHost({ infoHash: hash, name: metadata.name });
+        this.addHost({ infoHash: hash, name: metadata.name, trackers });
       }
       return true;
     } catch (err) {
@@ -297,10 +333,22 @@ export class Transfers {
     const host = link.purpose.infoHash ? this.torrents.get(link.purpose.infoHash) : undefined;
     if (!host) return;
     host.attach(link.remoteId, link.link);
-    // The swarm's link carries the DHT too: a link to the same tab for the DHT alone is spare.
+    // The swarm's link carries the DHT too: a link to the same tab for the DHT alone is spare
+    // (unless the swarm's link came through a WebTorrent tracker: it has no DHT channel).
+    if (link.purpose.webtorrent) return;
     for (const spare of this.deps.connections.to(link.remoteId)) {
       if (spare.open && spare.purpose.infoHash === undefined) spare.link.close();
     }
+  }
+}
+
+/** The trackers of a stored transfer: those of the magnet it came from or was shared as. */
+function storedTrackers(metadata: TorrentMetadata): string[] {
+  if (metadata.magnet === undefined) return [];
+  try {
+    return parseMagnet(metadata.magnet).trackers;
+  } catch {
+    return [];
   }
 }
 

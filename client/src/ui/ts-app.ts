@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import type { TabNode } from '../app/tab-node.js';
 import { NodeController } from './node-controller.js';
 import { shortId } from './format.js';
+import type { FilesChosen } from './ts-drop-zone.js';
 import './ts-drop-zone.js';
 import './ts-open-link.js';
 import './ts-transfer.js';
@@ -68,7 +69,7 @@ export class TsApp extends LitElement {
         .notices=${v.notices}
         @dismiss-notice=${(e: CustomEvent<number>) => this.node.dismissNotice(e.detail)}
       ></ts-notices>
-      <ts-drop-zone @files-chosen=${(e: CustomEvent<File[]>) => this.onFiles(e.detail)}></ts-drop-zone>
+      <ts-drop-zone @files-chosen=${(e: CustomEvent<FilesChosen>) => this.onFiles(e.detail)}></ts-drop-zone>
       <p><ts-open-link @open-link=${(e: CustomEvent<string>) => this.onLink(e.detail)}></ts-open-link></p>
       <section
         @save-file=${(e: CustomEvent<string>) => this.onSave(e.detail)}
@@ -88,8 +89,8 @@ export class TsApp extends LitElement {
     this.node.save(infoHash, { usePicker: !navigator.webdriver }).catch(() => {});
   }
 
-  private onFiles(files: File[]): void {
-    for (const file of files) this.node.seed(file).catch(() => {});
+  private onFiles({ files, trackers }: FilesChosen): void {
+    for (const file of files) this.node.seed(file, file.name || 'file', trackers).catch(() => {});
   }
 
   private onLink(link: string): void {

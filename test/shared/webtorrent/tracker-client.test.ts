@@ -24,7 +24,7 @@ function setup() {
   const sent = () =>
     take()
       .filter((o): o is Extract<WtClientOutput, { type: 'send' }> => o.type === 'send')
-      .map((o) => JSON.parse(o.text) as Record<string, unknown>);
+      .map((o) => o.message);
   const reply = (fields: object) =>
     driver.input((now) =>
       machine.receive({ action: 'announce', info_hash: hexToBinary(HASH), ...fields }, now),
@@ -120,8 +120,8 @@ describe('WtTrackerClient', () => {
     expect(
       out.filter((o) => o.type === 'offer-expired').map((o) => (o as { offerId: string }).offerId),
     ).toEqual(late);
-    const announced = out.find((o) => o.type === 'send') as { text: string };
-    expect((JSON.parse(announced.text) as { offers: unknown[] }).offers).toHaveLength(1);
+    const announced = out.find((o) => o.type === 'send') as unknown as { message: { offers: unknown[] } };
+    expect(announced.message.offers).toHaveLength(1);
     // More counts within the gap make no new offers.
     reply({ complete: 10, incomplete: 10 });
     driver.input((now) => machine.update(HASH, { complete: false, want: 20 }, now));
