@@ -36,6 +36,13 @@ export const CloseCode = {
   Superseded: 4001,
 } as const;
 
+/**
+ * Sent with every challenge: a WebTorrent client reads each frame as a tracker response, and an
+ * announce for a swarm it does not have (the all-zero info-hash, which no torrent has) it ignores;
+ * without it, it fails with "invalid action in WS response" and drops the socket.
+ */
+const CHALLENGE_FOR_WEBTORRENT = { action: 'announce', info_hash: '\u0000'.repeat(20) } as const;
+
 /** A closing socket that does not finish the close handshake within this is cut. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -168,7 +175,7 @@ export class SignalingHub {
     ws.on('error', (err) =>
       this.config.log(`socket error (${session.peerId ?? 'unregistered'}): ${err.message}`),
     );
-    this.send(ws, { type: 'challenge', nonce: session.nonce });
+    this.send(ws, { type: 'challenge', nonce: session.nonce, ...CHALLENGE_FOR_WEBTORRENT });
   }
 
   /**

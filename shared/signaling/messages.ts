@@ -148,6 +148,13 @@ const peerListSchema = z.array(hex40());
 const challengeSchema = z.object({
   type: z.literal('challenge'),
   nonce: hexBytes(HEX64, '64 hex characters (a 32-byte nonce)'),
+  /**
+   * Always `announce` with the all-zero `info_hash` (20 NUL characters): the endpoint is also a
+   * WebTorrent tracker, and a WebTorrent client reads this first frame as a tracker response; an
+   * announce for a swarm it does not have it ignores. Tabs ignore both fields.
+   */
+  action: z.literal('announce').optional(),
+  info_hash: z.string().optional(),
 });
 /**
  * First message the server sends on every socket: a fresh random nonce that this socket's

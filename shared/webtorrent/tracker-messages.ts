@@ -154,6 +154,10 @@ export function checkWtResponse(value: unknown): WtCheck<WtResponse> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { ok: false, reason: 'tracker message is not a JSON object' };
   const v = value as Record<string, unknown>;
+  if (typeof v['failure reason'] === 'string')
+    return { ok: true, message: { kind: 'failure', reason: v['failure reason'] } };
+  // An announce naming no swarm (tabswarm's challenge on a shared endpoint) is for nobody here.
+  if (v.action === 'announce' && v.info_hash === undefined) return { ok: true, message: { kind: 'ignored' } };
   if (v.action === 'announce') {
     const r = announceResponseSchema.safeParse(v);
     return r.success
@@ -161,7 +165,5 @@ export function checkWtResponse(value: unknown): WtCheck<WtResponse> {
       : { ok: false, reason: firstIssue(r.error) };
   }
   if (v.action === 'scrape') return { ok: true, message: { kind: 'ignored' } };
-  if (typeof v['failure reason'] === 'string')
-    return { ok: true, message: { kind: 'failure', reason: v['failure reason'] } };
   return { ok: false, reason: `invalid action in WS response: ${String(v.action).slice(0, 40)}` };
 }
