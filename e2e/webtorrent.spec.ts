@@ -106,6 +106,8 @@ test("bittorrent-tracker's own server carries a swarm between a tabswarm tab and
     // Both announced there as seeders now: the tracker saw the whole swarm.
     await expect.poll(() => tracker.torrents[infoHash]?.complete).toBe(2);
   } finally {
+    // Its HTTP server closes only once every socket is gone: the tabs' are still open.
+    for (const socket of tracker.ws?.clients ?? []) socket.terminate();
     await new Promise<void>((resolve) => tracker.close(() => resolve()));
   }
 });
