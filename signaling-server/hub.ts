@@ -118,6 +118,7 @@ export class SignalingHub {
       send: (s, message) => this.sendRaw(s.ws, message),
       buffered: (s) => s.ws.bufferedAmount,
       address: (s) => s.address,
+      isTab: (id) => this.peers.has(id),
       random: config.random,
       maxSwarmsPerPeer: config.maxSwarmsPerPeer,
       maxSwarmsPerAddress: config.maxSwarmsPerAddress,

@@ -19,6 +19,8 @@ export const MAX_PENDING_OFFERS = 20_000;
  * every client of a page, each with its own id; a tab uses one.
  */
 export const MAX_WT_IDS_PER_SOCKET = 8;
+/** Members drawn for a tab's offers before the other tabs among them are left out. */
+const TAB_OFFER_CANDIDATES = 50;
 
 /** What the WebTorrent tracker needs from the hub. */
 export interface WtTrackerDeps<S> {
@@ -28,6 +30,8 @@ export interface WtTrackerDeps<S> {
   buffered: (socket: S) => number;
   /** The socket's client address (per-address caps). */
   address: (socket: S) => string;
+  /** Whether a tab holds this peer id (hex) on the server's own protocol. */
+  isTab: (peerId: string) => boolean;
   random: Random;
   maxSwarmsPerPeer: number;
   maxSwarmsPerAddress: number;
@@ -124,7 +128,11 @@ export class WtTracker<S> {
     }
     const seeder = m.left === 0 || m.left === '0';
     const event = m.event === 'stopped' ? 'stopped' : seeder ? 'completed' : 'started';
-    const numWant = m.offers?.length ?? 0;
+    const offers = m.offers ?? [];
+    // Tabs link to each other through tabswarm's own signaling (with a DHT channel): a tab's
+    // offers here are for the WebTorrent peers of the swarm only.
+    const fromTab = offers.length > 0 && this.deps.isTab(peerId);
+    const numWant = fromTab ? TAB_OFFER_CANDIDATES : offers.length;
     const result = this.tracker.announce(peerId, infoHash, event, numWant, this.deps.address(socket));
     if (!result.ok) {
       this.fail(socket, result.reason, m.info_hash, 'announce');
@@ -142,8 +150,8 @@ export class WtTracker<S> {
       complete: result.complete,
       incomplete: result.incomplete,
     });
-    const offers = m.offers ?? [];
-    result.peers.forEach((to, i) => {
+    const targets = fromTab ? result.peers.filter((id) => !this.deps.isTab(id)) : result.peers;
+    targets.slice(0, offers.length).forEach((to, i) => {
       const entry = offers[i];
       const target = this.peers.get(to);
       if (entry === undefined || target === undefined) return;

@@ -20,6 +20,8 @@ export interface WtTrackerClientOptions {
   maxIntervalMs: number;
   /** Offers are made at most this often per swarm: each one costs an RTCPeerConnection. */
   minOfferGapMs: number;
+  /** After a batch nobody answered the gap doubles, up to this; an answer resets it. */
+  maxOfferGapMs: number;
   /** Offers not gathered (complete SDP) by then are announced without. */
   gatherMs: number;
   /** An offer unanswered this long is given up (WebTorrent's 50 s). */
@@ -33,8 +35,10 @@ export interface WtTrackerClientOptions {
 /**
  * - Interval 30 s until told, clamped to 15 s..30 min: bittorrent-tracker says 120 s on its
  *   WebSocket side; public trackers say 60–300 s.
- * - Offers at most every 30 s per swarm and per tracker: a lone seeder's offers would go to nobody,
- *   and each costs one of the ~500 RTCPeerConnections a tab may make.
+ * - Offers at most every 30 s per swarm and per tracker, doubling up to 30 min while nobody
+ *   answers (members that never answer, e.g. tabs that meet through tabswarm's own tracker): each
+ *   offer costs one of the ~500 RTCPeerConnections a tab may make, so a transfer that keeps
+ *   wanting peers spends at most a few an hour on a silent swarm.
  * - 5 s to gather: loopback and LAN candidates take milliseconds, a STUN round trip well under 1 s.
  * - Reconnect 5 s doubling to 10 min with ±25 %: a tracker that is down is asked a few times an
  *   hour, and tabs that lost one tracker together do not come back in step.
@@ -44,6 +48,7 @@ export const WT_CLIENT_DEFAULTS: WtTrackerClientOptions = {
   minIntervalMs: 15_000,
   maxIntervalMs: 1_800_000,
   minOfferGapMs: 30_000,
+  maxOfferGapMs: 1_800_000,
   gatherMs: 5_000,
   offerTtlMs: 50_000,
   reconnectMinMs: 5_000,
@@ -94,6 +99,10 @@ interface Swarm extends WtSwarmState {
   /** `started` was sent on this connection. */
   started: boolean;
   lastOffersAt: number;
+  /** The current wait between batches of offers (grows while nobody answers). */
+  offerGapMs: number;
+  /** Some offer of the last batch was answered. */
+  answered: boolean;
   lastAnnounceAt: number;
   batch: Batch | undefined;
 }
@@ -154,6 +163,8 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
       others: undefined,
       started: false,
       lastOffersAt: -Infinity,
+      offerGapMs: this.options.minOfferGapMs,
+      answered: false,
       lastAnnounceAt: -Infinity,
       batch: undefined,
     };
@@ -204,7 +215,12 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
       this.timers.clear('announce', swarm.infoHash);
       this.timers.clear('gather', swarm.infoHash);
     }
-    for (const offerId of [...this.offers.keys()]) this.expire(offerId);
+    // Given up because the socket went, not because nobody answered: the offer gap stays.
+    for (const offerId of this.offers.keys()) {
+      this.timers.clear('offer', offerId);
+      this.out.push({ type: 'offer-expired', offerId });
+    }
+    this.offers.clear();
     if (this.swarms.size === 0) return;
     const jitter = 1 + (this.random.next() * 2 - 1) * this.options.jitter;
     this.timers.set('reconnect', now + Math.round(this.reconnectDelay * jitter));
@@ -289,7 +305,7 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
   }
 
   private offerCount(swarm: Swarm, now: number): number {
-    if (now - swarm.lastOffersAt < this.options.minOfferGapMs) return 0;
+    if (now - swarm.lastOffersAt < swarm.offerGapMs) return 0;
     return Math.max(0, Math.min(MAX_WT_OFFERS, swarm.want, swarm.others ?? 0));
   }
 
@@ -318,6 +334,7 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
     const batch = swarm.batch;
     if (batch === undefined) return;
     swarm.batch = undefined;
+    swarm.answered = false;
     this.timers.clear('gather', swarm.infoHash);
     const offers = batch.ids.flatMap((id) => {
       const offer = batch.ready.get(id);
@@ -341,9 +358,15 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
   }
 
   private expire(offerId: string): void {
-    if (!this.offers.delete(offerId)) return;
+    const infoHash = this.offers.get(offerId);
+    if (infoHash === undefined) return;
+    this.offers.delete(offerId);
     this.timers.clear('offer', offerId);
     this.out.push({ type: 'offer-expired', offerId });
+    // The whole batch went unanswered: wait longer before the next one.
+    const swarm = this.swarms.get(infoHash);
+    if (swarm === undefined || swarm.answered || [...this.offers.values()].includes(infoHash)) return;
+    swarm.offerGapMs = Math.min(this.options.maxOfferGapMs, swarm.offerGapMs * 2);
   }
 
   private request(swarm: Swarm, event: string | undefined): Record<string, unknown> {
@@ -385,6 +408,8 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
       this.out.push({ type: 'offer', infoHash, peerId, offerId, offer: m.offer });
     } else if (m.answer !== undefined && this.offers.get(offerId) === infoHash) {
       this.offers.delete(offerId);
+      swarm.answered = true;
+      swarm.offerGapMs = this.options.minOfferGapMs;
       this.timers.clear('offer', offerId);
       this.out.push({ type: 'answer', infoHash, peerId, offerId, answer: m.answer });
     }

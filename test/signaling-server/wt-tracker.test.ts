@@ -119,6 +119,9 @@ describe('WebTorrent tracker protocol on /signal', () => {
   it('answers bad messages with a failure reason and serves on', async () => {
     const info = binId(3, 0xc3);
     const c = await TestClient.open(server.wsUrl);
+    // Announced once, the socket is past the register deadline: only the replies are under test.
+    c.send(announce(info, binId(30)));
+    await next(c);
     const cases: [object | string, RegExp][] = [
       [{ action: 'announce', info_hash: 'short', peer_id: binId(30) }, /info_hash/],
       [announce(info, 'x'.repeat(21)), /peer_id/],
@@ -191,6 +194,35 @@ describe('WebTorrent tracker protocol on /signal', () => {
       type: 'announced',
     });
     client.ws.close();
+  });
+
+  it("relays a tab's offers to WebTorrent peers only: tabs link through tabswarm's own signaling", async () => {
+    const info = binId(8, 0xc3);
+    const tabs = await Promise.all([1, 2, 3].map((n) => registered(server.wsUrl, tabId(80 + n))));
+    const x = await TestClient.open(server.wsUrl);
+    const y = await TestClient.open(server.wsUrl);
+    const z = await TestClient.open(server.wsUrl);
+    const webtorrent = await TestClient.open(server.wsUrl);
+    const asTab = (n: number) => hexToBinary(tabId(80 + n));
+    for (const [client, n] of [
+      [y, 2],
+      [z, 3],
+    ] as const) {
+      client.send(announce(info, asTab(n)));
+      await next(client);
+    }
+    webtorrent.send(announce(info, binId(88)));
+    await next(webtorrent);
+    x.send(announce(info, asTab(1), { offers: offers(MAX_WT_OFFERS) }));
+    await next(x);
+    expect(await next(webtorrent)).toMatchObject({ offer: OFFER, peer_id: asTab(1) });
+    await expect(y.next(300)).rejects.toThrow(/no message/);
+    await expect(z.next(300)).rejects.toThrow(/no message/);
+    // A WebTorrent peer's offers reach tabs.
+    webtorrent.send(announce(info, binId(88), { offers: offers(3) }));
+    await next(webtorrent);
+    for (const tab of [x, y, z]) expect(await next(tab)).toMatchObject({ offer: OFFER, peer_id: binId(88) });
+    for (const c of [x, y, z, webtorrent, ...tabs.map((t) => t.client)]) c.ws.close();
   });
 
   it('decodes ids by char code: hex inside is the bytes of the binary string', () => {

@@ -129,7 +129,8 @@ describe('WtTrackerClient', () => {
     // Unanswered, the announced offer is given up after its time.
     clock.advance(WT_CLIENT_DEFAULTS.gatherMs + WT_CLIENT_DEFAULTS.offerTtlMs);
     expect(take()).toContainEqual({ type: 'offer-expired', offerId: ready });
-    // Past the gap, wanting peers makes a new batch.
+    // Past the gap (doubled: nobody answered), wanting peers makes a new batch.
+    clock.advance(2 * WT_CLIENT_DEFAULTS.minOfferGapMs);
     driver.input((now) => machine.update(HASH, { complete: false, want: 3 }, now));
     expect(take()).toContainEqual(expect.objectContaining({ type: 'make-offers' }));
   });
@@ -176,5 +177,34 @@ describe('WtTrackerClient', () => {
       expect.stringMatching(/info_hash/),
       expect.stringMatching(/swarm full/),
     ]);
+  });
+
+  it('waits twice as long after a batch nobody answered, and starts over after an answer', () => {
+    const { clock, machine, driver, take, reply } = setup();
+    driver.input((now) => machine.add(HASH, { complete: false, want: 8 }, now));
+    driver.input((now) => machine.opened(now));
+    take();
+    const { minOfferGapMs, offerTtlMs } = WT_CLIENT_DEFAULTS;
+    /** Answers the counts, gathers the batch it makes, and returns when it was made and its ids. */
+    const batch = (): { at: number; ids: string[] } => {
+      reply({ interval: 1800, complete: 1, incomplete: 1 });
+      const make = take().find((o) => o.type === 'make-offers') as { offerIds: string[] } | undefined;
+      if (make === undefined) return { at: -1, ids: [] };
+      for (const id of make.offerIds) driver.input((now) => machine.offerReady(id, OFFER, now));
+      take();
+      return { at: clock.now(), ids: make.offerIds };
+    };
+    const first = batch();
+    expect(first.ids).toHaveLength(1);
+    clock.advance(first.at + offerTtlMs); // unanswered: expired
+    clock.advance(first.at + minOfferGapMs * 2 - 1);
+    expect(batch().ids).toEqual([]);
+    clock.advance(first.at + minOfferGapMs * 2);
+    const second = batch();
+    expect(second.ids).toHaveLength(1);
+    reply({ answer: ANSWER, offer_id: hexToBinary(second.ids[0] as string), peer_id: hexToBinary(OTHER) });
+    take();
+    clock.advance(second.at + minOfferGapMs);
+    expect(batch().ids).toHaveLength(1);
   });
 });
