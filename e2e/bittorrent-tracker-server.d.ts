@@ -19,8 +19,6 @@ declare module 'bittorrent-tracker/server' {
     constructor(options?: TrackerServerOptions);
     /** The HTTP server its WebSocket endpoint is attached to. */
     http: HttpServer | null;
-    /** Its WebSocket server (`ws`): open client sockets. */
-    ws: { clients: Set<{ terminate(): void }> } | null;
     /** Swarms by info-hash (hex). */
     torrents: Record<string, TrackerSwarm | undefined>;
     listen(port: number, hostname: string, onListening?: () => void): void;
