@@ -250,10 +250,12 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
     }
   }
 
-  /** The offer `offerId` could not be made (or its link closed before it was announced). */
+  /** The offer `offerId` could not be made, or its link closed before an answer came. */
   offerFailed(offerId: string, now: number): void {
-    this.offers.delete(offerId);
-    this.timers.clear('offer', offerId);
+    if (this.offers.has(offerId)) {
+      this.forget(offerId, false);
+      return;
+    }
     for (const swarm of this.swarms.values()) {
       const batch = swarm.batch;
       if (batch === undefined || !batch.ids.includes(offerId)) continue;
@@ -358,12 +360,19 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
   }
 
   private expire(offerId: string): void {
+    this.forget(offerId, true);
+  }
+
+  /**
+   * Gives up an announced offer (telling the host to close its link if `tellHost`). When the last
+   * offer of a batch goes unanswered, the wait before the next batch doubles.
+   */
+  private forget(offerId: string, tellHost: boolean): void {
     const infoHash = this.offers.get(offerId);
     if (infoHash === undefined) return;
     this.offers.delete(offerId);
     this.timers.clear('offer', offerId);
-    this.out.push({ type: 'offer-expired', offerId });
-    // The whole batch went unanswered: wait longer before the next one.
+    if (tellHost) this.out.push({ type: 'offer-expired', offerId });
     const swarm = this.swarms.get(infoHash);
     if (swarm === undefined || swarm.answered || [...this.offers.values()].includes(infoHash)) return;
     swarm.offerGapMs = Math.min(this.options.maxOfferGapMs, swarm.offerGapMs * 2);

@@ -184,7 +184,7 @@ describe('WtTrackerClient', () => {
     driver.input((now) => machine.add(HASH, { complete: false, want: 8 }, now));
     driver.input((now) => machine.opened(now));
     take();
-    const { minOfferGapMs, offerTtlMs } = WT_CLIENT_DEFAULTS;
+    const { minOfferGapMs } = WT_CLIENT_DEFAULTS;
     /** Answers the counts, gathers the batch it makes, and returns when it was made and its ids. */
     const batch = (): { at: number; ids: string[] } => {
       reply({ interval: 1800, complete: 1, incomplete: 1 });
@@ -196,7 +196,8 @@ describe('WtTrackerClient', () => {
     };
     const first = batch();
     expect(first.ids).toHaveLength(1);
-    clock.advance(first.at + offerTtlMs); // unanswered: expired
+    // Unanswered, its link closed (the tab's own deadline for a link that does not open).
+    driver.input((now) => machine.offerFailed(first.ids[0] as string, now));
     clock.advance(first.at + minOfferGapMs * 2 - 1);
     expect(batch().ids).toEqual([]);
     clock.advance(first.at + minOfferGapMs * 2);
