@@ -220,6 +220,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
         remoteId: l.remoteId,
         open: l.open,
         ...(l.purpose.infoHash ? { infoHash: l.purpose.infoHash } : {}),
+        ...(l.purpose.webtorrent ? { webtorrent: true as const } : {}),
       })),
       tracker: this.useTracker,
       dht: this.dht.snapshot(),
