@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode } from '../shared/errors.js';
-import { NONCE_BYTES, checkRegisterProof } from '../shared/identity/index.js';
+import { checkRegisterProof } from '../shared/identity/index.js';
 import {
   checkClientMessage,
   decodeFrame,
@@ -20,21 +19,13 @@ import { RateLimiter } from './rate-limiter.js';
 import { RandomSet } from './random-set.js';
 import { SignalFanout } from './signal-fanout.js';
 import type { HubStats } from './hub-stats.js';
+import { CLOSE_GRACE_MS, CloseCode, Session } from './session.js';
 import { Tracker } from './tracker.js';
 import { WtTracker } from './wt-tracker.js';
 
 export type { HubStats } from './hub-stats.js';
 
-/** Close codes the hub uses (RFC 6455 section 7.4.1). */
-export const CloseCode = {
-  GoingAway: 1001,
-  PolicyViolation: 1008,
-  MessageTooBig: 1009,
-  InternalError: 1011,
-  TryAgainLater: 1013,
-  /** Application range (4000-4999): another socket proved this socket's peer id; see PEER_ID_SUPERSEDED. */
-  Superseded: 4001,
-} as const;
+export { CloseCode } from './session.js';
 
 /**
  * Sent with every challenge: a WebTorrent client reads each frame as a tracker response, and an
@@ -42,30 +33,6 @@ export const CloseCode = {
  * without it, it fails with "invalid action in WS response" and drops the socket.
  */
 const CHALLENGE_FOR_WEBTORRENT = { action: 'announce', info_hash: '\u0000'.repeat(20) } as const;
-
-/** A closing socket that does not finish the close handshake within this is cut. */
-const CLOSE_GRACE_MS = 1000;
-
-/** One socket and what it has claimed. */
-class Session {
-  peerId: string | undefined;
-  /** This socket's challenge (hex): its `register` must sign it, so proofs cannot be replayed elsewhere. */
-  readonly nonce = randomBytes(NONCE_BYTES).toString('hex');
-  alive = true;
-  closing = false;
-  /** Closes the socket unless it registers first; cleared at the first successful register. */
-  registerTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Distinct tabs this socket signals, made at its first signal. */
-  fanout: SignalFanout | undefined;
-  /** The socket speaks the WebTorrent tracker protocol (its first message had an `action`). */
-  webtorrent = false;
-  constructor(
-    readonly ws: WebSocket,
-    readonly limiter: RateLimiter,
-    /** The client's addressKey, for per-address limits. */
-    readonly address: string,
-  ) {}
-}
 
 type Handlers = {
   [K in ClientMessage['type']]: (s: Session, m: Extract<ClientMessage, { type: K }>) => void;
