@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../../shared/signaling/messages.js';
 import { MAX_WT_OFFERS, MAX_WT_SDP_CHARS, hexToBinary } from '../../shared/webtorrent/tracker-messages.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
-import { MAX_WT_IDS_PER_SOCKET, WT_ANNOUNCE_INTERVAL_S } from '../../signaling-server/wt-tracker.js';
+import { seededRandom } from '../../shared/random.js';
+import {
+  MAX_WT_IDS_PER_SOCKET,
+  WT_ANNOUNCE_INTERVAL_S,
+  WT_OFFER_TTL_MS,
+  WtTracker,
+} from '../../signaling-server/wt-tracker.js';
 import { hexId, registered, tabId, TestClient, type Msg } from './ws-client.js';
 
 let server: RunningServer;
@@ -227,5 +233,57 @@ describe('WebTorrent tracker protocol on /signal', () => {
 
   it('decodes ids by char code: hex inside is the bytes of the binary string', () => {
     expect(hexToBinary('ff00' + '41'.repeat(18))).toBe('\u00ff\u0000' + 'A'.repeat(18));
+  });
+});
+
+describe('WtTracker offer expiry (time as input)', () => {
+  /** A tracker over stand-in sockets that record what they are sent. */
+  function rig() {
+    const inbox = new Map<string, Record<string, unknown>[]>();
+    const tracker = new WtTracker<string>({
+      send: (socket, message) => inbox.set(socket, [...(inbox.get(socket) ?? []), message]),
+      buffered: () => 0,
+      address: () => '127.0.0.1',
+      isTab: () => false,
+      random: seededRandom(3),
+      maxSwarmsPerPeer: 256,
+      maxSwarmsPerAddress: 4096,
+      maxSignalTargets: 64,
+      signalTargetWindowMs: 10_000,
+      maxBufferedBytes: 1 << 20,
+    });
+    const take = (socket: string) => {
+      const got = inbox.get(socket) ?? [];
+      inbox.delete(socket);
+      return got;
+    };
+    return { tracker, take };
+  }
+  const info = binId(9, 0xc3);
+  const answer = (offerId: string) =>
+    announce(info, binId(91), { answer: ANSWER, offer_id: offerId, to_peer_id: binId(90) }) as Record<
+      string,
+      unknown
+    >;
+
+  it('relays an answer until the offer is WT_OFFER_TTL_MS old, not after', () => {
+    const { tracker, take } = rig();
+    tracker.handle('seed', announce(info, binId(91), { left: 0 }) as Record<string, unknown>, 0);
+    tracker.handle('leech', announce(info, binId(90), { offers: offers(2) }) as Record<string, unknown>, 0);
+    take('leech');
+    expect(take('seed').filter((m) => m.offer !== undefined)).toHaveLength(1); // one other member
+    const relayedId = binId(1, 0x80);
+    tracker.handle('seed', answer(relayedId), WT_OFFER_TTL_MS);
+    expect(take('leech')).toEqual([]);
+    // Offered again, answered just in time.
+    tracker.handle(
+      'leech',
+      announce(info, binId(90), { offers: offers(1) }) as Record<string, unknown>,
+      1000,
+    );
+    take('leech');
+    take('seed');
+    tracker.handle('seed', answer(relayedId), 1000 + WT_OFFER_TTL_MS - 1);
+    expect(take('leech')).toEqual([expect.objectContaining({ answer: ANSWER, offer_id: relayedId })]);
   });
 });
