@@ -52,6 +52,22 @@ export class Tracker {
     return this.countsOf(this.swarms.get(infoHash));
   }
 
+  /** Seeders and leechers of the swarm of `infoHash` among the members `include` accepts. */
+  countsWhere(
+    infoHash: string,
+    include: (peerId: string) => boolean,
+  ): { complete: number; incomplete: number } {
+    const swarm = this.swarms.get(infoHash);
+    let complete = 0;
+    let incomplete = 0;
+    for (const id of swarm?.members.values() ?? []) {
+      if (!include(id)) continue;
+      if (swarm?.seeders.has(id)) complete++;
+      else incomplete++;
+    }
+    return { complete, incomplete };
+  }
+
   /** Info-hashes `peerId` is announced in. */
   swarmsOf(peerId: string): string[] {
     return [...(this.peerSwarms.get(peerId) ?? [])];

@@ -143,12 +143,18 @@ export class WtTracker<S> {
       this.relayAnswer(peerId, infoHash, m, now);
       return true;
     }
+    // A tab is told only of the members its offers can reach (itself included, as in any reply):
+    // it makes as many offers as there are others, each an RTCPeerConnection.
+    const isTab = this.deps.isTab(peerId);
+    const counts = isTab
+      ? this.tracker.countsWhere(infoHash, (id) => id === peerId || !this.deps.isTab(id))
+      : result;
     this.deps.send(socket, {
       action: 'announce',
       interval: WT_ANNOUNCE_INTERVAL_S,
       info_hash: m.info_hash,
-      complete: result.complete,
-      incomplete: result.incomplete,
+      complete: counts.complete,
+      incomplete: counts.incomplete,
     });
     const targets = fromTab ? result.peers.filter((id) => !this.deps.isTab(id)) : result.peers;
     targets.slice(0, offers.length).forEach((to, i) => {

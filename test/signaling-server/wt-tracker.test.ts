@@ -218,9 +218,11 @@ describe('WebTorrent tracker protocol on /signal', () => {
       await next(client);
     }
     webtorrent.send(announce(info, binId(88)));
-    await next(webtorrent);
+    // A WebTorrent peer is told of the whole swarm.
+    expect(await next(webtorrent)).toMatchObject({ complete: 0, incomplete: 3 });
     x.send(announce(info, asTab(1), { offers: offers(MAX_WT_OFFERS) }));
-    await next(x);
+    // A tab is told only of itself and the members its offers can reach.
+    expect(await next(x)).toMatchObject({ complete: 0, incomplete: 2 });
     expect(await next(webtorrent)).toMatchObject({ offer: OFFER, peer_id: asTab(1) });
     await expect(y.next(300)).rejects.toThrow(/no message/);
     await expect(z.next(300)).rejects.toThrow(/no message/);
