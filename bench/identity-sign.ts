@@ -1,17 +1,21 @@
 /**
  * Ed25519 signs and verifies per second in Node through shared/identity/, for the costs of
- * register proofs today and signed DHT messages later. Also key derivation (a tab does it once)
- * and a whole register proof check as the server runs it.
+ * register proofs and signed DHT messages. Also key derivation (a tab does it once), a whole
+ * register proof check as the server runs it, and a DHT answer's proof as a responder makes it
+ * and an asker checks it (a find_node answer naming 8 contacts: body digest and Ed25519).
  *
  *   npx tsx bench/identity-sign.ts [--seconds 2]
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../shared/bytes.js';
+import { OriginAuth } from '../shared/dht/origin-proof.js';
+import type { KrpcResponseValues } from '../shared/dht/krpc.js';
 import {
   checkRegisterProof,
   domainMessage,
   identityFromSecretKey,
+  identitySigner,
   proveRegister,
   sign,
   verify,
@@ -39,6 +43,17 @@ const signature = sign(identity.secretKey, message);
 const nonce = randomBytes(32).toString('hex');
 const proof = proveRegister(identity, nonce);
 const peerId = toHex(identity.peerId);
+// A relayed find_node answer naming 8 contacts, signed by its responder for the asker.
+const asker = identityFromSecretKey(randomBytes(32));
+const tid = randomBytes(4);
+const answer: KrpcResponseValues = {
+  id: identity.peerId,
+  nodes: Array.from({ length: 8 }, () => new Uint8Array(randomBytes(20))),
+};
+const responderAuth = new OriginAuth(identity.peerId, identitySigner(identity));
+const askerAuth = new OriginAuth(asker.peerId, undefined, verify);
+const proven = { ...answer, ...responderAuth.proveAnswer(asker.peerId, tid, answer) };
+if (askerAuth.answerProblem(tid, proven) !== undefined) throw new Error('the answer proof does not check');
 
 const rows: [string, number][] = [
   ['sign (200-byte message)', rate(() => sign(identity.secretKey, message))],
@@ -46,6 +61,8 @@ const rows: [string, number][] = [
   ['key pair + id from a secret key', rate(() => identityFromSecretKey(identity.secretKey))],
   ['register proof (tab)', rate(() => proveRegister(identity, nonce))],
   ['register proof check (server)', rate(() => checkRegisterProof(peerId, nonce, proof))],
+  ['DHT answer proof (responder)', rate(() => responderAuth.proveAnswer(asker.peerId, tid, answer))],
+  ['DHT answer proof check (asker)', rate(() => askerAuth.answerProblem(tid, proven))],
 ];
 console.log(`shared/identity in Node ${process.version}, ${SECONDS} s per row, one core`);
 console.log('operation                          per second');

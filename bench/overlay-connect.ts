@@ -5,7 +5,7 @@ import { unlinkedPair } from '../harness/tabs.js';
 import { openTab, seedRandom } from './tabs.js';
 
 /** The tracker is off and each tab keeps few DHT links, so most pairs of tabs have no link. */
-const SPARSE =
+export const SPARSE =
   '?tracker=off&dht.maxConnections=4&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
 
 function median(values: number[]): number {

@@ -82,7 +82,8 @@ async function childServer(): Promise<Server> {
     const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out += String(chunk);
-      const m = /signaling endpoint: (ws:\/\/127\.0\.0\.1:\d+\/signal)/.exec(out);
+      // The server logs JSON lines; the "running" line names the signaling endpoint.
+      const m = /"signaling":"(ws:\/\/127\.0\.0\.1:\d+\/signal)"/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
         resolve(m[1]);

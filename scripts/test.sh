@@ -2,14 +2,22 @@
 # Installs what the tests need, then runs every test (typecheck, lint, unit, simulation, e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+
+# Installs Debian package $2 when command $1 is missing (as root), else says what is needed.
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian's chromium for the browser tests..."
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    echo "Installing Debian's $2 for the tests..."
+    apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
   else
-    echo "Browser tests need Chromium: install it (apt-get install chromium) or set CHROMIUM_PATH." >&2
+    echo "The tests need $1: install it (apt-get install $2)." >&2
     exit 1
   fi
-fi
+}
+
+# Browser tests drive Chromium (or CHROMIUM_PATH).
+if [ -z "${CHROMIUM_PATH:-}" ]; then need chromium chromium; fi
+# The HTTPS tests make a certificate at test time with openssl.
+need openssl openssl
 npm ci --no-audit --no-fund
 npm test

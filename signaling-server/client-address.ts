@@ -1,5 +1,6 @@
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { unmapIPv4, type TrustedProxies } from './proxy-trust.js';
 
 /**
  * The key per-address limits count under: an IPv4 address as is (IPv4-mapped IPv6 unwrapped),
@@ -7,9 +8,8 @@ import type { IncomingMessage } from 'node:http';
  * in it.
  */
 export function addressKey(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1] !== undefined) return mapped[1];
-  if (!isIPv6(address)) return address;
+  const plain = unmapIPv4(address);
+  if (plain !== address || !isIPv6(address)) return plain;
   const [head = '', tail = ''] = address.toLowerCase().split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
@@ -23,14 +23,25 @@ export function addressKey(address: string): string {
 }
 
 /**
- * Where a request comes from, as an addressKey. With `trustProxy` the last `X-Forwarded-For`
- * entry (the one the nearest proxy appended) wins over the socket's peer, which is the proxy.
+ * Where a request comes from, as an addressKey. `X-Forwarded-For` is read only when the TCP peer
+ * is a trusted proxy, and then from the right: each hop a trusted proxy appended is believed, and
+ * the first address that is not a trusted proxy is the client. Entries left of it were written
+ * by the client (or by proxies we do not know) and could name anyone. A malformed entry stops the
+ * walk at the proxy that passed it on.
  */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
+export function clientAddress(req: IncomingMessage, trusted: TrustedProxies | undefined): string {
+  let address = req.socket.remoteAddress ?? 'unknown';
+  if (trusted !== undefined && trusted.has(address)) {
     const header = req.headers['x-forwarded-for'];
-    const last = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').pop()?.trim();
-    if (last) return addressKey(last);
+    const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== '');
+    while (trusted.has(address)) {
+      const next = hops.pop();
+      if (next === undefined || isIP(next) === 0) break;
+      address = next;
+    }
   }
-  return addressKey(req.socket.remoteAddress ?? 'unknown');
+  return addressKey(address);
 }

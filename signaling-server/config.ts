@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { seededRandom, type Random } from '../shared/random.js';
-import { MAX_FRAME_BYTES, MAX_RETRY_AFTER_MS, iceServerSchema } from '../shared/signaling/messages.js';
+import { MAX_FRAME_BYTES, MAX_RETRY_AFTER_MS } from '../shared/signaling/messages.js';
+import { silentLogger, type Logger } from './logger.js';
+import { parseTrustedProxies, type TrustedProxies } from './proxy-trust.js';
 import type { RateLimitOptions } from './rate-limiter.js';
 
 /**
@@ -51,7 +53,20 @@ export const DEFAULTS = {
   httpTimeoutCheckMs: 1_000,
   /** TCP connections beyond the WebSocket cap: page loads and upgrades in flight. */
   tcpHeadroom: 1_024,
+  /**
+   * How long a draining server stays up, unready, before it closes the tabs' sockets: time for a
+   * load balancer polling /readyz to stop sending it people. 0 when nothing polls.
+   */
+  drainDelayMs: 0,
+  /** A drain that has not finished by then (a socket that will not close) ends the process anyway. */
+  drainTimeoutMs: 10_000,
 } as const;
+
+/** A certificate chain and its private key, PEM. */
+export interface TlsFiles {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
 
 /** Options of startServer; everything but `port` has a default (see DEFAULTS). */
 export interface ServerOptions {
@@ -106,17 +121,26 @@ export interface ServerOptions {
   /** The URL people open, e.g. `https://swarm.example.org/` behind a TLS proxy. */
   publicUrl?: string;
   /**
-   * Behind a reverse proxy every socket comes from the proxy's address: take the client's from
-   * the last `X-Forwarded-For` entry instead (default false; set it only behind a proxy that
-   * sets that header, or clients can pick their own address).
+   * Reverse proxies (addresses or CIDR ranges, `loopback` for 127.0.0.0/8 and ::1) whose
+   * `X-Forwarded-For` is believed: behind one every socket comes from the proxy's address, and
+   * the per-address limits need the client's. From anyone else the header is ignored, so a
+   * client cannot pick its own address (default: none).
    */
-  trustProxy?: boolean;
+  trustProxy?: string[];
+  /** Serve HTTPS and WSS with this certificate and key (default: plain HTTP and WS). */
+  tls?: TlsFiles;
+  /** With `tls`: also listen for plain HTTP on this port and redirect it to HTTPS (default: off). */
+  httpRedirectPort?: number;
+  /** Draining: how long to stay up unready before closing the tabs' sockets (default 0). */
+  drainDelayMs?: number;
+  /** Draining: the bound on the whole drain (default 10 s). */
+  drainTimeoutMs?: number;
   /** A relay to a socket with more than this many bytes queued is refused (default 1 MiB). */
   maxBufferedBytes?: number;
   /** Randomness for bootstrap sets and peer lists (default seeded from node:crypto). */
   random?: Random;
   /** Where to report notable events (default: nowhere). */
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 /** ServerOptions with every default filled in. */
@@ -145,10 +169,14 @@ export interface ServerConfig {
   /** Normalised origins allowed to open a WebSocket, or 'any'. */
   allowedOrigins: ReadonlySet<string> | 'any';
   publicUrl: string | undefined;
-  trustProxy: boolean;
+  trustProxy: TrustedProxies | undefined;
+  tls: TlsFiles | undefined;
+  httpRedirectPort: number | undefined;
+  drainDelayMs: number;
+  drainTimeoutMs: number;
   maxBufferedBytes: number;
   random: Random;
-  log: (line: string) => void;
+  log: Logger;
 }
 
 /** `dist/` next to this directory: where `npm run build` puts the client. */
@@ -165,6 +193,9 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
       `HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must be <= HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
     );
   const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl);
+  if (options.httpRedirectPort !== undefined && options.tls === undefined)
+    throw new Error('HTTP_REDIRECT_PORT redirects to HTTPS: set TLS_CERT and TLS_KEY too');
+  if (options.tls !== undefined) checkTls(options.tls);
   return {
     port: options.port,
     host: options.host ?? DEFAULTS.host,
@@ -192,11 +223,29 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     httpTimeoutCheckMs: options.httpTimeoutCheckMs ?? DEFAULTS.httpTimeoutCheckMs,
     allowedOrigins: resolveOrigins(options.allowedOrigins, publicUrl),
     publicUrl,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy:
+      options.trustProxy === undefined || options.trustProxy.length === 0
+        ? undefined
+        : parseTrustedProxies(options.trustProxy),
+    tls: options.tls,
+    httpRedirectPort: options.httpRedirectPort,
+    drainDelayMs: options.drainDelayMs ?? DEFAULTS.drainDelayMs,
+    drainTimeoutMs: options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
     random: options.random ?? seededRandom(randomInt(2 ** 31)),
-    log: options.log ?? (() => {}),
+    log: options.log ?? silentLogger,
   };
+}
+
+/** Fails at start, naming the setting, for a certificate or key Node cannot use or that do not match. */
+export function checkTls(tls: TlsFiles): void {
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    const which = /key/i.test(why) ? 'TLS_KEY' : 'TLS_CERT';
+    throw new Error(`${which}: the certificate and key cannot be used together (${why})`, { cause: err });
+  }
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -225,7 +274,7 @@ export function parseOrigin(text: string): string {
   return url.origin;
 }
 
-function parsePublicUrl(text: string): string {
+export function parsePublicUrl(text: string): string {
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -235,114 +284,4 @@ function parsePublicUrl(text: string): string {
   if (url === undefined || !/^https?:$/.test(url.protocol))
     throw new Error(`PUBLIC_URL: "${text}" is not an http(s) URL like https://swarm.example.org/`);
   return url.href;
-}
-
-const envNumber = (name: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${name} must be a number` })
-    .int({ error: `${name} must be an integer` })
-    .min(min, { error: `${name} must be >= ${min}` })
-    .max(max, { error: `${name} must be <= ${max}` })
-    .optional();
-
-const envBoolean = (name: string) =>
-  z
-    .enum(['1', '0', 'true', 'false', 'yes', 'no', ''], {
-      error: `${name} must be 1/0, true/false or yes/no`,
-    })
-    .optional();
-
-const HOUR_MS = 3_600_000;
-
-const envSchema = z.object({
-  PORT: envNumber('PORT', 0, 65535),
-  HOST: z.string().min(1).optional(),
-  STATIC_DIR: z.string().min(1).optional(),
-  ICE_SERVERS: z.string().optional(),
-  HEARTBEAT_MS: envNumber('HEARTBEAT_MS', 100, HOUR_MS),
-  REGISTER_TIMEOUT_MS: envNumber('REGISTER_TIMEOUT_MS', 100, HOUR_MS),
-  BOOTSTRAP_RETRY_AFTER_MS: envNumber('BOOTSTRAP_RETRY_AFTER_MS', 0, HOUR_MS),
-  RATE_LIMIT_PER_SEC: envNumber('RATE_LIMIT_PER_SEC', 1, 10_000_000),
-  RATE_LIMIT_BURST: envNumber('RATE_LIMIT_BURST', 1, 10_000_000),
-  MAX_SIGNAL_TARGETS: envNumber('MAX_SIGNAL_TARGETS', 1, 10_000_000),
-  SIGNAL_TARGET_WINDOW_MS: envNumber('SIGNAL_TARGET_WINDOW_MS', 100, HOUR_MS),
-  MAX_CONNECTIONS: envNumber('MAX_CONNECTIONS', 1, 10_000_000),
-  MAX_SOCKETS_PER_ADDRESS: envNumber('MAX_SOCKETS_PER_ADDRESS', 1, 10_000_000),
-  MAX_SWARMS_PER_ADDRESS: envNumber('MAX_SWARMS_PER_ADDRESS', 1, 1_000_000_000),
-  MAX_TCP_CONNECTIONS: envNumber('MAX_TCP_CONNECTIONS', 1, 10_000_000),
-  HTTP_HEADERS_TIMEOUT_MS: envNumber('HTTP_HEADERS_TIMEOUT_MS', 100, HOUR_MS),
-  HTTP_REQUEST_TIMEOUT_MS: envNumber('HTTP_REQUEST_TIMEOUT_MS', 100, HOUR_MS),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: envNumber('HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, HOUR_MS),
-  ALLOWED_ORIGINS: z.string().optional(),
-  PUBLIC_URL: z.string().optional(),
-  TRUST_PROXY: envBoolean('TRUST_PROXY'),
-});
-
-/** Environment variable -> the option it sets, for the plain numeric ones. */
-const NUMERIC_ENV = {
-  HEARTBEAT_MS: 'heartbeatMs',
-  REGISTER_TIMEOUT_MS: 'registerTimeoutMs',
-  BOOTSTRAP_RETRY_AFTER_MS: 'bootstrapRetryAfterMs',
-  MAX_SIGNAL_TARGETS: 'maxSignalTargets',
-  SIGNAL_TARGET_WINDOW_MS: 'signalTargetWindowMs',
-  MAX_CONNECTIONS: 'maxConnections',
-  MAX_SOCKETS_PER_ADDRESS: 'maxSocketsPerAddress',
-  MAX_SWARMS_PER_ADDRESS: 'maxSwarmsPerAddress',
-  MAX_TCP_CONNECTIONS: 'maxTcpConnections',
-  HTTP_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
-  HTTP_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
-} as const satisfies Record<string, keyof ServerOptions>;
-
-/**
- * Reads the server's environment (every variable is listed in docs/signaling-protocol.md):
- * PORT (default 8080), HOST, STATIC_DIR, ICE_SERVERS (JSON array of RTCIceServer), the limits
- * and timeouts, ALLOWED_ORIGINS (comma-separated, `*` for any), PUBLIC_URL and TRUST_PROXY.
- * Throws an Error naming the bad variable; the result is checked by resolveConfig as well, so a
- * bad combination fails at start too.
- */
-export function optionsFromEnv(env: Record<string, string | undefined>): ServerOptions {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'invalid environment');
-  const e = parsed.data;
-  const options: ServerOptions = { port: e.PORT ?? DEFAULTS.port };
-  if (e.HOST !== undefined) options.host = e.HOST;
-  if (e.STATIC_DIR !== undefined) options.staticDir = e.STATIC_DIR;
-  for (const [name, key] of Object.entries(NUMERIC_ENV)) {
-    const value = e[name as keyof typeof NUMERIC_ENV];
-    if (value !== undefined) options[key] = value;
-  }
-  if (e.RATE_LIMIT_PER_SEC !== undefined || e.RATE_LIMIT_BURST !== undefined) {
-    options.rateLimit = {};
-    if (e.RATE_LIMIT_PER_SEC !== undefined) options.rateLimit.perSecond = e.RATE_LIMIT_PER_SEC;
-    if (e.RATE_LIMIT_BURST !== undefined) options.rateLimit.burst = e.RATE_LIMIT_BURST;
-  }
-  if (e.ICE_SERVERS !== undefined && e.ICE_SERVERS.trim() !== '')
-    options.iceServers = parseIceServers(e.ICE_SERVERS);
-  if (e.ALLOWED_ORIGINS !== undefined && e.ALLOWED_ORIGINS.trim() !== '') {
-    options.allowedOrigins = e.ALLOWED_ORIGINS.split(',')
-      .map((o) => o.trim())
-      .filter((o) => o !== '');
-    for (const o of options.allowedOrigins) if (o !== '*') parseOrigin(o);
-  }
-  if (e.PUBLIC_URL !== undefined && e.PUBLIC_URL.trim() !== '') options.publicUrl = e.PUBLIC_URL.trim();
-  if (e.TRUST_PROXY !== undefined && e.TRUST_PROXY !== '')
-    options.trustProxy = ['1', 'true', 'yes'].includes(e.TRUST_PROXY);
-  return options;
-}
-
-/** Parses the ICE_SERVERS value, e.g. `[{"urls":"stun:stun.example.org:3478"}]`. */
-export function parseIceServers(text: string): RTCIceServer[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error('ICE_SERVERS must be JSON, e.g. [{"urls":"stun:stun.example.org:3478"}]');
-  }
-  const parsed = z.array(iceServerSchema).safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`ICE_SERVERS[${issue?.path.join('.') ?? ''}]: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
 }

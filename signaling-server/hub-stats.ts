@@ -8,10 +8,16 @@ export interface HubStats {
   swarms: number;
   /** Messages received (including dropped and invalid ones). */
   messagesReceived: number;
+  /** Messages sent to tabs: challenges, replies, relayed signals and errors. */
+  messagesSent: number;
+  /** Successful first registrations of a socket (a peer id taken). */
+  registrations: number;
   /** `signal` messages delivered to their target. */
   messagesRelayed: number;
   /** Error replies sent. */
   errorsSent: number;
+  /** Error replies sent, by error code. */
+  errorsByCode: Record<string, number>;
   /** Messages dropped by the rate limiter. */
   messagesDropped: number;
   /** Sockets closed for not answering a ping. */

@@ -53,8 +53,11 @@ export class SignalingHub {
   private readonly tracker: Tracker;
   private readonly wt: WtTracker<Session>;
   private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly errorsByCode = new Map<string, number>();
   private readonly counters = {
     messagesReceived: 0,
+    messagesSent: 0,
+    registrations: 0,
     messagesRelayed: 0,
     errorsSent: 0,
     messagesDropped: 0,
@@ -141,7 +144,7 @@ export class SignalingHub {
     );
     // Oversized frames and protocol errors surface here; ws then closes the socket itself.
     ws.on('error', (err) =>
-      this.config.log(`socket error (${session.peerId ?? 'unregistered'}): ${err.message}`),
+      this.config.log.debug('socket error', { peer: session.peerId, error: err.message }),
     );
     this.send(ws, { type: 'challenge', nonce: session.nonce, ...CHALLENGE_FOR_WEBTORRENT });
   }
@@ -160,10 +163,11 @@ export class SignalingHub {
 
   private contain(session: Session | undefined, ws: WebSocket, what: string, err: unknown): void {
     this.counters.internalErrors++;
-    const who = session?.peerId ?? 'unregistered socket';
-    this.config.log(
-      `internal error in ${what} (${who}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-    );
+    this.config.log.error('internal error', {
+      where: what,
+      peer: session?.peerId,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
     try {
       if (session !== undefined) this.closeSession(session, CloseCode.InternalError, 'internal error');
       else ws.close(CloseCode.InternalError, 'internal error');
@@ -188,10 +192,25 @@ export class SignalingHub {
       peers: this.peers.size,
       swarms: this.tracker.swarmCount,
       ...this.counters,
+      errorsByCode: Object.fromEntries(this.errorsByCode),
       webtorrentPeers: this.wt.peerCount,
       webtorrentOffersRelayed: this.wt.counters.offersRelayed,
       webtorrentAnswersRelayed: this.wt.counters.answersRelayed,
     };
+  }
+
+  /**
+   * Asks every tab to come back later: each socket is closed with 1012 (service restart), which
+   * tabs answer by reconnecting after a random wait, so they do not all return at once.
+   */
+  drain(): void {
+    for (const s of this.sessions)
+      this.guard(s, 'drain', () => this.closeSession(s, CloseCode.ServiceRestart, 'server restarting'));
+  }
+
+  /** Open sockets, registered or not. */
+  get socketCount(): number {
+    return this.sessions.size;
   }
 
   /** Stops the heartbeat and closes every socket. */
@@ -279,6 +298,7 @@ export class SignalingHub {
       const holder = this.peers.get(m.peerId);
       if (holder !== undefined && holder !== session) this.supersede(holder);
     }
+    if (session.peerId === undefined) this.counters.registrations++;
     session.peerId = m.peerId;
     clearTimeout(session.registerTimer);
     session.registerTimer = undefined;
@@ -411,15 +431,13 @@ export class SignalingHub {
     message: string,
     extra: { ref?: string | undefined; rid?: RequestId | undefined } = {},
   ): void {
-    if (session.webtorrent) {
-      this.counters.errorsSent++;
-      this.wt.fail(session, message);
-      return;
-    }
+    this.counters.errorsSent++;
+    this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
+    // A WebTorrent tracker client reads `failure reason`, not tabswarm's error.
+    if (session.webtorrent) return this.wt.fail(session, message);
     const out: ServerMessage = { type: 'error', code, message };
     if (extra.ref !== undefined) out.ref = extra.ref;
     if (extra.rid !== undefined) out.rid = extra.rid;
-    this.counters.errorsSent++;
     this.send(session.ws, out);
   }
 
@@ -428,13 +446,15 @@ export class SignalingHub {
   }
 
   private sendRaw(ws: WebSocket, message: object): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify(message));
+    this.counters.messagesSent++;
   }
 
   private closeSession(session: Session, code: number, reason: string): void {
     if (session.closing) return;
     session.closing = true;
-    this.config.log(`closing ${session.peerId ?? 'unregistered socket'}: ${reason}`);
+    this.config.log.debug('closing socket', { peer: session.peerId, code, reason });
     // Free the id and swarms now: the socket is finished even if its close handshake lags.
     this.unregister(session);
     session.ws.close(code, reason);
@@ -472,7 +492,7 @@ export class SignalingHub {
   private beatOne(s: Session): void {
     if (!s.alive) {
       this.counters.socketsReaped++;
-      this.config.log(`reaping ${s.peerId ?? 'unregistered socket'}: no pong`);
+      this.config.log.debug('reaping socket: no pong', { peer: s.peerId });
       this.unregister(s);
       s.ws.terminate();
       return;

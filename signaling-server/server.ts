@@ -1,10 +1,14 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { clientAddress } from './client-address.js';
-import { resolveConfig, type ServerOptions } from './config.js';
+import { checkTls, resolveConfig, type ServerOptions, type TlsFiles } from './config.js';
 import { SignalingHub, type HubStats } from './hub.js';
+import { createRedirectServer, createWebServer, listen } from './listeners.js';
+import { createMetrics } from './metrics.js';
+import { OPS_PATHS, serveOps } from './ops-endpoints.js';
 import { originAllowed } from './origin-policy.js';
 import { requestPath } from './request-path.js';
 import { createStaticHandler } from './static-files.js';
@@ -12,7 +16,7 @@ import { createStaticHandler } from './static-files.js';
 /** Path of the WebSocket endpoint. */
 export const SIGNAL_PATH = '/signal';
 /** Path of the JSON counters. */
-export const STATS_PATH = '/stats';
+export const STATS_PATH = OPS_PATHS.stats;
 
 /** Counters served at GET /stats: the hub's plus the HTTP side's. */
 export interface ServerStats extends HubStats {
@@ -24,14 +28,29 @@ export interface ServerStats extends HubStats {
 
 /** A running server. */
 export interface RunningServer {
-  /** Page URL, e.g. `http://localhost:8080/` (the bound address when a specific host was given). */
+  /** Page URL, e.g. `http://localhost:8080/` (`https://` with TLS; the bound address when a specific host was given). */
   url: string;
-  /** WebSocket URL of the signaling endpoint, e.g. `ws://localhost:8080/signal`. */
+  /** WebSocket URL of the signaling endpoint, e.g. `ws://localhost:8080/signal` (`wss://` with TLS). */
   wsUrl: string;
   /** The bound port (useful with port 0). */
   port: number;
+  /** The bound port of the HTTP-to-HTTPS redirect, when there is one. */
+  redirectPort: number | undefined;
   /** Current counters (the same as GET /stats). */
   stats(): ServerStats;
+  /** False from the moment a drain starts (GET /readyz answers 503). */
+  ready(): boolean;
+  /**
+   * Drains: unready at once (new WebSockets are refused with 503), after `drainDelayMs` every
+   * tab is told to reconnect later (close 1012) and the listeners stop; resolves when all is
+   * closed, or after `drainTimeoutMs` with whatever is left cut.
+   */
+  drain(): Promise<void>;
+  /**
+   * Serves new TLS connections with another certificate and key (a renewed one); open
+   * connections keep theirs. Throws, changing nothing, if the pair is unusable or there is no TLS.
+   */
+  reloadTls(tls: TlsFiles): void;
   /** Closes every socket and stops listening. */
   close(): Promise<void>;
 }
@@ -48,6 +67,7 @@ const STATUS_TEXT: Record<number, string> = {
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Answers on a raw socket (no ServerResponse exists for upgrades and parse errors) and closes it. */
@@ -64,9 +84,13 @@ function refuse(socket: Duplex, status: number): void {
 const describeError = (err: unknown): string =>
   err instanceof Error ? (err.stack ?? err.message) : String(err);
 
+/** Keeps the process alive on purpose: a drain holds it until done (and bounds itself). */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /**
- * Starts the one process tabswarm needs: the built client over HTTP, the signaling WebSocket at
- * /signal and GET /stats, all on one port.
+ * Starts the one process tabswarm needs: the built client over HTTP (or HTTPS), the signaling
+ * WebSocket at /signal and the operator endpoints (/stats, /metrics, /healthz, /readyz), all on
+ * one port; with TLS and a redirect port, a plain-HTTP listener that redirects to it.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = resolveConfig(options);
@@ -82,9 +106,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const h = hub.stats();
     return { ...h, ...counters, internalErrors: h.internalErrors + counters.internalErrors };
   };
+  let draining = false;
+  const ready = (): boolean => !draining;
+  const ops = { stats, metrics: createMetrics(stats, ready), ready };
   const logInternal = (what: string, err: unknown): void => {
     counters.internalErrors++;
-    config.log(`internal error in ${what}: ${describeError(err)}`);
+    config.log.error('internal error', { where: what, error: describeError(err) });
   };
 
   const route = (req: IncomingMessage, res: ServerResponse): void => {
@@ -95,18 +122,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.end('bad request target\n');
       return;
     }
-    if (path === STATS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-      const body = JSON.stringify(stats());
-      res.writeHead(200, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(body),
-        'Cache-Control': 'no-store',
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
+    if (serveOps(ops, req, res, path)) return;
     serveStatic(req, res, path).catch((err: unknown) => {
-      config.log(`static: ${err instanceof Error ? err.message : String(err)}`);
+      config.log.warn('static file failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
@@ -131,13 +149,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       refuse(socket, 400);
       return;
     }
+    // A draining server takes no new sockets, on any path.
+    if (draining) {
+      refuse(socket, 503);
+      return;
+    }
     if (path !== SIGNAL_PATH) {
       refuse(socket, 404);
       return;
     }
     if (!originAllowed(config.allowedOrigins, req.headers.origin)) {
       counters.originsRefused++;
-      config.log(`refused a WebSocket from origin ${JSON.stringify(req.headers.origin)}`);
+      config.log.info('refused a WebSocket for its origin', { origin: req.headers.origin });
       refuse(socket, 403);
       return;
     }
@@ -145,16 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wss.handleUpgrade(req, socket, head, (ws) => hub.handleConnection(ws, address));
   };
 
-  const server = createServer(
-    {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: config.httpTimeoutCheckMs,
-    },
-    onRequest,
-  );
-  server.keepAliveTimeout = config.keepAliveTimeoutMs;
-  server.maxConnections = config.maxTcpConnections;
+  const server = createWebServer(config, onRequest);
   // What Node's parser cannot parse (or times out) is answered, not just dropped.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
@@ -176,30 +190,76 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const port = await listen(server, config.port, config.host);
+  const listeners: Server[] = [server];
+  let redirectPort: number | undefined;
+  if (config.httpRedirectPort !== undefined) {
+    const redirect = createRedirectServer(config, () => port);
+    redirectPort = await listen(redirect, config.httpRedirectPort, config.host).catch(
+      async (err: unknown) => {
+        await new Promise((r) => server.close(r));
+        throw err;
+      },
+    );
+    listeners.push(redirect);
+  }
 
-  const port = (server.address() as AddressInfo).port;
   const host = displayHost(config.host);
+  const secure = config.tls !== undefined;
   let closing: Promise<void> | undefined;
+  let drained: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      hub.close();
+      wss.close();
+      await Promise.all(
+        listeners.map(
+          (l) =>
+            new Promise<void>((resolve) => {
+              l.close(() => resolve());
+              l.closeAllConnections();
+            }),
+        ),
+      );
+    })();
+    return closing;
+  };
+  const drain = (): Promise<void> => {
+    drained ??= (async () => {
+      draining = true;
+      config.log.info('draining', { delayMs: config.drainDelayMs, timeoutMs: config.drainTimeoutMs });
+      const work = (async () => {
+        await sleep(config.drainDelayMs);
+        hub.drain();
+        for (const l of listeners) {
+          l.close();
+          l.closeIdleConnections();
+        }
+        while (hub.socketCount > 0) await sleep(20);
+      })();
+      let bound: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([work, new Promise((r) => (bound = setTimeout(r, config.drainTimeoutMs)))]);
+      clearTimeout(bound);
+      await close();
+      config.log.info('drained', { socketsLeft: hub.socketCount });
+    })();
+    return drained;
+  };
   return {
-    url: `http://${host}:${port}/`,
-    wsUrl: `ws://${host}:${port}${SIGNAL_PATH}`,
+    url: `${secure ? 'https' : 'http'}://${host}:${port}/`,
+    wsUrl: `${secure ? 'wss' : 'ws'}://${host}:${port}${SIGNAL_PATH}`,
     port,
+    redirectPort,
     stats,
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        hub.close();
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
+    ready,
+    drain,
+    reloadTls: (tls) => {
+      if (!secure)
+        throw new Error('TLS_CERT: the server was started without TLS; restart it with TLS_CERT and TLS_KEY');
+      checkTls(tls);
+      (server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
+      config.log.info('certificate reloaded');
     },
+    close,
   };
 }

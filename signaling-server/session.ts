@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { NONCE_BYTES } from '../shared/identity/index.js';
+import { SERVICE_RESTART_CLOSE } from '../shared/signaling/messages.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { SignalFanout } from './signal-fanout.js';
 
@@ -11,6 +12,8 @@ export const CloseCode = {
   MessageTooBig: 1009,
   InternalError: 1011,
   TryAgainLater: 1013,
+  /** The server is draining (restarting or stopping): reconnect after a random wait. */
+  ServiceRestart: SERVICE_RESTART_CLOSE,
   /** Application range (4000-4999): another socket proved this socket's peer id; see PEER_ID_SUPERSEDED. */
   Superseded: 4001,
 } as const;

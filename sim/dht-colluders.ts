@@ -2,6 +2,8 @@ import { toHex } from '../shared/bytes.js';
 import { decodeKrpc, encodeKrpc, parseKrpc } from '../shared/dht/krpc.js';
 import type { KrpcMessage, KrpcResponseValues } from '../shared/dht/krpc.js';
 import { compareDistance } from '../shared/dht/node-id.js';
+import { OriginAuth } from '../shared/dht/origin-proof.js';
+import type { DhtSigner } from '../shared/dht/origin-proof.js';
 import { decodeFrame, wrapForRoute } from '../shared/dht/relay.js';
 
 /** What a colluder answers instead of its node: a frame to send back over the link it came on. */
@@ -19,7 +21,8 @@ const ANY_TOKEN = new Uint8Array(8);
  * (all of them know each other), never with a value or a peer, and accepts every announce_peer
  * and put and drops it. They run the ordinary DHT node otherwise (join, links, relaying, ping,
  * signals), so they are as reachable as anyone. They cannot make up ids other nodes would reach
- * (they have no such nodes), nor forge relayed traffic.
+ * (they have no such nodes), nor forge relayed traffic. They answer in their own names, so they
+ * sign what goes back through relays as their node would.
  */
 export class Colluders {
   private readonly ids: Uint8Array[] = [];
@@ -43,7 +46,13 @@ export class Colluders {
    * The colluder `self` got `data` over its link from `from`: the reply it sends instead of its
    * node's, or undefined to let the node handle the frame (relaying, pings, signals, answers).
    */
-  intercept(self: string, selfBytes: Uint8Array, from: string, data: Uint8Array): CollusionReply | undefined {
+  intercept(
+    self: string,
+    selfBytes: Uint8Array,
+    signer: DhtSigner,
+    from: string,
+    data: Uint8Array,
+  ): CollusionReply | undefined {
     let message: KrpcMessage;
     let route: string[];
     try {
@@ -79,7 +88,10 @@ export class Colluders {
       default:
         return undefined;
     }
-    const reply = encodeKrpc({ y: 'r', t: message.t, r: { id: selfBytes, ...r } });
+    const answer: KrpcResponseValues = { id: selfBytes, ...r };
+    const proof =
+      route.length > 1 ? new OriginAuth(selfBytes, signer).proveAnswer(message.a.id, message.t, answer) : {};
+    const reply = encodeKrpc({ y: 'r', t: message.t, r: { ...answer, ...proof } });
     return wrapForRoute(self, route, reply);
   }
 

@@ -11,17 +11,24 @@ export const COLLUSION_SCENARIO = {
   getPeers: 100,
 } as const;
 
+/**
+ * Who attacks: colluding nodes (sim/dht-colluders.ts), or relays that forge answers for what they
+ * relay (sim/dht-forging-relays.ts).
+ */
+export type Attack = 'colluders' | 'forgers';
+
 /** One row of the colluder table. */
 export interface CollusionRow {
+  attack: Attack;
   paths: number;
   fraction: number;
   result: DhtSimResult;
 }
 
 /**
- * Runs the colluder scenario for every size, lookup path count and colluder fraction: what
+ * Runs the colluder scenario for every size, lookup path count and attacker fraction: what
  * honest nodes find when a share of the network answers lookups with each other and drops stores
- * (sim/dht-colluders.ts).
+ * (sim/dht-colluders.ts), or, with `attack` 'forgers', forges answers for what it relays.
  */
 export function runCollusion(
   sizes: readonly number[],
@@ -29,6 +36,7 @@ export function runCollusion(
   paths: readonly number[],
   seed: number,
   log: (line: string) => void,
+  attack: Attack = 'colluders',
 ): CollusionRow[] {
   const rows: CollusionRow[] = [];
   for (const nodes of sizes)
@@ -39,27 +47,32 @@ export function runCollusion(
           nodes,
           seed,
           churnFraction: 0,
-          colluders: fraction,
+          [attack === 'colluders' ? 'colluders' : 'forgingRelays']: fraction,
           dht: { lookupPaths: p },
           ...COLLUSION_SCENARIO,
         });
         log(
-          `colluders N=${nodes} paths=${p} ${pct(fraction, 0)}: ${((Date.now() - started) / 1000).toFixed(0)} s`,
+          `${attack} N=${nodes} paths=${p} ${pct(fraction, 0)}: ${((Date.now() - started) / 1000).toFixed(0)} s`,
         );
-        rows.push({ paths: p, fraction, result });
+        rows.push({ attack, paths: p, fraction, result });
       }
   return rows;
 }
 
 /** Prints the colluder table. */
 export function printCollusion(rows: readonly CollusionRow[]): void {
-  console.log('\nHonest lookups against colluders (they answer with each other, drop stores; calm network)');
+  const forgers = rows[0]?.attack === 'forgers';
+  console.log(
+    forgers
+      ? '\nHonest lookups against forging relays (they answer what they relay with made-up ids; calm network)'
+      : '\nHonest lookups against colluders (they answer with each other, drop stores; calm network)',
+  );
   console.log(
     table(
       [
         'N',
         'lookup paths',
-        'colluders',
+        forgers ? 'forging relays' : 'colluders',
         'get found',
         'get_peers found',
         'closest found',
@@ -67,13 +80,14 @@ export function printCollusion(rows: readonly CollusionRow[]): void {
         'stored at (put)',
         'RPCs/lookup',
         'ms/lookup',
+        ...(forgers ? ['answers forged', 'answers refused'] : []),
       ],
       rows.map(({ paths, fraction, result }) => {
         const calm = result.phases[0];
         return [
           String(result.nodes),
           String(paths),
-          `${pct(fraction, 0)} (${result.colluders})`,
+          `${pct(fraction, 0)} (${forgers ? result.forgers : result.colluders})`,
           calm ? pct(successRate(calm.get)) : '-',
           calm ? pct(successRate(calm.getPeers)) : '-',
           calm ? pct(calm.findNode.closestFound) : '-',
@@ -81,6 +95,7 @@ export function printCollusion(rows: readonly CollusionRow[]): void {
           fmt(result.publish.putStoredMean, 1),
           calm ? fmt(calm.findNode.rpcs, 1) : '-',
           calm ? fmt(calm.findNode.durationMs, 0) : '-',
+          ...(forgers ? [String(result.forgedAnswers), String(result.answersRefused)] : []),
         ];
       }),
     ),

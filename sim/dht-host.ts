@@ -4,6 +4,7 @@ import { MachineDriver } from '../shared/machine/index.js';
 import type { Random } from '../shared/random.js';
 import type { VirtualClock } from './clock.js';
 import type { Colluders } from './dht-colluders.js';
+import type { ForgingRelays } from './dht-forging-relays.js';
 import type { LinkCloseReason, Network } from './network.js';
 import type { SimSignalingServer } from './sim-signaling-server.js';
 import { simVerifier, type SimKey } from './sim-signer.js';
@@ -39,6 +40,8 @@ export interface DhtHostEnv {
   readonly dhtOptions: Partial<DhtOptions>;
   /** Colluding nodes, if any: frames reaching one of them may be answered by the colluders instead. */
   readonly colluders?: Colluders;
+  /** Relays that forge answers, if any: frames passing through one of them may be answered by it. */
+  readonly forgers?: ForgingRelays;
 }
 
 /** Counters over all hosts, for the report. */
@@ -61,6 +64,8 @@ export class DhtHost {
   readonly joinedAt: number;
   /** One of the colluders (env.colluders). */
   readonly colluding: boolean;
+  /** One of the forging relays (env.forgers). */
+  readonly forging: boolean;
   alive = true;
   private readonly driver: MachineDriver<DhtAction>;
   private readonly router: SignalRouter<SignalKind>;
@@ -83,6 +88,7 @@ export class DhtHost {
     this.id = this.node.id;
     this.joinedAt = env.clock.now;
     this.colluding = env.colluders?.has(this.id) ?? false;
+    this.forging = env.forgers?.has(this.id) ?? false;
     const onError = (err: unknown): void =>
       env.onProblem(
         this,
@@ -104,7 +110,11 @@ export class DhtHost {
       },
       disconnected: (peer) => this.apply((now) => this.node.disconnected(peer, now)),
       receive: (peer, data) => {
-        const forged = this.colluding ? env.colluders?.intercept(this.id, key.id, peer, data) : undefined;
+        const forged = this.colluding
+          ? env.colluders?.intercept(this.id, key.id, key.signer, peer, data)
+          : this.forging
+            ? env.forgers?.intercept(this.id, peer, data)
+            : undefined;
         if (forged === undefined) return void this.apply((now) => this.node.receive(peer, data, now));
         if (this.alive) env.network.send(this.id, forged.to, forged.data, 'dht', env.lossyDht);
       },

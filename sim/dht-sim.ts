@@ -5,6 +5,7 @@ import { seededRandom, type Random } from '../shared/random.js';
 import { scheduleChurn } from './churn.js';
 import { VirtualClock } from './clock.js';
 import { Colluders } from './dht-colluders.js';
+import { ForgingRelays } from './dht-forging-relays.js';
 import { DhtHost, type DhtHostEnv, type SignalCounters } from './dht-host.js';
 import { clamped, logNormal, type Distribution } from './distributions.js';
 import { Network } from './network.js';
@@ -49,6 +50,11 @@ export interface DhtSimOptions {
    * are issued by the others (default 0).
    */
   colluders?: number;
+  /**
+   * Fraction of the nodes that forge answers for what they relay (sim/dht-forging-relays.ts);
+   * like colluders, they issue none of the lookups measured (default 0).
+   */
+  forgingRelays?: number;
   /** Progress lines (stderr in `npm run sim`). */
   progress?: (line: string) => void;
   /** Sees every finished lookup it measures, with its verdict (for digging into failures). */
@@ -112,6 +118,13 @@ export interface DhtSimResult {
   nodes: number;
   /** Colluding nodes that ever joined. */
   colluders: number;
+  /** Forging relays that ever joined, and the answers they forged. */
+  forgers: number;
+  forgedAnswers: number;
+  /** Over all nodes and the whole run: queries sent, answers that came through relays and were checked for their proof, and those refused. */
+  queriesSent: number;
+  answersChecked: number;
+  answersRefused: number;
   churnFraction: number;
   publish: PublishResult;
   phases: PhaseResult[];
@@ -197,19 +210,26 @@ export function trueClosest(
   return best.map((n) => n.id);
 }
 
-/** Frames and queries sent, summed over `hosts` plus `departed` (what nodes that left had sent). */
-function countersOf(
-  hosts: readonly DhtHost[],
-  departed: { frames: number; queries: number },
-): { frames: number; queries: number } {
-  let frames = departed.frames;
-  let queries = departed.queries;
+/** What countersOf sums. */
+interface SummedCounters {
+  frames: number;
+  queries: number;
+  /** Answers that came through relays: checked for their proof, and refused. */
+  checked: number;
+  refused: number;
+}
+
+/** Counters summed over `hosts` plus `departed` (what nodes that left had counted). */
+function countersOf(hosts: readonly DhtHost[], departed: SummedCounters): SummedCounters {
+  let { frames, queries, checked, refused } = departed;
   for (const h of hosts) {
     const c = h.node.snapshot().counters;
     frames += c.framesOut;
     queries += c.queriesOut;
+    checked += c.answersChecked;
+    refused += c.answersRefused;
   }
-  return { frames, queries };
+  return { frames, queries, checked, refused };
 }
 
 interface PhaseAccumulator {
@@ -350,8 +370,11 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
 
   const colluderFraction = options.colluders ?? 0;
   const colluders = colluderFraction > 0 ? new Colluders() : undefined;
+  const forgerFraction = options.forgingRelays ?? 0;
+  const forgers = forgerFraction > 0 ? new ForgingRelays() : undefined;
   const env: DhtHostEnv = {
     colluders,
+    forgers,
     clock,
     network,
     server,
@@ -380,6 +403,11 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       Math.floor((arrival + 1) * colluderFraction) > Math.floor(arrival * colluderFraction)
     )
       colluders.add(id);
+    if (
+      forgers !== undefined &&
+      Math.floor((arrival + 1) * forgerFraction) > Math.floor(arrival * forgerFraction)
+    )
+      forgers.add(id);
     const host = new DhtHost(env, key, counters);
     idBytesOf.set(host.id, id);
     liveIndex.set(host.id, liveList.length);
@@ -387,13 +415,15 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     host.join();
     return host;
   };
-  const departed = { frames: 0, queries: 0 };
+  const departed: SummedCounters = { frames: 0, queries: 0, checked: 0, refused: 0 };
   const leave = (id: string): void => {
     const host = hosts.get(id);
     if (host === undefined) return;
     const c = host.node.snapshot().counters;
     departed.frames += c.framesOut;
     departed.queries += c.queriesOut;
+    departed.checked += c.answersChecked;
+    departed.refused += c.answersRefused;
     host.leave();
     idBytesOf.delete(id);
     const at = liveIndex.get(id) as number;
@@ -409,11 +439,11 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       (phases[p.phase] as PhaseAccumulator).stats[p.kind].abandoned++;
     }
   };
-  /** A random live node that does not collude: the one that publishes or looks up. */
+  /** A random live node that neither colludes nor forges: the one that publishes or looks up. */
   const randomHost = (): DhtHost | undefined => {
     for (let tries = 0; tries < 1000; tries++) {
       const host = liveList[random.int(liveList.length)];
-      if (host === undefined || !host.colluding) return host;
+      if (host === undefined || !(host.colluding || host.forging)) return host;
     }
     return undefined;
   };
@@ -567,10 +597,16 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       durationMs: s.durationMs / d,
     };
   };
+  const totals = countersOf(liveList, departed);
   return {
     seed,
     nodes: options.nodes,
     colluders: colluders?.size ?? 0,
+    forgers: forgers?.size ?? 0,
+    forgedAnswers: forgers?.forged ?? 0,
+    queriesSent: totals.queries,
+    answersChecked: totals.checked,
+    answersRefused: totals.refused,
     churnFraction: options.churnFraction,
     publish: {
       ...publish,

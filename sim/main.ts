@@ -8,6 +8,8 @@
  *   npm run sim -- --sizes 100,2000   DHT / baseline network sizes
  *   npm run sim -- --only dht --sizes 1000 --colluders 0,0.1,0.2,0.3 [--paths 1,3]
  *                               honest lookups against colluding nodes (instead of the DHT table)
+ *   npm run sim -- --only dht --sizes 1000 --forging-relays 0,0.1,0.2 [--paths 1,3]
+ *                               honest lookups against relays that forge answers
  *
  * Progress goes to stderr, tables to stdout.
  */
@@ -35,6 +37,7 @@ interface Args {
   seed: number;
   only: 'dht' | 'swarm' | 'baselines' | undefined;
   colluders: number[] | undefined;
+  forgers: number[] | undefined;
   paths: number[];
 }
 
@@ -44,6 +47,7 @@ function parseArgs(argv: readonly string[]): Args {
   let only: Args['only'];
   let sizes: number[] | undefined;
   let colluders: number[] | undefined;
+  let forgers: number[] | undefined;
   let paths = [1];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -57,6 +61,10 @@ function parseArgs(argv: readonly string[]): Args {
       colluders = (argv[++i] ?? '').split(',').map(Number);
       if (colluders.some((f) => !(f >= 0 && f < 1)))
         throw new Error('--colluders takes fractions, e.g. 0,0.2');
+    } else if (a === '--forging-relays') {
+      forgers = (argv[++i] ?? '').split(',').map(Number);
+      if (forgers.some((f) => !(f >= 0 && f < 1)))
+        throw new Error('--forging-relays takes fractions, e.g. 0,0.1');
     } else if (a === '--paths') {
       paths = (argv[++i] ?? '').split(',').map(Number);
       if (paths.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--paths takes counts, e.g. 1,3');
@@ -71,7 +79,7 @@ function parseArgs(argv: readonly string[]): Args {
   if (seed === undefined && env !== undefined && env !== '' && env !== 'random') seed = Number(env);
   seed ??= freshSeed();
   if (!Number.isInteger(seed)) throw new Error('the seed must be an integer');
-  return { quick, sizes, seed: seed >>> 0, only, colluders, paths };
+  return { quick, sizes, seed: seed >>> 0, only, colluders, forgers, paths };
 }
 
 const log = (line: string): void => {
@@ -408,9 +416,13 @@ function main(): void {
   const started = Date.now();
   let dht: DhtSimResult[] = [];
   if (args.only === undefined || args.only === 'dht' || args.only === 'baselines') {
-    if (args.colluders !== undefined) {
+    // The attack tables replace the DHT table.
+    const attacked = args.colluders !== undefined || args.forgers !== undefined;
+    if (args.colluders !== undefined)
       printCollusion(runCollusion(sizes, args.colluders, args.paths, args.seed, log));
-    } else if (args.only !== 'baselines') {
+    if (args.forgers !== undefined)
+      printCollusion(runCollusion(sizes, args.forgers, args.paths, args.seed, log, 'forgers'));
+    if (!attacked && args.only !== 'baselines') {
       dht = runDht(sizes, args.seed);
       printDht(dht);
     }

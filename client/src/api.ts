@@ -1,3 +1,4 @@
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TabswarmError } from '../../shared/errors.js';
 import type { TabNode } from './app/tab-node.js';
 import type { NodeView, TransferView } from './app/status.js';
@@ -89,11 +90,13 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
         if (!piece) throw new TabswarmError(ErrorCode.StorageFailed, `piece ${i} missing`);
         parts.push(piece);
       }
-      const digest = await crypto.subtle.digest(
-        'SHA-256',
-        await new Blob(parts as Uint8Array<ArrayBuffer>[]).arrayBuffer(),
-      );
-      return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      const bytes = await new Blob(parts as Uint8Array<ArrayBuffer>[]).arrayBuffer();
+      // crypto.subtle exists only in secure contexts; plain http from a LAN address hashes in JS.
+      const digest =
+        globalThis.crypto?.subtle !== undefined
+          ? new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+          : nobleSha256(new Uint8Array(bytes));
+      return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
     save: (infoHash) => node.save(infoHash),
     corruptUploads: (enabled) => {

@@ -6,6 +6,8 @@ import { SimplePeerLinkFactory } from './adapters/simple-peer-link.js';
 import { WebSocketSignalingSocketFactory } from './adapters/websocket-signaling-socket.js';
 import { createApi, type TabswarmApi } from './api.js';
 import { claimIdentity, newRandom } from './app/identity.js';
+import { detectCapabilities } from './app/page-features.js';
+import { requestPersistentStorage } from './adapters/persistent-storage.js';
 import { TabNode } from './app/tab-node.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
@@ -63,8 +65,21 @@ function dhtParams(): Record<string, number> {
 const ready = node.start();
 window.tabswarm = createApi(node, ready);
 
+// Plain http from another machine is not a secure context: the page says what that turns off.
+const capabilities = detectCapabilities(window);
 const app = document.createElement('ts-app') as TsApp;
 app.node = node;
+app.capabilities = capabilities;
+
+// Once the tab holds pieces, ask the browser to keep them when space runs low.
+if (capabilities.persistentStorage) {
+  const askOnce = (): void => {
+    if (node.view().transfers.length === 0) return;
+    node.off('change', askOnce);
+    void requestPersistentStorage(navigator.storage);
+  };
+  node.on('change', askOnce);
+}
 document.body.append(app);
 
 // A link that opens the app directly: <page url>#magnet:?xt=... (also when pasted into an open tab).

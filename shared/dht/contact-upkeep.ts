@@ -41,15 +41,20 @@ export class ContactUpkeep {
 
   /**
    * A relayed query named `id` as its origin, along `route` (reversed). Any relay on the way could
-   * have made that up, so `id` is not a contact yet: we keep the route (to answer it, and so it
-   * can signal to us), and if its bucket has room we ping it; its answer (along that route, with
-   * a transaction id only it was sent) makes it a contact through `seen`. Until then it gets no
-   * place in the table, no link, and is not handed out.
+   * have made that up, so `id` is not a contact yet: if we have no way to it we keep this route
+   * (to ping it), and if its bucket has room we ping it; its answer (along that route, with a
+   * transaction id only it was sent, signed by its key) makes it a contact through `seen`. Until
+   * then it gets no place in the table, no link, and is not handed out. With a verifier, an id we
+   * already reach keeps its routes: a relay naming it as the origin of a query it made up must not
+   * put itself in front of it (it could then drop every query of ours to it until it left our
+   * table). A proven origin's route is taken when its proof is checked (a signal: queryContext).
+   * Without a verifier any relay could answer in the id's name anyway, so routes are taken as before.
    */
   heard(id: NodeId, route: readonly NodeId[], now: number): void {
     const core = this.core;
     if (id === core.id) return;
-    core.routes.offer(id, route, core.isLive);
+    if (!core.origins.checks || this.transport.routeTo(id) === undefined)
+      core.routes.offer(id, route, core.isLive);
     if (core.table.has(id) || this.verifying.has(id)) return;
     // Only near us: those are the contacts the near set and the store step need, and the far
     // buckets fill from our own lookups. Pinging every relayed origin doubled the DHT's traffic

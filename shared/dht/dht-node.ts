@@ -1,7 +1,6 @@
 import { Outbox, TimerTable } from '../machine/index.js';
 import type { Machine } from '../machine/index.js';
 import { ContactUpkeep } from './contact-upkeep.js';
-import { dispatchQuery } from './handlers/index.js';
 import { decodeKrpc, encodeKrpc, MAX_SIGNAL_BYTES, parseKrpc } from './krpc.js';
 import type { KrpcMessage } from './krpc.js';
 import { LinkManager, REPORT_LINKS_AT } from './link-manager.js';
@@ -16,7 +15,7 @@ import type { Frame } from './relay.js';
 import { RouteBook } from './route-book.js';
 import { RateWindow } from './rate-window.js';
 import { RoutingTable } from './routing-table.js';
-import { queryContext } from './query-context.js';
+import { answerQuery } from './query-answer.js';
 import { RpcTable } from './rpc-table.js';
 import { OriginAuth } from './origin-proof.js';
 import { DhtStore } from './store.js';
@@ -57,6 +56,8 @@ export class DhtNode implements Machine<DhtOutput> {
   private readonly strikes = new Map<NodeId, number>();
   /** Frames each link has us relay per second, notices included. */
   private readonly relayWindow: RateWindow<NodeId>;
+  /** Answers we sign per second for queries that came through relays. */
+  private readonly signedAnswers: RateWindow<'answer'>;
   /** The maintenance tick starts with the first input. */
   private started = false;
   /** Time of the latest input, for snapshot() called without `now`. */
@@ -73,7 +74,8 @@ export class DhtNode implements Machine<DhtOutput> {
     signalsIn: 0,
     signalsRefused: 0,
     storesRefused: 0,
-    pongsRefused: 0,
+    answersChecked: 0,
+    answersRefused: 0,
   };
 
   constructor(options: DhtOptions) {
@@ -87,6 +89,7 @@ export class DhtNode implements Machine<DhtOutput> {
     }
     this.links = new LinkManager(options);
     this.relayWindow = new RateWindow(settings.maxRelayPerSecond, 1000);
+    this.signedAnswers = new RateWindow(settings.maxSignedAnswersPerSecond, 1000);
     this.tokens = new TokenManager(options.random, options.tokenRotateMs ?? DEFAULT_TOKEN_ROTATE_MS);
     this.core = {
       id: this.id,
@@ -318,13 +321,9 @@ export class DhtNode implements Machine<DhtOutput> {
       if (replyRoute.length === 1) this.contacts.seen(origin, replyRoute, now);
       else this.contacts.heard(origin, replyRoute, now);
     }
-    const services = { core: this.core, tokens: this.tokens, transport: this.transport };
-    const result = dispatchQuery(msg, queryContext(services, origin, replyRoute.length === 1, now, msg.t));
-    const reply: KrpcMessage =
-      'r' in result
-        ? { y: 'r', t: msg.t, r: { id: this.core.own, ...result.r } }
-        : { y: 'e', t: msg.t, e: result.e };
-    this.transport.sendAlong(replyRoute, encodeKrpc(reply));
+    const { core, tokens, transport, signedAnswers } = this;
+    const services = { core, tokens, transport, signedAnswers };
+    this.transport.sendAlong(replyRoute, encodeKrpc(answerQuery(services, msg, origin, replyRoute, now)));
   }
 
   // ---------------------------------------------------------------- operations

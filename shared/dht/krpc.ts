@@ -60,9 +60,10 @@ export type KrpcQuery = { y: 'q'; t: Uint8Array } & (
 );
 
 /**
- * Response values; which fields are present depends on the query. A ping answer from a node with
- * a signer carries its `k` and `sig` (Proof) over `"tabswarm-pong" 0x00 || responder || asker ||
- * transaction id` (see OriginAuth.provePong).
+ * Response values; which fields are present depends on the query. An answer sent back through
+ * relays by a node with a signer carries its `k` and `sig` (Proof) over `"tabswarm-answer" 0x00 ||
+ * responder || asker || SHA-1 of the body || transaction id`, the body being {@link responseBody}
+ * (see OriginAuth.proveAnswer); an answer over a direct link carries none.
  */
 export interface KrpcResponseValues extends Proof {
   id: Uint8Array;
@@ -227,6 +228,26 @@ function concatIds(ids: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The fields of a response other than its proof, as bencode takes them. */
+function bodyFields(r: KrpcResponseValues): Record<string, BValue | undefined> {
+  return {
+    id: r.id,
+    nodes: r.nodes ? concatIds(r.nodes) : undefined,
+    token: r.token,
+    values: r.values ? [...r.values] : undefined,
+    v: r.v,
+  };
+}
+
+/**
+ * The body of a response: its `r` dictionary bencoded without `k` and `sig`. What an answer's
+ * proof signs (a digest of). Built from the parsed values, so asker and responder get the same
+ * bytes whatever order or extra keys the wire had: the parser keeps only these fields.
+ */
+export function responseBody(r: KrpcResponseValues): Uint8Array {
+  return bencode(bodyFields(r));
+}
+
 /** Encodes a message; throws TabswarmError(MESSAGE_TOO_LARGE) if it would exceed the cap. */
 export function encodeKrpc(msg: KrpcMessage): Uint8Array {
   let out: Uint8Array;
@@ -235,19 +256,7 @@ export function encodeKrpc(msg: KrpcMessage): Uint8Array {
     out = bencode({ t: msg.t, y: 'q', q, a: { ...msg.a } });
   } else if (msg.y === 'r') {
     const r = msg.r;
-    out = bencode({
-      t: msg.t,
-      y: 'r',
-      r: {
-        id: r.id,
-        nodes: r.nodes ? concatIds(r.nodes) : undefined,
-        token: r.token,
-        values: r.values ? [...r.values] : undefined,
-        v: r.v,
-        k: r.k,
-        sig: r.sig,
-      },
-    });
+    out = bencode({ t: msg.t, y: 'r', r: { ...bodyFields(r), k: r.k, sig: r.sig } });
   } else {
     out = bencode({ t: msg.t, y: 'e', e: [msg.e[0], msg.e[1]] });
   }

@@ -1,6 +1,9 @@
 import { bytesEqual } from '../bytes.js';
 import { domainMessage, peerIdOf, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../identity/index.js';
 import type { KeySigner } from '../identity/index.js';
+import { sha1 } from '../sha1.js';
+import { responseBody } from './krpc.js';
+import type { KrpcResponseValues } from './krpc.js';
 
 /**
  * Domain of the signature on an overlay signal. Each proof has its own domain, so a signature
@@ -12,8 +15,11 @@ export const SIGNAL_DOMAIN = 'tabswarm-signal';
 export const ANNOUNCE_DOMAIN = 'tabswarm-announce';
 /** Domain of the signature on a `put`. */
 export const PUT_DOMAIN = 'tabswarm-put';
-/** Domain of the signature on a `ping` answer (the responder proves it holds its id's key). */
-export const PONG_DOMAIN = 'tabswarm-pong';
+/**
+ * Domain of the signature on an answer (of any query, ping included) sent back through relays:
+ * the responder proves it holds its id's key and wrote this answer.
+ */
+export const ANSWER_DOMAIN = 'tabswarm-answer';
 
 /** Signs for the node with its identity's key (the tab passes `identitySigner(identity)`). */
 export type DhtSigner = KeySigner;
@@ -75,24 +81,33 @@ export function storeProofMessage(
 }
 
 /**
- * The signed bytes of a ping answer: `"tabswarm-pong" 0x00 || responder (20) || asker (20) ||
- * transaction id`. A relay that made up the responder (the origin of a query it relayed) can
- * answer our ping for it, but cannot sign for an id whose key it does not hold; the asker and the
- * transaction id bind the answer to one ping, so a captured answer proves nothing elsewhere.
- * The transaction id is last and the only part of variable length, so it needs no prefix.
+ * The signed bytes of an answer: `"tabswarm-answer" 0x00 || responder (20) || asker (20) ||
+ * SHA-1 of the body (20) || transaction id`, the body being the answer's `r` without its proof
+ * (krpc.ts, responseBody). A relay on the way back can make up an answer (find_node contacts
+ * near the target, a ping answer for an origin it made up) but cannot sign for an id whose key it
+ * does not hold, nor change a signed answer; the asker and the transaction id bind the answer to
+ * one query, so a captured answer proves nothing elsewhere. The transaction id is last and the
+ * only part of variable length, so it needs no prefix.
  */
-export function pongProofMessage(responder: Uint8Array, asker: Uint8Array, t: Uint8Array): Uint8Array {
-  return domainMessage(PONG_DOMAIN, responder, asker, t);
+export function answerProofMessage(
+  responder: Uint8Array,
+  asker: Uint8Array,
+  r: KrpcResponseValues,
+  t: Uint8Array,
+): Uint8Array {
+  return domainMessage(ANSWER_DOMAIN, responder, asker, sha1(responseBody(r)), t);
 }
 
 /**
  * Proves and checks the origin of the queries a node acts on for their origin: overlay signals
  * (the host opens a WebRTC link to whoever a signal names) and stores (the store keeps the origin
- * as a peer, or charges the value to its share). A relayed query names an origin any hop on its
- * route could have made up, so these carry the origin's key and signature. Without a signer the
- * node sends them bare; without a verifier it takes them unchecked (both as before); with a
- * verifier it takes none without a valid proof. Ping answers carry the same proof, by the
- * responder: with a verifier, only a proven answer makes a contact of the id it names.
+ * as a peer, or charges the value to its share), and the responder of answers that come back
+ * through relays. A relayed message names an origin any hop on its route could have made up, so
+ * these carry the origin's key and signature. Without a signer the node sends them bare; without
+ * a verifier it takes them unchecked (both as before); with a verifier it takes none without a
+ * valid proof. Messages over a direct link need none: a link opens only on signals its peer
+ * proved (overlay) or sent from a socket registered with its key (server), and those carry the
+ * DTLS fingerprint the link is authenticated by.
  */
 export class OriginAuth {
   constructor(
@@ -116,17 +131,30 @@ export class OriginAuth {
     return this.prove(storeProofMessage(method, this.own, destination, key, token));
   }
 
-  /** The proof fields for our answer to `asker`'s ping `t`, or none without a signer. */
-  provePong(asker: Uint8Array, t: Uint8Array): OriginProof | Record<string, never> {
-    return this.prove(pongProofMessage(this.own, asker, t));
+  /** Whether this node signs (it has a signer). */
+  get signs(): boolean {
+    return this.signer !== undefined;
+  }
+
+  /** Whether this node checks proofs (it has a verifier). */
+  get checks(): boolean {
+    return this.verifier !== undefined;
   }
 
   /**
-   * Why the answer of `responder` to our ping `t` does not prove that `responder` holds its key,
-   * or undefined if it does, or if this node checks no proofs.
+   * The proof fields for our answer `r` (its `k` and `sig` ignored) to `asker`'s query `t`, or
+   * none without a signer.
    */
-  pongProblem(responder: Uint8Array, t: Uint8Array, k?: Uint8Array, sig?: Uint8Array): string | undefined {
-    return this.problem('pong', responder, () => pongProofMessage(responder, this.own, t), k, sig);
+  proveAnswer(asker: Uint8Array, t: Uint8Array, r: KrpcResponseValues): OriginProof | Record<string, never> {
+    return this.prove(answerProofMessage(this.own, asker, r, t));
+  }
+
+  /**
+   * Why the answer `r` to our query `t` does not prove that its responder (`r.id`) holds its key
+   * and wrote it, or undefined if it does, or if this node checks no proofs.
+   */
+  answerProblem(t: Uint8Array, r: KrpcResponseValues): string | undefined {
+    return this.problem('answer', r.id, () => answerProofMessage(r.id, this.own, r, t), r.k, r.sig);
   }
 
   /**

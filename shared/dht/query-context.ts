@@ -3,6 +3,7 @@ import { idBytes } from './node-id.js';
 import type { NodeId } from './node-id.js';
 import { emit } from './node-core.js';
 import type { NodeCore } from './node-core.js';
+import type { RateWindow } from './rate-window.js';
 import type { TokenManager } from './token-manager.js';
 import type { Transport } from './transport.js';
 
@@ -11,20 +12,22 @@ export interface QueryServices {
   readonly core: NodeCore;
   readonly tokens: TokenManager;
   readonly transport: Transport;
+  /** Answers signed per second (settings.maxSignedAnswersPerSecond). */
+  readonly signedAnswers: RateWindow<'answer'>;
 }
 
 /**
- * The context of one query `t` from `asker`, which came over its own link (`direct`) or through
- * relays. Kept out of the node so the node stays one file of plumbing.
+ * The context of one query from `asker`, which came along `replyRoute` (reversed): over its own
+ * link (one id) or through relays. Kept out of the node so the node stays one file of plumbing.
  */
 export function queryContext(
   s: QueryServices,
   asker: NodeId,
-  direct: boolean,
+  replyRoute: readonly NodeId[],
   now: number,
-  t: Uint8Array,
 ): HandlerContext {
   const core = s.core;
+  const direct = replyRoute.length === 1;
   return {
     ownId: core.own,
     now,
@@ -34,13 +37,15 @@ export function queryContext(
     random: core.random,
     closestNodes: (target) => s.transport.closestLinks(target, asker),
     emitSignal: (from, payload) => {
+      // A proven origin: the way its signal came is a way back for ours (an unproven relayed
+      // query gives a route only to an id we had none to; see ContactUpkeep.heard).
+      if (!direct) core.routes.offer(asker, replyRoute, core.isLive);
       core.counters.signalsIn++;
       core.out.push({ type: 'signal', from, payload: payload.slice() });
     },
     signalProblem: (payload, { k, sig }) => core.origins.signalProblem(idBytes(asker), payload, k, sig),
     storeProblem: (method, key, token, { k, sig }) =>
       core.origins.storeProblem(method, idBytes(asker), key, token, k, sig),
-    provePong: () => core.origins.provePong(idBytes(asker), t),
     refused: (kind, reason) => {
       core.counters.dropped++;
       if (kind === 'signal') core.counters.signalsRefused++;

@@ -135,6 +135,17 @@ export class RouteBook {
     }
   }
 
+  /** Drops every route that starts with `prefix`. */
+  forgetPrefix(prefix: readonly NodeId[]): void {
+    const n = prefix.length;
+    for (const [id, entry] of this.routes) {
+      const known = entry.routes;
+      const kept = known.filter((r) => r.length < n || !prefix.every((x, i) => r[i] === x));
+      if (kept.length === 0) this.routes.delete(id);
+      else if (kept.length !== known.length) entry.routes = kept;
+    }
+  }
+
   private touch(entry: Entry): void {
     entry.used = true;
     entry.touched = this.generation;

@@ -106,6 +106,12 @@ export class RpcTable {
    * `answered`, which notes the contact as verified), or says why it matches none. The answer
    * must come from the node we asked, along a route we sent the query on: a responder answers
    * along the way the query came, so anything else was made up by a node that was not on it.
+   * An answer over a link comes from that link's peer (links open only on proven signals); one
+   * through relays names a responder any relay on the way could have made up, so with a verifier
+   * it must carry the responder's proof (OriginAuth.answerProblem). Unproven, it is no answer:
+   * the query fails as if its route broke (it says nothing about the contact, everything about a
+   * relay), and a lookup moves on. An error carries no proof: through relays it completes the
+   * query as a failure but makes no contact.
    */
   onReply(
     msg: Exclude<KrpcMessage, { y: 'q' }>,
@@ -118,7 +124,7 @@ export class RpcTable {
     | 'unsolicited response'
     | 'response from the wrong node'
     | 'response along the wrong route'
-    | `pong ${string}` {
+    | `answer ${string}` {
     const key = toHex(msg.t);
     const rpc = this.rpcs.get(key);
     if (!rpc) return 'unsolicited response';
@@ -126,24 +132,23 @@ export class RpcTable {
       return 'response from the wrong node';
     if (!rpc.tried.some((r) => sameRoute(r, route))) return 'response along the wrong route';
     this.take(key);
-    // With a verifier, a ping answer must prove the responder holds its id's key: a relay on the
-    // route could otherwise answer for an origin it made up. Unproven, it is no answer.
-    const problem =
-      msg.y === 'r' && rpc.q === 'ping'
-        ? this.core.origins.pongProblem(msg.r.id, msg.t, msg.r.k, msg.r.sig)
-        : undefined;
-    if (problem) {
-      this.core.counters.pongsRefused++;
-      rpc.done({ ok: false, reason: problem, route: rpc.route, routeBroke: false }, now);
-      return problem as `pong ${string}`;
+    const relayed = route.length > 1;
+    if (msg.y === 'e') {
+      if (!relayed || !this.core.origins.checks) answered();
+      const reason = `error ${msg.e[0]}: ${msg.e[1]}`;
+      rpc.done({ ok: false, reason, route: rpc.route, routeBroke: false }, now);
+      return 'ok';
+    }
+    const check = relayed && this.core.origins.checks;
+    if (check) this.core.counters.answersChecked++;
+    const problem = check ? this.core.origins.answerProblem(msg.t, msg.r) : undefined;
+    if (problem !== undefined) {
+      this.core.counters.answersRefused++;
+      rpc.done({ ok: false, reason: problem, route: rpc.route, routeBroke: true }, now);
+      return problem as `answer ${string}`;
     }
     answered();
-    if (msg.y === 'r') rpc.done({ ok: true, r: msg.r, route: rpc.route }, now);
-    else
-      rpc.done(
-        { ok: false, reason: `error ${msg.e[0]}: ${msg.e[1]}`, route: rpc.route, routeBroke: false },
-        now,
-      );
+    rpc.done({ ok: true, r: msg.r, route: rpc.route }, now);
     return 'ok';
   }
 
@@ -164,18 +169,21 @@ export class RpcTable {
    * A relay had no link to `unreachable` on the way to `destination`; the notice came back along
    * `path` (the relay first, us last). It is believed only for a query of ours whose route has
    * `unreachable` right after that relay and whose head is `path` reversed: the notice came over
-   * the link our query left on, through the relays it went through. (Any of those relays could
-   * still forge it; it could drop the query anyway.) Only routes using that hop are dropped: in a
-   * calm network the usual cause is a relay that rebalanced its links, not a contact that left.
-   * The query goes again along another route (twice at most); only when that fails too is it
-   * counted as failed. Returns false if the notice matched no query.
+   * the link our query left on, through the relays it went through. Any of those relays could
+   * still forge it (notices carry no signature), so it is given no more weight than they have:
+   * they could drop the query anyway, and the routes dropped are only those that start with the
+   * way the notice came and the lost hop (every one of them goes through all of those relays).
+   * Only a notice from our own link (an authenticated peer speaking of its own links) drops every
+   * route that uses its lost hop. In a calm network the usual cause is a relay that rebalanced
+   * its links, not a contact that left. The query goes again along another route (twice at most);
+   * only when that fails too is it counted as failed. Returns false if the notice matched no query.
    */
   onNotice(destination: NodeId, path: readonly NodeId[], unreachable: NodeId, now: number): boolean {
     const reporter = path[0] as NodeId;
     let matched = false;
     for (const [key, rpc] of this.rpcs) {
       if (rpc.to !== destination || !noticeFits(rpc.route, path, unreachable)) continue;
-      if (!matched) this.core.routes.forgetHop(reporter, unreachable);
+      if (!matched) forgetNoticed(this.core, path, unreachable);
       matched = true;
       if (unreachable === destination) {
         rpc.lostBy.push(reporter);
@@ -254,6 +262,17 @@ export class RpcTable {
     }
     return undefined;
   }
+}
+
+/**
+ * Drops the routes a notice that came back along `path` (reporter first, us last) says are broken
+ * at `unreachable`: every route with the hop reporter -> unreachable if the reporter is our own
+ * link, else only those that start with the notice's way (reversed) and that hop.
+ */
+function forgetNoticed(core: NodeCore, path: readonly NodeId[], unreachable: NodeId): void {
+  const reporter = path[0] as NodeId;
+  if (path.length === 2) return core.routes.forgetHop(reporter, unreachable);
+  core.routes.forgetPrefix([...path.slice(0, -1).reverse(), unreachable]);
 }
 
 /**

@@ -55,6 +55,11 @@ export interface DhtOptions {
   maintenanceIntervalMs?: number;
   /** Envelopes a link may ask us to relay per second before we drop them (default 200). */
   maxRelayPerSecond?: number;
+  /**
+   * Queries that came through relays we answer per second, at most, when we sign (each answer
+   * costs an Ed25519 signature); past it they get error 202 and are not handled (default 100).
+   */
+  maxSignedAnswersPerSecond?: number;
   /** Disjoint paths per lookup (S/Kademlia), each node queried by one path at most (default 1). */
   lookupPaths?: number;
   /** Signs the node's overlay signals and stores with its identity's key; without one they go unsigned. */
@@ -180,6 +185,8 @@ export interface DhtCounters {
   signalsRefused: number;
   /** Announces and puts refused for a missing or bad proof of origin (also counted in `dropped`). */
   storesRefused: number;
-  /** Ping answers taken as no answer for a missing or bad proof of the responder's key (also in `dropped`). */
-  pongsRefused: number;
+  /** Answers that came through relays and whose responder's proof a verifier checked (one verify each). */
+  answersChecked: number;
+  /** Of those, answers taken as no answer for a missing or bad proof (also counted in `dropped`). */
+  answersRefused: number;
 }

@@ -21,6 +21,12 @@ const HEX40 = /^[0-9a-fA-F]{40}$/;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const HEX128 = /^[0-9a-fA-F]{128}$/;
 
+/**
+ * Close code of a draining server (RFC 6455 registry: Service Restart): the tab reconnects after a
+ * random wait, so the tabs of a restarted server do not all come back at once.
+ */
+export const SERVICE_RESTART_CLOSE = 1012;
+
 /** Longest `retryAfterMs` the server may ask for (a day): a client clamps to its own cap anyway. */
 export const MAX_RETRY_AFTER_MS = 86_400_000;
 

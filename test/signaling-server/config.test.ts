@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, optionsFromEnv, resolveConfig } from '../../signaling-server/config.js';
+import { DEFAULTS, resolveConfig } from '../../signaling-server/config.js';
+import { optionsFromEnv } from '../../signaling-server/settings.js';
 
 describe('config', () => {
   it('defaults to port 8080 and no ICE servers', () => {
@@ -27,7 +28,7 @@ describe('config', () => {
       keepAliveTimeoutMs: DEFAULTS.keepAliveTimeoutMs,
       maxTcpConnections: DEFAULTS.maxConnections + DEFAULTS.tcpHeadroom,
       allowedOrigins: 'any',
-      trustProxy: false,
+      trustProxy: undefined,
     });
     // The e2e suite and benchmarks open about 10 tabs from 127.0.0.1.
     expect(DEFAULTS.maxSocketsPerAddress).toBeGreaterThanOrEqual(32);
@@ -51,7 +52,7 @@ describe('config', () => {
         HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
         ALLOWED_ORIGINS: ' https://a.example.org , http://localhost:8080 ,',
         PUBLIC_URL: 'https://a.example.org/',
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: 'loopback, 10.0.0.0/8',
       }),
     ).toEqual({
       port: DEFAULTS.port,
@@ -65,9 +66,9 @@ describe('config', () => {
       keepAliveTimeoutMs: 1000,
       allowedOrigins: ['https://a.example.org', 'http://localhost:8080'],
       publicUrl: 'https://a.example.org/',
-      trustProxy: true,
+      trustProxy: ['loopback', '10.0.0.0/8'],
     });
-    expect(optionsFromEnv({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(optionsFromEnv({ TRUST_PROXY: '0' }).trustProxy).toBeUndefined();
   });
 
   it('names the bad limit, origin or URL', () => {

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom, type Random } from '../../shared/random.js';
 import { CloseCode } from '../../signaling-server/hub.js';
 import { STATS_PATH, startServer, type RunningServer } from '../../signaling-server/server.js';
+import { memoryLog } from './memory-log.js';
 import { getRequest, rawRequest } from './raw-http.js';
-import { waitFor } from './wait-for.js';
+import { runningPort, spawnServer, type ServerProcess } from './server-process.js';
 import { TestClient, registerMessage, tabId, registered, stillServed } from './ws-client.js';
 
 /** Request targets Node's parser lets through and `new URL` rejects. */
@@ -63,33 +62,22 @@ describe('requests the server cannot parse', () => {
 });
 
 describe('the server process', () => {
-  let child: ChildProcess;
+  let server: ServerProcess;
   let port = 0;
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'signaling-server/main.ts'], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout?.on('data', (chunk) => (out += String(chunk)));
-    await waitFor(
-      () => /signaling endpoint: ws:\/\/127\.0\.0\.1:(\d+)\//.test(out) || child.exitCode !== null,
-      'the server to start',
-      20_000,
-    );
-    port = Number(/signaling endpoint: ws:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1]);
+    server = spawnServer({ PORT: '0', HOST: '127.0.0.1' });
+    port = await runningPort(server);
   });
   afterAll(() => {
-    child.kill();
+    server.child.kill();
   });
 
   it('keeps running after a request for // (plain and upgrade)', async () => {
-    expect(child.exitCode).toBe(null);
+    expect(server.child.exitCode).toBe(null);
     expect((await rawRequest(port, getRequest('//'))).status).toBe(400);
     expect((await rawRequest(port, getRequest('//', true))).status).toBe(400);
     expect(await statsStatus(port)).toBe(200);
-    expect(child.exitCode).toBe(null);
+    expect(server.child.exitCode).toBe(null);
   });
 });
 
@@ -105,8 +93,8 @@ describe('unexpected errors', () => {
         return base.int(n);
       },
     };
-    const lines: string[] = [];
-    const faulty = await startServer({ port: 0, host: '127.0.0.1', random, log: (l) => lines.push(l) });
+    const { log, lines } = memoryLog();
+    const faulty = await startServer({ port: 0, host: '127.0.0.1', random, log });
     const first = (await registered(faulty.wsUrl, tabId(1))).client;
     armed = true;
     // Registering next to another peer draws a random bootstrap set: the handler throws.
@@ -115,7 +103,8 @@ describe('unexpected errors', () => {
     expect((await victim.closed).code).toBe(CloseCode.InternalError);
     armed = false;
     expect(faulty.stats().internalErrors).toBe(1);
-    expect(lines.some((l) => l.includes('injected fault'))).toBe(true);
+    const line = lines.find((l) => l.level === 'error' && String(l.error).includes('injected fault'));
+    expect(line).toMatchObject({ msg: 'internal error' });
     await stillServed(first);
     const again = await registered(faulty.wsUrl, tabId(2));
     await Promise.all([first.close(), again.client.close()]);

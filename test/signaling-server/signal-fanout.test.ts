@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.js';
-import { DEFAULTS, optionsFromEnv, resolveConfig } from '../../signaling-server/config.js';
+import { DEFAULTS, resolveConfig } from '../../signaling-server/config.js';
+import { optionsFromEnv } from '../../signaling-server/settings.js';
 import { SignalFanout } from '../../signaling-server/signal-fanout.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
 import { sleep } from './wait-for.js';

@@ -7,9 +7,10 @@ import type {
   IceServer,
   ServerMessage,
 } from '../../../shared/signaling/messages.js';
-import { checkServerMessage } from '../../../shared/signaling/messages.js';
+import { SERVICE_RESTART_CLOSE, checkServerMessage } from '../../../shared/signaling/messages.js';
 import type { SignalingSocket, SignalingSocketFactory } from '../adapters/signaling-socket.js';
 import { Emitter } from '../util/emitter.js';
+import { ReconnectBackoff } from './reconnect-backoff.js';
 
 /** How the tab stands with the signaling server. */
 export type ServerState = 'connecting' | 'online' | 'offline';
@@ -33,9 +34,7 @@ export interface RegisteredInfo {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
-/** The first reconnect comes this long after the socket closed, doubling up to RECONNECT_MAX_MS. */
-export const RECONNECT_MIN_MS = 1_000;
-const RECONNECT_MAX_MS = 30_000;
+export { RECONNECT_MIN_MS } from './reconnect-backoff.js';
 
 interface Pending {
   resolve: (message: ServerMessage) => void;
@@ -55,7 +54,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
   private socket: SignalingSocket | undefined;
   private nextRid = 1;
   private readonly pending = new Map<number, Pending>();
-  private reconnectDelay = RECONNECT_MIN_MS;
+  private readonly backoff: ReconnectBackoff;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   /** Another socket proved our key to the server (another tab shares it): we stop reconnecting. */
@@ -69,9 +68,12 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     readonly url: string,
     /** The key pair the peer id is derived from; the server registers the id only with proof. */
     private readonly identity: Identity,
+    /** Uniform in [0, 1): spreads reconnects (see reconnect-backoff.ts). */
+    random: () => number = Math.random,
   ) {
     super();
     this.peerId = toHex(identity.peerId);
+    this.backoff = new ReconnectBackoff(random);
   }
 
   /** Connects (and keeps reconnecting). Resolves at the first successful registration. */
@@ -128,29 +130,39 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     socket.on('error', (err) => {
       if (err.code !== ErrorCode.SignalInvalid) this.lastError = err;
     });
-    socket.on('close', () => {
+    socket.on('close', (code) => {
       if (this.socket !== socket) return;
       this.socket = undefined;
       this.registeredHere = false;
       const wasOnline = this.state === 'online';
       const error =
         this.lastError ??
-        new TabswarmError(
-          wasOnline ? ErrorCode.ServerGone : ErrorCode.ServerUnreachable,
-          wasOnline ? 'the signaling server went away' : `cannot reach the signaling server at ${this.url}`,
-        );
+        (code === SERVICE_RESTART_CLOSE
+          ? new TabswarmError(
+              ErrorCode.ServerGone,
+              'the signaling server is restarting; reconnecting shortly',
+            )
+          : new TabswarmError(
+              wasOnline ? ErrorCode.ServerGone : ErrorCode.ServerUnreachable,
+              wasOnline
+                ? 'the signaling server went away'
+                : `cannot reach the signaling server at ${this.url}`,
+            ));
       this.lastError = undefined;
       this.failPending(error);
       this.setState('offline', error);
-      this.scheduleReconnect();
+      this.scheduleReconnect(code);
     });
   }
 
-  private scheduleReconnect(): void {
+  /** The wait before the next connect attempt, once scheduled (for tests and the status view). */
+  lastReconnectDelayMs: number | undefined;
+
+  private scheduleReconnect(closeCode: number): void {
     // Superseded: another tab holds our key; reconnecting would only take the id back and forth.
     if (this.closed || this.superseded) return;
-    const delay = this.reconnectDelay;
-    this.reconnectDelay = Math.min(RECONNECT_MAX_MS, this.reconnectDelay * 2);
+    const delay = this.backoff.next(closeCode);
+    this.lastReconnectDelayMs = delay;
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }
 
@@ -177,7 +189,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
         const first = !this.registeredHere;
         this.registeredHere = true;
         this.iceServers = message.iceServers;
-        this.reconnectDelay = RECONNECT_MIN_MS;
+        this.backoff.reset();
         this.setState('online');
         const info: RegisteredInfo = { first };
         if (message.retryAfterMs !== undefined) info.retryAfterMs = message.retryAfterMs;

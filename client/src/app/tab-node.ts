@@ -87,7 +87,9 @@ export class TabNode extends Emitter<TabNodeEvents> {
       this.emit('notice', notice);
       this.changed();
     });
-    this.signaling = new SignalingClient(opts.sockets, opts.serverUrl, opts.identity);
+    this.signaling = new SignalingClient(opts.sockets, opts.serverUrl, opts.identity, () =>
+      opts.random.next(),
+    );
     this.connections = new Connections(
       this.peerId,
       opts.links,

@@ -1,4 +1,5 @@
 import { LitElement, css, html } from 'lit';
+import { insecureContextFeatures, type PageCapabilities } from '../app/page-features.js';
 import type { TabNode } from '../app/tab-node.js';
 import { NodeController } from './node-controller.js';
 import { shortId } from './format.js';
@@ -8,6 +9,7 @@ import './ts-open-link.js';
 import './ts-transfer.js';
 import './ts-notices.js';
 import './ts-dht-panel.js';
+import './ts-insecure-context.js';
 
 const SERVER_TEXT = {
   connecting: 'connecting to server…',
@@ -19,8 +21,10 @@ const SERVER_TEXT = {
  * The page. Renders the node's view; turns events from its children into calls on the node.
  */
 export class TsApp extends LitElement {
-  static override properties = { node: { attribute: false } };
+  static override properties = { node: { attribute: false }, capabilities: { attribute: false } };
   declare node: TabNode;
+  /** What the browser gives this page (see page-features.ts); every feature that needs one checks it. */
+  declare capabilities: PageCapabilities;
   private controller: NodeController | undefined;
 
   static override styles = css`
@@ -65,6 +69,10 @@ export class TsApp extends LitElement {
           · ${v.connections}/${v.connectionBudget} connections
         </span>
       </header>
+      <ts-insecure-context
+        .features=${insecureContextFeatures(this.capabilities)}
+        .origin=${location.origin}
+      ></ts-insecure-context>
       <ts-notices
         .notices=${v.notices}
         @dismiss-notice=${(e: CustomEvent<number>) => this.node.dismissNotice(e.detail)}
@@ -75,7 +83,9 @@ export class TsApp extends LitElement {
         @save-file=${(e: CustomEvent<string>) => this.onSave(e.detail)}
         @copy-link=${(e: CustomEvent<string>) => void navigator.clipboard?.writeText(e.detail).catch(() => {})}
       >
-        ${v.transfers.map((t) => html`<ts-transfer .transfer=${t}></ts-transfer>`)}
+        ${v.transfers.map(
+          (t) => html`<ts-transfer .transfer=${t} .canCopy=${this.capabilities.clipboard}></ts-transfer>`,
+        )}
       </section>
       <details>
         <summary>Overlay (DHT)</summary>
@@ -86,7 +96,8 @@ export class TsApp extends LitElement {
   private onSave(infoHash: string): void {
     // The save dialog streams straight to disk; an automated browser cannot answer a dialog, so
     // there the file is handed over as a download (Chromium keeps large Blobs on disk).
-    this.node.save(infoHash, { usePicker: !navigator.webdriver }).catch(() => {});
+    const usePicker = this.capabilities.savePicker && !navigator.webdriver;
+    this.node.save(infoHash, { usePicker }).catch(() => {});
   }
 
   private onFiles({ files, trackers }: FilesChosen): void {

@@ -19,12 +19,19 @@ const STATE_TEXT: Record<TransferView['state'], string> = {
  * peer table. Emits `save-file` and `copy-link` with `detail: infoHash`.
  */
 export class TsTransfer extends LitElement {
-  static override properties = { transfer: { attribute: false }, copied: { state: true } };
+  static override properties = {
+    transfer: { attribute: false },
+    canCopy: { attribute: false },
+    copied: { state: true },
+  };
   declare transfer: TransferView;
+  /** Whether the page has the Clipboard API; without it there is no Copy button (the link can be selected). */
+  declare canCopy: boolean;
   declare copied: boolean;
 
   constructor() {
     super();
+    this.canCopy = true;
     this.copied = false;
   }
 
@@ -88,7 +95,13 @@ export class TsTransfer extends LitElement {
         <h2 data-testid="transfer-name">${t.name || t.infoHash}</h2>
         <div class="link">
           <input readonly data-testid="magnet-link" .value=${t.magnet} @focus=${this.selectAll} />
-          <button data-testid="copy-link" @click=${this.copy}>${this.copied ? 'Copied' : 'Copy link'}</button>
+          ${
+            this.canCopy
+              ? html`<button data-testid="copy-link" @click=${this.copy}>
+                  ${this.copied ? 'Copied' : 'Copy link'}
+                </button>`
+              : nothing
+          }
           ${canSave ? html`<button data-testid="save-file" @click=${this.save}>Save file</button>` : nothing}
         </div>
         <progress max="1" .value=${t.progress} data-testid="progress"></progress>

@@ -20,13 +20,11 @@ export interface HandlerContext {
   emitSignal(from: NodeId, payload: Uint8Array): void;
   /**
    * Why a signal from the asker is not proven to come from it (its key `k` and signature `sig`),
-   * or undefined if it is or this node checks no proofs (see SignalAuth).
+   * or undefined if it is or this node checks no proofs (see OriginAuth).
    */
   signalProblem(payload: Uint8Array, proof: Proof): string | undefined;
   /** Why a store of `key` with `token` is not proven to come from the asker (as signalProblem). */
   storeProblem(method: StoreMethod, key: Uint8Array, token: Uint8Array, proof: Proof): string | undefined;
-  /** The proof for our answer to this ping (see OriginAuth.provePong), or none without a signer. */
-  provePong(): Proof;
   /** A signal or store was refused for `reason`: counted, and reported as a dropped message. */
   refused(kind: 'signal' | 'store', reason: string): void;
   /** The asker reported its live link count (kept only when it asked over a direct link). */

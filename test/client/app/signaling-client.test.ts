@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ErrorCode, type TabswarmError } from '../../../shared/errors.js';
 import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
+import { DRAIN_RECONNECT_SPREAD_MS } from '../../../client/src/app/reconnect-backoff.js';
 import { RECONNECT_MIN_MS, SignalingClient } from '../../../client/src/app/signaling-client.js';
 import { CloseCode } from '../../../signaling-server/hub.js';
 import { startServer, type RunningServer } from '../../../signaling-server/server.js';
@@ -71,4 +72,30 @@ describe('SignalingClient identity', () => {
     expect(second.state).toBe('online');
     expect(server.stats()).toMatchObject({ peers: 1, peersSuperseded: 1 });
   });
+});
+
+describe('SignalingClient and a draining server', () => {
+  /** Where in the drain window this tab's return falls: early, to keep the test short. */
+  const SPREAD_DRAW = 0.05;
+
+  it('goes offline on 1012 and comes back to the restarted server after a spread-out wait', async () => {
+    const c = new SignalingClient(sockets, server.wsUrl, tabIdentity(5), () => SPREAD_DRAW);
+    clients.push(c);
+    await c.start();
+    const port = server.port;
+    const offline: TabswarmError[] = [];
+    c.on('state', (state, error) => {
+      if (state === 'offline' && error) offline.push(error);
+    });
+    await server.drain();
+    expect(offline.map((e) => e.message)).toEqual([expect.stringMatching(/restarting/) as string]);
+    const expected = RECONNECT_MIN_MS + SPREAD_DRAW * DRAIN_RECONNECT_SPREAD_MS;
+    expect(c.lastReconnectDelayMs).toBe(expected);
+    server = await startServer({ port, host: '127.0.0.1' });
+    await waitFor(
+      () => c.state === 'online',
+      'the tab to register with the restarted server',
+      expected + 2_000,
+    );
+  }, 20_000);
 });

@@ -140,6 +140,34 @@ describe('notices', () => {
     expect(acted).toBe(true);
   });
 
+  it('drops only routes through the relays a notice came back over', () => {
+    const a = node();
+    const [first, second, hop, x, z] = [newId(), newId(), newId(), newId(), newId()];
+    a.connected(first, 0);
+    a.connected(second, 0);
+    // x asks through first and hop: a knows [first, hop, x]. z asks through second, hop and x:
+    // a knows [second, hop, x, z], which uses the hop hop -> x too.
+    const ping = (id: Uint8Array): Uint8Array => encodeKrpc({ y: 'q', t, q: 'ping', a: { id } });
+    const via = (path: Uint8Array[], m: Uint8Array): Uint8Array =>
+      encodeEnvelope({ path: [...path.map(toHex), a.id], hop: path.length, message: m });
+    a.receive(first, via([x, hop, first], ping(x)), 1);
+    a.receive(second, via([z, x, hop, second], ping(z)), 2);
+    expect(a.hasRouteTo(x) && a.hasRouteTo(z)).toBe(true);
+    const out = a.sendSignal(x, new Uint8Array([1]), 3);
+    expect(sends(out)[0]?.to).toBe(toHex(first));
+    // `first` claims `hop` had no link to x: it could as well drop the query, and all it can
+    // break are routes through itself, not z's through `second`.
+    const notice = encodeEnvelope({
+      path: [toHex(hop), toHex(first), a.id],
+      hop: 2,
+      unreachable: toHex(x),
+      destination: toHex(x),
+    });
+    a.receive(first, notice, 4);
+    expect(a.hasRouteTo(x)).toBe(false);
+    expect(a.hasRouteTo(z)).toBe(true);
+  });
+
   it('counts notices it bounces back against the relay rate limit', () => {
     const a = node();
     const back = newId();
