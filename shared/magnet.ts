@@ -158,7 +158,7 @@ function fromBase32(text: string): Uint8Array | undefined {
   return out;
 }
 
-/** A tracker URL tabswarm keeps: ws, wss, http, https or udp, with a host. */
+/** True for a tracker URL tabswarm keeps (a magnet's `tr`, a .torrent's announce): ws, wss, http, https or udp with a host. */
 export function isTrackerUrl(value: string): boolean {
   try {
     const url = new URL(value);

@@ -32,4 +32,9 @@ export interface HubStats {
   proofsRefused: number;
   /** Sockets closed because another socket proved their peer id's key (the key holder wins). */
   peersSuperseded: number;
+  /** Peer ids announced over the WebTorrent tracker protocol. */
+  webtorrentPeers: number;
+  /** WebTorrent offers relayed to a swarm member, and answers relayed back. */
+  webtorrentOffersRelayed: number;
+  webtorrentAnswersRelayed: number;
 }

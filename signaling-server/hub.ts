@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode } from '../shared/errors.js';
-import { NONCE_BYTES, checkRegisterProof } from '../shared/identity/index.js';
+import { checkRegisterProof } from '../shared/identity/index.js';
 import {
-  decodeClientMessage,
+  checkClientMessage,
+  decodeFrame,
+  type CheckResult,
   type AnnounceMessage,
   type AnnouncedMessage,
   type ClientMessage,
@@ -12,51 +13,26 @@ import {
   type RequestId,
   type ServerMessage,
   type SignalMessage,
-  SERVICE_RESTART_CLOSE,
 } from '../shared/signaling/messages.js';
 import type { ServerConfig } from './config.js';
-import type { HubStats } from './hub-stats.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RandomSet } from './random-set.js';
 import { SignalFanout } from './signal-fanout.js';
+import type { HubStats } from './hub-stats.js';
+import { CLOSE_GRACE_MS, CloseCode, Session } from './session.js';
 import { Tracker } from './tracker.js';
+import { WtTracker } from './wt-tracker.js';
 
 export type { HubStats } from './hub-stats.js';
 
-/** Close codes the hub uses (RFC 6455 section 7.4.1). */
-export const CloseCode = {
-  GoingAway: 1001,
-  PolicyViolation: 1008,
-  MessageTooBig: 1009,
-  InternalError: 1011,
-  TryAgainLater: 1013,
-  /** The server is draining (restarting or stopping): reconnect after a random wait. */
-  ServiceRestart: SERVICE_RESTART_CLOSE,
-  /** Application range (4000-4999): another socket proved this socket's peer id; see PEER_ID_SUPERSEDED. */
-  Superseded: 4001,
-} as const;
+export { CloseCode } from './session.js';
 
-/** A closing socket that does not finish the close handshake within this is cut. */
-const CLOSE_GRACE_MS = 1000;
-
-/** One socket and what it has claimed. */
-class Session {
-  peerId: string | undefined;
-  /** This socket's challenge (hex): its `register` must sign it, so proofs cannot be replayed elsewhere. */
-  readonly nonce = randomBytes(NONCE_BYTES).toString('hex');
-  alive = true;
-  closing = false;
-  /** Closes the socket unless it registers first; cleared at the first successful register. */
-  registerTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Distinct tabs this socket signals, made at its first signal. */
-  fanout: SignalFanout | undefined;
-  constructor(
-    readonly ws: WebSocket,
-    readonly limiter: RateLimiter,
-    /** The client's addressKey, for per-address limits. */
-    readonly address: string,
-  ) {}
-}
+/**
+ * Sent with every challenge: a WebTorrent client reads each frame as a tracker response, and an
+ * announce for a swarm it does not have (the all-zero info-hash, which no torrent has) it ignores;
+ * without it, it fails with "invalid action in WS response" and drops the socket.
+ */
+const CHALLENGE_FOR_WEBTORRENT = { action: 'announce', info_hash: '\u0000'.repeat(20) } as const;
 
 type Handlers = {
   [K in ClientMessage['type']]: (s: Session, m: Extract<ClientMessage, { type: K }>) => void;
@@ -75,6 +51,7 @@ export class SignalingHub {
   /** Open sockets per client address. */
   private readonly addressSockets = new Map<string, number>();
   private readonly tracker: Tracker;
+  private readonly wt: WtTracker<Session>;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly errorsByCode = new Map<string, number>();
   private readonly counters = {
@@ -106,6 +83,18 @@ export class SignalingHub {
       maxSwarmsPerPeer: config.maxSwarmsPerPeer,
       maxSwarmsPerOwner: config.maxSwarmsPerAddress,
       random: config.random,
+    });
+    this.wt = new WtTracker<Session>({
+      send: (s, message) => this.sendRaw(s.ws, message),
+      buffered: (s) => s.ws.bufferedAmount,
+      address: (s) => s.address,
+      isTab: (id) => this.peers.has(id),
+      random: config.random,
+      maxSwarmsPerPeer: config.maxSwarmsPerPeer,
+      maxSwarmsPerAddress: config.maxSwarmsPerAddress,
+      maxSignalTargets: config.maxSignalTargets,
+      signalTargetWindowMs: config.signalTargetWindowMs,
+      maxBufferedBytes: config.maxBufferedBytes,
     });
     this.heartbeat = setInterval(() => this.beat(), config.heartbeatMs);
     this.heartbeat.unref();
@@ -157,7 +146,7 @@ export class SignalingHub {
     ws.on('error', (err) =>
       this.config.log.debug('socket error', { peer: session.peerId, error: err.message }),
     );
-    this.send(ws, { type: 'challenge', nonce: session.nonce });
+    this.send(ws, { type: 'challenge', nonce: session.nonce, ...CHALLENGE_FOR_WEBTORRENT });
   }
 
   /**
@@ -204,6 +193,9 @@ export class SignalingHub {
       swarms: this.tracker.swarmCount,
       ...this.counters,
       errorsByCode: Object.fromEntries(this.errorsByCode),
+      webtorrentPeers: this.wt.peerCount,
+      webtorrentOffersRelayed: this.wt.counters.offersRelayed,
+      webtorrentAnswersRelayed: this.wt.counters.answersRelayed,
     };
   }
 
@@ -252,7 +244,14 @@ export class SignalingHub {
       this.error(session, ErrorCode.SignalInvalid, 'binary frames are not accepted; send JSON text');
       return;
     }
-    const result = decodeClientMessage(rawToString(data));
+    const json = decodeFrame(rawToString(data));
+    // One endpoint, two protocols: a socket whose first message has an `action` is a
+    // WebTorrent tracker client (wt-tracker.ts) for its whole life.
+    if (session.webtorrent || (session.peerId === undefined && json.ok && hasAction(json.message))) {
+      this.onWebTorrent(session, json);
+      return;
+    }
+    const result = json.ok ? checkClientMessage(json.message) : json;
     if (!result.ok) {
       const { message, field, rid } = result.problem;
       this.error(session, ErrorCode.SignalInvalid, message, { ref: field, rid });
@@ -267,6 +266,17 @@ export class SignalingHub {
       return;
     }
     (this.handlers[msg.type] as (s: Session, m: ClientMessage) => void)(session, msg);
+  }
+
+  private onWebTorrent(session: Session, json: CheckResult<unknown>): void {
+    session.webtorrent = true;
+    if (!json.ok) this.wt.fail(session, json.problem.message);
+    else if (!hasAction(json.message)) this.wt.fail(session, 'message must be a JSON object with an action');
+    else if (this.wt.handle(session, json.message, this.clock())) {
+      // A tracker client that announced is what a registered tab is: past the register deadline.
+      clearTimeout(session.registerTimer);
+      session.registerTimer = undefined;
+    }
   }
 
   private onRegister(session: Session, m: RegisterMessage): void {
@@ -421,15 +431,21 @@ export class SignalingHub {
     message: string,
     extra: { ref?: string | undefined; rid?: RequestId | undefined } = {},
   ): void {
+    this.counters.errorsSent++;
+    this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
+    // A WebTorrent tracker client reads `failure reason`, not tabswarm's error.
+    if (session.webtorrent) return this.wt.fail(session, message);
     const out: ServerMessage = { type: 'error', code, message };
     if (extra.ref !== undefined) out.ref = extra.ref;
     if (extra.rid !== undefined) out.rid = extra.rid;
-    this.counters.errorsSent++;
-    this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
     this.send(session.ws, out);
   }
 
   private send(ws: WebSocket, message: ServerMessage): void {
+    this.sendRaw(ws, message);
+  }
+
+  private sendRaw(ws: WebSocket, message: object): void {
     if (ws.readyState !== ws.OPEN) return;
     ws.send(JSON.stringify(message));
     this.counters.messagesSent++;
@@ -455,6 +471,7 @@ export class SignalingHub {
   }
 
   private unregister(session: Session): void {
+    this.wt.forget(session);
     const id = session.peerId;
     if (id === undefined || this.peers.get(id) !== session) return;
     this.peers.delete(id);
@@ -483,6 +500,10 @@ export class SignalingHub {
     s.alive = false;
     if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
   }
+}
+
+function hasAction(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'action' in value;
 }
 
 function rawToString(data: RawData): string {

@@ -47,6 +47,27 @@ export class Tracker {
     return this.swarms.get(infoHash)?.members.size ?? 0;
   }
 
+  /** Seeders and leechers of the swarm of `infoHash` (zeros if unknown). */
+  counts(infoHash: string): { complete: number; incomplete: number } {
+    return this.countsOf(this.swarms.get(infoHash));
+  }
+
+  /** Seeders and leechers of the swarm of `infoHash` among the members `include` accepts. */
+  countsWhere(
+    infoHash: string,
+    include: (peerId: string) => boolean,
+  ): { complete: number; incomplete: number } {
+    const swarm = this.swarms.get(infoHash);
+    let complete = 0;
+    let incomplete = 0;
+    for (const id of swarm?.members.values() ?? []) {
+      if (!include(id)) continue;
+      if (swarm?.seeders.has(id)) complete++;
+      else incomplete++;
+    }
+    return { complete, incomplete };
+  }
+
   /** Info-hashes `peerId` is announced in. */
   swarmsOf(peerId: string): string[] {
     return [...(this.peerSwarms.get(peerId) ?? [])];
@@ -72,7 +93,7 @@ export class Tracker {
     if (event === 'stopped') {
       this.leave(peerId, infoHash);
       const swarm = this.swarms.get(infoHash);
-      return { ok: true, peers: [], ...this.counts(swarm) };
+      return { ok: true, peers: [], ...this.countsOf(swarm) };
     }
     let joined = this.peerSwarms.get(peerId);
     if (!joined?.has(infoHash) && (joined?.size ?? 0) >= this.options.maxSwarmsPerPeer) {
@@ -104,7 +125,7 @@ export class Tracker {
     swarm.members.add(peerId);
     if (event === 'completed') swarm.seeders.add(peerId);
     const peers = swarm.members.sample(numWant, this.options.random, peerId);
-    return { ok: true, peers, ...this.counts(swarm) };
+    return { ok: true, peers, ...this.countsOf(swarm) };
   }
 
   /** Forgets `peerId` in every swarm (its socket closed). */
@@ -131,7 +152,7 @@ export class Tracker {
     }
   }
 
-  private counts(swarm: Swarm | undefined): { complete: number; incomplete: number } {
+  private countsOf(swarm: Swarm | undefined): { complete: number; incomplete: number } {
     if (swarm === undefined) return { complete: 0, incomplete: 0 };
     return { complete: swarm.seeders.size, incomplete: swarm.members.size - swarm.seeders.size };
   }

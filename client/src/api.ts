@@ -13,7 +13,12 @@ export interface TabswarmApi {
   /** Resolves once stored transfers are resumed (the server may still be connecting). */
   readonly ready: Promise<void>;
   /** Shares bytes or a File under `name`; resolves with the info-hash and magnet link. */
-  seed(data: Blob | Uint8Array, name?: string): Promise<{ infoHash: string; magnet: string }>;
+  /** Shares data; `options.trackers` are more trackers its magnet lists and the tab announces to. */
+  seed(
+    data: Blob | Uint8Array,
+    name?: string,
+    options?: { trackers?: string[] },
+  ): Promise<{ infoHash: string; magnet: string }>;
   /** Starts a download from a magnet link (or `page#magnet:...`). */
   download(magnet: string): Promise<{ infoHash: string }>;
   /** Starts a download from a .torrent file's bytes. */
@@ -52,9 +57,9 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
   return {
     peerId: node.peerId,
     ready,
-    seed: (data, name) => {
+    seed: (data, name, options) => {
       const blob = data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
-      return node.seed(blob, name ?? ((data as File).name || 'file'));
+      return node.seed(blob, name ?? ((data as File).name || 'file'), options?.trackers ?? []);
     },
     download: (magnet) => node.download(magnet),
     openTorrent: async (torrent) =>

@@ -30,7 +30,8 @@ const node = new TabNode({
   identity,
   random: newRandom(),
   serverUrl,
-  trackers: [serverUrl],
+  // Every magnet lists the server (a tabswarm and a WebTorrent tracker), then ?trackers= (comma-separated).
+  trackers: [serverUrl, ...(params.get('trackers') ?? '').split(',').filter((t) => t !== '')],
   store: new IdbPieceStore(),
   hasher: createPieceHasher(),
   reader: blobFileReader,

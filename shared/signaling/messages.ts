@@ -154,6 +154,13 @@ const peerListSchema = z.array(hex40());
 const challengeSchema = z.object({
   type: z.literal('challenge'),
   nonce: hexBytes(HEX64, '64 hex characters (a 32-byte nonce)'),
+  /**
+   * Always `announce` with the all-zero `info_hash` (20 NUL characters): the endpoint is also a
+   * WebTorrent tracker, and a WebTorrent client reads this first frame as a tracker response; an
+   * announce for a swarm it does not have it ignores. Tabs ignore both fields.
+   */
+  action: z.literal('announce').optional(),
+  info_hash: z.string().optional(),
 });
 /**
  * First message the server sends on every socket: a fresh random nonce that this socket's
@@ -293,7 +300,11 @@ function overFrameCap(text: string): boolean {
   return utf8(text).length > MAX_FRAME_BYTES;
 }
 
-function decodeJson(text: string): CheckResult<unknown> {
+/**
+ * Decodes one frame's JSON within the frame cap, before its protocol is known (the endpoint also
+ * speaks the WebTorrent tracker protocol, shared/webtorrent/). Never throws.
+ */
+export function decodeFrame(text: string): CheckResult<unknown> {
   if (overFrameCap(text))
     return {
       ok: false,
@@ -318,13 +329,13 @@ export function checkServerMessage(value: unknown): CheckResult<ServerMessage> {
 
 /** Decodes and checks one client->server frame. Never throws. */
 export function decodeClientMessage(text: string): CheckResult<ClientMessage> {
-  const json = decodeJson(text);
+  const json = decodeFrame(text);
   return json.ok ? checkClientMessage(json.message) : json;
 }
 
 /** Decodes and checks one server->client frame. Never throws. */
 export function decodeServerMessage(text: string): CheckResult<ServerMessage> {
-  const json = decodeJson(text);
+  const json = decodeFrame(text);
   return json.ok ? checkServerMessage(json.message) : json;
 }
 

@@ -1,6 +1,7 @@
 import { coreProperties } from './decoders-core.js';
 import { dhtDecoderProperties } from './decoders-dht.js';
 import { signalingProperties } from './decoders-signaling.js';
+import { webtorrentProperties } from './decoders-webtorrent.js';
 import { wireProperties } from './decoders-wire.js';
 import { dhtMachineProperties } from './dht-machine.js';
 import { swarmMachineProperties } from './swarm-machine.js';
@@ -12,6 +13,7 @@ export const properties: FuzzProperty[] = [
   ...wireProperties,
   ...dhtDecoderProperties,
   ...signalingProperties,
+  ...webtorrentProperties,
   ...dhtMachineProperties,
   ...swarmMachineProperties,
 ];

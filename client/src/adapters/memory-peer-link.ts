@@ -39,6 +39,8 @@ export class MemoryPeerLink implements PeerLink {
   private readonly queued: Record<PeerChannel, number> = { wire: 0, dht: 0 };
   private pumping = false;
   private readonly drains = new DrainWaiters<PeerChannel>((channel) => this.queued[channel]);
+  /** A WebTorrent link: no dht channel, no trickled candidate. */
+  private readonly wireOnly: boolean;
 
   constructor(
     opts: PeerLinkOptions,
@@ -46,6 +48,7 @@ export class MemoryPeerLink implements PeerLink {
   ) {
     this.remoteId = opts.remoteId;
     this.initiator = opts.initiator;
+    this.wireOnly = opts.webtorrent === true;
     if (opts.initiator) {
       this.token = String(nextToken++);
       offers.set(this.token, this);
@@ -53,7 +56,8 @@ export class MemoryPeerLink implements PeerLink {
       setTimeout(() => {
         if (this.currentState !== 'connecting') return;
         this.events.emit('signal', { type: 'offer', sdp });
-        this.events.emit('signal', { type: 'candidate', candidate: { candidate: 'memory', sdpMid: '0' } });
+        if (!this.wireOnly)
+          this.events.emit('signal', { type: 'candidate', candidate: { candidate: 'memory', sdpMid: '0' } });
       }, 0);
     }
   }
@@ -77,7 +81,7 @@ export class MemoryPeerLink implements PeerLink {
 
   send(channel: PeerChannel, data: Uint8Array): boolean {
     checkMessageSize(data);
-    if (this.currentState !== 'open') return false;
+    if (this.currentState !== 'open' || (channel === 'dht' && this.wireOnly)) return false;
     this.queues[channel].push(data.slice());
     this.queued[channel] += data.byteLength;
     this.schedulePump();

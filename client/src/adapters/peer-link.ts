@@ -63,6 +63,12 @@ export interface PeerLinkOptions {
   remoteId: string;
   initiator: boolean;
   iceServers: RTCIceServer[];
+  /**
+   * A link as WebTorrent makes it: the `wire` channel alone (no `dht` channel: sends on it return
+   * false) and one complete SDP offer or answer (no trickled candidates), since a WebSocket
+   * tracker relays exactly one of each. Decided by how the link was made, never guessed.
+   */
+  webtorrent?: boolean;
 }
 
 /** Makes links; the app holds one per tab. */

@@ -62,23 +62,15 @@ export class SimplePeerLink implements PeerLink {
     this.initiator = opts.initiator;
     this.peer = new SimplePeer({
       initiator: opts.initiator,
-      trickle: true,
+      // A tracker relays one offer and one answer: WebTorrent links carry complete SDP.
+      trickle: !opts.webtorrent,
       config: { iceServers: opts.iceServers },
       channelName: 'wire',
       ...(factoryOpts.wrtc ? { wrtc: factoryOpts.wrtc } : {}),
     });
-    try {
-      const pc = (this.peer as unknown as SimplePeerInternals)._pc;
-      this.dht = pc.createDataChannel('dht', {
-        negotiated: true,
-        id: factoryOpts.dhtChannelId ?? DHT_CHANNEL_ID,
-      });
-      this.dht.binaryType = 'arraybuffer';
-    } catch (err) {
-      // No RTCPeerConnection (simple-peer reports that itself) or the channel was refused.
-      const message = err instanceof Error ? err.message : String(err);
-      setTimeout(() => this.fail(`ERR_DATA_CHANNEL: ${message}`), 0);
-    }
+    // A WebTorrent link has the wire channel alone: nothing else to wait for.
+    if (opts.webtorrent) this.dhtOpen = true;
+    else this.dht = this.openDhtChannel(factoryOpts.dhtChannelId ?? DHT_CHANNEL_ID);
 
     this.peer.on('signal', (data: unknown) => {
       if (!this.finished) this.events.emit('signal', data);
@@ -102,6 +94,21 @@ export class SimplePeerLink implements PeerLink {
     this.dht?.addEventListener('message', (event: MessageEvent) => this.receive('dht', event.data));
     this.dht?.addEventListener('bufferedamountlow', () => this.drains.check());
     this.dht?.addEventListener('close', () => this.close());
+  }
+
+  /** The pre-negotiated `dht` channel on simple-peer's RTCPeerConnection. */
+  private openDhtChannel(id: number): RTCDataChannel | undefined {
+    try {
+      const pc = (this.peer as unknown as SimplePeerInternals)._pc;
+      const channel = pc.createDataChannel('dht', { negotiated: true, id });
+      channel.binaryType = 'arraybuffer';
+      return channel;
+    } catch (err) {
+      // No RTCPeerConnection (simple-peer reports that itself) or the channel was refused.
+      const message = err instanceof Error ? err.message : String(err);
+      setTimeout(() => this.fail(`ERR_DATA_CHANNEL: ${message}`), 0);
+      return undefined;
+    }
   }
 
   get state(): PeerLink['state'] {

@@ -12,10 +12,13 @@ import type { PeerLink, PeerLinkFactory } from '../adapters/peer-link.js';
 
 /**
  * What a link is for, sent with its first signal: a torrent's peer wire stream (`infoHash`) or,
- * without one, only the DHT. Every link carries a DHT channel either way.
+ * without one, only the DHT. Every link between tabs carries a DHT channel either way; a link made
+ * through a WebTorrent tracker (`webtorrent`) carries the wire alone and is never a DHT contact.
  */
 export interface LinkPurpose {
   infoHash?: string;
+  /** Made through a WebTorrent tracker: one data channel, complete SDP, no DHT. Never sent. */
+  webtorrent?: boolean;
 }
 
 /** The envelope of a WebRTC signal between tabs, relayed by the server or the overlay. */
@@ -128,6 +131,59 @@ export class Connections extends Emitter<ConnectionsEvents> {
     return this.track(id, remoteId, link, purpose, 'out');
   }
 
+  /**
+   * A link offered through a WebTorrent tracker for `infoHash`: whoever answers it is not known
+   * until the answer names them (`remoteId` is '' until then). Its signals are not emitted as
+   * 'signal' (the tracker carries them). Undefined when the policy refuses.
+   */
+  offerWebTorrent(infoHash: string): TrackedLink | undefined {
+    if (!this.hasRoom || !this.driver.input(() => this.admission.outgoing())?.admit) return undefined;
+    const link = this.factory.create({
+      remoteId: '',
+      initiator: true,
+      iceServers: this.iceServers(),
+      webtorrent: true,
+    });
+    return this.track(toHex(this.random.bytes(8)), '', link, { infoHash, webtorrent: true }, 'out');
+  }
+
+  /**
+   * `remoteId` answered our WebTorrent offer. False, and the link closed, when it is this tab or a
+   * peer this tab already has a link with for the same swarm.
+   */
+  answeredWebTorrent(tracked: TrackedLink, remoteId: string, answer: unknown): boolean {
+    if (this.links.get(tracked.id) !== tracked || tracked.open) return false;
+    if (remoteId === this.selfId || this.find(remoteId, tracked.purpose.infoHash)) {
+      this.drop(tracked);
+      return false;
+    }
+    tracked.remoteId = remoteId;
+    tracked.link.signal(answer);
+    return true;
+  }
+
+  /**
+   * An offer from `from` relayed by a WebTorrent tracker for `infoHash`: the link that answers it
+   * (its answer comes out of the link's 'signal'), or undefined when refused: by the admission
+   * policy (as any offer), for a swarm this tab does not have, or when a link to `from` for that
+   * swarm exists already.
+   */
+  acceptWebTorrent(from: string, infoHash: string, offer: unknown): TrackedLink | undefined {
+    if (from === this.selfId || this.find(from, infoHash)) return undefined;
+    const admission = this.driver.input((now) => this.admission.incoming(from, infoHash, offer, now));
+    if (!admission?.admit || !this.accept(from, { infoHash })) return undefined;
+    const link = this.factory.create({
+      remoteId: from,
+      initiator: false,
+      iceServers: this.iceServers(),
+      webtorrent: true,
+    });
+    const purpose: LinkPurpose = { infoHash, webtorrent: true };
+    const tracked = this.track(toHex(this.random.bytes(8)), from, link, purpose, 'in', admission.evict);
+    link.signal(offer);
+    return tracked;
+  }
+
   /** A signal arrived for us (from the server or the overlay). */
   receiveSignal(from: string, data: unknown): void {
     const env = data as Partial<LinkSignal> | null;
@@ -178,7 +234,8 @@ export class Connections extends Emitter<ConnectionsEvents> {
     this.driver.input((now) =>
       this.admission.start(id, remoteId, purpose.infoHash ?? '', direction, now, evict),
     );
-    link.on('signal', (signal) => this.emit('signal', remoteId, { link: id, ...purpose, signal }));
+    if (!purpose.webtorrent)
+      link.on('signal', (signal) => this.emit('signal', remoteId, { link: id, ...purpose, signal }));
     link.on('open', () => {
       this.driver.input(() => this.admission.linkOpened(id));
       tracked.open = true;

@@ -156,14 +156,20 @@ export class DhtHost {
     return done;
   }
 
+  /** Links to `remote` that carry a DHT channel (a WebTorrent peer's never do). */
+  private dhtLinks(remote: string): TrackedLink[] {
+    return this.connections.to(remote).filter((l) => !l.purpose.webtorrent);
+  }
+
   private onOpen(link: TrackedLink): void {
+    if (link.purpose.webtorrent) return;
     const remote = link.remoteId;
     link.link.on('data', (channel, data) => {
       if (channel === 'dht') this.input((now) => this.node.receive(remote, data, now));
     });
     this.router.forget(remote);
     this.asks.input((now) => this.backoff.linkOpened(now));
-    if (this.connections.to(remote).filter((l) => l.open).length === 1) {
+    if (this.dhtLinks(remote).filter((l) => l.open).length === 1) {
       this.senders.set(remote, new LinkSender(link.link, 'dht'));
       this.input((now) => this.node.connected(remote, now));
     }
@@ -172,13 +178,14 @@ export class DhtHost {
 
   /** A link a swarm uses is the host's: the DHT may use it but never closes it. */
   private updatePin(remote: string): void {
-    const swarmLink = this.connections.to(remote).some((l) => l.open && l.purpose.infoHash !== undefined);
+    const swarmLink = this.dhtLinks(remote).some((l) => l.open && l.purpose.infoHash !== undefined);
     this.node.setPinned(remote, swarmLink);
   }
 
   private onClose(link: TrackedLink): void {
+    if (link.purpose.webtorrent) return;
     const remote = link.remoteId;
-    const other = this.connections.to(remote).find((l) => l.open && l !== link);
+    const other = this.dhtLinks(remote).find((l) => l.open && l !== link);
     if (other) {
       this.senders.set(remote, new LinkSender(other.link, 'dht'));
       this.updatePin(remote);
@@ -194,13 +201,13 @@ export class DhtHost {
         this.senders.get(action.to)?.write(action.data);
         break;
       case 'connect':
-        if (this.connections.to(action.to).length === 0 && !this.connections.connect(action.to, {})) {
+        if (this.dhtLinks(action.to).length === 0 && !this.connections.connect(action.to, {})) {
           this.driver.input((now) => this.node.disconnected(action.to, now));
         }
         break;
       case 'disconnect':
         // Only links that exist for the DHT alone; a swarm's link stays.
-        for (const l of this.connections.to(action.to)) if (!l.purpose.infoHash) l.link.close();
+        for (const l of this.dhtLinks(action.to)) if (!l.purpose.infoHash) l.link.close();
         break;
       case 'signal':
         this.deliverSignal(action.from, action.payload);

@@ -4,6 +4,8 @@ import type { DhtHost } from './dht-host.js';
 import type { Notices } from './notices.js';
 import type { SignalingClient } from './signaling-client.js';
 import type { TorrentHost } from './torrent-host.js';
+import type { WtSwarmState } from '../../../shared/webtorrent/tracker-client.js';
+import type { WebTorrentTrackers } from './webtorrent-trackers.js';
 
 /** Transfers with fewer links than this look for peers again every {@link REANNOUNCE_MS}. */
 export const WANT_PEERS = 8;
@@ -31,19 +33,21 @@ export interface PeerDiscoveryDeps {
   connections: Connections;
   transfers: SwarmList;
   notices: Notices;
-  /** Ask the server's tracker for swarm peers (the DHT is always used). */
+  /** The WebSocket trackers of each transfer's magnet (WebTorrent's protocol). */
+  webtorrent: WebTorrentTrackers;
+  /** Ask trackers for swarm peers: the server's and the magnets' (the DHT is always used). */
   useTracker: boolean;
   changed: () => void;
 }
 
 /**
  * Where the tab's peers come from: registration with the signaling server (its bootstrap set
- * joins the DHT) and the server's notices, swarm peers from the DHT (get_peers, then announce) and
- * the server's tracker, the schedule of looking again (quick retries while a download is alone,
+ * joins the DHT) and the server's notices, swarm peers from the DHT (get_peers, then announce),
+ * the server's tracker and the WebSocket trackers in each transfer's magnet, the schedule of looking again (quick retries while a download is alone,
  * then a periodic re-announce), and connecting to the peers found.
  */
 export class PeerDiscovery {
-  /** Ask the server's tracker for swarm peers (the DHT is always used). */
+  /** Ask trackers for swarm peers: the server's and the magnets' (the DHT is always used). */
   useTracker: boolean;
   private reannounceTimer: ReturnType<typeof setInterval> | undefined;
   /** Downloads with no peer yet: the delay before their next quick look. */
@@ -72,7 +76,11 @@ export class PeerDiscovery {
   start(): void {
     void this.deps.signaling.start();
     this.reannounceTimer = setInterval(() => {
-      for (const t of this.deps.transfers.all()) if (t.linkCount < WANT_PEERS) void this.findPeers(t);
+      for (const t of this.deps.transfers.all()) {
+        if (t.linkCount < WANT_PEERS) void this.findPeers(t);
+        // The WebSocket trackers re-announce on their own interval, with offers if this wants peers.
+        else if (this.useTracker) this.deps.webtorrent.update(t.infoHashHex, this.standing(t));
+      }
     }, REANNOUNCE_MS);
   }
 
@@ -80,16 +88,19 @@ export class PeerDiscovery {
     if (this.reannounceTimer !== undefined) clearInterval(this.reannounceTimer);
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
+    this.deps.webtorrent.stop();
   }
 
   /**
    * Finds peers for a transfer through the DHT (get_peers, then announce) and, where enabled,
-   * the server's tracker, and connects to those it is not linked with yet.
+   * the server's tracker, and connects to those it is not linked with yet; announces it to the
+   * WebSocket trackers of its magnet, whose members' offers and answers make links by themselves.
    */
   async findPeers(host: TorrentHost): Promise<void> {
     const { dht, signaling } = this.deps;
     const sources: Promise<string[]>[] = [dht.announce(host.infoHashHex)];
     if (this.useTracker) {
+      this.deps.webtorrent.announce(host.infoHashHex, host.trackers, this.standing(host));
       sources.push(
         signaling.announce(host.infoHashHex, host.complete ? 'completed' : 'started').catch(() => []),
       );
@@ -101,7 +112,15 @@ export class PeerDiscovery {
 
   /** Tells the server's tracker (where enabled) that this tab now has the whole file. */
   completed(host: TorrentHost): void {
-    if (this.useTracker) void this.deps.signaling.announce(host.infoHashHex, 'completed').catch(() => {});
+    if (!this.useTracker) return;
+    void this.deps.signaling.announce(host.infoHashHex, 'completed').catch(() => {});
+    this.deps.webtorrent.update(host.infoHashHex, this.standing(host));
+  }
+
+  /** What a WebSocket tracker client needs to know of a transfer: done, and how many more peers it takes. */
+  private standing(host: TorrentHost): WtSwarmState {
+    const want = this.deps.connections.hasRoom ? Math.max(0, WANT_PEERS - host.linkCount) : 0;
+    return { complete: host.complete, want };
   }
 
   private retryIfAlone(host: TorrentHost): void {

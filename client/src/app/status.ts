@@ -81,8 +81,12 @@ export interface NodeView {
   connectionBudget: number;
   /** Links opened in this tab's life (Chromium allows ~500). */
   connectionsOpened: number;
-  /** WebRTC links, open or opening: to whom, and for which transfer (none: the DHT alone). */
-  links: { remoteId: string; open: boolean; infoHash?: string }[];
+  /**
+   * WebRTC links, open or opening: to whom ('' for an offer made through a WebTorrent tracker that
+   * nobody answered yet), for which transfer (none: the DHT alone), and whether it is a WebTorrent
+   * link (made through a WebSocket tracker: no DHT).
+   */
+  links: { remoteId: string; open: boolean; infoHash?: string; webtorrent?: true }[];
   /** Whether swarm peers are also asked of the server's tracker. */
   tracker: boolean;
   dht: DhtSnapshot;

@@ -18,6 +18,7 @@ import { SignalingClient } from './signaling-client.js';
 import type { NodeView, Notice, TransferView } from './status.js';
 import { Transfers } from './transfers.js';
 import { UploadLimiter } from './upload-limiter.js';
+import { WebTorrentTrackers } from './webtorrent-trackers.js';
 
 /** Live WebRTC connections at most, unless told otherwise. */
 export const DEFAULT_CONNECTION_BUDGET = 40;
@@ -28,7 +29,10 @@ export interface TabNodeOptions {
   identity: Identity;
   random: Random;
   serverUrl: string;
-  /** Tracker URLs written into magnet links (`tr`). */
+  /**
+   * Tracker URLs written into every magnet link this tab makes (`tr`): the server's first, then any
+   * the person added (`?trackers=`); the WebSocket ones are announced to (WebTorrent's protocol).
+   */
   trackers: string[];
   store: PieceStore;
   hasher: PieceHasher;
@@ -139,6 +143,12 @@ export class TabNode extends Emitter<TabNodeEvents> {
       connections: this.connections,
       transfers: this.transfers,
       notices: this.notices,
+      webtorrent: new WebTorrentTrackers({
+        peerId: this.peerId,
+        random: opts.random,
+        connections: this.connections,
+        sockets: opts.sockets,
+      }),
       useTracker: opts.useTracker ?? true,
       changed: () => this.changed(),
     });
@@ -176,14 +186,22 @@ export class TabNode extends Emitter<TabNodeEvents> {
     this.signaling.stop();
   }
 
-  /** Shares a file: hashes it, stores its pieces, and returns its magnet link. */
-  seed(file: Blob, name = (file as File).name || 'file'): Promise<{ infoHash: string; magnet: string }> {
-    return this.transfers.seed(file, name);
+  /** Shares a file: hashes it, stores its pieces, and returns its magnet link (listing `trackers` too). */
+  seed(
+    file: Blob,
+    name = (file as File).name || 'file',
+    trackers: readonly string[] = [],
+  ): Promise<{ infoHash: string; magnet: string }> {
+    return this.transfers.seed(file, name, trackers);
   }
 
-  /** A dropped or picked file: a .torrent is downloaded, anything else shared. */
-  add(file: Blob, name = (file as File).name || 'file'): Promise<{ infoHash: string; magnet?: string }> {
-    return this.transfers.add(file, name);
+  /** A dropped or picked file: a .torrent is downloaded, anything else shared (listing `trackers` too). */
+  add(
+    file: Blob,
+    name = (file as File).name || 'file',
+    trackers: readonly string[] = [],
+  ): Promise<{ infoHash: string; magnet?: string }> {
+    return this.transfers.add(file, name, trackers);
   }
 
   /** Starts downloading what a .torrent file describes. */
@@ -228,6 +246,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
         remoteId: l.remoteId,
         open: l.open,
         ...(l.purpose.infoHash ? { infoHash: l.purpose.infoHash } : {}),
+        ...(l.purpose.webtorrent ? { webtorrent: true as const } : {}),
       })),
       tracker: this.useTracker,
       dht: this.dht.snapshot(),

@@ -47,8 +47,11 @@ export interface TorrentHostInit {
   source?: Blob;
   /** `stored` pieces were re-hashed just now (see piece-check.ts). */
   checked?: boolean;
-  /** Trackers this transfer came with (a .torrent file's), besides the tab's own. */
-  trackers?: string[];
+  /**
+   * Trackers of this transfer besides the tab's own: the magnet's `tr`, a .torrent file's, or
+   * those added to a share.
+   */
+  trackers?: readonly string[];
 }
 
 /** Verified pieces are written in one transaction per batch, not one per piece. */
@@ -72,8 +75,6 @@ export class TorrentHost {
   info: InfoDictionary | undefined;
   /** The info dictionary's bytes, once known. */
   infoBytes: Uint8Array | undefined;
-  /** Tracker URLs: the tab's own first, then those the transfer came with. */
-  readonly trackers: string[];
   state: TransferState;
   error: TabswarmError | undefined;
   private readonly swarm: Swarm;
@@ -91,6 +92,8 @@ export class TorrentHost {
   private source: Blob | undefined;
   /** Pieces known to be in the piece store. */
   private readonly inStore = new Set<number>();
+  /** Where this transfer is announced and what its magnet lists: the tab's trackers, then its own. */
+  readonly trackers: readonly string[];
 
   constructor(
     private readonly deps: TorrentHostDeps,
@@ -100,9 +103,9 @@ export class TorrentHost {
     this.infoHashHex = toHex(init.infoHash);
     this.info = init.info;
     this.infoBytes = init.infoBytes;
-    this.trackers = [...new Set([...deps.trackers, ...(init.trackers ?? [])])];
     this.name = init.info?.name ?? init.name ?? '';
     this.source = init.source;
+    this.trackers = [...new Set([...deps.trackers, ...(init.trackers ?? [])])];
     if (!init.source) for (const i of init.stored ?? []) this.inStore.add(i);
     if (init.checked) for (const i of init.stored ?? []) this.trusted.add(i);
     const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
@@ -132,7 +135,7 @@ export class TorrentHost {
       infoHash: this.infoHash,
       ...(this.name ? { name: this.name } : {}),
       ...(this.info ? { length: this.info.length } : {}),
-      trackers: this.trackers,
+      trackers: [...this.trackers],
     });
   }
 
@@ -144,7 +147,7 @@ export class TorrentHost {
     if (!this.infoBytes) return undefined;
     return createTorrentFile({
       infoBytes: this.infoBytes,
-      trackers: this.trackers,
+      trackers: [...this.trackers],
       creationDate: Math.floor(now / 1000),
     });
   }

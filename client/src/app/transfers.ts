@@ -5,7 +5,7 @@ import {
   createInfoDictionary,
   parseInfoDictionary,
 } from '../../../shared/info-dictionary.js';
-import { parseMagnet } from '../../../shared/magnet.js';
+import { isTrackerUrl, parseMagnet } from '../../../shared/magnet.js';
 import { MAX_TORRENT_FILE_BYTES, isTorrentFile, parseTorrentFile } from '../../../shared/torrent-file.js';
 import type { Random } from '../../../shared/random.js';
 import type { FilePieceReader } from '../adapters/file-reader.js';
@@ -97,8 +97,24 @@ export class Transfers {
     this.deps.changed();
   }
 
-  /** Shares a file: hashes it, stores its pieces, and returns its magnet link. */
-  async seed(file: Blob, name: string): Promise<{ infoHash: string; magnet: string }> {
+  /**
+   * Shares a file: hashes it, stores its pieces, and returns its magnet link, which lists the tab's
+   * trackers and `trackers` (announced to as well). A bad tracker URL is refused before hashing.
+   */
+  async seed(
+    file: Blob,
+    name: string,
+    trackers: readonly string[] = [],
+  ): Promise<{ infoHash: string; magnet: string }> {
+    const bad = trackers.find((t) => !isTrackerUrl(t));
+    if (bad !== undefined) {
+      const e = new TabswarmError(
+        ErrorCode.MagnetInvalid,
+        `“${bad.slice(0, 100)}” is not a tracker URL (ws://, wss://, http://, https:// or udp:// with a host).`,
+      );
+      this.deps.notices.add('error', e.message, e.code);
+      throw e;
+    }
     const pieceLength = choosePieceLength(file.size);
     const key = `hashing:${this.nextHashingKey++}`;
     const placeholder = hashingView(key, name, file.size);
@@ -133,8 +149,16 @@ export class Transfers {
           infoBytes,
           stored: [...Array(info.pieceCount).keys()],
           source: file,
+          trackers,
         });
-        await this.deps.store.putMetadata(hex, { name, length: file.size, infoBytes, addedAt: Date.now() });
+        // The magnet keeps the trackers added to this share for the next visit.
+        await this.deps.store.putMetadata(hex, {
+          name,
+          length: file.size,
+          infoBytes,
+          addedAt: Date.now(),
+          magnet: host.magnet,
+        });
         this.deps.findPeers(host);
         const seeded = host;
         storeFilePieces(file, pieceLength, hex, this.deps.store, this.deps.reader, (indices) =>
@@ -157,12 +181,16 @@ export class Transfers {
 
   /**
    * A file the person dropped or picked: a .torrent (by its name, or because it parses as one)
-   * is downloaded, anything else shared.
+   * is downloaded, anything else shared (its magnet listing `trackers` too).
    */
-  async add(file: Blob, name: string): Promise<{ infoHash: string; magnet?: string }> {
+  async add(
+    file: Blob,
+    name: string,
+    trackers: readonly string[] = [],
+  ): Promise<{ infoHash: string; magnet?: string }> {
     if (await looksLikeTorrent(file, name))
       return this.openTorrentFile(new Uint8Array(await file.arrayBuffer()));
-    return this.seed(file, name);
+    return this.seed(file, name, trackers);
   }
 
   /**
@@ -241,7 +269,11 @@ export class Transfers {
       this.deps.changed();
       return { infoHash: hex };
     }
-    const host = this.addHost({ infoHash: magnet.infoHash, ...(magnet.name ? { name: magnet.name } : {}) });
+    const host = this.addHost({
+      infoHash: magnet.infoHash,
+      ...(magnet.name ? { name: magnet.name } : {}),
+      trackers: magnet.trackers,
+    });
     try {
       await this.deps.store.putMetadata(hex, { name: magnet.name ?? hex, addedAt: Date.now(), magnet: link });
     } catch (err) {
@@ -327,6 +359,7 @@ export class Transfers {
     try {
       const metadata = known ?? (await store.getMetadata(infoHash));
       if (!metadata) return false;
+      const trackers = storedTrackers(metadata);
       if (metadata.infoBytes) {
         const info = parseInfoDictionary(metadata.infoBytes, hash);
         const listed = await store.listPieces(infoHash);
@@ -338,10 +371,10 @@ export class Transfers {
           infoBytes: metadata.infoBytes,
           stored: pieces,
           checked: true,
-          ...(metadata.trackers ? { trackers: metadata.trackers } : {}),
+          trackers,
         });
       } else {
-        this.addHost({ infoHash: hash, name: metadata.name });
+        this.addHost({ infoHash: hash, name: metadata.name, trackers });
       }
       return true;
     } catch (err) {
@@ -373,7 +406,9 @@ export class Transfers {
     const host = link.purpose.infoHash ? this.torrents.get(link.purpose.infoHash) : undefined;
     if (!host) return;
     host.attach(link.remoteId, link.link);
-    // The swarm's link carries the DHT too: a link to the same tab for the DHT alone is spare.
+    // The swarm's link carries the DHT too: a link to the same tab for the DHT alone is spare
+    // (unless the swarm's link came through a WebTorrent tracker: it has no DHT channel).
+    if (link.purpose.webtorrent) return;
     for (const spare of this.deps.connections.to(link.remoteId)) {
       if (spare.open && spare.purpose.infoHash === undefined) spare.link.close();
     }
@@ -390,6 +425,22 @@ async function looksLikeTorrent(file: Blob, name: string): Promise<boolean> {
   const first = new Uint8Array(await file.slice(0, 1).arrayBuffer());
   if (first[0] !== 0x64) return false;
   return isTorrentFile(new Uint8Array(await file.arrayBuffer()));
+}
+
+/**
+ * The trackers of a stored transfer: those of the .torrent file it came from, and those of the
+ * magnet it came from or was shared as.
+ */
+function storedTrackers(metadata: TorrentMetadata): string[] {
+  let fromMagnet: string[] = [];
+  if (metadata.magnet !== undefined) {
+    try {
+      fromMagnet = parseMagnet(metadata.magnet).trackers;
+    } catch {
+      // A stored magnet that no longer parses lists no trackers; the transfer still resumes.
+    }
+  }
+  return [...new Set([...(metadata.trackers ?? []), ...fromMagnet])];
 }
 
 /** How a file still being hashed shows on the page. */

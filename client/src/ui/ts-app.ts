@@ -3,6 +3,7 @@ import { insecureContextFeatures, type PageCapabilities } from '../app/page-feat
 import type { TabNode } from '../app/tab-node.js';
 import { NodeController } from './node-controller.js';
 import { shortId } from './format.js';
+import type { FilesChosen } from './ts-drop-zone.js';
 import './ts-drop-zone.js';
 import './ts-open-link.js';
 import './ts-transfer.js';
@@ -76,7 +77,7 @@ export class TsApp extends LitElement {
         .notices=${v.notices}
         @dismiss-notice=${(e: CustomEvent<number>) => this.node.dismissNotice(e.detail)}
       ></ts-notices>
-      <ts-drop-zone @files-chosen=${(e: CustomEvent<File[]>) => this.onFiles(e.detail)}></ts-drop-zone>
+      <ts-drop-zone @files-chosen=${(e: CustomEvent<FilesChosen>) => this.onFiles(e.detail)}></ts-drop-zone>
       <p><ts-open-link @open-link=${(e: CustomEvent<string>) => this.onLink(e.detail)}></ts-open-link></p>
       <section
         @save-file=${(e: CustomEvent<string>) => this.onSave(e.detail)}
@@ -100,8 +101,8 @@ export class TsApp extends LitElement {
     this.node.save(infoHash, { usePicker }).catch(() => {});
   }
 
-  private onFiles(files: File[]): void {
-    for (const file of files) this.node.add(file).catch(() => {});
+  private onFiles({ files, trackers }: FilesChosen): void {
+    for (const file of files) this.node.add(file, file.name || 'file', trackers).catch(() => {});
   }
 
   private onLink(link: string): void {

@@ -1,16 +1,26 @@
 import { LitElement, css, html } from 'lit';
 
+/** What `files-chosen` carries: the files, and the trackers typed beside the drop zone. */
+export interface FilesChosen {
+  files: File[];
+  /** Extra tracker URLs for these shares (their magnets list them, the tab announces to them). */
+  trackers: string[];
+}
+
 /**
- * Where a person drops or picks files to share, or .torrent files to download. Emits
- * `files-chosen` with `detail: File[]`.
+ * Where a person drops or picks files to share (or .torrent files to download), with an optional
+ * field of extra trackers (URLs separated by spaces or commas). Emits `files-chosen` with
+ * `detail: FilesChosen`.
  */
 export class TsDropZone extends LitElement {
-  static override properties = { dragging: { state: true } };
+  static override properties = { dragging: { state: true }, trackers: { state: true } };
   declare dragging: boolean;
+  declare trackers: string;
 
   constructor() {
     super();
     this.dragging = false;
+    this.trackers = '';
   }
 
   static override styles = css`
@@ -27,22 +37,40 @@ export class TsDropZone extends LitElement {
       background: #e8f0ff;
       border-color: #3366cc;
     }
-    input {
+    input[type='file'] {
       display: none;
+    }
+    .trackers {
+      display: flex;
+      gap: 0.5rem;
+      margin-top: 0.4rem;
+      font-size: 0.9rem;
+    }
+    .trackers input {
+      flex: 1;
     }
   `;
 
   override render() {
     return html`<label
-      class=${this.dragging ? 'dragging' : ''}
-      data-testid="drop-zone"
-      @dragover=${this.onDragOver}
-      @dragleave=${() => (this.dragging = false)}
-      @drop=${this.onDrop}
-    >
-      <strong>Drop a file here</strong> or click to choose one to share (a .torrent file downloads)
-      <input type="file" data-testid="file-input" multiple @change=${this.onPick} />
-    </label>`;
+        class=${this.dragging ? 'dragging' : ''}
+        data-testid="drop-zone"
+        @dragover=${this.onDragOver}
+        @dragleave=${() => (this.dragging = false)}
+        @drop=${this.onDrop}
+      >
+        <strong>Drop a file here</strong> or click to choose one to share (a .torrent file downloads)
+        <input type="file" data-testid="file-input" multiple @change=${this.onPick} />
+      </label>
+      <label class="trackers"
+        >Also announce to trackers
+        <input
+          type="text"
+          data-testid="share-trackers"
+          placeholder="wss://tracker.example.org (optional; several separated by spaces)"
+          .value=${this.trackers}
+          @input=${(e: Event) => (this.trackers = (e.target as HTMLInputElement).value)}
+      /></label>`;
   }
 
   private onDragOver(e: DragEvent): void {
@@ -64,7 +92,9 @@ export class TsDropZone extends LitElement {
 
   private choose(files: File[]): void {
     if (files.length === 0) return;
-    this.dispatchEvent(new CustomEvent('files-chosen', { detail: files, bubbles: true, composed: true }));
+    const trackers = this.trackers.split(/[\s,]+/).filter((t) => t !== '');
+    const detail: FilesChosen = { files, trackers };
+    this.dispatchEvent(new CustomEvent('files-chosen', { detail, bubbles: true, composed: true }));
   }
 }
 customElements.define('ts-drop-zone', TsDropZone);

@@ -83,6 +83,31 @@ export function peerLinkContract(name: string, makeFactory: () => PeerLinkFactor
       return { a, b };
     }
 
+    it('a WebTorrent link: one offer and one answer (complete SDP), the wire channel alone', async () => {
+      const factory = makeFactory();
+      const a = factory.create({ remoteId: 'peer-b', initiator: true, iceServers: [], webtorrent: true });
+      const b = factory.create({ remoteId: 'peer-a', initiator: false, iceServers: [], webtorrent: true });
+      links.push(a, b);
+      const fromA: unknown[] = [];
+      const fromB: unknown[] = [];
+      a.on('signal', (data) => {
+        fromA.push(data);
+        b.signal(JSON.parse(JSON.stringify(data)));
+      });
+      b.on('signal', (data) => {
+        fromB.push(data);
+        a.signal(JSON.parse(JSON.stringify(data)));
+      });
+      await Promise.all([once(a, 'open'), once(b, 'open')]);
+      expect(fromA.map((s) => (s as { type?: string }).type)).toEqual(['offer']);
+      expect(fromB.map((s) => (s as { type?: string }).type)).toEqual(['answer']);
+      const got = collect(b);
+      expect(a.send('dht', message(1, 8))).toBe(false);
+      expect(a.send('wire', message(2, 8))).toBe(true);
+      await until(() => got.wire.length === 1);
+      expect(got.dht).toEqual([]);
+    });
+
     it('opens both ends through relayed signals', async () => {
       const factory = makeFactory();
       const a = create(factory, 'peer-b', true);

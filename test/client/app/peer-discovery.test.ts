@@ -20,6 +20,7 @@ import { Notices } from '../../../client/src/app/notices.js';
 import { FIRST_RETRY_MS, PeerDiscovery, REANNOUNCE_MS } from '../../../client/src/app/peer-discovery.js';
 import { SignalingClient } from '../../../client/src/app/signaling-client.js';
 import { Transfers } from '../../../client/src/app/transfers.js';
+import { WebTorrentTrackers } from '../../../client/src/app/webtorrent-trackers.js';
 import { waitFor } from '../wait-for.js';
 
 const URL = 'memory://signal';
@@ -131,6 +132,12 @@ function rig(opts: { useTracker?: boolean } = {}): Rig {
     connections,
     transfers,
     notices,
+    webtorrent: new WebTorrentTrackers({
+      peerId: id,
+      random,
+      connections,
+      sockets: new MemorySignalingSocketFactory(hub),
+    }),
     useTracker: opts.useTracker ?? true,
     changed: () => {},
   });
