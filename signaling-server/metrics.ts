@@ -6,6 +6,7 @@ const GAUGES = {
   tabswarm_sockets: ['connections', 'Open WebSockets, registered or not.'],
   tabswarm_peers: ['peers', 'Registered peer ids.'],
   tabswarm_swarms: ['swarms', 'Swarms (info-hashes) with at least one member on the tracker.'],
+  tabswarm_webtorrent_peers: ['webtorrentPeers', 'Peer ids announced over the WebTorrent tracker protocol.'],
 } as const satisfies Record<string, [keyof ServerStats, string]>;
 
 /** Stats that only grow (counters), by metric name. */
@@ -31,6 +32,14 @@ const COUNTERS = {
   tabswarm_bad_requests_total: ['badRequests', 'HTTP requests answered 400, 408 or 431.'],
   tabswarm_origins_refused_total: ['originsRefused', 'WebSocket upgrades refused for their Origin.'],
   tabswarm_proofs_refused_total: ['proofsRefused', 'register messages refused for a missing or wrong proof.'],
+  tabswarm_webtorrent_offers_relayed_total: [
+    'webtorrentOffersRelayed',
+    'WebTorrent offers relayed to a swarm member.',
+  ],
+  tabswarm_webtorrent_answers_relayed_total: [
+    'webtorrentAnswersRelayed',
+    'WebTorrent answers relayed back to the offer’s peer.',
+  ],
   tabswarm_peers_superseded_total: [
     'peersSuperseded',
     'Sockets closed because another socket proved their key.',

@@ -93,6 +93,11 @@ describe('WebTorrent tracker protocol on /signal', () => {
     a.send(announce(info, binId(10), { answer: ANSWER, offer_id: binId(9, 0x80), to_peer_id: binId(11) }));
     await expect(b.next(300)).rejects.toThrow(/no message/);
     expect(server.stats()).toMatchObject({ webtorrentOffersRelayed: 1, webtorrentAnswersRelayed: 1 });
+    // /metrics reads the same counters.
+    const metrics = await (await fetch(`${server.url}metrics`)).text();
+    expect(metrics).toMatch(/^tabswarm_webtorrent_offers_relayed_total 1$/m);
+    expect(metrics).toMatch(/^tabswarm_webtorrent_answers_relayed_total 1$/m);
+    expect(metrics).toMatch(/^tabswarm_webtorrent_peers 2$/m);
 
     // Scrape gives the counts by binary info-hash.
     b.send({ action: 'scrape', info_hash: [info] });

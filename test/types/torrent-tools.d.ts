@@ -25,13 +25,26 @@ declare module 'parse-torrent' {
   export default function parseTorrent(torrentId: Uint8Array): Promise<ParsedTorrent>;
 }
 
+/** The part of bittorrent-tracker's server (JavaScript only) the e2e tests and the benchmark use. */
 declare module 'bittorrent-tracker/server' {
   import { EventEmitter } from 'node:events';
+  import type { Server as HttpServer } from 'node:http';
   import type { AddressInfo } from 'node:net';
+
+  /** A swarm as the tracker keeps it: counts of seeders and leechers. */
+  interface TrackerSwarm {
+    complete: number;
+    incomplete: number;
+  }
+
   export default class Server extends EventEmitter {
-    constructor(opts: { udp?: boolean; http?: boolean; ws?: boolean; stats?: boolean });
+    constructor(opts?: { udp?: boolean; http?: boolean; ws?: boolean; stats?: boolean });
+    /** The HTTP server its WebSocket endpoint is attached to. */
+    http: HttpServer | null;
     ws: { address(): AddressInfo | string };
-    listen(port: number, hostname?: string): void;
+    /** Swarms by info-hash (hex). */
+    torrents: Record<string, TrackerSwarm | undefined>;
+    listen(port: number, hostname?: string, onListening?: () => void): void;
     close(cb?: () => void): void;
   }
 }
