@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { toHex, utf8 } from '../../../shared/bytes.js';
-import { identityFromSecretKey, identitySigner, verify } from '../../../shared/identity/index.js';
+import { identitySigner } from '../../../shared/identity/index.js';
 import type { Identity } from '../../../shared/identity/index.js';
 import { seededRandom } from '../../../shared/random.js';
 import { sha1 } from '../../../shared/sha1.js';
 import { bencode } from '../../../shared/bencode.js';
-import { decodeKrpc, encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
+import { encodeKrpc, KrpcErrorCode } from '../../../shared/dht/krpc.js';
 import type { KrpcMessage } from '../../../shared/dht/krpc.js';
-import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
 import { compareDistance } from '../../../shared/dht/node-id.js';
 import { OriginAuth, proofReason } from '../../../shared/dht/origin-proof.js';
 import type { DhtAction } from '../../../shared/dht/types.js';
-import { TestNode } from './helpers/test-node.js';
+import type { TestNode } from './helpers/test-node.js';
+import { dropped, messageOf, relayedTo, replyOf, sends, signedNodes } from './helpers/signed-nodes.js';
 import { testSeed } from './helpers/seed.js';
 
 /**
@@ -21,54 +21,17 @@ import { testSeed } from './helpers/seed.js';
 const random = seededRandom(testSeed('dht-signal-proof', 131));
 const t = new Uint8Array([3, 4]);
 const payload = utf8('{"type":"offer","sdp":"v=0"}');
-const newIdentity = (): Identity => identityFromSecretKey(random.bytes(32));
 
-/** A node that signs its signals and requires proofs of the signals it receives. */
-function node(identity: Identity): TestNode {
-  return new TestNode({
-    id: identity.peerId,
-    random: seededRandom(random.int(1e9)),
-    signer: identitySigner(identity),
-    verifier: verify,
-  });
-}
-function sends(actions: DhtAction[]): Extract<DhtAction, { type: 'send' }>[] {
-  return actions.filter((a): a is Extract<DhtAction, { type: 'send' }> => a.type === 'send');
-}
-function messageOf(data: Uint8Array): KrpcMessage {
-  const frame = decodeFrame(data, 8);
-  return frame.kind === 'envelope' ? decodeKrpc(frame.envelope.message as Uint8Array) : decodeKrpc(data);
-}
+const { newIdentity, node } = signedNodes(random);
+
 /** The signal query `from` sends to `to`, as `from`'s own node builds it. */
 function signalQuery(from: Identity, to: Uint8Array, p = payload): KrpcMessage {
   const sender = node(from);
   sender.connected(to, 0);
   return messageOf(sends(sender.sendSignal(to, p, 1))[0]?.data as Uint8Array);
 }
-/** `relay` (a live link of `a`) hands `a` the query `m` as if relayed from `origin`; `a`'s outputs. */
-function relayedTo(
-  a: TestNode,
-  relay: Uint8Array,
-  origin: Uint8Array,
-  m: KrpcMessage,
-  now: number,
-): DhtAction[] {
-  const path = [toHex(origin), toHex(relay), a.id];
-  return a.receive(relay, encodeEnvelope({ path, hop: 2, message: encodeKrpc(m) }), now);
-}
-/** The node's answer among its outputs (it may also ping an origin it just heard of). */
-function replyOf(actions: DhtAction[]): KrpcMessage | undefined {
-  return sends(actions)
-    .map((x) => messageOf(x.data))
-    .find((m) => m.y !== 'q');
-}
 function signalsOut(actions: DhtAction[]): Extract<DhtAction, { type: 'signal' }>[] {
   return actions.filter((a): a is Extract<DhtAction, { type: 'signal' }> => a.type === 'signal');
-}
-function dropped(actions: DhtAction[]): string[] {
-  return actions.flatMap((a) =>
-    a.type === 'event' && a.event.type === 'message-dropped' ? [a.event.reason] : [],
-  );
 }
 /** Asserts the query was refused: no signal, a KRPC protocol error back, a drop counted. */
 function expectRefused(a: TestNode, out: DhtAction[], reason: string): void {
