@@ -1,5 +1,7 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
-import { ErrorCode, toTabswarmError, type TabswarmError } from '../../../shared/errors.js';
+import { ErrorCode, TabswarmError, toTabswarmError } from '../../../shared/errors.js';
+import { explainIceFailure, type LinkRoute } from '../../../shared/links/index.js';
+import { routeFromStats } from './link-route-stats.js';
 import { DrainWaiters } from './drain-waiters.js';
 import { Emitter } from '../util/emitter.js';
 import {
@@ -56,10 +58,12 @@ export class SimplePeerLink implements PeerLink {
   private early: Array<[PeerChannel, Uint8Array]> = [];
   private earlyBytes = 0;
   private readonly drains = new DrainWaiters<PeerChannel>((channel) => this.bufferedAmount(channel));
+  private readonly iceServers: RTCIceServer[];
 
   constructor(opts: PeerLinkOptions, factoryOpts: SimplePeerLinkFactoryOptions = {}) {
     this.remoteId = opts.remoteId;
     this.initiator = opts.initiator;
+    this.iceServers = opts.iceServers;
     this.peer = new SimplePeer({
       initiator: opts.initiator,
       trickle: true,
@@ -90,9 +94,13 @@ export class SimplePeerLink implements PeerLink {
       this.maybeOpen();
     });
     this.peer.on('data', (chunk: Uint8Array | string) => this.receive('wire', chunk));
-    this.peer.on('error', (err: Error & { code?: string }) =>
-      this.fail(`${err.code ?? 'ERR'}: ${err.message}`),
-    );
+    this.peer.on('error', (err: Error & { code?: string }) => {
+      // ICE gave up on every candidate pair before the link ever opened: say why in plain words.
+      const iceFailed = err.code === 'ERR_ICE_CONNECTION_FAILURE' || err.code === 'ERR_CONNECTION_FAILURE';
+      if (iceFailed && this.currentState === 'connecting')
+        this.fail(explainIceFailure(this.iceServers), ErrorCode.NoRoute);
+      else this.fail(`${err.code ?? 'ERR'}: ${err.message}`);
+    });
     this.peer.on('close', () => this.finish());
 
     this.dht?.addEventListener('open', () => {
@@ -149,6 +157,16 @@ export class SimplePeerLink implements PeerLink {
     return this.drains.wait(channel, lowWaterBytes);
   }
 
+  async route(): Promise<LinkRoute | undefined> {
+    if (this.currentState !== 'open') return undefined;
+    try {
+      const pc = (this.peer as unknown as SimplePeerInternals)._pc;
+      return routeFromStats(await pc.getStats());
+    } catch {
+      return undefined; // closed meanwhile
+    }
+  }
+
   close(): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
@@ -189,10 +207,13 @@ export class SimplePeerLink implements PeerLink {
     } else if (this.currentState === 'open') this.events.emit('data', channel, data);
   }
 
-  private fail(message: string): void {
+  private fail(message: string, code: ErrorCode = ErrorCode.ConnectionFailed): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
-    const err = linkClosedError(this.remoteId, message);
+    const err =
+      code === ErrorCode.ConnectionFailed
+        ? linkClosedError(this.remoteId, message)
+        : new TabswarmError(code, `peer ${this.remoteId}: ${message}`);
     this.events.emit('error', err);
     this.teardown(err);
   }

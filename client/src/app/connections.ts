@@ -1,9 +1,11 @@
 import { toHex } from '../../../shared/bytes.js';
+import type { TabswarmError } from '../../../shared/errors.js';
 import {
   LinkAdmission,
   type LinkAdmissionOptions,
   type LinkAdmissionStats,
   type LinkCloseOutput,
+  type LinkRoute,
 } from '../../../shared/links/index.js';
 import { MachineDriver, realScheduler, type Scheduler } from '../../../shared/machine/driver.js';
 import type { Random } from '../../../shared/random.js';
@@ -30,12 +32,21 @@ export interface TrackedLink {
   link: PeerLink;
   purpose: LinkPurpose;
   open: boolean;
+  /** How the open link got through and its RTT, refreshed every {@link ROUTE_REFRESH_MS}. */
+  route?: LinkRoute;
 }
+
+/** How often open links' routes and RTTs are read again (ICE may move a link to another pair). */
+export const ROUTE_REFRESH_MS = 5_000;
 
 export type ConnectionsEvents = {
   /** A link's channels are open. */
   open: (link: TrackedLink) => void;
   close: (link: TrackedLink) => void;
+  /** An open link's path became known or changed (direct, srflx, relay). */
+  route: (link: TrackedLink) => void;
+  /** A link failed before or after opening (NO_ROUTE: ICE found no way; the message says why). */
+  failed: (link: TrackedLink, error: TabswarmError) => void;
   /** A signal must reach `to` (through the overlay or the server: the tab decides). */
   signal: (to: string, envelope: LinkSignal) => void;
   change: () => void;
@@ -59,6 +70,7 @@ export class Connections extends Emitter<ConnectionsEvents> {
   private readonly links = new Map<string, TrackedLink>();
   private readonly admission: LinkAdmission;
   private readonly driver: MachineDriver<LinkCloseOutput>;
+  private routeTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly selfId: string,
@@ -155,7 +167,32 @@ export class Connections extends Emitter<ConnectionsEvents> {
   }
 
   closeAll(): void {
+    clearInterval(this.routeTimer);
+    this.routeTimer = undefined;
     for (const l of this.links.values()) l.link.close();
+  }
+
+  /** Reads the route of `tracked` again; tells when its path changed. */
+  private async readRoute(tracked: TrackedLink): Promise<void> {
+    const route = await tracked.link.route();
+    if (route === undefined || !this.links.has(tracked.id)) return;
+    const moved = tracked.route?.path !== route.path;
+    tracked.route = route;
+    if (moved) this.emit('route', tracked);
+    this.emit('change');
+  }
+
+  /** One timer for all links, only while some are open. */
+  private watchRoutes(): void {
+    if (this.routeTimer !== undefined) return;
+    this.routeTimer = setInterval(() => {
+      const open = this.all().filter((l) => l.open);
+      if (open.length === 0) {
+        clearInterval(this.routeTimer);
+        this.routeTimer = undefined;
+      }
+      for (const l of open) void this.readRoute(l);
+    }, ROUTE_REFRESH_MS);
   }
 
   /** Closes a link of ours now, and frees its slot at once rather than when 'close' comes. */
@@ -184,7 +221,10 @@ export class Connections extends Emitter<ConnectionsEvents> {
       tracked.open = true;
       this.emit('open', tracked);
       this.emit('change');
+      void this.readRoute(tracked);
+      this.watchRoutes();
     });
+    link.on('error', (err) => this.emit('failed', tracked, err));
     link.on('close', () => {
       this.driver.input((now) => this.admission.linkClosed(id, now));
       this.links.delete(id);

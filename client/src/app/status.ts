@@ -1,4 +1,5 @@
 import type { DhtSnapshot } from '../../../shared/dht/index.js';
+import type { LinkPath } from '../../../shared/links/index.js';
 import type { PeerStatus } from '../../../shared/swarm/swarm-types.js';
 import type { ServerState } from './signaling-client.js';
 
@@ -28,6 +29,10 @@ export type PeerView = Pick<
   id: string;
   /** Fraction of the pieces this peer has, 0..1. */
   progress: number;
+  /** How the link to this peer got through (direct, through a NAT, TURN relay), once known. */
+  path?: LinkPath;
+  /** The link's current round-trip time, milliseconds, once measured. */
+  rttMs?: number;
 };
 
 /** One file being shared or received. */
@@ -82,7 +87,9 @@ export interface NodeView {
   /** Links opened in this tab's life (Chromium allows ~500). */
   connectionsOpened: number;
   /** WebRTC links, open or opening: to whom, and for which transfer (none: the DHT alone). */
-  links: { remoteId: string; open: boolean; infoHash?: string }[];
+  links: { remoteId: string; open: boolean; infoHash?: string; path?: LinkPath; rttMs?: number }[];
+  /** Open links by path: direct (host), through a NAT (srflx) or relayed (TURN). */
+  paths: Record<LinkPath, number>;
   /** Whether swarm peers are also asked of the server's tracker. */
   tracker: boolean;
   dht: DhtSnapshot;
