@@ -25,6 +25,12 @@ test.describe.configure({ mode: 'serial' });
 /** A TURN credential lifetime the tests outlive: the tabs must be using renewed ones. */
 const SHORT_TTL_S = 4;
 
+/** The address-change test: a file that takes about 10 s at the seeder's paced upload. */
+const PACED_FILE_BYTES = 2_000_000;
+const PACED_UPLOAD = 200_000;
+/** Router 1's public address after the change (TEST-NET-3, inside the namespaces only). */
+const NEW_ROUTER_ADDRESS = '203.0.113.21';
+
 /** Bytes of the file that crosses: a few pieces, small enough to keep relayed tests short. */
 const FILE_BYTES = 300_000;
 
@@ -36,10 +42,10 @@ test.afterEach(async () => {
 // Whatever a crashed run left: netns.sh down is safe to run any time.
 test.afterAll(() => NatNetwork.down());
 
-async function openApp(browser: Browser): Promise<Page> {
+async function openApp(browser: Browser, query = ''): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
-  await page.goto(APP_URL);
+  await page.goto(APP_URL + query);
   await appReady(page);
   return page;
 }
@@ -121,6 +127,32 @@ test('symmetric NATs with TURN: the file crosses over a relayed link, on renewed
   expect(await leecher.evaluate((h) => window.tabswarm.sha256(h), infoHash)).toBe(hash);
   await expect.poll(() => pathOf(leecher, infoHash), { timeout: 10_000 }).toBe('relay');
   expect((await leecher.evaluate(() => window.tabswarm.status())).paths.relay).toBeGreaterThan(0);
+});
+
+test("a home's public address changes mid-download: ICE restarts and the download completes", async () => {
+  network = await NatNetwork.start('eim');
+  const net = network;
+  // The seeder paces its upload so the change lands mid-download.
+  const seeder = await openApp(await net.browser('h2'), `?uploadLimit=${PACED_UPLOAD}`);
+  const leecher = await openApp(await net.browser('h1'));
+  const data = randomBytes(PACED_FILE_BYTES);
+  const { magnet } = await seeder.evaluate(
+    (bytes) => window.tabswarm.seed(new Uint8Array(bytes), 'moving.bin'),
+    [...data],
+  );
+  const { infoHash } = await leecher.evaluate((m) => window.tabswarm.download(m), magnet);
+  const progress = () => leecher.evaluate((h) => window.tabswarm.transfer(h)?.progress ?? 0, infoHash);
+  await expect.poll(progress, { timeout: 20_000 }).toBeGreaterThan(0.1);
+  expect(await progress()).toBeLessThan(0.6);
+  const opened = await leecher.evaluate(() => window.tabswarm.status().connectionsOpened);
+  // The ISP hands home 1's router a new address: every mapping on the old one is gone.
+  net.readdress('r1', NEW_ROUTER_ADDRESS);
+  await leecher.evaluate((h) => window.tabswarm.waitForComplete(h, 60_000), infoHash);
+  expect(await leecher.evaluate((h) => window.tabswarm.sha256(h), infoHash)).toBe(
+    createHash('sha256').update(data).digest('hex'),
+  );
+  // The same connection carried on (restarted), rather than a new one.
+  expect(await leecher.evaluate(() => window.tabswarm.status().connectionsOpened)).toBe(opened);
 });
 
 test('coturn takes the credentials the server issues, and refuses them once expired', async () => {

@@ -2,6 +2,7 @@ import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { ErrorCode, TabswarmError, toTabswarmError } from '../../../shared/errors.js';
 import { explainIceFailure, type LinkRoute } from '../../../shared/links/index.js';
 import { routeFromStats } from './link-route-stats.js';
+import { IceRestarter } from './ice-restart.js';
 import { DrainWaiters } from './drain-waiters.js';
 import { Emitter } from '../util/emitter.js';
 import {
@@ -36,6 +37,9 @@ const MAX_EARLY_BYTES = 8 * 1024 * 1024;
 interface SimplePeerInternals {
   _pc: RTCPeerConnection;
   _channel: RTCDataChannel | null;
+  _onIceStateChange(): void;
+  _onConnectionStateChange(): void;
+  negotiate(): void;
 }
 
 /**
@@ -59,6 +63,7 @@ export class SimplePeerLink implements PeerLink {
   private earlyBytes = 0;
   private readonly drains = new DrainWaiters<PeerChannel>((channel) => this.bufferedAmount(channel));
   private readonly iceServers: RTCIceServer[];
+  private readonly restarter: IceRestarter | undefined;
 
   constructor(opts: PeerLinkOptions, factoryOpts: SimplePeerLinkFactoryOptions = {}) {
     this.remoteId = opts.remoteId;
@@ -83,6 +88,8 @@ export class SimplePeerLink implements PeerLink {
       const message = err instanceof Error ? err.message : String(err);
       setTimeout(() => this.fail(`ERR_DATA_CHANNEL: ${message}`), 0);
     }
+
+    this.restarter = this.keepThroughNetworkChanges();
 
     this.peer.on('signal', (data: unknown) => {
       if (!this.finished) this.events.emit('signal', data);
@@ -181,6 +188,35 @@ export class SimplePeerLink implements PeerLink {
     this.events.off(event, listener);
   }
 
+  /**
+   * simple-peer destroys a connection whose ICE fails; an open link instead restarts ICE (see
+   * ice-restart.ts) and is given up only when that does not bring a path back.
+   */
+  private keepThroughNetworkChanges(): IceRestarter | undefined {
+    const internals = this.peer as unknown as SimplePeerInternals;
+    const pc = internals._pc;
+    if (pc === undefined) return undefined;
+    const restarter = new IceRestarter(pc, this.initiator, {
+      offer: () => internals.negotiate(),
+      resendOffer: () => {
+        const sdp = pc.localDescription?.sdp;
+        if (sdp !== undefined) this.events.emit('signal', { type: 'offer', sdp });
+      },
+      askRestart: () => this.events.emit('signal', { type: 'renegotiate', renegotiate: true }),
+      giveUp: () =>
+        this.fail('connection lost: the network changed and restarting ICE did not bring it back'),
+    });
+    const onIce = internals._onIceStateChange.bind(internals);
+    const onConnection = internals._onConnectionStateChange.bind(internals);
+    internals._onIceStateChange = () => {
+      if (!restarter.stateChanged(this.currentState === 'open')) onIce();
+    };
+    internals._onConnectionStateChange = () => {
+      if (!restarter.stateChanged(this.currentState === 'open')) onConnection();
+    };
+    return restarter;
+  }
+
   private wireChannel(): RTCDataChannel | null {
     return (this.peer as unknown as SimplePeerInternals)._channel;
   }
@@ -219,6 +255,7 @@ export class SimplePeerLink implements PeerLink {
   }
 
   private teardown(err: TabswarmError): void {
+    this.restarter?.stop();
     this.drains.rejectAll(err);
     if (!this.peer.destroyed) this.peer.destroy();
     try {

@@ -124,6 +124,11 @@ export class Connections extends Emitter<ConnectionsEvents> {
     return this.all().filter((l) => l.remoteId === remoteId);
   }
 
+  /** The link with this id (open or opening), if any. */
+  byId(id: string): TrackedLink | undefined {
+    return this.links.get(id);
+  }
+
   /** A link (open or opening) to `remoteId` for the same purpose, if any. */
   find(remoteId: string, infoHash: string | undefined): TrackedLink | undefined {
     return this.all().find((l) => l.remoteId === remoteId && l.purpose.infoHash === infoHash);

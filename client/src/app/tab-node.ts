@@ -117,9 +117,18 @@ export class TabNode extends Emitter<TabNodeEvents> {
       { maxConnections: this.budget, ...opts.dht, signer: identitySigner(opts.identity), verifier: verify },
     );
     // Overlay, server or lookup first: the shared rule (shared/dht/signal-router.ts).
-    this.connections.on('signal', (to, envelope) =>
-      this.dht.signal(to, envelope, this.signaling.state === 'online'),
-    );
+    this.connections.on('signal', (to, envelope) => {
+      // An open link signals only to restart ICE: the overlay would carry that over the very
+      // link that lost its path, so it goes through the server while there is one.
+      const online = this.signaling.state === 'online';
+      if (
+        online &&
+        this.connections.byId(envelope.link)?.open === true &&
+        this.signaling.signal(to, envelope)
+      )
+        return;
+      this.dht.signal(to, envelope, online);
+    });
     this.signaling.on('signal', (from, data) => this.connections.receiveSignal(from, data));
     this.transfers = new Transfers({
       peerId: opts.identity.peerId,
