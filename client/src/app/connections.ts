@@ -34,6 +34,8 @@ export interface TrackedLink {
   open: boolean;
   /** How the open link got through and its RTT, refreshed every {@link ROUTE_REFRESH_MS}. */
   route?: LinkRoute;
+  /** Milliseconds from making the link (offer or answer) to its channels opening. */
+  setupMs?: number;
 }
 
 /** How often open links' routes and RTTs are read again (ICE may move a link to another pair). */
@@ -215,6 +217,7 @@ export class Connections extends Emitter<ConnectionsEvents> {
     evict?: string,
   ): TrackedLink {
     const tracked: TrackedLink = { id, remoteId, link, purpose, open: false };
+    const startedAt = Date.now();
     this.links.set(id, tracked);
     // From here the link has a deadline: one nobody answers must not hold a slot for ever.
     this.driver.input((now) =>
@@ -224,6 +227,7 @@ export class Connections extends Emitter<ConnectionsEvents> {
     link.on('open', () => {
       this.driver.input(() => this.admission.linkOpened(id));
       tracked.open = true;
+      tracked.setupMs = Date.now() - startedAt;
       this.emit('open', tracked);
       this.emit('change');
       void this.readRoute(tracked);

@@ -87,7 +87,15 @@ export interface NodeView {
   /** Links opened in this tab's life (Chromium allows ~500). */
   connectionsOpened: number;
   /** WebRTC links, open or opening: to whom, and for which transfer (none: the DHT alone). */
-  links: { remoteId: string; open: boolean; infoHash?: string; path?: LinkPath; rttMs?: number }[];
+  links: {
+    remoteId: string;
+    open: boolean;
+    infoHash?: string;
+    path?: LinkPath;
+    rttMs?: number;
+    /** Milliseconds from making the link (offer or answer) to its channels opening. */
+    setupMs?: number;
+  }[];
   /** Open links by path: direct (host), through a NAT (srflx) or relayed (TURN). */
   paths: Record<LinkPath, number>;
   /** Whether swarm peers are also asked of the server's tracker. */

@@ -239,6 +239,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
         open: l.open,
         ...(l.purpose.infoHash ? { infoHash: l.purpose.infoHash } : {}),
         ...routeFields(l.route),
+        ...(l.setupMs === undefined ? {} : { setupMs: l.setupMs }),
       })),
       paths: countPaths(this.connections.all().map((l) => (l.open ? l.route?.path : undefined))),
       tracker: this.useTracker,
