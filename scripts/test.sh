@@ -8,7 +8,7 @@ need() {
   command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian's $2 for the tests..."
-    apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
   else
     echo "The tests need $1: install it (apt-get install $2)." >&2
     exit 1
@@ -19,5 +19,11 @@ need() {
 if [ -z "${CHROMIUM_PATH:-}" ]; then need chromium chromium; fi
 # The HTTPS tests make a certificate at test time with openssl.
 need openssl openssl
+# The NAT tests (e2e/nat.spec.ts) build a network of namespaces with NAT routers and run coturn.
+if [ "$(id -u)" = 0 ]; then
+  need ip iproute2
+  need nft nftables
+  need turnserver coturn
+fi
 npm ci --no-audit --no-fund
 npm test

@@ -55,6 +55,11 @@ export const ErrorCode = {
   DhtInvalid: 'DHT_INVALID',
   /** A WebRTC connection failed or closed unexpectedly. */
   ConnectionFailed: 'CONNECTION_FAILED',
+  /**
+   * ICE found no path between two tabs (every candidate pair failed): typically both behind
+   * symmetric NATs with no TURN relay configured, or the relay failed. The message says which.
+   */
+  NoRoute: 'NO_ROUTE',
   /** The tab reached its live-connection budget. */
   ConnectionBudget: 'CONNECTION_BUDGET',
   /** A server-side count limit was reached (swarms per peer, connections per server). */

@@ -7,6 +7,7 @@ import { MAX_FRAME_BYTES, MAX_RETRY_AFTER_MS } from '../shared/signaling/message
 import { silentLogger, type Logger } from './logger.js';
 import { parseTrustedProxies, type TrustedProxies } from './proxy-trust.js';
 import type { RateLimitOptions } from './rate-limiter.js';
+import type { TurnSettings } from './turn-credentials.js';
 
 /**
  * Defaults of every limit, in one place so the docs, the tests and the code agree.
@@ -60,6 +61,8 @@ export const DEFAULTS = {
   drainDelayMs: 0,
   /** A drain that has not finished by then (a socket that will not close) ends the process anyway. */
   drainTimeoutMs: 10_000,
+  /** TURN credentials last a day by default, coturn's usual choice; renewed at half their life. */
+  turnTtlSeconds: 86_400,
 } as const;
 
 /** A certificate chain and its private key, PEM. */
@@ -78,6 +81,11 @@ export interface ServerOptions {
   staticDir?: string;
   /** STUN/TURN servers handed to every tab on register (default none). */
   iceServers?: RTCIceServer[];
+  /**
+   * A TURN relay whose short-lived per-tab credentials the server issues (TURN REST scheme,
+   * coturn's `use-auth-secret`), handed after `iceServers` and renewed before they expire.
+   */
+  turn?: TurnSettings;
   /** Most peers in a bootstrap set or announce reply (default 20). */
   peersPerReply?: number;
   /** Swarms one peer may be in at once (default 256). */
@@ -149,6 +157,7 @@ export interface ServerConfig {
   host: string;
   staticDir: string;
   iceServers: RTCIceServer[];
+  turn: TurnSettings | undefined;
   peersPerReply: number;
   maxSwarmsPerPeer: number;
   maxSwarmsPerAddress: number;
@@ -201,6 +210,7 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     host: options.host ?? DEFAULTS.host,
     staticDir: resolve(options.staticDir ?? DEFAULT_STATIC_DIR),
     iceServers: options.iceServers ?? [],
+    turn: options.turn,
     peersPerReply: options.peersPerReply ?? DEFAULTS.peersPerReply,
     maxSwarmsPerPeer: options.maxSwarmsPerPeer ?? DEFAULTS.maxSwarmsPerPeer,
     maxSwarmsPerAddress: options.maxSwarmsPerAddress ?? DEFAULTS.maxSwarmsPerAddress,

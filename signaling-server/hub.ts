@@ -22,6 +22,7 @@ import type { HubStats } from './hub-stats.js';
 import { CLOSE_GRACE_MS, CloseCode, Session } from './session.js';
 import { Tracker } from './tracker.js';
 import { WtTracker } from './wt-tracker.js';
+import { iceServersWith, issueTurnCredential, turnRenewalMs } from './turn-credentials.js';
 
 export type { HubStats } from './hub-stats.js';
 
@@ -218,6 +219,7 @@ export class SignalingHub {
     clearInterval(this.heartbeat);
     for (const s of this.sessions) {
       clearTimeout(s.registerTimer);
+      clearInterval(s.turnTimer);
       s.ws.terminate();
     }
   }
@@ -309,11 +311,40 @@ export class SignalingHub {
       type: 'registered',
       peerId: m.peerId,
       peers,
-      iceServers: this.config.iceServers,
+      iceServers: this.iceServersFor(m.peerId),
     };
     // Nobody to give: tell the tab when asking again is worth it (newcomers are handed this tab).
     if (peers.length === 0) registered.retryAfterMs = this.config.bootstrapRetryAfterMs;
     this.reply(session, registered, m.rid);
+    this.scheduleTurnRenewal(session);
+  }
+
+  /** The static ICE servers, plus a fresh TURN credential for `peerId` when TURN is configured. */
+  private iceServersFor(peerId: string): RTCIceServer[] {
+    const turn = this.config.turn;
+    if (turn === undefined) return this.config.iceServers;
+    return iceServersWith(this.config.iceServers, turn, issueTurnCredential(turn, peerId, this.clock()));
+  }
+
+  /** From the first register on: a new credential every half TTL, for as long as the socket lives. */
+  private scheduleTurnRenewal(session: Session): void {
+    const turn = this.config.turn;
+    if (turn === undefined || session.turnTimer !== undefined) return;
+    session.turnTimer = setInterval(
+      () =>
+        this.guard(session, 'turn renewal', () => {
+          const peerId = session.peerId;
+          if (peerId === undefined || session.closing) return;
+          const credential = issueTurnCredential(turn, peerId, this.clock());
+          this.send(session.ws, {
+            type: 'ice-servers',
+            iceServers: iceServersWith(this.config.iceServers, turn, credential),
+            expiresAt: credential.expiresAt,
+          });
+        }),
+      turnRenewalMs(turn),
+    );
+    session.turnTimer.unref();
   }
 
   /**
@@ -454,6 +485,7 @@ export class SignalingHub {
   private closeSession(session: Session, code: number, reason: string): void {
     if (session.closing) return;
     session.closing = true;
+    clearInterval(session.turnTimer);
     this.config.log.debug('closing socket', { peer: session.peerId, code, reason });
     // Free the id and swarms now: the socket is finished even if its close handshake lags.
     this.unregister(session);
@@ -464,6 +496,7 @@ export class SignalingHub {
   private forget(session: Session): void {
     if (!this.sessions.delete(session)) return;
     clearTimeout(session.registerTimer);
+    clearInterval(session.turnTimer);
     const left = (this.addressSockets.get(session.address) ?? 1) - 1;
     if (left > 0) this.addressSockets.set(session.address, left);
     else this.addressSockets.delete(session.address);

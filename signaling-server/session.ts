@@ -30,6 +30,8 @@ export class Session {
   closing = false;
   /** Closes the socket unless it registers first; cleared at the first successful register. */
   registerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Sends this tab fresh TURN credentials before the last ones expire (with TURN configured). */
+  turnTimer: ReturnType<typeof setInterval> | undefined;
   /** Distinct tabs this socket signals, made at its first signal. */
   fanout: SignalFanout | undefined;
   /** The socket speaks the WebTorrent tracker protocol (its first message had an `action`). */

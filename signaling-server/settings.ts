@@ -31,6 +31,9 @@ const settingsSchema = z.object({
   HOST: envText('HOST'),
   STATIC_DIR: envText('STATIC_DIR'),
   ICE_SERVERS: envText('ICE_SERVERS'),
+  TURN_URLS: envText('TURN_URLS'),
+  TURN_SECRET: envText('TURN_SECRET'),
+  TURN_TTL_S: envNumber('TURN_TTL_S', 1, 7 * 86_400),
   HEARTBEAT_MS: envNumber('HEARTBEAT_MS', 100, HOUR_MS),
   REGISTER_TIMEOUT_MS: envNumber('REGISTER_TIMEOUT_MS', 100, HOUR_MS),
   BOOTSTRAP_RETRY_AFTER_MS: envNumber('BOOTSTRAP_RETRY_AFTER_MS', 0, HOUR_MS),
@@ -159,6 +162,8 @@ function toOptions(s: Settings): ServerOptions {
   }
   const ice = nonEmpty(s.ICE_SERVERS);
   if (ice !== undefined) options.iceServers = parseIceServers(ice);
+  const turn = readTurn(s);
+  if (turn !== undefined) options.turn = turn;
   const origins = list(s.ALLOWED_ORIGINS);
   if (origins.length > 0) {
     options.allowedOrigins = origins;
@@ -177,6 +182,24 @@ function toOptions(s: Settings): ServerOptions {
     options.trustProxy = proxies;
   }
   return options;
+}
+
+/** TURN_URLS and TURN_SECRET go together: a relay the server issues credentials for. */
+function readTurn(s: Settings): ServerOptions['turn'] {
+  const urls = list(s.TURN_URLS);
+  const secret = nonEmpty(s.TURN_SECRET);
+  if (urls.length === 0 && secret === undefined) {
+    if (s.TURN_TTL_S !== undefined) throw new Error('TURN_TTL_S: set TURN_URLS and TURN_SECRET too');
+    return undefined;
+  }
+  if (urls.length === 0)
+    throw new Error('TURN_URLS: is required with TURN_SECRET (e.g. turn:turn.example.org:3478)');
+  if (secret === undefined)
+    throw new Error("TURN_SECRET: is required with TURN_URLS (coturn's static-auth-secret)");
+  for (const url of urls)
+    if (!/^turns?:[^\s]+$/i.test(url))
+      throw new Error(`TURN_URLS: "${url}" is not a turn: or turns: URL (STUN servers go in ICE_SERVERS)`);
+  return { urls, secret, ttlSeconds: s.TURN_TTL_S ?? DEFAULTS.turnTtlSeconds };
 }
 
 function readTlsNames(s: Settings): StartupSettings['tlsFiles'] {

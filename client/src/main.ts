@@ -42,6 +42,7 @@ const node = new TabNode({
   useTracker: params.get('tracker') !== 'off',
   ...numberParam('connections', (v) => ({ connectionBudget: v })),
   ...numberParam('uploadLimit', (v) => ({ uploadLimit: v })),
+  ...numberParam('relayUploadLimit', (v) => ({ relayUploadLimit: v })),
   ...numberParam('metadataPatience', (v) => ({ metadataPatienceMs: v })),
   dht: dhtParams(),
 });

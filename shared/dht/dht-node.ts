@@ -232,6 +232,11 @@ export class DhtNode implements Machine<DhtOutput> {
     this.requestLink(id, now, true);
   }
 
+  /** How the live link to `peer` got through: relayed (TURN) links are the first given up. */
+  setRelayed(peer: IdLike, relayed: boolean): void {
+    this.links.setRelayed(toNodeId(peer), relayed);
+  }
+
   /** Marks a link the host holds for its own reasons (never closed by the DHT). */
   setPinned(peer: IdLike, pinned: boolean): void {
     this.links.setPinned(toNodeId(peer), pinned);

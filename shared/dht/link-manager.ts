@@ -32,6 +32,8 @@ export interface LinkOptions {
 interface Link {
   since: number;
   pinned: boolean;
+  /** Through a TURN relay: the relay's operator pays for its bytes, so it goes first when over budget. */
+  relayed?: boolean;
 }
 
 /** A link on its way: one we asked for, or an offer we admitted (`inbound`). */
@@ -189,6 +191,12 @@ export class LinkManager {
     return true;
   }
 
+  /** The host learned how the live link to `id` got through; relayed links are dropped first. */
+  setRelayed(id: NodeId, relayed: boolean): void {
+    const link = this.live.get(id);
+    if (link) link.relayed = relayed;
+  }
+
   /** A link closed, or a requested one failed. Returns true if it was live. */
   linkClosed(id: NodeId, now: number): boolean {
     const req = this.pending.get(id);
@@ -324,9 +332,9 @@ export class LinkManager {
 
   /**
    * Live links to close so that at most `maxConnections` remain (with room for `extra` more):
-   * never pinned ones, never `protect`; first links outside the near set in the bucket with the
-   * most live links, youngest first; lifelines last, or never when `spareLifelines` (closing a
-   * link only to make room for another).
+   * never pinned ones, never `protect`; relayed (TURN) links before direct ones, then links
+   * outside the near set in the bucket with the most live links, youngest first; lifelines last,
+   * or never when `spareLifelines` (closing a link only to make room for another).
    */
   excess(table: RoutingTable, protect?: NodeId, extra = 0, spareLifelines = false): NodeId[] {
     let over = this.live.size + extra - this.maxConnections;
@@ -350,13 +358,16 @@ export class LinkManager {
         bucket: bucketOf(id),
         near: near.has(id),
         lifeline: this.isLifeline(id),
+        relayed: link.relayed === true,
       }));
     const out: NodeId[] = [];
     while (over > 0 && candidates.length > 0) {
-      // Lifelines and near-set links go last; among the rest, crowded buckets and young links first.
+      // Lifelines and near-set links go last, relayed links first (every relayed byte costs the
+      // relay's operator); among the rest, crowded buckets and young links first.
       candidates.sort(
         (a, b) =>
           Number(a.lifeline) - Number(b.lifeline) ||
+          Number(b.relayed) - Number(a.relayed) ||
           Number(a.near) - Number(b.near) ||
           (perBucket.get(b.bucket) ?? 0) - (perBucket.get(a.bucket) ?? 0) ||
           b.since - a.since,

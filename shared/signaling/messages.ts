@@ -187,6 +187,18 @@ const registeredSchema = z.object({
 /** Reply to `register`: a random bootstrap set of other registered peers and the ICE servers. */
 export type RegisteredMessage = z.infer<typeof registeredSchema>;
 
+const iceServersSchema = z.object({
+  type: z.literal('ice-servers'),
+  iceServers: z.array(iceServerSchema),
+  /** When the TURN credentials in `iceServers` stop working, Unix milliseconds. */
+  expiresAt: z.int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' }),
+});
+/**
+ * Fresh TURN credentials (with the static ICE servers), sent before the previous ones expire:
+ * the tab uses the newest for every link it makes from then on.
+ */
+export type IceServersMessage = z.infer<typeof iceServersSchema>;
+
 const countSchema = z.int().min(0);
 
 const announcedSchema = z.object({
@@ -225,7 +237,12 @@ export type ErrorMessage = z.infer<typeof errorSchema>;
 
 /** Any message the server sends to a tab. */
 export type ServerMessage =
-  ChallengeMessage | RegisteredMessage | AnnouncedMessage | RelayedSignalMessage | ErrorMessage;
+  | ChallengeMessage
+  | RegisteredMessage
+  | IceServersMessage
+  | AnnouncedMessage
+  | RelayedSignalMessage
+  | ErrorMessage;
 
 // ---- parsing -------------------------------------------------------------------------------
 
@@ -253,6 +270,7 @@ const clientSchemas: Record<string, AnySchema> = {
 const serverSchemas: Record<string, AnySchema> = {
   challenge: challengeSchema,
   registered: registeredSchema,
+  'ice-servers': iceServersSchema,
   announced: announcedSchema,
   signal: relayedSignalSchema,
   error: errorSchema,

@@ -1,4 +1,10 @@
-import type { TabswarmError } from '../../../shared/errors.js';
+import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
+import {
+  explainIceFailure,
+  type CandidateType,
+  type LinkPath,
+  type LinkRoute,
+} from '../../../shared/links/index.js';
 import { DrainWaiters } from './drain-waiters.js';
 import { Emitter } from '../util/emitter.js';
 import {
@@ -16,7 +22,23 @@ import {
 export interface MemoryPeerLinkFactoryOptions {
   /** Bytes a link delivers per direction per timer tick; models a finite link so queues build up. */
   bytesPerTick?: number;
+  /** The path open links report from `route()` (default `direct`), as a NAT network would give. */
+  path?: LinkPath;
+  /** Round-trip time open links report, milliseconds (default 1). */
+  rttMs?: number;
+  /**
+   * Links made by this factory find no route, as two tabs behind symmetric NATs: once the answer
+   * arrives, ICE fails on both ends (NO_ROUTE, explained as a real link would).
+   */
+  noRoute?: boolean;
 }
+
+/** The candidate types a link on `path` would have selected. */
+const CANDIDATES: Record<LinkPath, [CandidateType, CandidateType]> = {
+  direct: ['host', 'host'],
+  srflx: ['srflx', 'srflx'],
+  relay: ['relay', 'srflx'],
+};
 
 const SDP_PREFIX = 'memory-peer-link:';
 /** Initiators waiting for an answer, by offer token; shared by every memory factory in the process. */
@@ -42,10 +64,14 @@ export class MemoryPeerLink implements PeerLink {
   /** A WebTorrent link: no dht channel, no trickled candidate. */
   private readonly wireOnly: boolean;
 
+  private readonly iceServers: RTCIceServer[];
+
   constructor(
     opts: PeerLinkOptions,
     private readonly bytesPerTick: number,
+    private readonly network: Pick<MemoryPeerLinkFactoryOptions, 'path' | 'rttMs' | 'noRoute'> = {},
   ) {
+    this.iceServers = opts.iceServers;
     this.remoteId = opts.remoteId;
     this.initiator = opts.initiator;
     this.wireOnly = opts.webtorrent === true;
@@ -97,6 +123,13 @@ export class MemoryPeerLink implements PeerLink {
     return this.drains.wait(channel, lowWaterBytes);
   }
 
+  route(): Promise<LinkRoute | undefined> {
+    if (this.currentState !== 'open') return Promise.resolve(undefined);
+    const path = this.network.path ?? 'direct';
+    const [local, remote] = CANDIDATES[path];
+    return Promise.resolve({ path, local, remote, rttMs: this.network.rttMs ?? 1 });
+  }
+
   close(): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
@@ -104,10 +137,13 @@ export class MemoryPeerLink implements PeerLink {
   }
 
   /** Test hook: the connection fails here (`error` + `close`); the remote sees `close`. */
-  fail(message = 'connection failed'): void {
+  fail(message = 'connection failed', code: ErrorCode = ErrorCode.ConnectionFailed): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
-    const err = linkClosedError(this.remoteId, message);
+    const err =
+      code === ErrorCode.ConnectionFailed
+        ? linkClosedError(this.remoteId, message)
+        : new TabswarmError(code, `peer ${this.remoteId}: ${message}`);
     this.events.emit('error', err);
     this.teardown(err);
   }
@@ -144,6 +180,12 @@ export class MemoryPeerLink implements PeerLink {
     // Like ICE + DTLS + SCTP, opening takes a little while and happens on both ends.
     setTimeout(() => {
       if (this.currentState !== 'connecting' || remote.currentState !== 'connecting') return;
+      if (this.network.noRoute === true) {
+        // Every candidate pair failed: both ends give up, each saying why.
+        remote.fail(explainIceFailure(remote.iceServers), ErrorCode.NoRoute);
+        this.fail(explainIceFailure(this.iceServers), ErrorCode.NoRoute);
+        return;
+      }
       this.currentState = 'open';
       remote.currentState = 'open';
       this.events.emit('open');
@@ -209,11 +251,11 @@ export class MemoryPeerLink implements PeerLink {
 export class MemoryPeerLinkFactory implements PeerLinkFactory {
   private readonly bytesPerTick: number;
 
-  constructor(opts: MemoryPeerLinkFactoryOptions = {}) {
+  constructor(private readonly opts: MemoryPeerLinkFactoryOptions = {}) {
     this.bytesPerTick = opts.bytesPerTick ?? 1024 * 1024;
   }
 
   create(opts: PeerLinkOptions): PeerLink {
-    return new MemoryPeerLink(opts, this.bytesPerTick);
+    return new MemoryPeerLink(opts, this.bytesPerTick, this.opts);
   }
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
+import type { LinkRoute } from '../../../shared/links/index.js';
 
 /**
  * A WebRTC connection to one remote tab, with two ordered, reliable data channels: `wire` for the
@@ -26,7 +27,10 @@ export interface PeerLinkEvents {
   data: (channel: PeerChannel, data: Uint8Array) => void;
   /** Emitted exactly once, for local `close()`, remote close or failure. No events follow. */
   close: () => void;
-  /** The connection failed (code CONNECTION_FAILED); `close` always follows. */
+  /**
+   * The connection failed: NO_ROUTE when ICE found no path (the message says why in plain words),
+   * else CONNECTION_FAILED; `close` always follows.
+   */
   error: (err: TabswarmError) => void;
 }
 
@@ -52,6 +56,11 @@ export interface PeerLink {
    * rejects with CONNECTION_FAILED if the link closes first.
    */
   waitForDrain(channel: PeerChannel, lowWaterBytes?: number): Promise<void>;
+  /**
+   * How the open link got through (direct, through a NAT, relayed) and its round-trip time, from
+   * the selected ICE candidate pair; undefined while not open or when the stats do not say.
+   */
+  route(): Promise<LinkRoute | undefined>;
   /** Closes both channels and the connection. Idempotent; `close` is emitted asynchronously. */
   close(): void;
   on<E extends keyof PeerLinkEvents>(event: E, listener: PeerLinkEvents[E]): void;

@@ -1,5 +1,8 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
-import { ErrorCode, toTabswarmError, type TabswarmError } from '../../../shared/errors.js';
+import { ErrorCode, TabswarmError, toTabswarmError } from '../../../shared/errors.js';
+import { explainIceFailure, type LinkRoute } from '../../../shared/links/index.js';
+import { routeFromStats } from './link-route-stats.js';
+import { IceRestarter } from './ice-restart.js';
 import { DrainWaiters } from './drain-waiters.js';
 import { Emitter } from '../util/emitter.js';
 import {
@@ -34,6 +37,9 @@ const MAX_EARLY_BYTES = 8 * 1024 * 1024;
 interface SimplePeerInternals {
   _pc: RTCPeerConnection;
   _channel: RTCDataChannel | null;
+  _onIceStateChange(): void;
+  _onConnectionStateChange(): void;
+  negotiate(): void;
 }
 
 /**
@@ -56,10 +62,13 @@ export class SimplePeerLink implements PeerLink {
   private early: Array<[PeerChannel, Uint8Array]> = [];
   private earlyBytes = 0;
   private readonly drains = new DrainWaiters<PeerChannel>((channel) => this.bufferedAmount(channel));
+  private readonly iceServers: RTCIceServer[];
+  private readonly restarter: IceRestarter | undefined;
 
   constructor(opts: PeerLinkOptions, factoryOpts: SimplePeerLinkFactoryOptions = {}) {
     this.remoteId = opts.remoteId;
     this.initiator = opts.initiator;
+    this.iceServers = opts.iceServers;
     this.peer = new SimplePeer({
       initiator: opts.initiator,
       // A tracker relays one offer and one answer: WebTorrent links carry complete SDP.
@@ -72,6 +81,8 @@ export class SimplePeerLink implements PeerLink {
     if (opts.webtorrent) this.dhtOpen = true;
     else this.dht = this.openDhtChannel(factoryOpts.dhtChannelId ?? DHT_CHANNEL_ID);
 
+    this.restarter = this.keepThroughNetworkChanges();
+
     this.peer.on('signal', (data: unknown) => {
       if (!this.finished) this.events.emit('signal', data);
     });
@@ -82,9 +93,13 @@ export class SimplePeerLink implements PeerLink {
       this.maybeOpen();
     });
     this.peer.on('data', (chunk: Uint8Array | string) => this.receive('wire', chunk));
-    this.peer.on('error', (err: Error & { code?: string }) =>
-      this.fail(`${err.code ?? 'ERR'}: ${err.message}`),
-    );
+    this.peer.on('error', (err: Error & { code?: string }) => {
+      // ICE gave up on every candidate pair before the link ever opened: say why in plain words.
+      const iceFailed = err.code === 'ERR_ICE_CONNECTION_FAILURE' || err.code === 'ERR_CONNECTION_FAILURE';
+      if (iceFailed && this.currentState === 'connecting')
+        this.fail(explainIceFailure(this.iceServers), ErrorCode.NoRoute);
+      else this.fail(`${err.code ?? 'ERR'}: ${err.message}`);
+    });
     this.peer.on('close', () => this.finish());
 
     this.dht?.addEventListener('open', () => {
@@ -156,6 +171,16 @@ export class SimplePeerLink implements PeerLink {
     return this.drains.wait(channel, lowWaterBytes);
   }
 
+  async route(): Promise<LinkRoute | undefined> {
+    if (this.currentState !== 'open') return undefined;
+    try {
+      const pc = (this.peer as unknown as SimplePeerInternals)._pc;
+      return routeFromStats(await pc.getStats());
+    } catch {
+      return undefined; // closed meanwhile
+    }
+  }
+
   close(): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
@@ -168,6 +193,35 @@ export class SimplePeerLink implements PeerLink {
 
   off<E extends keyof PeerLinkEvents>(event: E, listener: PeerLinkEvents[E]): void {
     this.events.off(event, listener);
+  }
+
+  /**
+   * simple-peer destroys a connection whose ICE fails; an open link instead restarts ICE (see
+   * ice-restart.ts) and is given up only when that does not bring a path back.
+   */
+  private keepThroughNetworkChanges(): IceRestarter | undefined {
+    const internals = this.peer as unknown as SimplePeerInternals;
+    const pc = internals._pc;
+    if (pc === undefined) return undefined;
+    const restarter = new IceRestarter(pc, this.initiator, {
+      offer: () => internals.negotiate(),
+      resendOffer: () => {
+        const sdp = pc.localDescription?.sdp;
+        if (sdp !== undefined) this.events.emit('signal', { type: 'offer', sdp });
+      },
+      askRestart: () => this.events.emit('signal', { type: 'renegotiate', renegotiate: true }),
+      giveUp: () =>
+        this.fail('connection lost: the network changed and restarting ICE did not bring it back'),
+    });
+    const onIce = internals._onIceStateChange.bind(internals);
+    const onConnection = internals._onConnectionStateChange.bind(internals);
+    internals._onIceStateChange = () => {
+      if (!restarter.stateChanged(this.currentState === 'open')) onIce();
+    };
+    internals._onConnectionStateChange = () => {
+      if (!restarter.stateChanged(this.currentState === 'open')) onConnection();
+    };
+    return restarter;
   }
 
   private wireChannel(): RTCDataChannel | null {
@@ -196,15 +250,19 @@ export class SimplePeerLink implements PeerLink {
     } else if (this.currentState === 'open') this.events.emit('data', channel, data);
   }
 
-  private fail(message: string): void {
+  private fail(message: string, code: ErrorCode = ErrorCode.ConnectionFailed): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
-    const err = linkClosedError(this.remoteId, message);
+    const err =
+      code === ErrorCode.ConnectionFailed
+        ? linkClosedError(this.remoteId, message)
+        : new TabswarmError(code, `peer ${this.remoteId}: ${message}`);
     this.events.emit('error', err);
     this.teardown(err);
   }
 
   private teardown(err: TabswarmError): void {
+    this.restarter?.stop();
     this.drains.rejectAll(err);
     if (!this.peer.destroyed) this.peer.destroy();
     try {

@@ -1,9 +1,11 @@
 import { toHex } from '../../../shared/bytes.js';
+import type { TabswarmError } from '../../../shared/errors.js';
 import {
   LinkAdmission,
   type LinkAdmissionOptions,
   type LinkAdmissionStats,
   type LinkCloseOutput,
+  type LinkRoute,
 } from '../../../shared/links/index.js';
 import { MachineDriver, realScheduler, type Scheduler } from '../../../shared/machine/driver.js';
 import type { Random } from '../../../shared/random.js';
@@ -33,12 +35,23 @@ export interface TrackedLink {
   link: PeerLink;
   purpose: LinkPurpose;
   open: boolean;
+  /** How the open link got through and its RTT, refreshed every {@link ROUTE_REFRESH_MS}. */
+  route?: LinkRoute;
+  /** Milliseconds from making the link (offer or answer) to its channels opening. */
+  setupMs?: number;
 }
+
+/** How often open links' routes and RTTs are read again (ICE may move a link to another pair). */
+export const ROUTE_REFRESH_MS = 5_000;
 
 export type ConnectionsEvents = {
   /** A link's channels are open. */
   open: (link: TrackedLink) => void;
   close: (link: TrackedLink) => void;
+  /** An open link's path became known or changed (direct, srflx, relay). */
+  route: (link: TrackedLink) => void;
+  /** A link failed before or after opening (NO_ROUTE: ICE found no way; the message says why). */
+  failed: (link: TrackedLink, error: TabswarmError) => void;
   /** A signal must reach `to` (through the overlay or the server: the tab decides). */
   signal: (to: string, envelope: LinkSignal) => void;
   change: () => void;
@@ -62,6 +75,7 @@ export class Connections extends Emitter<ConnectionsEvents> {
   private readonly links = new Map<string, TrackedLink>();
   private readonly admission: LinkAdmission;
   private readonly driver: MachineDriver<LinkCloseOutput>;
+  private routeTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly selfId: string,
@@ -113,6 +127,11 @@ export class Connections extends Emitter<ConnectionsEvents> {
   /** Open links to `remoteId`. */
   to(remoteId: string): TrackedLink[] {
     return this.all().filter((l) => l.remoteId === remoteId);
+  }
+
+  /** The link with this id (open or opening), if any. */
+  byId(id: string): TrackedLink | undefined {
+    return this.links.get(id);
   }
 
   /** A link (open or opening) to `remoteId` for the same purpose, if any. */
@@ -211,7 +230,32 @@ export class Connections extends Emitter<ConnectionsEvents> {
   }
 
   closeAll(): void {
+    clearInterval(this.routeTimer);
+    this.routeTimer = undefined;
     for (const l of this.links.values()) l.link.close();
+  }
+
+  /** Reads the route of `tracked` again; tells when its path changed. */
+  private async readRoute(tracked: TrackedLink): Promise<void> {
+    const route = await tracked.link.route();
+    if (route === undefined || !this.links.has(tracked.id)) return;
+    const moved = tracked.route?.path !== route.path;
+    tracked.route = route;
+    if (moved) this.emit('route', tracked);
+    this.emit('change');
+  }
+
+  /** One timer for all links, only while some are open. */
+  private watchRoutes(): void {
+    if (this.routeTimer !== undefined) return;
+    this.routeTimer = setInterval(() => {
+      const open = this.all().filter((l) => l.open);
+      if (open.length === 0) {
+        clearInterval(this.routeTimer);
+        this.routeTimer = undefined;
+      }
+      for (const l of open) void this.readRoute(l);
+    }, ROUTE_REFRESH_MS);
   }
 
   /** Closes a link of ours now, and frees its slot at once rather than when 'close' comes. */
@@ -229,6 +273,7 @@ export class Connections extends Emitter<ConnectionsEvents> {
     evict?: string,
   ): TrackedLink {
     const tracked: TrackedLink = { id, remoteId, link, purpose, open: false };
+    const startedAt = Date.now();
     this.links.set(id, tracked);
     // From here the link has a deadline: one nobody answers must not hold a slot for ever.
     this.driver.input((now) =>
@@ -239,9 +284,13 @@ export class Connections extends Emitter<ConnectionsEvents> {
     link.on('open', () => {
       this.driver.input(() => this.admission.linkOpened(id));
       tracked.open = true;
+      tracked.setupMs = Date.now() - startedAt;
       this.emit('open', tracked);
       this.emit('change');
+      void this.readRoute(tracked);
+      this.watchRoutes();
     });
+    link.on('error', (err) => this.emit('failed', tracked, err));
     link.on('close', () => {
       this.driver.input((now) => this.admission.linkClosed(id, now));
       this.links.delete(id);

@@ -66,6 +66,8 @@ export class DhtHost {
     this.asks = new MachineDriver(this.backoff, scheduler, { execute: () => this.onNeedContacts() });
     connections.on('open', (link) => this.onOpen(link));
     connections.on('close', (link) => this.onClose(link));
+    // The DHT keeps direct links over relayed ones when it must give some up.
+    connections.on('route', (link) => this.node.setRelayed(link.remoteId, link.route?.path === 'relay'));
   }
 
   /**

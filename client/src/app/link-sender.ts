@@ -1,6 +1,6 @@
 import type { PeerChannel, PeerLink } from '../adapters/peer-link.js';
 import { PEER_HIGH_WATER_BYTES, PREFERRED_PEER_MESSAGE_BYTES } from '../adapters/peer-link.js';
-import type { UploadLimiter } from './upload-limiter.js';
+import type { UploadPacer } from './upload-limiter.js';
 
 /**
  * Writes onto one data channel with backpressure; nothing is sent while the channel holds more
@@ -20,7 +20,7 @@ export class LinkSender {
     private readonly channel: PeerChannel,
     /** Called when everything written so far has left the channel's buffer (down to low water). */
     private readonly onDrained?: () => void,
-    private readonly limiter?: UploadLimiter,
+    private readonly limiter?: UploadPacer,
   ) {
     this.datagrams = channel === 'dht';
   }

@@ -196,6 +196,10 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
         this.emit('registered', message.peers, info);
         return;
       }
+      case 'ice-servers':
+        // Renewed TURN credentials: every link made from now on uses them.
+        this.iceServers = message.iceServers;
+        return;
       case 'announced':
         pending?.resolve(message);
         return;

@@ -1,4 +1,5 @@
 import type { DhtSnapshot } from '../../../shared/dht/index.js';
+import type { LinkPath } from '../../../shared/links/index.js';
 import type { PeerStatus } from '../../../shared/swarm/swarm-types.js';
 import type { ServerState } from './signaling-client.js';
 
@@ -28,6 +29,10 @@ export type PeerView = Pick<
   id: string;
   /** Fraction of the pieces this peer has, 0..1. */
   progress: number;
+  /** How the link to this peer got through (direct, through a NAT, TURN relay), once known. */
+  path?: LinkPath;
+  /** The link's current round-trip time, milliseconds, once measured. */
+  rttMs?: number;
 };
 
 /** One file being shared or received. */
@@ -83,10 +88,21 @@ export interface NodeView {
   connectionsOpened: number;
   /**
    * WebRTC links, open or opening: to whom ('' for an offer made through a WebTorrent tracker that
-   * nobody answered yet), for which transfer (none: the DHT alone), and whether it is a WebTorrent
-   * link (made through a WebSocket tracker: no DHT).
+   * nobody answered yet), for which transfer (none: the DHT alone), whether it is a WebTorrent
+   * link (made through a WebSocket tracker: no DHT), and how it got through.
    */
-  links: { remoteId: string; open: boolean; infoHash?: string; webtorrent?: true }[];
+  links: {
+    remoteId: string;
+    open: boolean;
+    infoHash?: string;
+    webtorrent?: true;
+    path?: LinkPath;
+    rttMs?: number;
+    /** Milliseconds from making the link (offer or answer) to its channels opening. */
+    setupMs?: number;
+  }[];
+  /** Open links by path: direct (host), through a NAT (srflx) or relayed (TURN). */
+  paths: Record<LinkPath, number>;
   /** Whether swarm peers are also asked of the server's tracker. */
   tracker: boolean;
   dht: DhtSnapshot;

@@ -1,5 +1,7 @@
 import { toHex } from '../../../shared/bytes.js';
 import type { DhtOptions } from '../../../shared/dht/index.js';
+import { ErrorCode } from '../../../shared/errors.js';
+import { countPaths, type LinkPath, type LinkRoute } from '../../../shared/links/index.js';
 import { identitySigner, verify } from '../../../shared/identity/index.js';
 import type { Identity } from '../../../shared/identity/index.js';
 import type { Random } from '../../../shared/random.js';
@@ -50,6 +52,8 @@ export interface TabNodeOptions {
   dht?: Partial<DhtOptions>;
   /** Tab-wide upload cap in bytes per second (default none). */
   uploadLimit?: number;
+  /** Upload cap in bytes per second over links through a TURN relay, whose operator pays (default none). */
+  relayUploadLimit?: number;
   /** How long a magnet link may wait for its metadata before the page says so (default 30 s). */
   metadataPatienceMs?: number;
   now?: () => number;
@@ -68,6 +72,12 @@ export type TabNodeEvents = {
  * ({@link Transfers}) and telling the person ({@link Notices}). Each transfer's protocol runs in
  * shared/ (through TorrentHost); this class only puts the parts together.
  */
+/** A route's path and RTT as status fields (none while unknown). */
+function routeFields(route: LinkRoute | undefined): { path?: LinkPath; rttMs?: number } {
+  if (route === undefined) return {};
+  return route.rttMs === undefined ? { path: route.path } : { path: route.path, rttMs: route.rttMs };
+}
+
 export class TabNode extends Emitter<TabNodeEvents> {
   readonly peerId: string;
   readonly signaling: SignalingClient;
@@ -111,9 +121,18 @@ export class TabNode extends Emitter<TabNodeEvents> {
       { maxConnections: this.budget, ...opts.dht, signer: identitySigner(opts.identity), verifier: verify },
     );
     // Overlay, server or lookup first: the shared rule (shared/dht/signal-router.ts).
-    this.connections.on('signal', (to, envelope) =>
-      this.dht.signal(to, envelope, this.signaling.state === 'online'),
-    );
+    this.connections.on('signal', (to, envelope) => {
+      // An open link signals only to restart ICE: the overlay would carry that over the very
+      // link that lost its path, so it goes through the server while there is one.
+      const online = this.signaling.state === 'online';
+      if (
+        online &&
+        this.connections.byId(envelope.link)?.open === true &&
+        this.signaling.signal(to, envelope)
+      )
+        return;
+      this.dht.signal(to, envelope, online);
+    });
     this.signaling.on('signal', (from, data) => this.connections.receiveSignal(from, data));
     this.transfers = new Transfers({
       peerId: opts.identity.peerId,
@@ -127,6 +146,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       notices: this.notices,
       now,
       ...(opts.uploadLimit ? { limiter: new UploadLimiter(opts.uploadLimit) } : {}),
+      ...(opts.relayUploadLimit ? { relayLimiter: new UploadLimiter(opts.relayUploadLimit) } : {}),
       ...(opts.metadataPatienceMs !== undefined ? { metadataPatienceMs: opts.metadataPatienceMs } : {}),
       changed: () => this.changed(),
       findPeers: (host) => void this.discovery.findPeers(host),
@@ -136,6 +156,16 @@ export class TabNode extends Emitter<TabNodeEvents> {
       },
     });
     this.connections.on('change', () => this.changed());
+    // A link that found no route says why once (the notice list drops repeats of the same text).
+    this.connections.on('failed', (_link, err) => {
+      if (err.code === ErrorCode.NoRoute)
+        this.notices.add(
+          'error',
+          `Could not connect to a peer: ${err.message.replace(/^peer \S+: /, '')}`,
+          err.code,
+        );
+    });
+    this.connections.on('open', () => this.notices.clear(ErrorCode.NoRoute));
     this.discovery = new PeerDiscovery({
       peerId: this.peerId,
       signaling: this.signaling,
@@ -247,16 +277,28 @@ export class TabNode extends Emitter<TabNodeEvents> {
         open: l.open,
         ...(l.purpose.infoHash ? { infoHash: l.purpose.infoHash } : {}),
         ...(l.purpose.webtorrent ? { webtorrent: true as const } : {}),
+        ...routeFields(l.route),
+        ...(l.setupMs === undefined ? {} : { setupMs: l.setupMs }),
       })),
+      paths: countPaths(this.connections.all().map((l) => (l.open ? l.route?.path : undefined))),
       tracker: this.useTracker,
       dht: this.dht.snapshot(),
-      transfers: this.transfers.views(),
+      transfers: this.transfers.views().map((t) => this.withRoutes(t)),
       notices: this.notices.all(),
     };
   }
 
   transfer(infoHash: string): TransferView | undefined {
-    return this.transfers.view(infoHash);
+    const t = this.transfers.view(infoHash);
+    return t === undefined ? undefined : this.withRoutes(t);
+  }
+
+  /** A transfer's peers with the path and RTT of the link each is on. */
+  private withRoutes(t: TransferView): TransferView {
+    return {
+      ...t,
+      peers: t.peers.map((p) => ({ ...p, ...routeFields(this.connections.find(p.id, t.infoHash)?.route) })),
+    };
   }
 
   dismissNotice(id: number): void {

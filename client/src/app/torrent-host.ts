@@ -13,7 +13,8 @@ import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore } from '../adapters/piece-store.js';
 import type { FilePieceReader } from '../adapters/file-reader.js';
 import { LinkSender } from './link-sender.js';
-import type { UploadLimiter } from './upload-limiter.js';
+import { linkPacer, type UploadLimiter } from './upload-limiter.js';
+import type { LinkPath } from '../../../shared/links/index.js';
 import type { TransferState, TransferView } from './status.js';
 
 /** What a transfer needs from its tab. */
@@ -32,6 +33,8 @@ export interface TorrentHostDeps {
   metadataKnown: (host: TorrentHost) => void;
   /** The tab-wide upload cap, if any. */
   limiter?: UploadLimiter;
+  /** Cap on upload over links through a TURN relay (none by default). */
+  relayLimiter?: UploadLimiter;
   /** Test hook that makes this tab a hostile peer: pieces it serves are corrupted. */
   corruptUploads?: () => boolean;
 }
@@ -169,7 +172,7 @@ export class TorrentHost {
    * Hands an open link to the swarm; its `wire` channel carries this torrent's peer wire stream.
    * The swarm knows the peer by its remote id, so a banned peer stays banned when it redials.
    */
-  attach(remoteId: string, link: PeerLink): void {
+  attach(remoteId: string, link: PeerLink, path: () => LinkPath | undefined = () => undefined): void {
     if (this.closed || this.banned.has(remoteId)) return link.close();
     const key = remoteId;
     this.links.get(key)?.link.close();
@@ -179,7 +182,7 @@ export class TorrentHost {
       () => {
         if (this.links.get(key) === attached) this.run((now) => this.swarm.drained(key, now));
       },
-      this.deps.limiter,
+      linkPacer(this.deps.limiter, this.deps.relayLimiter, path),
     );
     const attached: Attached = { link, sender, remoteId };
     this.links.set(key, attached);

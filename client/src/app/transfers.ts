@@ -41,6 +41,8 @@ export interface TransfersDeps {
   now: () => number;
   /** The tab-wide upload cap, if any. */
   limiter?: UploadLimiter;
+  /** Cap on upload over links through a TURN relay (none by default). */
+  relayLimiter?: UploadLimiter;
   /** How long a magnet link may wait for its metadata (default {@link METADATA_PATIENCE_MS}). */
   metadataPatienceMs?: number;
   changed: () => void;
@@ -334,6 +336,7 @@ export class Transfers {
         notice: (level, text, code) => this.deps.notices.add(level, text, code),
         completed: (h) => this.deps.completed(h),
         ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}),
+        ...(this.deps.relayLimiter ? { relayLimiter: this.deps.relayLimiter } : {}),
         corruptUploads: () => this.corruptUploads,
         metadataKnown: (h) => {
           if (h.error?.code === ErrorCode.MetadataTimeout) {
@@ -405,7 +408,7 @@ export class Transfers {
   private attach(link: TrackedLink): void {
     const host = link.purpose.infoHash ? this.torrents.get(link.purpose.infoHash) : undefined;
     if (!host) return;
-    host.attach(link.remoteId, link.link);
+    host.attach(link.remoteId, link.link, () => link.route?.path);
     // The swarm's link carries the DHT too: a link to the same tab for the DHT alone is spare
     // (unless the swarm's link came through a WebTorrent tracker: it has no DHT channel).
     if (link.purpose.webtorrent) return;

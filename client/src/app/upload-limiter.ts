@@ -1,8 +1,33 @@
+import { relayUploadCap, type LinkPath } from '../../../shared/links/index.js';
+
+/** What paces uploads: resolves when `bytes` may be sent. */
+export interface UploadPacer {
+  take(bytes: number): Promise<void>;
+}
+
+/**
+ * The pacer of one swarm link: the tab-wide cap, then, while the link runs through a TURN relay,
+ * the cap on relayed upload (shared/links/link-path.ts decides when it applies).
+ */
+export function linkPacer(
+  tabWide: UploadPacer | undefined,
+  relay: UploadLimiter | undefined,
+  path: () => LinkPath | undefined,
+): UploadPacer | undefined {
+  if (relay === undefined) return tabWide;
+  return {
+    async take(bytes) {
+      await tabWide?.take(bytes);
+      if (relayUploadCap(path(), relay.bytesPerSecond) !== undefined) await relay.take(bytes);
+    },
+  };
+}
+
 /**
  * A tab-wide upload cap (bytes per second) shared by every swarm link, as BitTorrent clients
  * offer; unlimited by default. A token bucket that holds at most one second of tokens.
  */
-export class UploadLimiter {
+export class UploadLimiter implements UploadPacer {
   private tokens: number;
   private last: number;
 

@@ -2,7 +2,10 @@ import { LitElement, css, html } from 'lit';
 import type { PeerView } from '../app/status.js';
 import { formatBytes, formatRate, shortId } from './format.js';
 
-/** The peers of one transfer: rates both ways and the choke/interest state in each direction. */
+/**
+ * The peers of one transfer: how each link got through and its RTT, rates both ways and the
+ * choke/interest state in each direction.
+ */
 export class TsPeerTable extends LitElement {
   static override properties = { peers: { attribute: false }, banned: { attribute: false } };
   declare peers: PeerView[];
@@ -35,6 +38,7 @@ export class TsPeerTable extends LitElement {
     return html`<table data-testid="peer-table">
       <tr>
         <th>peer</th>
+        <th title="direct (host), through a NAT (srflx) or relayed (TURN); round-trip time">path</th>
         <th>have</th>
         <th>down</th>
         <th>up</th>
@@ -48,6 +52,7 @@ export class TsPeerTable extends LitElement {
         (p) =>
           html`<tr>
             <td>${shortId(p.id)}</td>
+            <td data-testid="peer-path">${p.path ?? ''}${p.rttMs === undefined ? '' : ` ${p.rttMs} ms`}</td>
             <td>${Math.round(p.progress * 100)}%</td>
             <td>${formatRate(p.downloadRate)}</td>
             <td>${formatRate(p.uploadRate)}</td>
@@ -62,7 +67,7 @@ export class TsPeerTable extends LitElement {
         (id) =>
           html`<tr class="banned">
             <td>${shortId(id)}</td>
-            <td colspan="8">banned: sent data that failed verification</td>
+            <td colspan="9">banned: sent data that failed verification</td>
           </tr>`,
       )}
     </table>`;

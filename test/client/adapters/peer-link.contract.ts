@@ -126,6 +126,26 @@ export function peerLinkContract(name: string, makeFactory: () => PeerLinkFactor
       expect([a.remoteId, a.initiator, b.remoteId, b.initiator]).toEqual(['peer-b', true, 'peer-a', false]);
     });
 
+    it('reports no route before opening, and a direct path with an RTT once open (one machine)', async () => {
+      const factory = makeFactory();
+      const lone = create(factory, 'peer-x', true);
+      expect(await lone.route()).toBeUndefined();
+      const { a, b } = await connectedPair();
+      // ICE may select its pair a moment after the channels open.
+      let route = await a.route();
+      for (let i = 0; i < 50 && route === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        route = await a.route();
+      }
+      if (route === undefined) throw new Error('no selected candidate pair within 1 s of opening');
+      expect(route).toMatchObject({ path: 'direct', local: 'host', remote: 'host' });
+      expect(route.rttMs ?? 0).toBeGreaterThanOrEqual(0);
+      expect((await b.route())?.path ?? 'direct').toBe('direct');
+      a.close();
+      await once(a, 'close');
+      expect(await a.route()).toBeUndefined();
+    });
+
     it('delivers messages in order on both channels, both ways', async () => {
       const { a, b } = await connectedPair();
       const gotA = collect(a);

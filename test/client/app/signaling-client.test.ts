@@ -99,3 +99,18 @@ describe('SignalingClient and a draining server', () => {
     );
   }, 20_000);
 });
+
+describe('SignalingClient TURN credentials', () => {
+  it('uses the newest credentials the server sends for new links', async () => {
+    await server.close();
+    const turn = { urls: ['turn:turn.example.org:3478'], secret: 'north-wind', ttlSeconds: 1 };
+    server = await startServer({ port: 0, host: '127.0.0.1', turn });
+    const c = client(20);
+    await c.start();
+    const first = c.iceServers[0]?.username;
+    expect(first).toMatch(new RegExp(`^\\d+:${tabId(20)}$`));
+    // Renewed at half the TTL: a later expiry replaces the first.
+    await waitFor(() => (c.iceServers[0]?.username ?? '') > (first ?? ''), 'renewed TURN credentials', 3000);
+    expect(c.iceServers[0]?.urls).toEqual(turn.urls);
+  });
+});

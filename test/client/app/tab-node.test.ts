@@ -9,6 +9,9 @@ import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-stor
 import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reader.js';
 import { MemoryFileSaver } from '../../../client/src/adapters/memory-file-saver.js';
 import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
+import { MemoryPeerLinkFactory } from '../../../client/src/adapters/memory-peer-link.js';
+import type { PeerLinkFactory } from '../../../client/src/adapters/peer-link.js';
+import { NO_RELAY_MESSAGE } from '../../../shared/links/index.js';
 import { SimplePeerLinkFactory } from '../../../client/src/adapters/simple-peer-link.js';
 import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
 import { REANNOUNCE_MS } from '../../../client/src/app/peer-discovery.js';
@@ -30,6 +33,7 @@ function tab(
     serverUrl?: string;
     reader?: MemoryFileReader;
     saver?: MemoryFileSaver;
+    links?: PeerLinkFactory;
   } = {},
 ): TabNode {
   const random = seededRandom(seed++);
@@ -42,7 +46,7 @@ function tab(
     hasher: createPieceHasher(),
     reader: opts.reader ?? new MemoryFileReader(),
     saver: opts.saver ?? new MemoryFileSaver(),
-    links: new SimplePeerLinkFactory({ wrtc }),
+    links: opts.links ?? new SimplePeerLinkFactory({ wrtc }),
     sockets: new WebSocketSignalingSocketFactory({
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     }),
@@ -82,6 +86,34 @@ afterEach(async () => {
 });
 
 describe('TabNode', () => {
+  it('shows how each link got through: per link, per swarm peer and counted in the status', async () => {
+    const links = new MemoryPeerLinkFactory({ path: 'relay', rttMs: 42 });
+    const a = tab({ links });
+    const b = tab({ links });
+    await Promise.all([a.start(), b.start()]);
+    const { infoHash, magnet } = await a.seed(randomBlob(200_000), 'r.bin');
+    await b.download(magnet);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding');
+    await until(b, () => b.view().paths.relay > 0);
+    expect(b.view().paths).toMatchObject({ direct: 0, srflx: 0 });
+    expect(b.view().links.find((l) => l.open)).toMatchObject({ path: 'relay', rttMs: 42 });
+    await until(b, () => b.transfer(infoHash)?.peers[0]?.path === 'relay');
+    expect(b.transfer(infoHash)?.peers[0]).toMatchObject({ id: a.peerId, path: 'relay', rttMs: 42 });
+  });
+
+  it('says in plain words why a peer cannot be reached when ICE finds no route', async () => {
+    const links = new MemoryPeerLinkFactory({ noRoute: true });
+    const a = tab({ links });
+    const b = tab({ links });
+    await Promise.all([a.start(), b.start()]);
+    const { magnet } = await a.seed(randomBlob(50_000), 'x.bin');
+    await b.download(magnet);
+    const noRoute = (n: TabNode) => n.view().notices.find((x) => x.code === ErrorCode.NoRoute);
+    await until(b, () => noRoute(b) !== undefined);
+    expect(noRoute(b)?.text).toBe(`Could not connect to a peer: ${NO_RELAY_MESSAGE}`);
+    expect(b.view().paths).toEqual({ direct: 0, srflx: 0, relay: 0 });
+  });
+
   it('downloads a file from another tab and verifies every piece', async () => {
     const a = tab();
     const b = tab();
