@@ -60,8 +60,16 @@ export interface TransferView {
   availability: Uint16Array;
   /** Peer ids whose data failed verification and who were banned. */
   banned: string[];
-  /** Pieces known to be in this browser's piece store. */
+  /**
+   * Pieces known to be in this browser's piece store. It grows as pieces are downloaded, from the
+   * moment the tab has opened the transfer.
+   */
   storedPieces: number;
+  /**
+   * Pieces the transfer resumed with: those the piece store held, and that verified, when this
+   * tab opened it (0 for a new download or a shared file). It does not change afterwards.
+   */
+  resumedPieces: number;
   /** Pieces that failed their hash so far. */
   hashFailures: number;
   /** Payload bytes received from each remote peer id during this tab's life. */

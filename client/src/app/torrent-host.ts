@@ -95,6 +95,8 @@ export class TorrentHost {
   private source: Blob | undefined;
   /** Pieces known to be in the piece store. */
   private readonly inStore = new Set<number>();
+  /** Checked pieces the transfer was resumed with (see TransferView.resumedPieces). */
+  private readonly resumedPieces: number;
   /** Where this transfer is announced and what its magnet lists: the tab's trackers, then its own. */
   readonly trackers: readonly string[];
 
@@ -111,6 +113,7 @@ export class TorrentHost {
     this.trackers = [...new Set([...deps.trackers, ...(init.trackers ?? [])])];
     if (!init.source) for (const i of init.stored ?? []) this.inStore.add(i);
     if (init.checked) for (const i of init.stored ?? []) this.trusted.add(i);
+    this.resumedPieces = init.checked ? this.trusted.size : 0;
     const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
     this.swarm = new Swarm({
       infoHash: init.infoHash,
@@ -243,6 +246,7 @@ export class TorrentHost {
       availability,
       banned: s.banned,
       storedPieces: this.inStore.size,
+      resumedPieces: this.resumedPieces,
       hashFailures: this.hashFailures,
       receivedFrom: Object.fromEntries(this.receivedFrom),
       ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),

@@ -465,6 +465,7 @@ function hashingView(key: string, name: string, length: number): TransferView {
     availability: new Uint16Array(),
     banned: [],
     storedPieces: 0,
+    resumedPieces: 0,
     hashFailures: 0,
     receivedFrom: {},
   };

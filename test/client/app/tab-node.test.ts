@@ -159,6 +159,7 @@ describe('TabNode', () => {
     const resumed = again.transfer(infoHash)!;
     expect(resumed.state).toBe('downloading');
     expect(resumed.storedPieces).toBe(4);
+    expect(resumed.resumedPieces).toBe(4);
     await until(again, () => again.transfer(infoHash)?.state === 'seeding');
     expect(again.transfer(infoHash)!.downloaded).toBe(DEFAULT_PIECE_LENGTH);
     expect(again.transfer(infoHash)!.hashFailures).toBe(0);

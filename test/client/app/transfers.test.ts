@@ -177,6 +177,38 @@ describe('Transfers', () => {
     expect(again.wantedPeers).toEqual([]); // peers are looked for once the server answers
   });
 
+  it('a resumed transfer counts the pieces it resumed with apart from those it stores afterwards', async () => {
+    const pieceCount = 4;
+    const kept = [0, 2];
+    const a = rig();
+    const { blob, data } = fileOf(pieceCount * DEFAULT_PIECE_LENGTH);
+    const { infoHash } = await a.transfers.seed(blob, 'kept.bin');
+    expect(a.transfers.view(infoHash)?.resumedPieces).toBe(0);
+    // An earlier visit stored some of the pieces.
+    const store = new MemoryPieceStore();
+    const { infoBytes } = parseTorrentFile(a.transfers.torrentFile(infoHash).bytes);
+    await store.putMetadata(infoHash, { name: 'kept.bin', length: data.length, infoBytes, addedAt: 0 });
+    const piece = (i: number) => data.slice(i * DEFAULT_PIECE_LENGTH, (i + 1) * DEFAULT_PIECE_LENGTH);
+    await store.putPieces(
+      infoHash,
+      kept.map((index) => ({ index, data: piece(index) })),
+    );
+
+    const b = rig({ store });
+    relay(a, b);
+    await b.transfers.restore();
+    expect(b.transfers.view(infoHash)).toMatchObject({
+      storedPieces: kept.length,
+      resumedPieces: kept.length,
+    });
+    b.connections.connect(a.id, { infoHash });
+    await waitFor('the download to complete', () => b.transfers.view(infoHash)?.state === 'seeding');
+    const done = b.transfers.view(infoHash)!;
+    // Pieces stored after the resume count as stored, not as resumed.
+    expect(done).toMatchObject({ storedPieces: pieceCount, resumedPieces: kept.length });
+    expect(done.downloaded).toBe((pieceCount - kept.length) * DEFAULT_PIECE_LENGTH);
+  });
+
   it('a .torrent file gives the metadata at once, keeps its trackers, and downloads; a transfer gives its .torrent back', async () => {
     const a = rig();
     const b = rig();
