@@ -8,12 +8,15 @@ import {
   NatNetwork,
   PUBLIC_HOST,
   PUBLIC_HOST_2,
+  STUN_URL,
+  TRACKER_URL,
   TURN_PORT,
   TURN_SECRET,
   canBuildNetwork,
   stunProbe,
 } from './netns/nat-network.js';
 import { turnCredential } from '../signaling-server/turn-credentials.js';
+import { openWebTorrent, routeWebTorrentSite } from './webtorrent-page.js';
 
 /**
  * Two homes, each a browser behind its own NAT router, and a public segment with the signaling
@@ -33,6 +36,9 @@ const NEW_ROUTER_ADDRESS = '203.0.113.21';
 
 /** Bytes of the file that crosses: a few pieces, small enough to keep relayed tests short. */
 const FILE_BYTES = 300_000;
+
+/** A TURN credential lifetime no test outlives. */
+const LONG_TTL_S = 600;
 
 let network: NatNetwork | undefined;
 test.afterEach(async () => {
@@ -129,6 +135,35 @@ test('symmetric NATs with TURN: the file crosses over a relayed link, on renewed
   expect((await leecher.evaluate(() => window.tabswarm.status())).paths.relay).toBeGreaterThan(0);
 });
 
+test("symmetric NATs, TURN on tabswarm's side only: a tabswarm tab downloads what a WebTorrent client shares, over a relayed link", async () => {
+  network = await NatNetwork.start('symmetric', { turnTtlSeconds: LONG_TTL_S });
+  // WebTorrent's own STUN servers are public ones the homes cannot reach: it gets the network's
+  // STUN server, as its users get a public one. No TURN: the only relay is the one tabswarm's
+  // server hands its tab, so it must travel in the tab's complete (non-trickle) SDP.
+  const context = await (await network.browser('h1')).newContext();
+  const webtorrent = await openWebTorrent(context, await routeWebTorrentSite(context, APP_URL), {
+    tracker: { rtcConfig: { iceServers: [{ urls: STUN_URL }] } },
+  });
+  const data = randomBytes(FILE_BYTES);
+  const magnet = await webtorrent.evaluate(
+    ([base64, tracker]) => window.wt.seed(base64, 'from-webtorrent.bin', [tracker]),
+    [data.toString('base64'), TRACKER_URL] as const,
+  );
+
+  const leecher = await openApp(await network.browser('h2'));
+  const { infoHash } = await leecher.evaluate((m) => window.tabswarm.download(m), magnet);
+  await leecher.evaluate((h) => window.tabswarm.waitForComplete(h, 30_000), infoHash);
+  expect(await leecher.evaluate((h) => window.tabswarm.sha256(h), infoHash)).toBe(
+    createHash('sha256').update(data).digest('hex'),
+  );
+  const link = () =>
+    leecher.evaluate((h) => {
+      const open = window.tabswarm.status().links.find((l) => l.open && l.infoHash === h);
+      return open && { path: open.path, webtorrent: open.webtorrent };
+    }, infoHash);
+  await expect.poll(link, { timeout: 10_000 }).toEqual({ path: 'relay', webtorrent: true });
+});
+
 test("a home's public address changes mid-download: ICE restarts and the download completes", async () => {
   network = await NatNetwork.start('eim');
   const net = network;
@@ -156,7 +191,7 @@ test("a home's public address changes mid-download: ICE restarts and the downloa
 });
 
 test('coturn takes the credentials the server issues, and refuses them once expired', async () => {
-  network = await NatNetwork.start('eim', { turnTtlSeconds: 600 });
+  network = await NatNetwork.start('eim', { turnTtlSeconds: LONG_TTL_S });
   const peer = '0123456789abcdef0123456789abcdef01234567';
   const now = Math.floor(Date.now() / 1000);
   const fresh = turnCredential(TURN_SECRET, peer, now + 60);

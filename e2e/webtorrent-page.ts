@@ -38,7 +38,9 @@ const PAGE_HTML = `<!doctype html>
 <title>WebTorrent</title>
 <script type="module">
   import WebTorrent from './${WEBTORRENT_SCRIPT}';
-  const client = new WebTorrent();
+  // The client's options, when the test gives any (JSON in ?options=).
+  const options = new URLSearchParams(location.search).get('options');
+  const client = new WebTorrent(options ? JSON.parse(options) : {});
   client.on('error', (err) => console.error('[webtorrent] ' + err.message));
   const toHex = (bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
   window.wt = {
@@ -79,10 +81,14 @@ export interface WebTorrentSite {
   close(): Promise<void>;
 }
 
+/** The WebTorrent browser build's text. */
+function webTorrentScript(): Promise<Buffer> {
+  return readFile(createRequire(import.meta.url).resolve('webtorrent/dist/webtorrent.min.js'));
+}
+
 /** Serves the WebTorrent test page and build on 127.0.0.1 (a free port). */
 export async function startWebTorrentSite(): Promise<WebTorrentSite> {
-  const require = createRequire(import.meta.url);
-  const script = await readFile(require.resolve('webtorrent/dist/webtorrent.min.js'));
+  const script = await webTorrentScript();
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === `/${WEBTORRENT_PAGE}`) res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE_HTML);
@@ -98,11 +104,39 @@ export async function startWebTorrentSite(): Promise<WebTorrentSite> {
   };
 }
 
+/**
+ * The WebTorrent test page and build at `origin` (ending in '/') for `context` alone, answered by
+ * the browser itself: where no server of the test's own is reachable (a browser in a network
+ * namespace), at a real origin of that network.
+ */
+export async function routeWebTorrentSite(context: BrowserContext, origin: string): Promise<WebTorrentSite> {
+  const script = await webTorrentScript();
+  const at = (file: string) => (url: URL) => url.href.startsWith(origin) && url.pathname === `/${file}`;
+  await context.route(at(WEBTORRENT_PAGE), (route) =>
+    route.fulfill({ contentType: 'text/html', body: PAGE_HTML }),
+  );
+  await context.route(at(WEBTORRENT_SCRIPT), (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: script }),
+  );
+  return { url: origin, close: () => context.unrouteAll() };
+}
+
+/** WebTorrent client options a test may set (the rest are WebTorrent's defaults). */
+export interface WebTorrentOptions {
+  /** Passed to its trackers' peer connections, as WebTorrent's `tracker.rtcConfig`. */
+  tracker?: { rtcConfig: { iceServers: RTCIceServer[] } };
+}
+
 /** Opens the WebTorrent page in `context` and waits until its client is up. */
-export async function openWebTorrent(context: BrowserContext, site: WebTorrentSite): Promise<Page> {
+export async function openWebTorrent(
+  context: BrowserContext,
+  site: WebTorrentSite,
+  options?: WebTorrentOptions,
+): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[webtorrent page error] ${err.message}`));
-  await page.goto(site.url + WEBTORRENT_PAGE);
+  const query = options ? `?options=${encodeURIComponent(JSON.stringify(options))}` : '';
+  await page.goto(site.url + WEBTORRENT_PAGE + query);
   await page.waitForFunction(() => window.wtReady === true);
   return page;
 }

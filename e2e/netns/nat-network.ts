@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS } from '../../harness/chromium.js';
+import { SIGNAL_PATH } from '../../signaling-server/server.js';
 
 /** The two kinds of NAT the routers can run (see netns.sh). */
 export type NatKind = 'eim' | 'symmetric';
@@ -21,6 +22,8 @@ export const PUBLIC_HOST_2 = '203.0.113.20';
 export const SERVER_PORT = 8080;
 export const TURN_PORT = 3478;
 export const APP_URL = `http://${PUBLIC_HOST}:${SERVER_PORT}/`;
+/** The server's WebSocket endpoint, also a WebTorrent tracker: the `tr=` of tabswarm's magnets. */
+export const TRACKER_URL = `ws://${PUBLIC_HOST}:${SERVER_PORT}${SIGNAL_PATH}`;
 export const STUN_URL = `stun:${PUBLIC_HOST}:${TURN_PORT}`;
 export const TURN_URL = `turn:${PUBLIC_HOST}:${TURN_PORT}?transport=udp`;
 /** The secret coturn and the server share (a test value; it never leaves the namespaces). */
