@@ -1,5 +1,6 @@
 import { Outbox, TimerTable, type Machine } from '../machine/index.js';
 import type { Random } from '../random.js';
+import { JitteredBackoff } from '../backoff.js';
 
 /** Defaults of {@link BootstrapBackoff}. */
 export const BOOTSTRAP_BACKOFF = {
@@ -38,7 +39,7 @@ export class BootstrapBackoff implements Machine<BootstrapAsk> {
   private readonly out = new Outbox<BootstrapAsk>();
   private readonly timers = new TimerTable<'ask'>();
   private readonly options: BootstrapBackoffOptions;
-  private delay: number;
+  private readonly waits: JitteredBackoff;
   /** No ask before this time. */
   private notBefore = -Infinity;
 
@@ -47,7 +48,7 @@ export class BootstrapBackoff implements Machine<BootstrapAsk> {
     options: Partial<BootstrapBackoffOptions> = {},
   ) {
     this.options = { ...BOOTSTRAP_BACKOFF, ...options };
-    this.delay = this.options.minMs;
+    this.waits = new JitteredBackoff(this.options.minMs, this.options.maxMs, this.options.jitter);
   }
 
   /** The host needs bootstrap peers: asks now, or at the first time allowed (once, however often wanted). */
@@ -69,7 +70,7 @@ export class BootstrapBackoff implements Machine<BootstrapAsk> {
 
   /** A link opened: back to the shortest wait, and a want waiting for its turn is dropped. */
   linkOpened(now: number): void {
-    this.delay = this.options.minMs;
+    this.waits.reset();
     this.notBefore = now;
     this.timers.clear('ask');
   }
@@ -92,9 +93,7 @@ export class BootstrapBackoff implements Machine<BootstrapAsk> {
   }
 
   private ask(now: number): void {
-    const { jitter, maxMs } = this.options;
     this.out.push({ type: 'ask' });
-    this.notBefore = now + this.delay * (1 - jitter + 2 * jitter * this.random.next());
-    this.delay = Math.min(maxMs, this.delay * 2);
+    this.notBefore = now + this.waits.next(this.random.next());
   }
 }

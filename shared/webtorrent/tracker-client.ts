@@ -1,6 +1,7 @@
 import { toHex } from '../bytes.js';
 import { Outbox, TimerTable, type Machine } from '../machine/index.js';
 import type { Random } from '../random.js';
+import { JitteredBackoff } from '../backoff.js';
 import {
   binaryToHex,
   checkWtResponse,
@@ -135,7 +136,7 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
   private readonly offers = new Map<string, string>();
   private readonly peerIdBinary: string;
   private socket: 'closed' | 'connecting' | 'open' = 'closed';
-  private reconnectDelay: number;
+  private readonly reconnects: JitteredBackoff;
 
   constructor(
     /** This tab's peer id (hex). */
@@ -144,7 +145,8 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
     options: Partial<WtTrackerClientOptions> = {},
   ) {
     this.options = { ...WT_CLIENT_DEFAULTS, ...options };
-    this.reconnectDelay = this.options.reconnectMinMs;
+    const { reconnectMinMs, reconnectMaxMs, jitter } = this.options;
+    this.reconnects = new JitteredBackoff(reconnectMinMs, reconnectMaxMs, jitter);
     this.peerIdBinary = hexToBinary(peerId);
   }
 
@@ -222,9 +224,7 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
     }
     this.offers.clear();
     if (this.swarms.size === 0) return;
-    const jitter = 1 + (this.random.next() * 2 - 1) * this.options.jitter;
-    this.timers.set('reconnect', now + Math.round(this.reconnectDelay * jitter));
-    this.reconnectDelay = Math.min(this.options.reconnectMaxMs, this.reconnectDelay * 2);
+    this.timers.set('reconnect', now + Math.round(this.reconnects.next(this.random.next())));
   }
 
   /** One decoded frame from the tracker. */
@@ -235,7 +235,7 @@ export class WtTrackerClient implements Machine<WtClientOutput> {
     if (response.kind === 'failure') return this.warn(`tracker failure: ${response.reason}`);
     if (response.kind === 'ignored') return;
     // The tracker speaks our protocol: the backoff starts over.
-    this.reconnectDelay = this.options.reconnectMinMs;
+    this.reconnects.reset();
     this.onAnnounce(response.message, now);
   }
 

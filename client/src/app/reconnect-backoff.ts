@@ -1,3 +1,4 @@
+import { JitteredBackoff } from '../../../shared/backoff.js';
 import { SERVICE_RESTART_CLOSE } from '../../../shared/signaling/messages.js';
 
 /** The first reconnect after a lost socket comes about this long after it closed. */
@@ -17,23 +18,21 @@ export const DRAIN_RECONNECT_SPREAD_MS = 15_000;
  * wait spread over a window after a drain. `random` returns a number in [0, 1).
  */
 export class ReconnectBackoff {
-  private base = RECONNECT_MIN_MS;
+  private readonly waits = new JitteredBackoff(RECONNECT_MIN_MS, RECONNECT_MAX_MS, RECONNECT_JITTER);
 
   constructor(private readonly random: () => number) {}
 
   /** The wait before the next attempt, after a socket closed with `closeCode`. */
   next(closeCode: number): number {
     if (closeCode === SERVICE_RESTART_CLOSE) {
-      this.base = RECONNECT_MIN_MS;
+      this.waits.reset();
       return Math.round(RECONNECT_MIN_MS + this.random() * DRAIN_RECONNECT_SPREAD_MS);
     }
-    const wait = this.base * (1 + RECONNECT_JITTER * (2 * this.random() - 1));
-    this.base = Math.min(RECONNECT_MAX_MS, this.base * 2);
-    return Math.round(wait);
+    return Math.round(this.waits.next(this.random()));
   }
 
   /** A registration succeeded: the next failure starts from the shortest wait again. */
   reset(): void {
-    this.base = RECONNECT_MIN_MS;
+    this.waits.reset();
   }
 }
