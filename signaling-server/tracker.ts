@@ -73,6 +73,16 @@ export class Tracker {
     return [...(this.peerSwarms.get(peerId) ?? [])];
   }
 
+  /** The owner `peerId` joined its swarms with (undefined when it is in none). */
+  ownerOf(peerId: string): string | undefined {
+    return this.peerOwner.get(peerId);
+  }
+
+  /** Whether `peerId` announced `completed` in the swarm of `infoHash`. */
+  isSeeder(infoHash: string, peerId: string): boolean {
+    return this.swarms.get(infoHash)?.seeders.has(peerId) ?? false;
+  }
+
   /** Entries held by all peers of `owner`. */
   entriesOf(owner: string): number {
     return this.ownerEntries.get(owner) ?? 0;
