@@ -1,4 +1,5 @@
 import type { ServerConfig } from './config.js';
+import { redactUrl } from './redis-url.js';
 import type { StartupSettings } from './settings.js';
 
 /** What stands in for a secret in the printout. */
@@ -44,6 +45,9 @@ export function describeConfig(
     HTTP_KEEP_ALIVE_TIMEOUT_MS: config.keepAliveTimeoutMs,
     DRAIN_DELAY_MS: config.drainDelayMs,
     DRAIN_TIMEOUT_MS: config.drainTimeoutMs,
+    REDIS_URL: config.redisUrl === undefined ? null : redactUrl(config.redisUrl),
+    REDIS_PREFIX: config.redisPrefix,
+    HUB_LEASE_MS: config.hubLeaseMs,
     LOG_LEVEL: startup.logLevel,
     LOG_PEERS: startup.logPeers,
   };

@@ -7,6 +7,8 @@ import { MAX_FRAME_BYTES, MAX_RETRY_AFTER_MS } from '../shared/signaling/message
 import { silentLogger, type Logger } from './logger.js';
 import { parseTrustedProxies, type TrustedProxies } from './proxy-trust.js';
 import type { RateLimitOptions } from './rate-limiter.js';
+import { DEFAULT_LEASE_MS, type HubStore } from './hub-store.js';
+import { DEFAULT_REDIS_PREFIX, redactUrl } from './redis-url.js';
 import type { TurnSettings } from './turn-credentials.js';
 
 /**
@@ -149,6 +151,17 @@ export interface ServerOptions {
   random?: Random;
   /** Where to report notable events (default: nowhere). */
   log?: Logger;
+  /**
+   * Share registrations, swarms and relays with other server processes through this Redis
+   * (`redis://host:port/db`, `rediss://` for TLS; default: none, everything in this process).
+   */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel (default `tabswarm:`): deployments sharing one Redis. */
+  redisPrefix?: string;
+  /** A killed process's registrations are swept from Redis within this (default 10 s). */
+  hubLeaseMs?: number;
+  /** The hub store to use instead of one made from the settings above (tests). */
+  hubStore?: HubStore;
 }
 
 /** ServerOptions with every default filled in. */
@@ -186,6 +199,9 @@ export interface ServerConfig {
   maxBufferedBytes: number;
   random: Random;
   log: Logger;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  hubLeaseMs: number;
 }
 
 /** `dist/` next to this directory: where `npm run build` puts the client. */
@@ -244,6 +260,9 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
     random: options.random ?? seededRandom(randomInt(2 ** 31)),
     log: options.log ?? silentLogger,
+    redisUrl: options.redisUrl === undefined ? undefined : parseRedisUrl(options.redisUrl),
+    redisPrefix: options.redisPrefix ?? DEFAULT_REDIS_PREFIX,
+    hubLeaseMs: options.hubLeaseMs ?? DEFAULT_LEASE_MS,
   };
 }
 
@@ -282,6 +301,20 @@ export function parseOrigin(text: string): string {
   if (url === undefined || !/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== ''))
     throw new Error(`ALLOWED_ORIGINS: "${text}" is not an origin like https://swarm.example.org`);
   return url.origin;
+}
+
+export function parseRedisUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !/^rediss?:$/.test(url.protocol))
+    throw new Error(
+      `REDIS_URL: "${redactUrl(text)}" is not a redis:// or rediss:// URL like redis://127.0.0.1:6379`,
+    );
+  return text;
 }
 
 export function parsePublicUrl(text: string): string {

@@ -76,6 +76,12 @@ export interface HubStore {
    * holds it. The hub delivers to its own sockets itself and asks this only for the others.
    */
   relay(to: string, frame: string): Promise<boolean>;
+  /**
+   * Whether some live process holds `peerId`, when the store knows without asking anyone (in
+   * memory); undefined when only `relay` can tell (Redis). Lets the in-memory hub refuse a signal
+   * to an unknown peer in the same turn, as it always has.
+   */
+  holdsNow(peerId: string): boolean | undefined;
   health(): HubStoreHealth;
   /** Graceful stop: forgets every registration and the lease of this process at once. */
   release(): Promise<void>;

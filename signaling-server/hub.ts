@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
+import { hasAction, rawToString } from './frame-text.js';
 import { ErrorCode } from '../shared/errors.js';
-import { checkRegisterProof } from '../shared/identity/index.js';
 import {
   checkClientMessage,
   decodeFrame,
@@ -15,14 +15,14 @@ import {
   type SignalMessage,
 } from '../shared/signaling/messages.js';
 import type { ServerConfig } from './config.js';
+import type { HubStore, HubStoreEvents } from './hub-store.js';
 import { RateLimiter } from './rate-limiter.js';
-import { RandomSet } from './random-set.js';
 import { SignalFanout } from './signal-fanout.js';
-import type { HubStats } from './hub-stats.js';
+import { hubStoreStats, newHubCounters, type HubStats } from './hub-stats.js';
+import { registerProofProblem } from './register-proof.js';
 import { CLOSE_GRACE_MS, CloseCode, Session } from './session.js';
-import { Tracker } from './tracker.js';
 import { WtTracker } from './wt-tracker.js';
-import { iceServersWith, issueTurnCredential, turnRenewalMs } from './turn-credentials.js';
+import { iceServersFor, scheduleTurnRenewal } from './turn-renewal.js';
 
 export type { HubStats } from './hub-stats.js';
 
@@ -46,29 +46,14 @@ type Handlers = {
  */
 export class SignalingHub {
   private readonly sessions = new Set<Session>();
+  /** Peers whose socket is on this process. */
   private readonly peers = new Map<string, Session>();
-  /** Registered peer ids, for random bootstrap sets. */
-  private readonly peerIds = new RandomSet<string>();
   /** Open sockets per client address. */
   private readonly addressSockets = new Map<string, number>();
-  private readonly tracker: Tracker;
   private readonly wt: WtTracker<Session>;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly errorsByCode = new Map<string, number>();
-  private readonly counters = {
-    messagesReceived: 0,
-    messagesSent: 0,
-    registrations: 0,
-    messagesRelayed: 0,
-    errorsSent: 0,
-    messagesDropped: 0,
-    socketsReaped: 0,
-    registerTimeouts: 0,
-    socketsRefused: 0,
-    internalErrors: 0,
-    proofsRefused: 0,
-    peersSuperseded: 0,
-  };
+  private readonly counters = newHubCounters();
 
   private readonly handlers: Handlers = {
     register: (s, m) => this.onRegister(s, m),
@@ -78,24 +63,16 @@ export class SignalingHub {
 
   constructor(
     private readonly config: ServerConfig,
+    /** Registrations, bootstrap sets, swarms and relays shared with the other processes. */
+    private readonly store: HubStore,
     private readonly clock: () => number = Date.now,
   ) {
-    this.tracker = new Tracker({
-      maxSwarmsPerPeer: config.maxSwarmsPerPeer,
-      maxSwarmsPerOwner: config.maxSwarmsPerAddress,
-      random: config.random,
-    });
     this.wt = new WtTracker<Session>({
       send: (s, message) => this.sendRaw(s.ws, message),
       buffered: (s) => s.ws.bufferedAmount,
       address: (s) => s.address,
       isTab: (id) => this.peers.has(id),
-      random: config.random,
-      maxSwarmsPerPeer: config.maxSwarmsPerPeer,
-      maxSwarmsPerAddress: config.maxSwarmsPerAddress,
-      maxSignalTargets: config.maxSignalTargets,
-      signalTargetWindowMs: config.signalTargetWindowMs,
-      maxBufferedBytes: config.maxBufferedBytes,
+      ...config,
     });
     this.heartbeat = setInterval(() => this.beat(), config.heartbeatMs);
     this.heartbeat.unref();
@@ -191,8 +168,9 @@ export class SignalingHub {
     return {
       connections: this.sessions.size,
       peers: this.peers.size,
-      swarms: this.tracker.swarmCount,
+      swarms: this.store.health().clusterSwarms,
       ...this.counters,
+      ...hubStoreStats(this.store.health()),
       errorsByCode: Object.fromEntries(this.errorsByCode),
       webtorrentPeers: this.wt.peerCount,
       webtorrentOffersRelayed: this.wt.counters.offersRelayed,
@@ -283,15 +261,8 @@ export class SignalingHub {
 
   private onRegister(session: Session, m: RegisterMessage): void {
     if (session.peerId !== undefined && session.peerId !== m.peerId) {
-      this.error(
-        session,
-        ErrorCode.SignalInvalid,
-        `peerId: this socket is already registered as ${session.peerId}`,
-        {
-          ref: 'peerId',
-          rid: m.rid,
-        },
-      );
+      const message = `peerId: this socket is already registered as ${session.peerId}`;
+      this.error(session, ErrorCode.SignalInvalid, message, { ref: 'peerId', rid: m.rid });
       return;
     }
     // Registering again on the socket that holds the id only asks for a fresh bootstrap set.
@@ -304,75 +275,44 @@ export class SignalingHub {
     session.peerId = m.peerId;
     clearTimeout(session.registerTimer);
     session.registerTimer = undefined;
+    const first = this.peers.get(m.peerId) !== session;
     this.peers.set(m.peerId, session);
-    this.peerIds.add(m.peerId);
-    const peers = this.peerIds.sample(this.numWant(m.numWant), this.config.random, m.peerId);
-    const registered: RegisteredMessage = {
-      type: 'registered',
-      peerId: m.peerId,
-      peers,
-      iceServers: this.iceServersFor(m.peerId),
-    };
-    // Nobody to give: tell the tab when asking again is worth it (newcomers are handed this tab).
-    if (peers.length === 0) registered.retryAfterMs = this.config.bootstrapRetryAfterMs;
-    this.reply(session, registered, m.rid);
-    this.scheduleTurnRenewal(session);
+    const numWant = this.numWant(m.numWant);
+    const asked = first ? this.store.register(m.peerId, numWant) : this.store.sample(numWant, m.peerId);
+    this.later(session, 'register', asked, (peers) => {
+      const registered: RegisteredMessage = {
+        type: 'registered',
+        peerId: m.peerId,
+        peers,
+        iceServers: iceServersFor(this.config, m.peerId, this.clock()),
+      };
+      // Nobody to give: tell the tab when asking again is worth it (newcomers are handed this tab).
+      if (peers.length === 0) registered.retryAfterMs = this.config.bootstrapRetryAfterMs;
+      this.reply(session, registered, m.rid);
+      scheduleTurnRenewal(this.config, session, this.clock, (message) =>
+        this.guard(session, 'turn renewal', () => this.send(session.ws, message)),
+      );
+    });
   }
 
-  /** The static ICE servers, plus a fresh TURN credential for `peerId` when TURN is configured. */
-  private iceServersFor(peerId: string): RTCIceServer[] {
-    const turn = this.config.turn;
-    if (turn === undefined) return this.config.iceServers;
-    return iceServersWith(this.config.iceServers, turn, issueTurnCredential(turn, peerId, this.clock()));
-  }
-
-  /** From the first register on: a new credential every half TTL, for as long as the socket lives. */
-  private scheduleTurnRenewal(session: Session): void {
-    const turn = this.config.turn;
-    if (turn === undefined || session.turnTimer !== undefined) return;
-    session.turnTimer = setInterval(
-      () =>
-        this.guard(session, 'turn renewal', () => {
-          const peerId = session.peerId;
-          if (peerId === undefined || session.closing) return;
-          const credential = issueTurnCredential(turn, peerId, this.clock());
-          this.send(session.ws, {
-            type: 'ice-servers',
-            iceServers: iceServersWith(this.config.iceServers, turn, credential),
-            expiresAt: credential.expiresAt,
-          });
-        }),
-      turnRenewalMs(turn),
+  /** Runs `then` with what the store answered, guarded like a socket's handler. */
+  private later<T>(session: Session, what: string, answer: Promise<T>, then: (value: T) => void): void {
+    answer.then(
+      (value) => this.guard(session, what, () => then(value)),
+      (err: unknown) => this.contain(session, session.ws, what, err),
     );
-    session.turnTimer.unref();
   }
 
   /**
-   * Whether `m` proves its id: a public key whose SHA-1 is the id and a signature of this socket's
-   * challenge. A register without proof is told so and may try again; a wrong proof closes the
-   * socket, so each socket costs the server at most one signature check (the expensive part).
+   * Whether `m` proves its id (register-proof.ts). A register without proof is told so and may
+   * try again; a wrong proof closes the socket, so each socket costs at most one signature check.
    */
   private proven(session: Session, m: RegisterMessage): boolean {
-    const { publicKey, signature } = m;
-    if (publicKey === undefined || signature === undefined) {
-      this.counters.proofsRefused++;
-      const missing = publicKey === undefined ? 'publicKey' : 'signature';
-      this.error(
-        session,
-        ErrorCode.PeerIdUnproven,
-        `${missing}: is required: prove peerId with its public key and a signature of this socket's challenge`,
-        { ref: missing, rid: m.rid },
-      );
-      return false;
-    }
-    const problem = checkRegisterProof(m.peerId, session.nonce, { publicKey, signature });
+    const problem = registerProofProblem(session.nonce, m);
     if (problem === undefined) return true;
     this.counters.proofsRefused++;
-    this.error(session, ErrorCode.PeerIdUnproven, `${problem.field}: ${problem.reason}`, {
-      ref: problem.field,
-      rid: m.rid,
-    });
-    this.closeSession(session, CloseCode.PolicyViolation, 'peer id not proven');
+    this.error(session, ErrorCode.PeerIdUnproven, problem.message, { ref: problem.field, rid: m.rid });
+    if (problem.fatal) this.closeSession(session, CloseCode.PolicyViolation, 'peer id not proven');
     return false;
   }
 
@@ -384,36 +324,32 @@ export class SignalingHub {
   private supersede(old: Session): void {
     const id = old.peerId as string;
     this.counters.peersSuperseded++;
-    this.error(
-      old,
-      ErrorCode.PeerIdSuperseded,
-      `peer id ${id} was registered by another socket holding its key`,
-      {
-        ref: id,
-      },
-    );
+    const message = `peer id ${id} was registered by another socket holding its key`;
+    this.error(old, ErrorCode.PeerIdSuperseded, message, { ref: id });
     this.closeSession(old, CloseCode.Superseded, 'peer id superseded');
   }
 
   private onAnnounce(session: Session, m: AnnounceMessage): void {
     const peerId = session.peerId as string;
     const numWant = this.numWant(m.numWant);
-    const result = this.tracker.announce(peerId, m.infoHash, m.event, numWant, session.address);
-    if (!result.ok) {
-      this.error(session, ErrorCode.LimitExceeded, `announce ${m.infoHash}: ${result.reason}`, {
-        ref: m.infoHash,
-        rid: m.rid,
-      });
-      return;
-    }
-    const { peers, complete, incomplete } = result;
-    this.reply(session, { type: 'announced', infoHash: m.infoHash, peers, complete, incomplete }, m.rid);
+    const answer = this.store.announce(peerId, m.infoHash, m.event, numWant, session.address);
+    this.later(session, 'announce', answer, (result) => {
+      if (!result.ok) {
+        this.error(session, ErrorCode.LimitExceeded, `announce ${m.infoHash}: ${result.reason}`, {
+          ref: m.infoHash,
+          rid: m.rid,
+        });
+        return;
+      }
+      const { peers, complete, incomplete } = result;
+      this.reply(session, { type: 'announced', infoHash: m.infoHash, peers, complete, incomplete }, m.rid);
+    });
   }
 
   private onSignal(session: Session, m: SignalMessage): void {
     const target = this.peers.get(m.to);
-    if (target === undefined || target.closing) {
-      this.error(session, ErrorCode.UnknownPeer, `peer ${m.to} is not connected`, { ref: m.to, rid: m.rid });
+    if (target?.closing === true || (target === undefined && this.store.holdsNow(m.to) === false)) {
+      this.unknownPeer(session, m);
       return;
     }
     // One socket offering links to many tabs (to hold their slots or spend their connection
@@ -433,6 +369,14 @@ export class SignalingHub {
       );
       return;
     }
+    if (target === undefined) {
+      // Not on this process: the store hands it to the process that holds `to`, if any.
+      const frame = JSON.stringify({ type: 'signal', from: session.peerId as string, data: m.data });
+      this.later(session, 'relay', this.store.relay(m.to, frame), (sent) => {
+        if (!sent) this.unknownPeer(session, m);
+      });
+      return;
+    }
     if (target.ws.bufferedAmount > this.config.maxBufferedBytes) {
       this.error(session, ErrorCode.RateLimited, `peer ${m.to} is not reading its messages; signal dropped`, {
         ref: m.to,
@@ -443,6 +387,32 @@ export class SignalingHub {
     this.send(target.ws, { type: 'signal', from: session.peerId as string, data: m.data });
     this.counters.messagesRelayed++;
   }
+
+  private unknownPeer(session: Session, m: SignalMessage): void {
+    this.error(session, ErrorCode.UnknownPeer, `peer ${m.to} is not connected`, { ref: m.to, rid: m.rid });
+  }
+
+  /** The events other processes send this one through the store. */
+  readonly storeEvents: HubStoreEvents = {
+    // A frame relayed to a peer here; dropped if its socket is gone or not reading.
+    deliver: (to, frame) => {
+      const target = this.peers.get(to);
+      if (target === undefined || target.closing || target.ws.bufferedAmount > this.config.maxBufferedBytes) {
+        this.counters.messagesDropped++;
+        return;
+      }
+      this.guard(target, 'deliver', () => {
+        if (target.ws.readyState !== target.ws.OPEN) return;
+        target.ws.send(frame);
+        this.counters.messagesSent++;
+        this.counters.messagesRelayed++;
+      });
+    },
+    supersede: (peerId) => {
+      const holder = this.peers.get(peerId);
+      if (holder !== undefined) this.guard(holder, 'supersede', () => this.supersede(holder));
+    },
+  };
 
   private numWant(asked: number | undefined): number {
     return Math.min(asked ?? this.config.peersPerReply, this.config.peersPerReply);
@@ -508,8 +478,7 @@ export class SignalingHub {
     const id = session.peerId;
     if (id === undefined || this.peers.get(id) !== session) return;
     this.peers.delete(id);
-    this.peerIds.delete(id);
-    this.tracker.removePeer(id);
+    this.store.unregister(id);
   }
 
   /**
@@ -533,14 +502,4 @@ export class SignalingHub {
     s.alive = false;
     if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
   }
-}
-
-function hasAction(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'action' in value;
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  return data.toString('utf8');
 }

@@ -138,6 +138,11 @@ export class MemoryHubStore implements HubStore {
     return Promise.resolve(true);
   }
 
+  holdsNow(peerId: string): boolean {
+    const holder = this.plane.holders.get(peerId);
+    return holder !== undefined && !holder.crashed;
+  }
+
   private later(fn: (events: HubStoreEvents) => void): void {
     const events = this.events;
     if (events === undefined || this.crashed) return;

@@ -7,6 +7,8 @@ const GAUGES = {
   tabswarm_peers: ['peers', 'Registered peer ids.'],
   tabswarm_swarms: ['swarms', 'Swarms (info-hashes) with at least one member on the tracker.'],
   tabswarm_webtorrent_peers: ['webtorrentPeers', 'Peer ids announced over the WebTorrent tracker protocol.'],
+  tabswarm_hub_store_up: ['hubStoreUp', '1 while the hub store (Redis) is reachable; 0 while serving alone.'],
+  tabswarm_cluster_peers: ['clusterPeers', 'Registered peer ids across every process sharing the hub store.'],
 } as const satisfies Record<string, [keyof ServerStats, string]>;
 
 /** Stats that only grow (counters), by metric name. */
@@ -39,6 +41,19 @@ const COUNTERS = {
   tabswarm_webtorrent_answers_relayed_total: [
     'webtorrentAnswersRelayed',
     'WebTorrent answers relayed back to the offer’s peer.',
+  ],
+  tabswarm_hub_store_resyncs_total: [
+    'hubStoreResyncs',
+    'Times this process wrote its registrations back to the hub store after an outage.',
+  ],
+  tabswarm_hub_store_errors_total: ['hubStoreErrors', 'Hub store commands that failed.'],
+  tabswarm_relays_to_other_processes_total: [
+    'relaysToOtherProcesses',
+    'signal messages handed to another process for its peer.',
+  ],
+  tabswarm_relays_from_other_processes_total: [
+    'relaysFromOtherProcesses',
+    'signal messages another process handed to this one.',
   ],
   tabswarm_peers_superseded_total: [
     'peersSuperseded',

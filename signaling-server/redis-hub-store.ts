@@ -13,10 +13,9 @@ import {
 import type { Logger } from './logger.js';
 import { MemoryBackplane, MemoryHubStore } from './memory-hub-store.js';
 import * as scripts from './redis-scripts.js';
+import { DEFAULT_REDIS_PREFIX, redactUrl } from './redis-url.js';
 import type { AnnounceResult } from './tracker.js';
 
-/** Default key prefix: several deployments can share one Redis under different prefixes. */
-export const DEFAULT_REDIS_PREFIX = 'tabswarm:';
 /** A command unanswered this long counts as Redis being away (the answer comes from local state). */
 const COMMAND_TIMEOUT_MS = 2_000;
 /** Reconnect waits: doubling from 100 ms, at most this. */
@@ -342,6 +341,10 @@ export class RedisHubStore implements HubStore {
     }
   }
 
+  holdsNow(): undefined {
+    return undefined;
+  }
+
   health(): HubStoreHealth {
     return {
       kind: 'redis',
@@ -387,15 +390,4 @@ async function quit(client: Redis): Promise<void> {
     return;
   }
   await client.quit().catch(() => client.disconnect());
-}
-
-/** The URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis://(unparseable url)';
-  }
 }

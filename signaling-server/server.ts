@@ -4,7 +4,10 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { clientAddress } from './client-address.js';
-import { checkTls, resolveConfig, type ServerOptions, type TlsFiles } from './config.js';
+import { checkTls, resolveConfig, type ServerConfig, type ServerOptions, type TlsFiles } from './config.js';
+import type { HubStore } from './hub-store.js';
+import { MemoryBackplane, MemoryHubStore } from './memory-hub-store.js';
+import { RedisHubStore } from './redis-hub-store.js';
 import { SignalingHub, type HubStats } from './hub.js';
 import { createRedirectServer, createWebServer, listen } from './listeners.js';
 import { createMetrics } from './metrics.js';
@@ -84,6 +87,21 @@ function refuse(socket: Duplex, status: number): void {
 const describeError = (err: unknown): string =>
   err instanceof Error ? (err.stack ?? err.message) : String(err);
 
+/** The hub store the settings ask for: Redis with REDIS_URL, else this process's memory. */
+function createHubStore(config: ServerConfig): HubStore {
+  const limits = { maxSwarmsPerPeer: config.maxSwarmsPerPeer, maxSwarmsPerOwner: config.maxSwarmsPerAddress };
+  if (config.redisUrl === undefined)
+    return new MemoryHubStore(new MemoryBackplane(limits, config.random), { leaseMs: config.hubLeaseMs });
+  return new RedisHubStore({
+    ...limits,
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    leaseMs: config.hubLeaseMs,
+    random: config.random,
+    log: config.log,
+  });
+}
+
 /** Keeps the process alive on purpose: a drain holds it until done (and bounds itself). */
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -94,7 +112,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = resolveConfig(options);
-  const hub = new SignalingHub(config);
+  const store = options.hubStore ?? createHubStore(config);
+  const hub = new SignalingHub(config, store);
+  await store.start(hub.storeEvents);
   const serveStatic = createStaticHandler(config.staticDir);
   const wss = new WebSocketServer({
     noServer: true,
@@ -211,6 +231,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = (): Promise<void> => {
     closing ??= (async () => {
       hub.close();
+      // This process's registrations go at once; a killed process's lapse with its lease.
+      await store.release();
+      await store.close();
       wss.close();
       await Promise.all(
         listeners.map(

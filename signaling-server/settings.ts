@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { iceServerSchema } from '../shared/signaling/messages.js';
-import { DEFAULTS, parseOrigin, type ServerOptions, type TlsFiles } from './config.js';
+import { DEFAULTS, parseOrigin, parseRedisUrl, type ServerOptions, type TlsFiles } from './config.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { parseTrustedProxies } from './proxy-trust.js';
 
@@ -58,6 +58,9 @@ const settingsSchema = z.object({
   DRAIN_TIMEOUT_MS: envNumber('DRAIN_TIMEOUT_MS', 100, HOUR_MS),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   LOG_PEERS: envBoolean('LOG_PEERS'),
+  REDIS_URL: envText('REDIS_URL'),
+  REDIS_PREFIX: envText('REDIS_PREFIX'),
+  HUB_LEASE_MS: envNumber('HUB_LEASE_MS', 1_000, HOUR_MS),
 });
 
 /** The name of every setting (what a config file may hold). */
@@ -85,6 +88,7 @@ const NUMERIC_SETTINGS = {
   HTTP_REDIRECT_PORT: 'httpRedirectPort',
   DRAIN_DELAY_MS: 'drainDelayMs',
   DRAIN_TIMEOUT_MS: 'drainTimeoutMs',
+  HUB_LEASE_MS: 'hubLeaseMs',
 } as const satisfies Partial<Record<SettingName, keyof ServerOptions>>;
 
 /** What `main` needs to start: the server's options and the logger's. */
@@ -169,6 +173,10 @@ function toOptions(s: Settings): ServerOptions {
     options.allowedOrigins = origins;
     for (const o of origins) if (o !== '*') parseOrigin(o);
   }
+  const redisUrl = nonEmpty(s.REDIS_URL);
+  if (redisUrl !== undefined) options.redisUrl = parseRedisUrl(redisUrl);
+  const redisPrefix = nonEmpty(s.REDIS_PREFIX);
+  if (redisPrefix !== undefined) options.redisPrefix = redisPrefix;
   const publicUrl = nonEmpty(s.PUBLIC_URL);
   if (publicUrl !== undefined) options.publicUrl = publicUrl;
   const proxies = list(s.TRUST_PROXY);

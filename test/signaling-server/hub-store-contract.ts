@@ -61,6 +61,9 @@ export function hubStoreContract(name: string, make: MakeProcesses): void {
       expect(b!.delivered[0]).toEqual({ to: id(2), frame: '{"type":"signal"}' });
       expect(a!.delivered).toEqual([]);
       expect(await a!.store.relay(id(9), 'x')).toBe(false);
+      // Known at once (memory) or only by asking (Redis), never wrong.
+      expect([true, undefined]).toContain(a!.store.holdsNow(id(2)));
+      expect([false, undefined]).toContain(a!.store.holdsNow(id(9)));
       expect(a!.store.health().relaysOut).toBe(1);
       expect(b!.store.health().relaysIn).toBe(1);
     });
