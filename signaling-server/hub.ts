@@ -1,5 +1,4 @@
 import type { RawData, WebSocket } from 'ws';
-import { hasAction, rawToString } from './frame-text.js';
 import { ErrorCode } from '../shared/errors.js';
 import {
   checkClientMessage,
@@ -15,6 +14,7 @@ import {
   type SignalMessage,
 } from '../shared/signaling/messages.js';
 import type { ServerConfig } from './config.js';
+import { CHALLENGE_FOR_WEBTORRENT, hasAction, rawToString } from './frame-text.js';
 import type { HubStore, HubStoreEvents } from './hub-store.js';
 import { RateLimiter } from './rate-limiter.js';
 import { SignalFanout } from './signal-fanout.js';
@@ -27,13 +27,6 @@ import { iceServersFor, scheduleTurnRenewal } from './turn-renewal.js';
 export type { HubStats } from './hub-stats.js';
 
 export { CloseCode } from './session.js';
-
-/**
- * Sent with every challenge: a WebTorrent client reads each frame as a tracker response, and an
- * announce for a swarm it does not have (the all-zero info-hash, which no torrent has) it ignores;
- * without it, it fails with "invalid action in WS response" and drops the socket.
- */
-const CHALLENGE_FOR_WEBTORRENT = { action: 'announce', info_hash: '\u0000'.repeat(20) } as const;
 
 type Handlers = {
   [K in ClientMessage['type']]: (s: Session, m: Extract<ClientMessage, { type: K }>) => void;

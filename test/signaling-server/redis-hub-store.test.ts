@@ -62,7 +62,11 @@ describe('Redis hub store when Redis goes away', () => {
 
     // Redis restarts empty (no persistence): everything process a holds is written again.
     await redis.restart();
-    await waitFor(() => a.health().up === 1 && a.health().resyncs >= 1, 'process a to resync', BACK_WITHIN_MS);
+    await waitFor(
+      () => a.health().up === 1 && a.health().resyncs >= 1,
+      'process a to resync',
+      BACK_WITHIN_MS,
+    );
     await waitFor(() => b.health().up === 1, 'process b to reconnect', BACK_WITHIN_MS);
     expect((await b.sample(10, id(7))).sort()).toEqual([id(1), id(2)]);
     expect(await b.announce(id(3), HASH, 'started', 5, 'other')).toMatchObject({
