@@ -21,7 +21,10 @@ declare global {
 // The signaling server serves this page, so it is at the same origin unless ?server= says otherwise.
 const params = new URLSearchParams(location.search);
 const wsBase = location.origin.replace(/^http/, 'ws');
-const serverUrl = params.get('server') ?? `${wsBase}/signal`;
+// ?server=URL,URL lists several processes of one deployment: the tab moves on when one is lost.
+const [serverUrl = `${wsBase}/signal`, ...moreServerUrls] = (params.get('server') ?? '')
+  .split(',')
+  .filter((u) => u !== '');
 
 // The key pair is held (a Web Lock) for the page's life; the browser releases it on unload.
 const { identity } = await claimIdentity();
@@ -30,6 +33,7 @@ const node = new TabNode({
   identity,
   random: newRandom(),
   serverUrl,
+  moreServerUrls,
   // Every magnet lists the server (a tabswarm and a WebTorrent tracker), then ?trackers= (comma-separated).
   trackers: [serverUrl, ...(params.get('trackers') ?? '').split(',').filter((t) => t !== '')],
   store: new IdbPieceStore(),

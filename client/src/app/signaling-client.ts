@@ -63,17 +63,29 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
   private registeredHere = false;
   readonly peerId: string;
 
+  /** The servers to try, in turn: a socket that closes sends the next attempt to the next one. */
+  private readonly urls: readonly string[];
+  private urlIndex = 0;
+
   constructor(
     private readonly factory: SignalingSocketFactory,
-    readonly url: string,
+    /** The server, or several (one process each, sharing their state) to move between. */
+    urls: string | readonly string[],
     /** The key pair the peer id is derived from; the server registers the id only with proof. */
     private readonly identity: Identity,
     /** Uniform in [0, 1): spreads reconnects (see reconnect-backoff.ts). */
     random: () => number = Math.random,
   ) {
     super();
+    this.urls = typeof urls === 'string' ? [urls] : urls;
+    if (this.urls.length === 0) throw new Error('SignalingClient: give at least one server URL');
     this.peerId = toHex(identity.peerId);
     this.backoff = new ReconnectBackoff(random);
+  }
+
+  /** The server this tab connects (or connected last) to. */
+  get url(): string {
+    return this.urls[this.urlIndex % this.urls.length] as string;
   }
 
   /** Connects (and keeps reconnecting). Resolves at the first successful registration. */
@@ -161,6 +173,9 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
   private scheduleReconnect(closeCode: number): void {
     // Superseded: another tab holds our key; reconnecting would only take the id back and forth.
     if (this.closed || this.superseded) return;
+    // With several servers, the next attempt goes to the next one: a dead process's tabs find a
+    // live one on their first try instead of waiting out the backoff against the dead one.
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
     const delay = this.backoff.next(closeCode);
     this.lastReconnectDelayMs = delay;
     this.reconnectTimer = setTimeout(() => this.open(), delay);

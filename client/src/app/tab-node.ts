@@ -31,6 +31,8 @@ export interface TabNodeOptions {
   identity: Identity;
   random: Random;
   serverUrl: string;
+  /** More signaling servers (processes of one deployment) to move to when `serverUrl` is lost. */
+  moreServerUrls?: string[];
   /**
    * Tracker URLs written into every magnet link this tab makes (`tr`): the server's first, then any
    * the person added (`?trackers=`); the WebSocket ones are announced to (WebTorrent's protocol).
@@ -97,8 +99,11 @@ export class TabNode extends Emitter<TabNodeEvents> {
       this.emit('notice', notice);
       this.changed();
     });
-    this.signaling = new SignalingClient(opts.sockets, opts.serverUrl, opts.identity, () =>
-      opts.random.next(),
+    this.signaling = new SignalingClient(
+      opts.sockets,
+      [opts.serverUrl, ...(opts.moreServerUrls ?? [])],
+      opts.identity,
+      () => opts.random.next(),
     );
     this.connections = new Connections(
       this.peerId,

@@ -114,3 +114,27 @@ describe('SignalingClient TURN credentials', () => {
     expect(c.iceServers[0]?.urls).toEqual(turn.urls);
   });
 });
+
+describe('SignalingClient with several servers', () => {
+  it('moves to the next server when the one it used is gone', async () => {
+    const other = await startServer({ port: 0, host: '127.0.0.1' });
+    try {
+      const c = new SignalingClient(sockets, [server.wsUrl, other.wsUrl], tabIdentity(30));
+      clients.push(c);
+      await c.start();
+      expect(c.url).toBe(server.wsUrl);
+      // The first server dies; the tab's next attempt goes to the second, and it registers there.
+      await server.close();
+      await waitFor(
+        () => other.stats().peers === 1,
+        'the tab to register on the second server',
+        RECONNECT_MIN_MS * 2 + 2_000,
+      );
+      expect(c.url).toBe(other.wsUrl);
+      await waitFor(() => c.state === 'online', 'the tab to be online again');
+    } finally {
+      for (const c of clients.splice(0)) c.stop();
+      await other.close();
+    }
+  });
+});
