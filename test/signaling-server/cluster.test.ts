@@ -4,7 +4,7 @@ import { ErrorCode } from '../../shared/errors.js';
 import { LEASE_REFRESHES } from '../../signaling-server/hub-store.js';
 import { CloseCode } from '../../signaling-server/session.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
-import { startRedis, type RedisProcess } from './redis-server.js';
+import { startRedis, type RedisProcess } from '../../harness/redis-server.js';
 import { runningPort, spawnServer } from './server-process.js';
 import { hexId, registered, tabId } from './ws-client.js';
 

@@ -5,7 +5,7 @@ import { silentLogger } from '../../signaling-server/logger.js';
 import { MemoryBackplane, MemoryHubStore } from '../../signaling-server/memory-hub-store.js';
 import { RedisHubStore } from '../../signaling-server/redis-hub-store.js';
 import { hubStoreContract, type ProcessUnderTest } from './hub-store-contract.js';
-import { startRedis, type RedisProcess } from './redis-server.js';
+import { startRedis, type RedisProcess } from '../../harness/redis-server.js';
 
 type Store = MemoryHubStore | RedisHubStore;
 

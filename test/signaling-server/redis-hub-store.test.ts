@@ -4,7 +4,7 @@ import { seededRandom } from '../../shared/random.js';
 import { RedisHubStore } from '../../signaling-server/redis-hub-store.js';
 import { TEST_LEASE_MS } from './hub-store-contract.js';
 import { memoryLog, type LogLine } from './memory-log.js';
-import { startRedis, type RedisProcess } from './redis-server.js';
+import { startRedis, type RedisProcess } from '../../harness/redis-server.js';
 import { waitFor } from './wait-for.js';
 
 const LIMITS = { maxSwarmsPerPeer: 8, maxSwarmsPerOwner: 64 };

@@ -1,14 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { sleep } from './wait-for.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Where the tests find redis-server (Debian's package; scripts/test.sh installs it). */
 export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? 'redis-server';
 /** How long a fresh redis-server may take to answer PING. */
 const START_TIMEOUT_MS = 10_000;
 
-/** A redis-server the test started, on a port of its own, with nothing persisted. */
+/** A redis-server a test or benchmark started, on a port of its own, with nothing persisted. */
 export interface RedisProcess {
   url: string;
   port: number;
