@@ -9,6 +9,7 @@ import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
+import { serverBench } from './server-bench.js';
 import { webtorrentBench } from './webtorrent-bench.js';
 import type { BenchContext, BenchSection } from './bench-types.js';
 
@@ -18,7 +19,14 @@ const SECTIONS: Record<string, BenchSection> = {
   swarm: swarmBench,
   webtorrent: webtorrentBench,
 };
-/** Sections `npm run bench` runs when none is named (webtorrent is long: ask for it). */
+/** Sections that need no browser: the signaling server's own processes under load. */
+const NODE_SECTIONS: Record<
+  string,
+  (opts: { quick: boolean; log: (line: string) => void }) => Promise<string>
+> = {
+  server: serverBench,
+};
+/** Sections `npm run bench` runs when none is named (webtorrent and server are long: ask for them). */
 const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm'];
 
 const args = process.argv.slice(2);
@@ -27,27 +35,41 @@ const quick = args.includes('--quick');
 const chosen = args.filter((a) => !a.startsWith('--'));
 const names = chosen.length > 0 ? chosen : DEFAULT_SECTIONS;
 
-const server = await startServer({ port: 0, host: '127.0.0.1' });
-// WebTorrent's tracker listens on a port of its own.
-const browser = await launchChromium(names.includes('webtorrent') ? [ALLOW_LOOPBACK_PORTS] : []);
-const ctx: BenchContext = { browser, server, quick, log: (line) => console.error(line) };
 const out: string[] = [
   `# tabswarm benchmark report`,
   ``,
   `Run on ${new Date().toISOString().slice(0, 10)} (${quick ? 'quick' : 'full'}), headless Chromium, loopback.`,
   ``,
 ];
-try {
-  for (const name of names) {
-    const section = SECTIONS[name];
-    if (!section) throw new Error(`unknown section ${name}; known: ${Object.keys(SECTIONS).join(', ')}`);
-    console.error(`--- ${name}`);
-    const table = await section(ctx);
-    console.log(`\n## ${name}\n\n${table}\n`);
-    out.push(`## ${name}`, '', table, '');
-  }
-} finally {
-  await browser.close();
-  await server.close();
+for (const name of names.filter((n) => n in NODE_SECTIONS)) {
+  console.error(`--- ${name}`);
+  const table = await (NODE_SECTIONS[name] as (typeof NODE_SECTIONS)[string])({
+    quick,
+    log: (line) => console.error(line),
+  });
+  console.log(`\n## ${name}\n\n${table}\n`);
+  out.push(`## ${name}`, '', table, '');
 }
+const browserSections = names.filter((n) => !(n in NODE_SECTIONS));
+if (browserSections.length > 0) await browserBenches(browserSections);
 if (writeReport) await writeFile('docs/benchmark-report.md', out.join('\n'));
+
+async function browserBenches(names: string[]): Promise<void> {
+  const server = await startServer({ port: 0, host: '127.0.0.1' });
+  // WebTorrent's tracker listens on a port of its own.
+  const browser = await launchChromium(names.includes('webtorrent') ? [ALLOW_LOOPBACK_PORTS] : []);
+  const ctx: BenchContext = { browser, server, quick, log: (line) => console.error(line) };
+  try {
+    for (const name of names) {
+      const section = SECTIONS[name];
+      if (!section) throw new Error(`unknown section ${name}; known: ${Object.keys(SECTIONS).join(', ')}`);
+      console.error(`--- ${name}`);
+      const table = await section(ctx);
+      console.log(`\n## ${name}\n\n${table}\n`);
+      out.push(`## ${name}`, '', table, '');
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

@@ -13,6 +13,8 @@ const START_TIMEOUT_MS = 10_000;
 export interface RedisProcess {
   url: string;
   port: number;
+  /** Its process id (for CPU figures), undefined once stopped. */
+  readonly pid: number | undefined;
   /** Stops it (SIGTERM) and waits for the exit. */
   stop(): Promise<void>;
   /** Starts it again on the same port, empty (as a Redis restarted without persistence). */
@@ -105,6 +107,9 @@ export async function startRedis(): Promise<RedisProcess> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child.exitCode === null ? child.pid : undefined;
+    },
     stop,
     restart: async () => {
       await stop();

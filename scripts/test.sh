@@ -19,6 +19,8 @@ need() {
 if [ -z "${CHROMIUM_PATH:-}" ]; then need chromium chromium; fi
 # The HTTPS tests make a certificate at test time with openssl.
 need openssl openssl
+# The hub store's Redis tests, the two-process tests and the cluster e2e start their own redis-server.
+need redis-server redis-server
 # The NAT tests (e2e/nat.spec.ts) build a network of namespaces with NAT routers and run coturn.
 if [ "$(id -u)" = 0 ]; then
   need ip iproute2
