@@ -83,8 +83,11 @@ async function startChild(env: Record<string, string>): Promise<ServerChild> {
 async function stopChild(s: ServerChild): Promise<void> {
   if (s.child.exitCode !== null) return;
   const exited = new Promise((r) => s.child.once('exit', r));
-  s.child.kill('SIGKILL');
+  // A drain: the process releases its registrations and exits; cut if it takes too long.
+  s.child.kill('SIGTERM');
+  const cut = setTimeout(() => s.child.kill('SIGKILL'), 15_000);
   await exited;
+  clearTimeout(cut);
 }
 
 /** A socket that has its challenge (not registered). */
