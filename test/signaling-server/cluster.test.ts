@@ -6,10 +6,13 @@ import { CloseCode } from '../../signaling-server/session.js';
 import { startServer, type RunningServer } from '../../signaling-server/server.js';
 import { startRedis, type RedisProcess } from '../../harness/redis-server.js';
 import { runningPort, spawnServer } from './server-process.js';
+import { waitFor } from './wait-for.js';
 import { hexId, registered, tabId } from './ws-client.js';
 
 /** The smallest lease the settings take: a killed process's tabs are gone within it (plus a sweep). */
 const LEASE_MS = 1_000;
+/** Reconnect waits are at most 2 s; a restarted redis-server takes a moment too. */
+const REDIS_BACK_WITHIN_MS = 10_000;
 const SWEPT_WITHIN_MS = LEASE_MS + (2 * LEASE_MS) / LEASE_REFRESHES + 3_000;
 
 describe('two server processes sharing one Redis', () => {
@@ -113,5 +116,25 @@ describe('two server processes sharing one Redis', () => {
     expect((await closed).code).toBe(CloseCode.ServiceRestart);
     expect(await peers()).not.toContain(tabId(7));
     await watcher.close();
+  }, 40_000);
+
+  it('keeps serving its own tabs while Redis is away, says so in /stats, and writes them back', async () => {
+    await redis.stop();
+    await waitFor(() => a.stats().hubStoreUp === 0, 'process a to see Redis gone', REDIS_BACK_WITHIN_MS);
+    const one = await registered(a.wsUrl, tabId(8));
+    const two = await registered(a.wsUrl, tabId(9));
+    expect(two.reply.peers).toContain(tabId(8));
+    one.client.send({ type: 'signal', to: tabId(9), data: 'still here' });
+    expect(await two.client.next()).toEqual({ type: 'signal', from: tabId(8), data: 'still here' });
+    await redis.restart();
+    await waitFor(
+      () => a.stats().hubStoreUp === 1 && a.stats().hubStoreResyncs >= 1,
+      'process a to write its tabs back',
+      REDIS_BACK_WITHIN_MS,
+    );
+    await waitFor(() => b.stats().hubStoreUp === 1, 'process b to reconnect', REDIS_BACK_WITHIN_MS);
+    const seen = await registered(b.wsUrl, tabId(10));
+    expect(seen.reply.peers).toEqual(expect.arrayContaining([tabId(8), tabId(9)]));
+    await Promise.all([one.client.close(), two.client.close(), seen.client.close()]);
   }, 40_000);
 });
