@@ -5,18 +5,15 @@
  * second, with the CPU the server processes and redis-server used. Clients are WebSockets in this
  * process; the per-socket rate limit is lifted. No browser.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { toHex } from '../shared/bytes.js';
 import { identityFromSecretKey, proveRegister } from '../shared/identity/index.js';
 import { startRedis, type RedisProcess } from '../harness/redis-server.js';
 import { table } from './bench-types.js';
+import { procCpuSeconds, startServerChild, type ServerChild } from './server-child.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const UNLIMITED = '10000000';
 const PAYLOAD = 'x'.repeat(98); // 100 bytes as JSON, quotes included
 /** Relay targets: per core, in memory; the Redis path within 3x of it; memory per 10,000 sockets. */
@@ -24,18 +21,8 @@ export const TARGET_RELAYS_PER_CORE = 100_000;
 export const TARGET_REDIS_RATIO = 3;
 export const TARGET_MB_PER_10K_SOCKETS = 200;
 
-interface ServerChild {
-  child: ChildProcess;
-  ws: string;
-  stats: string;
-}
-
-/** utime + stime of `pid`, seconds (Linux /proc; 100 ticks per second). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+/** CPU seconds of `pid` so far (0 when unknown). */
+const cpuSeconds = (pid: number | undefined): number => procCpuSeconds(pid) ?? 0;
 
 /** Resident memory of `pid`, bytes. */
 function rssBytes(pid: number | undefined): number {
@@ -43,41 +30,18 @@ function rssBytes(pid: number | undefined): number {
   return Number(m?.[1] ?? 0) * 1024;
 }
 
-async function startChild(env: Record<string, string>): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signaling-server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      RATE_LIMIT_PER_SEC: UNLIMITED,
-      RATE_LIMIT_BURST: UNLIMITED,
-      MAX_SIGNAL_TARGETS: UNLIMITED,
-      MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
-      MAX_SWARMS_PER_ADDRESS: '1000000000',
-      MAX_CONNECTIONS: '20000',
-      REGISTER_TIMEOUT_MS: '3600000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+function startChild(env: Record<string, string>): Promise<ServerChild> {
+  return startServerChild({
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_PER_SEC: UNLIMITED,
+    RATE_LIMIT_BURST: UNLIMITED,
+    MAX_SIGNAL_TARGETS: UNLIMITED,
+    MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
+    MAX_SWARMS_PER_ADDRESS: '1000000000',
+    MAX_CONNECTIONS: '20000',
+    REGISTER_TIMEOUT_MS: '3600000',
+    ...env,
   });
-  const ws = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not start within 30 s')), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (out.length > 100_000) return;
-      out += String(chunk);
-      const m = /"signaling":"(ws:\/\/127\.0\.0\.1:\d+\/signal)"/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  child.stdout?.resume();
-  return { child, ws, stats: ws.replace('ws://', 'http://').replace('/signal', '/stats') };
 }
 
 async function stopChild(s: ServerChild): Promise<void> {
@@ -227,7 +191,9 @@ async function runSetup(setup: Setup, quick: boolean, log: (l: string) => void):
     const idle = quick ? 2_000 : 10_000;
     const rssBefore = rssBytes(pid);
     for (let i = 0; i < idle; i += 500) {
-      const batch = await Promise.all(Array.from({ length: Math.min(500, idle - i) }, () => open(first.ws)));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(500, idle - i) }, () => open(first.wsUrl)),
+      );
       for (const s of batch) sockets.push(s.ws);
     }
     await new Promise((r) => setTimeout(r, 1_000));
@@ -239,7 +205,7 @@ async function runSetup(setup: Setup, quick: boolean, log: (l: string) => void):
 
     // Registrations: half the tabs on each process.
     const perProcess = quick ? 200 : 1_000;
-    const registered = await Promise.all(servers.map((s) => registerTabs(s.ws, perProcess)));
+    const registered = await Promise.all(servers.map((s) => registerTabs(s.wsUrl, perProcess)));
     const registers = registered.reduce((sum, r) => sum + r.perSecond, 0);
     const tabs = registered.flatMap((r) => r.tabs);
     for (const t of tabs) sockets.push(t.ws);

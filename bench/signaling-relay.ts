@@ -11,16 +11,13 @@
  * it in this process (clients and server then share one core). The per-socket rate limit is
  * lifted for the run: it would otherwise cap each socket at 50 messages/s.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { toHex } from '../shared/bytes.js';
 import { identityFromSecretKey, proveRegister } from '../shared/identity/index.js';
 import { startServer } from '../signaling-server/server.js';
+import { procCpuSeconds, startServerChild } from './server-child.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,54 +43,21 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** utime + stime of `pid` from /proc, in seconds (assumes the usual 100 ticks per second). */
-function procCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 const ownCpuSeconds = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
 
 async function childServer(): Promise<Server> {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'signaling-server/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      RATE_LIMIT_PER_SEC: UNLIMITED,
-      RATE_LIMIT_BURST: UNLIMITED,
-      // Every client comes from 127.0.0.1: up to 64 pairs is 128 sockets from one address.
-      MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const wsUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += String(chunk);
-      // The server logs JSON lines; the "running" line names the signaling endpoint.
-      const m = /"signaling":"(ws:\/\/127\.0\.0\.1:\d+\/signal)"/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  const { child, wsUrl, statsUrl } = await startServerChild({
+    RATE_LIMIT_PER_SEC: UNLIMITED,
+    RATE_LIMIT_BURST: UNLIMITED,
+    // Every client comes from 127.0.0.1: up to 64 pairs is 128 sockets from one address.
+    MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
   });
   return {
     wsUrl,
-    statsUrl: wsUrl.replace('ws://', 'http://').replace('/signal', '/stats'),
+    statsUrl,
     cpuSeconds: () => procCpuSeconds(child.pid),
     stop: () =>
       new Promise((resolve) => {

@@ -292,24 +292,14 @@ function resolveOrigins(
 
 /** `https://Example.org:443` -> `https://example.org`; throws for anything that is not an origin. */
 export function parseOrigin(text: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
+  const url = tryUrl(text);
   if (url === undefined || !/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== ''))
     throw new Error(`ALLOWED_ORIGINS: "${text}" is not an origin like https://swarm.example.org`);
   return url.origin;
 }
 
 export function parseRedisUrl(text: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
+  const url = tryUrl(text);
   if (url === undefined || !/^rediss?:$/.test(url.protocol))
     throw new Error(
       `REDIS_URL: "${redactUrl(text)}" is not a redis:// or rediss:// URL like redis://127.0.0.1:6379`,
@@ -318,13 +308,16 @@ export function parseRedisUrl(text: string): string {
 }
 
 export function parsePublicUrl(text: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
+  const url = tryUrl(text);
   if (url === undefined || !/^https?:$/.test(url.protocol))
     throw new Error(`PUBLIC_URL: "${text}" is not an http(s) URL like https://swarm.example.org/`);
   return url.href;
+}
+
+function tryUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }
