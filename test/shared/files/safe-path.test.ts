@@ -51,7 +51,18 @@ describe('safePath', () => {
   });
 
   it('renames names Windows reserves for devices, with or without an extension, in any case', () => {
-    for (const name of ['CON', 'nul', 'Aux', 'PRN', 'COM1', 'com9', 'LPT1', 'lpt3', 'nul.txt', 'CON.tar.gz']) {
+    for (const name of [
+      'CON',
+      'nul',
+      'Aux',
+      'PRN',
+      'COM1',
+      'com9',
+      'LPT1',
+      'lpt3',
+      'nul.txt',
+      'CON.tar.gz',
+    ]) {
       const v = safePath(['top', name]);
       expect(v.ok && v.path[1]).toBe(`_${name}`);
       expect(v.ok && v.changes).toEqual(['a name Windows reserves for devices']);
