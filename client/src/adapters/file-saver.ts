@@ -1,6 +1,11 @@
 import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
 import { toStorageError } from './piece-store.js';
-import { saveFolder, type FolderSaveOutcome, type SaveEntry, type SaveFolderOptions } from './folder-saver.js';
+import {
+  saveFolder,
+  type FolderSaveOutcome,
+  type SaveEntry,
+  type SaveFolderOptions,
+} from './folder-saver.js';
 
 /** Reads one stored piece (e.g. `(i) => store.getPiece(infoHash, i)`). */
 export type GetPiece = (index: number) => Promise<Uint8Array | undefined>;

@@ -16,6 +16,7 @@ import { LinkSender } from './link-sender.js';
 import { linkPacer, type UploadLimiter } from './upload-limiter.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { TransferState, TransferView } from './status.js';
+import { TorrentFiles } from './torrent-files.js';
 
 /** What a transfer needs from its tab. */
 export interface TorrentHostDeps {
@@ -55,6 +56,8 @@ export interface TorrentHostInit {
    * those added to a share.
    */
   trackers?: readonly string[];
+  /** Files chosen for download (indexes into the info dictionary's files); default all. */
+  selectedFiles?: readonly number[];
 }
 
 /** Verified pieces are written in one transaction per batch, not one per piece. */
@@ -99,6 +102,10 @@ export class TorrentHost {
   private readonly resumedPieces: number;
   /** Where this transfer is announced and what its magnet lists: the tab's trackers, then its own. */
   readonly trackers: readonly string[];
+  /** Its files and which are chosen, once the info dictionary is known. */
+  files: TorrentFiles | undefined;
+  /** Files chosen before the info dictionary is known (undefined: all). */
+  private pendingSelection: readonly number[] | undefined;
 
   constructor(
     private readonly deps: TorrentHostDeps,
@@ -115,13 +122,16 @@ export class TorrentHost {
     if (init.checked) for (const i of init.stored ?? []) this.trusted.add(i);
     this.resumedPieces = init.checked ? this.trusted.size : 0;
     const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
+    this.pendingSelection = init.selectedFiles;
+    if (init.info) this.files = new TorrentFiles(init.info, init.selectedFiles);
     this.swarm = new Swarm({
       infoHash: init.infoHash,
       peerId: deps.peerId,
       random: deps.random,
       ...(init.info && init.infoBytes ? { info: init.info, infoBytes: init.infoBytes, have } : {}),
+      ...(init.selectedFiles ? { selectedFiles: init.selectedFiles } : {}),
     });
-    this.state = !init.info ? 'metadata' : have?.every(Boolean) ? 'seeding' : 'downloading';
+    this.state = !init.info ? 'metadata' : this.swarm.finished ? 'seeding' : 'downloading';
     // The page hears of every change, after an input (see run) or a timer.
     const scheduler = realScheduler(
       deps.now,
@@ -249,6 +259,7 @@ export class TorrentHost {
       resumedPieces: this.resumedPieces,
       hashFailures: this.hashFailures,
       receivedFrom: Object.fromEntries(this.receivedFrom),
+      ...(this.files ? { files: this.files.views(pieceStates) } : {}),
       ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
     };
   }
@@ -275,6 +286,21 @@ export class TorrentHost {
       ErrorCode.StorageFailed,
       `piece ${index} is missing or damaged in storage; fetching it again`,
     );
+  }
+
+  /**
+   * Downloads only the files at `indexes` (undefined: all); the others' pieces are not fetched,
+   * except pieces a chosen file shares at a boundary. Before the metadata is known the choice
+   * waits for it. Returns the choice as kept (undefined: all). Throws INFO_INVALID on a bad index.
+   */
+  selectFiles(indexes: readonly number[] | undefined): number[] | undefined {
+    this.files?.select(indexes);
+    const selection = this.files ? this.files.selection : indexes && [...indexes];
+    this.pendingSelection = selection;
+    // A choice that is all stored makes the swarm report `complete` (see onEvent).
+    this.run((now) => this.swarm.selectFiles(selection, now));
+    if (this.state === 'seeding' && !this.swarm.finished) this.state = 'downloading';
+    return selection;
   }
 
   /** Reads a piece for saving or serving: from the store, else from the source file; undefined if missing. */
@@ -361,7 +387,13 @@ export class TorrentHost {
     this.info = info;
     this.infoBytes = infoBytes;
     this.name = info.name;
-    if (this.state === 'metadata') this.state = 'downloading';
+    this.files = new TorrentFiles(info);
+    try {
+      this.files.select(this.pendingSelection);
+    } catch {
+      this.files.select(undefined); // indexes the torrent does not have: every file, as the swarm does
+    }
+    if (this.state === 'metadata') this.state = this.swarm.finished ? 'seeding' : 'downloading';
     this.deps.metadataKnown(this);
     try {
       const existing = await this.deps.store.getMetadata(this.infoHashHex);
