@@ -18,7 +18,7 @@ export interface SaveEntry {
 
 /** The part of `FileSystemWritableFileStream` used here. */
 export interface WritableFile {
-  write(data: Uint8Array): Promise<void>;
+  write(data: Uint8Array<ArrayBuffer>): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -82,7 +82,7 @@ export async function saveToDirectory(dir: DirectoryHandle, entries: readonly Sa
       let total = 0;
       for await (const chunk of entry.chunks()) {
         total += chunk.byteLength;
-        await writable.write(chunk);
+        await writable.write(chunk as Uint8Array<ArrayBuffer>);
       }
       if (total !== entry.length)
         throw new TabswarmError(
