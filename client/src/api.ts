@@ -87,7 +87,7 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
         const files = (data as readonly (SeedEntry | File)[]).map((e) =>
           e instanceof File
             ? (sharedFilesOf([e])[0] as SharedFile)
-            : { path: splitRelativePath(e.path), file: toBlob(e.data) },
+            : { path: splitRelativePath(e.path), file: e.data },
         );
         return node.seedFiles(files, name, trackers);
       }

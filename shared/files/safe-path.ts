@@ -16,10 +16,12 @@ const MAX_KEPT_EXTENSION_BYTES = 32;
 
 /** Windows device names, reserved with any extension (`nul.txt` too), in any case. */
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\.|$)/i;
-// C0 and C1 controls, DEL, and bidi overrides that make `exe.txt` read as `txt.exe`.
+// C0 and C1 controls, DEL, and bidi overrides that make `exe.txt` read as `txt.exe`. Not global:
+// `test` on a global pattern would start where the last match ended.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-const WINDOWS_FORBIDDEN = /[<>:"|?*]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
+const everywhere = (pattern: RegExp): RegExp => new RegExp(pattern.source, 'g');
 
 /** What {@link safePath} made of a path. */
 export type PathVerdict =
@@ -73,11 +75,11 @@ function safeName(name: string): { name: string; changes: string[] } | { reason:
   const changes: string[] = [];
   let out = name;
   if (CONTROL.test(out)) {
-    out = out.replace(CONTROL, '_');
+    out = out.replace(everywhere(CONTROL), '_');
     changes.push('control characters replaced');
   }
   if (WINDOWS_FORBIDDEN.test(out)) {
-    out = out.replace(WINDOWS_FORBIDDEN, '_');
+    out = out.replace(everywhere(WINDOWS_FORBIDDEN), '_');
     changes.push('characters Windows forbids (<>:"|?*) replaced');
   }
   if (/[. ]$/.test(out)) {

@@ -249,8 +249,11 @@ export class TabNode extends Emitter<TabNodeEvents> {
    * What a person dropped or picked: .torrent files are downloaded; the rest is one share, a
    * single file as it is, several files or a folder as one multi-file torrent.
    */
-  async addFiles(files: readonly SharedFile[], trackers: readonly string[] = []): Promise<void> {
-    const rest: SharedFile[] = [];
+  async addFiles(
+    files: readonly { path: string[]; file: Blob }[],
+    trackers: readonly string[] = [],
+  ): Promise<void> {
+    const rest: { path: string[]; file: Blob }[] = [];
     for (const f of files) {
       const name = f.path[f.path.length - 1] ?? 'file';
       if (name.toLowerCase().endsWith('.torrent')) await this.add(f.file, name, trackers);

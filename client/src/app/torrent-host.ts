@@ -11,7 +11,7 @@ import { Swarm } from '../../../shared/swarm/swarm.js';
 import type { PeerLink } from '../adapters/peer-link.js';
 import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore } from '../adapters/piece-store.js';
-import type { FilePieceReader } from '../adapters/file-reader.js';
+import type { ByteSource, FilePieceReader } from '../adapters/file-reader.js';
 import { LinkSender } from './link-sender.js';
 import { linkPacer, type UploadLimiter } from './upload-limiter.js';
 import type { LinkPath } from '../../../shared/links/index.js';
@@ -48,7 +48,7 @@ export interface TorrentHostInit {
   /** Pieces already in the store (read from it at load; each is re-verified before it is served). */
   stored?: number[];
   /** The shared file itself, read from while its pieces are still being copied into the store. */
-  source?: Blob;
+  source?: ByteSource;
   /** `stored` pieces were re-hashed just now (see piece-check.ts). */
   checked?: boolean;
   /**
@@ -95,7 +95,7 @@ export class TorrentHost {
   private readonly receivedFrom = new Map<string, number>();
   private hashFailures = 0;
   private closed = false;
-  private source: Blob | undefined;
+  private source: ByteSource | undefined;
   /** Pieces known to be in the piece store. */
   private readonly inStore = new Set<number>();
   /** Checked pieces the transfer was resumed with (see TransferView.resumedPieces). */
@@ -259,7 +259,7 @@ export class TorrentHost {
       resumedPieces: this.resumedPieces,
       hashFailures: this.hashFailures,
       receivedFrom: Object.fromEntries(this.receivedFrom),
-      ...(this.files ? { files: this.files.views(pieceStates) } : {}),
+      ...(this.files ? { files: this.files.views(pieceStates, s.haveCount) } : {}),
       ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
     };
   }

@@ -8,7 +8,7 @@ import {
 import { isTrackerUrl, parseMagnet } from '../../../shared/magnet.js';
 import { parseTorrentFile } from '../../../shared/torrent-file.js';
 import type { Random } from '../../../shared/random.js';
-import type { FilePieceReader } from '../adapters/file-reader.js';
+import type { ByteSource, FilePieceReader } from '../adapters/file-reader.js';
 import type { FileSaver, SaveOutcome } from '../adapters/file-saver.js';
 import type { DirectoryHandle, FolderSaveOutcome } from '../adapters/folder-saver.js';
 import { hashFile, type PieceHasher } from '../adapters/piece-hasher.js';
@@ -109,7 +109,7 @@ export class Transfers {
    * trackers and `trackers` (announced to as well). A bad tracker URL is refused before hashing.
    */
   async seed(
-    file: Blob,
+    file: ByteSource,
     name: string,
     trackers: readonly string[] = [],
     files?: { path: string[]; length: number }[],

@@ -84,6 +84,13 @@ describe('safePath', () => {
     expect(safe(['top', 'line\nbreak'])).toEqual(['top', 'line_break']);
   });
 
+  it('finds control characters in every name, whatever the names before it held', () => {
+    expect(safe(['long name with a control \u0001 far in'])).toEqual(['long name with a control _ far in']);
+    expect(safe(['\u0002x'])).toEqual(['_x']);
+    expect(safe(['abcdefghijk?'])).toEqual(['abcdefghijk_']);
+    expect(safe(['?'])).toEqual(['_']);
+  });
+
   it('replaces characters Windows forbids in names', () => {
     expect(safe(['top', 'what? <that>: "x" | *'])).toEqual(['top', 'what_ _that__ _x_ _ _']);
   });
