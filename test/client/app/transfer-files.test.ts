@@ -49,6 +49,23 @@ describe('Transfers with folders', () => {
     ]);
   });
 
+  it('keeps seeding a folder after a reload, its pieces read back from the store', async () => {
+    const a = rig();
+    const { shared, bytes } = folder();
+    const { infoHash, magnet } = await a.transfers.seedFiles(shared);
+    await waitFor('every piece stored', async () => (await a.store.listPieces(infoHash)).length === 2);
+    a.transfers.close();
+    const again = rig({ store: a.store });
+    await again.transfers.restore();
+    expect(again.transfers.view(infoHash)?.state).toBe('seeding');
+    const b = rig();
+    relay(again, b);
+    await b.transfers.download(magnet);
+    b.connections.connect(again.id, { infoHash });
+    await waitFor('the download to complete', () => b.transfers.view(infoHash)?.state === 'seeding');
+    expect(await b.transfers.readFile(infoHash, 1)).toEqual(bytes['Trip/photos/b.jpg']);
+  });
+
   it('is received with identical bytes and paths, saved into a folder', async () => {
     const a = rig();
     const b = rig();
