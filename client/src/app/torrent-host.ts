@@ -168,8 +168,14 @@ export class TorrentHost {
     });
   }
 
+  /** Every chosen piece is stored (every piece, unless files were chosen). */
   get complete(): boolean {
     return this.state === 'seeding';
+  }
+
+  /** Every piece is stored: a seed to trackers, whatever files were chosen. */
+  get hasEveryPiece(): boolean {
+    return this.complete && this.swarm.status(this.deps.now()).complete;
   }
 
   get linkCount(): number {
@@ -289,15 +295,13 @@ export class TorrentHost {
   }
 
   /**
-   * Downloads only the files at `indexes` (undefined: all); the others' pieces are not fetched,
-   * except pieces a chosen file shares at a boundary. Before the metadata is known the choice
-   * waits for it. Returns the choice as kept (undefined: all). Throws INFO_INVALID on a bad index.
+   * Downloads only the files at `indexes` (undefined: all; before the metadata, kept for it).
+   * Returns the choice as kept. Throws INFO_INVALID on a bad index.
    */
   selectFiles(indexes: readonly number[] | undefined): number[] | undefined {
     this.files?.select(indexes);
     const selection = this.files ? this.files.selection : indexes && [...indexes];
     this.pendingSelection = selection;
-    // A choice that is all stored makes the swarm report `complete` (see onEvent).
     this.run((now) => this.swarm.selectFiles(selection, now));
     if (this.state === 'seeding' && !this.swarm.finished) this.state = 'downloading';
     return selection;

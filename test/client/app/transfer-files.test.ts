@@ -101,6 +101,8 @@ describe('Transfers with folders', () => {
     const info = parseInfoDictionary((await b.store.getMetadata(infoHash))!.infoBytes!);
     const wanted = [...piecesForFiles(fileSpans(info), [0])].sort();
     expect(wanted).toEqual([0]); // a.txt shares piece 0 with the start of b.jpg
+    // Done with its choice, but not a seed: trackers are not told it completed.
+    expect(b.transfers.get(infoHash)?.hasEveryPiece).toBe(false);
     expect(await b.store.listPieces(infoHash)).toEqual(wanted);
     const view = b.transfers.view(infoHash)!;
     expect(view.files?.map((f) => [f.selected, f.verifiedBytes])).toEqual([
