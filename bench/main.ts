@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { ALLOW_LOOPBACK_PORTS, launchChromium } from '../harness/chromium.js';
 import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
+import { folderBench } from './folder-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
 import { serverBench } from './server-bench.js';
@@ -18,6 +19,7 @@ const SECTIONS: Record<string, BenchSection> = {
   dht: dhtBench,
   swarm: swarmBench,
   webtorrent: webtorrentBench,
+  folder: folderBench,
 };
 /** Sections that need no browser: the signaling server's own processes under load. */
 const NODE_SECTIONS: Record<

@@ -7,7 +7,7 @@ export const ErrorCode = {
   BencodeInvalid: 'BENCODE_INVALID',
   /** A magnet link that is not a BEP 9 magnet with a valid btih. */
   MagnetInvalid: 'MAGNET_INVALID',
-  /** An info dictionary that is not a valid single-file BEP 3 info dictionary. */
+  /** An info dictionary that is not a valid BEP 3 info dictionary (single- or multi-file). */
   InfoInvalid: 'INFO_INVALID',
   /** A .torrent file that is not a bencoded dictionary with a valid `info` (and sane trackers). */
   TorrentInvalid: 'TORRENT_INVALID',
@@ -66,6 +66,11 @@ export const ErrorCode = {
   LimitExceeded: 'LIMIT_EXCEEDED',
   /** A local file could not be read (moved, changed or revoked since it was picked). */
   FileUnreadable: 'FILE_UNREADABLE',
+  /**
+   * A file path from a torrent that cannot be saved as it is (`..`, absolute, empty, reserved or
+   * over-long names, control characters): the file is skipped or saved under a safe name.
+   */
+  PathUnsafe: 'PATH_UNSAFE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -24,7 +24,7 @@ export interface InfoDictionary {
   pieces: Uint8Array;
   /** Number of pieces: ceil(length / pieceLength). */
   pieceCount: number;
-  /** Files of a multi-file torrent in order (parsed only; this app creates single-file torrents). */
+  /** Files of a multi-file torrent in order, each path relative to the `name` folder. */
   files?: { path: string[]; length: number }[];
 }
 
@@ -55,21 +55,35 @@ export function infoHashOf(infoBytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Builds a single-file info dictionary. Keys are bencoded in sorted order, so equal inputs
- * always give the same info-hash. Throws TabswarmError(INFO_INVALID) on inputs a parser would
- * reject.
+ * Builds an info dictionary: single-file, or multi-file with `files` (BEP 3: `name` is the folder,
+ * each path relative to it, the files' bytes end to end in this order; `length` must be their
+ * sum). Keys are bencoded in sorted order, so equal inputs always give the same info-hash. Throws
+ * TabswarmError(INFO_INVALID) on inputs a parser would reject.
  */
 export function createInfoDictionary(opts: {
   name: string;
   length: number;
   pieceLength: number;
   pieceHashes: Uint8Array;
+  files?: readonly { path: readonly string[]; length: number }[];
 }): { info: InfoDictionary; infoBytes: Uint8Array; infoHash: Uint8Array } {
   checkName(opts.name, 'name');
   const pieceCount = checkSizes(opts.length, opts.pieceLength, opts.pieceHashes.length);
   const pieces = opts.pieceHashes.slice();
+  const files = opts.files?.map((f, i) => {
+    if (!Number.isSafeInteger(f.length) || f.length < 0)
+      invalid(`files[${i}].length is not a non-negative integer`);
+    if (f.path.length === 0) invalid(`files[${i}].path is not a non-empty list`);
+    for (const part of f.path) checkName(part, `files[${i}].path`);
+    return { path: [...f.path], length: f.length };
+  });
+  if (files !== undefined) {
+    if (files.length === 0) invalid('files is not a non-empty list');
+    const sum = files.reduce((total, f) => total + f.length, 0);
+    if (sum !== opts.length) invalid(`files add up to ${sum} bytes, not ${opts.length}`);
+  }
   const infoBytes = bencode({
-    length: opts.length,
+    ...(files ? { files: files.map((f) => ({ length: f.length, path: f.path })) } : { length: opts.length }),
     name: opts.name,
     'piece length': opts.pieceLength,
     pieces,
@@ -82,6 +96,7 @@ export function createInfoDictionary(opts: {
     pieceLength: opts.pieceLength,
     pieces,
     pieceCount,
+    ...(files ? { files } : {}),
   };
   return { info, infoBytes, infoHash: infoHashOf(infoBytes) };
 }

@@ -2,6 +2,9 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TabswarmError } from '../../shared/errors.js';
 import type { TabNode } from './app/tab-node.js';
 import type { NodeView, TransferView } from './app/status.js';
+import { sharedFilesOf, type SharedFile } from './app/folder-share.js';
+import type { DirectoryHandle } from './adapters/folder-saver.js';
+import { splitRelativePath } from '../../shared/files/share-layout.js';
 
 /**
  * `window.tabswarm`: the page's scripting API, for tests and for people driving swarms from
@@ -12,15 +15,23 @@ export interface TabswarmApi {
   readonly peerId: string;
   /** Resolves once stored transfers are resumed (the server may still be connecting). */
   readonly ready: Promise<void>;
-  /** Shares bytes or a File under `name`; resolves with the info-hash and magnet link. */
-  /** Shares data; `options.trackers` are more trackers its magnet lists and the tab announces to. */
+  /**
+   * Shares bytes or a File under `name`, or several files as one multi-file torrent (a list of
+   * `{ path, data }` with `/`-separated relative paths, or Files with `webkitRelativePath`): the
+   * folder they share is its name, else `name`. `options.trackers` are more trackers its magnet
+   * lists and the tab announces to. Resolves with the info-hash and magnet link.
+   */
   seed(
-    data: Blob | Uint8Array,
+    data: Blob | Uint8Array | readonly (SeedEntry | File)[],
     name?: string,
     options?: { trackers?: string[] },
   ): Promise<{ infoHash: string; magnet: string }>;
-  /** Starts a download from a magnet link (or `page#magnet:...`). */
-  download(magnet: string): Promise<{ infoHash: string }>;
+  /** Starts a download from a magnet link (or `page#magnet:...`); `options.files`: only those files. */
+  download(magnet: string, options?: { files?: number[] }): Promise<{ infoHash: string }>;
+  /** Downloads only the files at `fileIndexes` of a transfer (null: all); kept across reloads. */
+  select(infoHash: string, fileIndexes: number[] | null): Promise<void>;
+  /** The bytes of file `index` of a transfer, read from verified pieces (its pieces must be stored). */
+  readFile(infoHash: string, index: number): Promise<Uint8Array>;
   /** Starts a download from a .torrent file's bytes. */
   openTorrent(torrent: Blob | Uint8Array): Promise<{ infoHash: string }>;
   /** A transfer as a .torrent file (info, announce, announce-list, created by, creation date). */
@@ -33,8 +44,12 @@ export interface TabswarmApi {
   waitForComplete(infoHash: string, timeoutMs?: number): Promise<TransferView>;
   /** SHA-256 (hex) of the completed file, read back piece by piece from storage. */
   sha256(infoHash: string): Promise<string>;
-  /** Saves the completed file to disk (download or, with a user gesture, a save dialog). */
-  save(infoHash: string): Promise<string>;
+  /**
+   * Saves the completed file to disk (download or, with a user gesture, a save dialog); the chosen
+   * files of a multi-file torrent go with their folders into `directory` (any
+   * FileSystemDirectoryHandle, e.g. `await navigator.storage.getDirectory()`), else as downloads.
+   */
+  save(infoHash: string, directory?: DirectoryHandle): Promise<string>;
   /** Test hook: when true this tab serves corrupted pieces (a hostile peer), to test banning. */
   corruptUploads(enabled: boolean): void;
   /** Turns the server's tracker on or off as a source of swarm peers (the DHT is always used). */
@@ -53,15 +68,35 @@ export interface TabswarmApi {
   off: TabNode['off'];
 }
 
+/** One file of a multi-file share: its path relative to what is shared (`folder/sub/name`), and its bytes. */
+export interface SeedEntry {
+  path: string;
+  data: Blob | Uint8Array;
+}
+
+const toBlob = (data: Blob | Uint8Array): Blob =>
+  data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
+
 export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
   return {
     peerId: node.peerId,
     ready,
     seed: (data, name, options) => {
-      const blob = data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
-      return node.seed(blob, name ?? ((data as File).name || 'file'), options?.trackers ?? []);
+      const trackers = options?.trackers ?? [];
+      if (Array.isArray(data)) {
+        const files = (data as readonly (SeedEntry | File)[]).map((e) =>
+          e instanceof File
+            ? (sharedFilesOf([e])[0] as SharedFile)
+            : { path: splitRelativePath(e.path), file: e.data },
+        );
+        return node.seedFiles(files, name, trackers);
+      }
+      const single = data as Blob | Uint8Array;
+      return node.seed(toBlob(single), name ?? ((single as File).name || 'file'), trackers);
     },
-    download: (magnet) => node.download(magnet),
+    download: (magnet, options) => node.download(magnet, options?.files ? { files: options.files } : {}),
+    select: (infoHash, fileIndexes) => node.select(infoHash, fileIndexes ?? undefined),
+    readFile: (infoHash, index) => node.readFile(infoHash, index),
     openTorrent: async (torrent) =>
       node.openTorrentFile(torrent instanceof Blob ? new Uint8Array(await torrent.arrayBuffer()) : torrent),
     torrentFile: (infoHash) => node.torrentFile(infoHash).bytes,
@@ -105,7 +140,7 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
           : nobleSha256(new Uint8Array(bytes));
       return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
-    save: (infoHash) => node.save(infoHash),
+    save: (infoHash, directory) => node.save(infoHash, directory ? { directory } : {}),
     corruptUploads: (enabled) => {
       node.corruptUploads = enabled;
     },

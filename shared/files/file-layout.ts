@@ -75,3 +75,45 @@ export function piecesOfRange(
     return { first: Math.floor(start / info.pieceLength), last: Math.floor(start / info.pieceLength) - 1 };
   return { first: Math.floor(start / info.pieceLength), last: Math.floor((end - 1) / info.pieceLength) };
 }
+
+/** One piece's share of a file: bytes `[start, end)` of piece `piece`. */
+export interface PieceSlice {
+  piece: number;
+  start: number;
+  end: number;
+}
+
+/** Where a file's bytes sit in the pieces, first to last (none for an empty file). */
+export function fileSlices(span: FileSpan, pieceLength: number): PieceSlice[] {
+  const slices: PieceSlice[] = [];
+  const end = span.offset + span.length;
+  for (let p = span.firstPiece; p <= span.lastPiece; p++) {
+    const pieceStart = p * pieceLength;
+    slices.push({
+      piece: p,
+      start: Math.max(span.offset, pieceStart) - pieceStart,
+      end: Math.min(end, pieceStart + pieceLength) - pieceStart,
+    });
+  }
+  return slices;
+}
+
+/**
+ * Verified bytes of each file: the bytes of it that lie in pieces `has` says are stored. Linear in
+ * files plus pieces (a piece is looked at once per file it touches).
+ */
+export function fileVerifiedBytes(
+  spans: readonly FileSpan[],
+  pieceLength: number,
+  has: (piece: number) => boolean,
+): number[] {
+  return spans.map((span) => {
+    let bytes = 0;
+    const end = span.offset + span.length;
+    for (let p = span.firstPiece; p <= span.lastPiece; p++) {
+      if (!has(p)) continue;
+      bytes += Math.min(end, (p + 1) * pieceLength) - Math.max(span.offset, p * pieceLength);
+    }
+    return bytes;
+  });
+}

@@ -141,6 +141,14 @@ export class DownloadPipeline {
     this.syncSnub(p);
   }
 
+  /** What we want changed (a choice of files): counts again what `p` has that we want. */
+  recountWants(p: SwarmPeer, now: number): void {
+    const picker = this.core.picker as PiecePicker;
+    p.download.wantCount = 0;
+    for (const i of p.wire.peerPieces.indices()) if (picker.wants(i)) p.download.wantCount++;
+    this.updateInterest(p, now);
+  }
+
   /** We now want (`+1`) or no longer want (`-1`) a piece `p` has. */
   wantChanged(p: SwarmPeer, delta: 1 | -1, now: number): void {
     p.download.wantCount += delta;

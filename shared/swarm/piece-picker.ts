@@ -67,7 +67,9 @@ const STATE_HAVE = 3;
  * - endgame: once every missing block is requested, blocks already requested from one peer
  *   may be requested from others too; when one arrives, the others get a cancel;
  * - a piece that failed its hash is fetched again from a single peer: either it verifies and
- *   smart ban can compare, or that peer alone is to blame.
+ *   smart ban can compare, or that peer alone is to blame;
+ * - only wanted pieces are requested (see setWanted: a choice of files): a piece dropped from
+ *   the choice halfway keeps the blocks that came and is asked for no further.
  * It is a pure data structure: it records requests and arrivals and returns decisions.
  */
 export class PiecePicker {
@@ -85,8 +87,12 @@ export class PiecePicker {
   private haveCount = 0;
   /** Missing, not started pieces that at least one connected peer has. */
   private startableCount = 0;
-  /** Missing pieces not started (whether or not a connected peer has them). */
+  /** Wanted missing pieces not started (whether or not a connected peer has them). */
   private missingCount: number;
+  /** Per piece, 1 if wanted; undefined: every piece is (see setWanted). */
+  private wanted: Uint8Array | undefined;
+  /** Wanted pieces not stored yet. */
+  private wantedLeft: number;
 
   constructor(opts: PiecePickerOptions) {
     this.pieceCount = opts.pieceCount;
@@ -108,6 +114,40 @@ export class PiecePicker {
       }
     });
     this.missingCount = this.pieceCount - this.haveCount;
+    this.wantedLeft = this.missingCount;
+  }
+
+  /**
+   * Only `pieces` are wanted from now on (undefined: every piece). Unwanted pieces are never
+   * started, do not make us interested, and do not hold back `finished`; a piece already being
+   * downloaded is finished.
+   */
+  setWanted(pieces: Iterable<number> | undefined): void {
+    if (pieces === undefined) this.wanted = undefined;
+    else {
+      const mask = new Uint8Array(this.pieceCount);
+      for (const p of pieces) if (Number.isInteger(p) && p >= 0 && p < this.pieceCount) mask[p] = 1;
+      this.wanted = mask;
+    }
+    this.startableCount = 0;
+    this.missingCount = 0;
+    this.wantedLeft = 0;
+    for (let i = 0; i < this.pieceCount; i++) {
+      if (!this.isWanted(i)) continue;
+      if (this.state[i] !== STATE_HAVE) this.wantedLeft++;
+      if (this.state[i] === STATE_MISSING) this.missingCount++;
+      if (this.isStartable(i)) this.startableCount++;
+    }
+  }
+
+  /** Whether piece `index` is among the wanted ones (stored or not). */
+  isWanted(index: number): boolean {
+    return this.wanted === undefined || this.wanted[index] === 1;
+  }
+
+  /** Every wanted piece is stored (with no selection: `complete`). */
+  get finished(): boolean {
+    return this.wantedLeft === 0;
   }
 
   /** Pieces verified and stored. */
@@ -123,9 +163,9 @@ export class PiecePicker {
     return this.state[index] === STATE_HAVE;
   }
 
-  /** True if we lack `index` (missing, downloading or awaiting verification). */
+  /** True if we lack `index` (missing, downloading or awaiting verification) and want it. */
   wants(index: number): boolean {
-    return index >= 0 && index < this.pieceCount && this.state[index] !== STATE_HAVE;
+    return index >= 0 && index < this.pieceCount && this.state[index] !== STATE_HAVE && this.isWanted(index);
   }
 
   pieceState(index: number): PieceState {
@@ -182,8 +222,8 @@ export class PiecePicker {
    * to request": early on that holds all the time, and duplicate requests would waste much.)
    */
   get endgame(): boolean {
-    if (this.missingCount > 0 || this.complete) return false;
-    for (const p of this.partials.values()) if (p.unrequested > 0) return false;
+    if (this.missingCount > 0 || this.finished) return false;
+    for (const p of this.partials.values()) if (p.unrequested > 0 && this.isWanted(p.index)) return false;
     return true;
   }
 
@@ -199,7 +239,7 @@ export class PiecePicker {
     // Strict priority: finish what is started.
     for (const p of this.partials.values()) {
       if (out.length >= max) return out;
-      if (p.unrequested > 0 && this.mayRequest(p, peer) && peerHas(p.index))
+      if (p.unrequested > 0 && this.mayRequest(p, peer) && peerHas(p.index) && this.isWanted(p.index))
         this.takeBlocks(p, peer, max, out);
     }
     // New pieces, the best few found in one scan.
@@ -218,7 +258,7 @@ export class PiecePicker {
     if (out.length === 0 && this.endgame && !this.holdsDuplicate(peer)) {
       let best: { p: Partial; block: number; n: number } | undefined;
       for (const p of this.partials.values()) {
-        if (!this.mayRequest(p, peer) || !peerHas(p.index)) continue;
+        if (!this.mayRequest(p, peer) || !peerHas(p.index) || !this.isWanted(p.index)) continue;
         for (let b = 0; b < p.blocks; b++) {
           const req = p.requesters[b] as PeerKey[];
           if (p.received[b] || req.includes(peer)) continue;
@@ -237,7 +277,8 @@ export class PiecePicker {
    */
   reassign(index: number, begin: number, from: PeerKey, to: PeerKey): boolean {
     const p = this.partials.get(index);
-    if (!p || !this.mayRequest(p, to) || (p.owner !== undefined && p.owner === from)) return false;
+    if (!p || !this.mayRequest(p, to) || (p.owner !== undefined && p.owner === from) || !this.isWanted(index))
+      return false;
     const block = begin / this.blockSize;
     const req = p.requesters[block];
     if (!req || p.received[block] || req.length !== 1 || req[0] !== from) return false;
@@ -322,10 +363,11 @@ export class PiecePicker {
     if (ok) {
       this.state[index] = STATE_HAVE;
       this.haveCount++;
+      if (this.isWanted(index)) this.wantedLeft--;
       this.failed.delete(index);
     } else {
       this.state[index] = STATE_MISSING;
-      this.missingCount++;
+      if (this.isWanted(index)) this.missingCount++;
       this.failed.add(index);
       if (this.isStartable(index)) this.startableCount++;
     }
@@ -335,7 +377,10 @@ export class PiecePicker {
   lost(index: number): void {
     if (this.state[index] !== STATE_HAVE) return;
     this.state[index] = STATE_MISSING;
-    this.missingCount++;
+    if (this.isWanted(index)) {
+      this.missingCount++;
+      this.wantedLeft++;
+    }
     this.haveCount--;
     if (this.isStartable(index)) this.startableCount++;
   }
@@ -347,7 +392,9 @@ export class PiecePicker {
   }
 
   private isStartable(index: number): boolean {
-    return this.state[index] === STATE_MISSING && (this.availability[index] as number) > 0;
+    return (
+      this.state[index] === STATE_MISSING && (this.availability[index] as number) > 0 && this.isWanted(index)
+    );
   }
 
   /**
@@ -358,7 +405,7 @@ export class PiecePicker {
     const randomFirst = this.haveCount === 0 && !fromSeed;
     const best: { index: number; key: number }[] = [];
     for (let i = 0; i < this.pieceCount; i++) {
-      if (this.state[i] !== STATE_MISSING || this.availability[i] === 0 || !peerHas(i)) continue;
+      if (!this.isStartable(i) || !peerHas(i)) continue;
       const rank = this.rank[i] as number;
       const key = randomFirst ? rank : (this.availability[i] as number) * this.pieceCount + rank;
       if (best.length === count && key >= (best[best.length - 1] as { key: number }).key) continue;
@@ -386,7 +433,7 @@ export class PiecePicker {
       owner: this.failed.has(index) ? peer : undefined,
     };
     if (this.isStartable(index)) this.startableCount--;
-    this.missingCount--;
+    if (this.isWanted(index)) this.missingCount--;
     this.state[index] = STATE_DOWNLOADING;
     this.partials.set(index, p);
     return p;

@@ -51,6 +51,7 @@ export function swarmStatus(
     haveCount: picker?.completed ?? 0,
     verifiedBytes,
     complete: picker?.complete ?? false,
+    finished: picker?.finished ?? false,
     endgame: picker?.endgame ?? false,
     downloadRate: core.down.rate(now),
     uploadRate: core.up.rate(now),

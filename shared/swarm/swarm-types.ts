@@ -19,6 +19,11 @@ export interface SwarmOptions {
   /** Pieces already stored and trusted; never requested again. */
   have?: readonly boolean[];
   /**
+   * Only these files (positions in the info dictionary's `files`) are downloaded; default all.
+   * Kept until the info dictionary is known. See Swarm.selectFiles.
+   */
+  selectedFiles?: readonly number[];
+  /**
    * Regular upload slots of the choker (default UPLOAD_SLOTS, 4; one optimistic unchoke comes on top, and idle
    * unchoked peers lend theirs). With a host that reports `drained`, unchoked peers are served in
    * turns of a piece, so more slots do not split the uplink thinner.
@@ -66,7 +71,7 @@ export type SwarmEvent =
   | { type: 'piece-failed'; index: number; peers: PeerKey[] }
   /** Storage no longer had a piece marked stored; it will be downloaded again. */
   | { type: 'piece-lost'; index: number }
-  /** Every piece is verified. */
+  /** Every wanted piece is verified (every piece, unless files were chosen). */
   | { type: 'complete' }
   /** A peer sent corrupt data and is banned from this swarm for good. */
   | { type: 'peer-banned'; peer: PeerKey; reason: string }
@@ -125,7 +130,10 @@ export interface SwarmStatus {
   haveCount: number;
   /** Verified bytes stored. */
   verifiedBytes: number;
+  /** Every piece is stored (a seed). */
   complete: boolean;
+  /** Every wanted piece is stored (see Swarm.setWanted). */
+  finished: boolean;
   endgame: boolean;
   downloadRate: number;
   uploadRate: number;

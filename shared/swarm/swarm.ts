@@ -1,5 +1,6 @@
 import { toHex } from '../bytes.js';
 import { ErrorCode, TabswarmError, toTabswarmError } from '../errors.js';
+import { fileSpans, piecesForFiles } from '../files/file-layout.js';
 import { parseInfoDictionary } from '../info-dictionary.js';
 import type { InfoDictionary } from '../info-dictionary.js';
 import type { Machine } from '../machine/machine.js';
@@ -68,6 +69,8 @@ export class Swarm implements Machine<SwarmOutput> {
   /** Per wire: its peer is still here (a gone peer's wire sets no timers). */
   private readonly wireLive = new WeakMap<PeerWire, { live: boolean }>();
   private completeAnnounced = false;
+  /** The files chosen for download, applied when the info dictionary is known (undefined: all). */
+  private selectedFiles: readonly number[] | undefined;
 
   constructor(opts: SwarmOptions) {
     this.infoHash = opts.infoHash;
@@ -76,6 +79,7 @@ export class Swarm implements Machine<SwarmOutput> {
     this.maxPeers = opts.maxPeers ?? 30;
     this.initialSeedingOption = opts.initialSeeding ?? true;
     this.client = opts.client ?? 'tabswarm 0.1';
+    this.selectedFiles = opts.selectedFiles;
     const core = (this.core = new SwarmCore(opts.infoHash, opts.random));
     core.infoBytes = opts.infoBytes;
     core.forget = (p) => this.forget(p);
@@ -190,12 +194,12 @@ export class Swarm implements Machine<SwarmOutput> {
       for (const p of core.peers.values()) {
         if (!p.wire.open) continue;
         core.send(p, { type: 'have', index }, now);
-        if (p.wire.peerPieces.has(index)) this.download.wantChanged(p, -1, now);
+        if (p.wire.peerPieces.has(index) && picker.isWanted(index)) this.download.wantChanged(p, -1, now);
       }
       for (const peer of this.smartBan.pieceVerified(index, assembly.data, picker.blockSize)) {
         this.ban(peer, `sent corrupt data for piece ${index}`);
       }
-      if (picker.complete && !this.completeAnnounced) {
+      if (picker.finished && !this.completeAnnounced) {
         this.completeAnnounced = true;
         core.event({ type: 'complete' });
       }
@@ -230,12 +234,49 @@ export class Swarm implements Machine<SwarmOutput> {
       core.event({ type: 'piece-lost', index });
       for (const p of core.peers.values()) {
         this.upload.dropIncoming(p, (r) => r.index === index, now);
-        if (p.wire.peerPieces.has(index)) this.download.wantChanged(p, 1, now);
+        if (p.wire.peerPieces.has(index) && picker.isWanted(index)) this.download.wantChanged(p, 1, now);
       }
       this.extensions.onPieceLost(index, now);
       this.download.refillAll(now);
     }
     this.upload.pump(now);
+  }
+
+  /**
+   * Only `pieces` are wanted from now on (undefined: every piece): the swarm requests no other
+   * piece, is interested only in peers that have a wanted one, and reports `complete` once every
+   * wanted piece is stored. Ignored before the info dictionary is known (see selectFiles).
+   */
+  setWanted(pieces: Iterable<number> | undefined, now: number): void {
+    const core = this.core;
+    const picker = core.picker;
+    if (!picker) return;
+    picker.setWanted(pieces);
+    for (const p of core.peers.values())
+      if (p.wire.peerPieces.size !== undefined) this.download.recountWants(p, now);
+    if (!picker.finished) this.completeAnnounced = false;
+    else if (!this.completeAnnounced) {
+      this.completeAnnounced = true;
+      core.event({ type: 'complete' });
+    }
+    this.download.refillAll(now);
+  }
+
+  /**
+   * Only the files at `indexes` (positions in the info dictionary's `files`) are downloaded: the
+   * pieces holding their bytes, boundary pieces shared with other files included. Undefined: all
+   * files. Before the info dictionary is known the choice is kept and applied when it arrives,
+   * before any request goes out.
+   */
+  selectFiles(indexes: readonly number[] | undefined, now: number): void {
+    this.selectedFiles = indexes === undefined ? undefined : [...indexes];
+    const info = this.core.info;
+    if (info) this.setWanted(this.wantedPieces(info), now);
+  }
+
+  /** Every wanted piece is stored (every piece, when no files were chosen). */
+  get finished(): boolean {
+    return this.core.picker?.finished ?? false;
   }
 
   /**
@@ -417,7 +458,9 @@ export class Swarm implements Machine<SwarmOutput> {
       random: core.random,
       ...(this.initialHave ? { have: this.initialHave } : {}),
     }));
-    this.completeAnnounced = picker.complete;
+    const wanted = this.wantedPieces(info);
+    if (wanted) picker.setWanted(wanted);
+    this.completeAnnounced = picker.finished;
     this.upload.setPieces(info.pieceCount, info.pieceLength);
     // Only a seed from the start hides pieces: a finished leecher's pieces are out there already.
     if (now === undefined && picker.complete && this.initialSeedingOption && info.pieceCount > 1)
@@ -435,6 +478,11 @@ export class Swarm implements Machine<SwarmOutput> {
       this.download.countPeerPieces(p, now);
       this.download.refill(p, now);
     }
+  }
+
+  /** The pieces of the chosen files, or undefined when every file is wanted. */
+  private wantedPieces(info: InfoDictionary): Set<number> | undefined {
+    return this.selectedFiles === undefined ? undefined : piecesForFiles(fileSpans(info), this.selectedFiles);
   }
 
   /** The info dictionary arrived over ut_metadata. */

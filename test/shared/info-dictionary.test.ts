@@ -139,6 +139,44 @@ describe('info dictionary: round trips and helpers', () => {
     expect(toHex(pieceHash(parsed, 3))).toBe(toHex(sha1(content.subarray(3 * 16 * KiB, 4 * 16 * KiB))));
   });
 
+  it('round-trips a created multi-file dictionary through parse, pieces across file ends', () => {
+    const files = [
+      { path: ['photos', 'a.jpg'], length: 20_000 },
+      { path: ['empty.txt'], length: 0 },
+      { path: ['photos', 'raw', 'b.cr2'], length: 30_001 },
+    ];
+    const content = new Uint8Array(50_001).map((_, i) => (i * 13) & 0xff);
+    const created = createInfoDictionary({
+      name: 'Holiday',
+      length: content.length,
+      pieceLength: 16 * KiB,
+      pieceHashes: hashesFor(content, 16 * KiB),
+      files,
+    });
+    const parsed = parseInfoDictionary(created.infoBytes, created.infoHash);
+    expect(parsed).toEqual(created.info);
+    expect(parsed.files).toEqual(files);
+    expect(parsed.name).toBe('Holiday');
+    const raw = bdecode(created.infoBytes) as Record<string, unknown>;
+    expect(raw['length']).toBeUndefined();
+    expect(toHex(pieceHash(parsed, 1))).toBe(toHex(sha1(content.subarray(16 * KiB, 32 * KiB))));
+  });
+
+  it('refuses to create a multi-file dictionary whose files do not add up or have bad paths', () => {
+    const base = { name: 'top', length: 10, pieceLength: 16 * KiB, pieceHashes: new Uint8Array(20) };
+    const code = { code: ErrorCode.InfoInvalid };
+    expect(() => createInfoDictionary({ ...base, files: [{ path: ['a'], length: 9 }] })).toThrow(
+      expect.objectContaining(code),
+    );
+    expect(() => createInfoDictionary({ ...base, files: [{ path: ['..'], length: 10 }] })).toThrow(
+      expect.objectContaining(code),
+    );
+    expect(() => createInfoDictionary({ ...base, files: [{ path: [], length: 10 }] })).toThrow(
+      expect.objectContaining(code),
+    );
+    expect(() => createInfoDictionary({ ...base, files: [] })).toThrow(expect.objectContaining(code));
+  });
+
   it('keeps a leading U+FEFF in a name, as other clients read it', () => {
     const created = createInfoDictionary({
       name: '\uFEFFx',

@@ -1,12 +1,18 @@
 import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
 
 /**
+ * What pieces are read from: a Blob or File, or anything that slices into Blobs the same way
+ * (a FileSequence: many files end to end without joining them into one Blob).
+ */
+export type ByteSource = Pick<Blob, 'size' | 'slice'>;
+
+/**
  * Reads a file the person picked, one piece at a time (never the whole file). The page reads
  * through `Blob.slice` ({@link blobFileReader}); tests may pass a twin.
  */
 export interface FilePieceReader {
   /** Piece `index` of `file`; fails with FILE_UNREADABLE if the file changed or vanished. */
-  readPiece(file: Blob, index: number, pieceLength: number): Promise<Uint8Array>;
+  readPiece(file: ByteSource, index: number, pieceLength: number): Promise<Uint8Array>;
 }
 
 /** Number of pieces of a `length`-byte file (0 for an empty file). */
@@ -24,7 +30,7 @@ export function pieceSize(length: number, pieceLength: number, index: number): n
  * Reads bytes `[start, end)` of `file` through `Blob.slice`, so only that range is in memory.
  * A file that changed or vanished since it was picked fails with FILE_UNREADABLE.
  */
-export async function readRange(file: Blob, start: number, end: number): Promise<Uint8Array> {
+export async function readRange(file: ByteSource, start: number, end: number): Promise<Uint8Array> {
   if (
     !Number.isSafeInteger(start) ||
     !Number.isSafeInteger(end) ||
@@ -46,7 +52,7 @@ export async function readRange(file: Blob, start: number, end: number): Promise
 }
 
 /** Reads piece `index` of `file`. */
-export function readPiece(file: Blob, index: number, pieceLength: number): Promise<Uint8Array> {
+export function readPiece(file: ByteSource, index: number, pieceLength: number): Promise<Uint8Array> {
   const count = pieceCount(file.size, pieceLength);
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
     return Promise.reject(

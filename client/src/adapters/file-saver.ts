@@ -1,5 +1,11 @@
 import { ErrorCode, TabswarmError } from '../../../shared/errors.js';
 import { toStorageError } from './piece-store.js';
+import {
+  saveFolder,
+  type FolderSaveOutcome,
+  type SaveEntry,
+  type SaveFolderOptions,
+} from './folder-saver.js';
 
 /** Reads one stored piece (e.g. `(i) => store.getPiece(infoHash, i)`). */
 export type GetPiece = (index: number) => Promise<Uint8Array | undefined>;
@@ -7,7 +13,7 @@ export type GetPiece = (index: number) => Promise<Uint8Array | undefined>;
 /** How a save ended: streamed to a picked file, downloaded as a Blob, or cancelled by the person. */
 export type SaveOutcome = 'picker' | 'download' | 'cancelled';
 
-/** Saves a completed file assembled from its pieces. The page uses {@link browserFileSaver}. */
+/** Saves completed files assembled from their pieces. The page uses {@link browserFileSaver}. */
 export interface FileSaver {
   /** Saves the `pieceCount` pieces read through `getPiece`, in order, as `name`. */
   save(
@@ -16,6 +22,14 @@ export interface FileSaver {
     getPiece: GetPiece,
     opts?: { length?: number; usePicker?: boolean },
   ): Promise<SaveOutcome>;
+  /**
+   * Saves several files with their folders (the files of a multi-file torrent): into
+   * `opts.directory`, else a folder the person picks (`usePicker`), else each as a download.
+   */
+  saveFiles(
+    entries: readonly SaveEntry[],
+    opts?: Pick<SaveFolderOptions, 'directory' | 'usePicker'>,
+  ): Promise<FolderSaveOutcome>;
 }
 
 /** The File System Access API parts used here (Chromium; absent elsewhere). */
@@ -154,5 +168,11 @@ export async function saveFile(
   return 'download';
 }
 
-/** The page's {@link FileSaver}: a save dialog when asked and allowed, else a browser download. */
-export const browserFileSaver: FileSaver = { save: saveFile };
+/**
+ * The page's {@link FileSaver}: a save dialog (a folder picker for several files) when asked and
+ * allowed, else browser downloads.
+ */
+export const browserFileSaver: FileSaver = {
+  save: saveFile,
+  saveFiles: (entries, opts) => saveFolder(entries, opts),
+};

@@ -1,5 +1,5 @@
 import { sha1 } from '../../../shared/sha1.js';
-import { blobFileReader, pieceCount, type FilePieceReader } from './file-reader.js';
+import { blobFileReader, pieceCount, type ByteSource, type FilePieceReader } from './file-reader.js';
 
 /** SHA-1 of file pieces. */
 export interface PieceHasher {
@@ -55,7 +55,7 @@ export interface HashFileOptions {
  * reading and WebCrypto hashing overlap on both cores. `onProgress` gets cumulative bytes hashed.
  */
 export async function hashFile(
-  file: Blob,
+  file: ByteSource,
   pieceLength: number,
   onProgress?: (hashedBytes: number, totalBytes: number) => void,
   opts: HashFileOptions = {},

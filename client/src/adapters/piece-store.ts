@@ -20,6 +20,8 @@ export interface TorrentMetadata {
   magnet?: string;
   /** Tracker URLs it came with (a .torrent file's `announce` / `announce-list`). */
   trackers?: string[];
+  /** Files chosen for download (indexes into the info dictionary's files); absent: every file. */
+  selectedFiles?: number[];
   /** Flags the app owns (paused, role...). */
   extra?: Record<string, string | number | boolean>;
 }

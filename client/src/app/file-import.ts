@@ -1,5 +1,5 @@
 import type { PieceStore, PieceWrite } from '../adapters/piece-store.js';
-import type { FilePieceReader } from '../adapters/file-reader.js';
+import type { ByteSource, FilePieceReader } from '../adapters/file-reader.js';
 
 /** Pieces written per IndexedDB transaction when importing a file (whole pieces, batched). */
 const IMPORT_BATCH_BYTES = 8 * 1024 * 1024;
@@ -10,7 +10,7 @@ const IMPORT_BATCH_BYTES = 8 * 1024 * 1024;
  * content-addressed by info-hash, known only then); until a piece lands, it is served from the file.
  */
 export async function storeFilePieces(
-  file: Blob,
+  file: ByteSource,
   pieceLength: number,
   infoHashHex: string,
   store: PieceStore,

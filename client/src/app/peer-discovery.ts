@@ -102,7 +102,7 @@ export class PeerDiscovery {
     if (this.useTracker) {
       this.deps.webtorrent.announce(host.infoHashHex, host.trackers, this.standing(host));
       sources.push(
-        signaling.announce(host.infoHashHex, host.complete ? 'completed' : 'started').catch(() => []),
+        signaling.announce(host.infoHashHex, host.hasEveryPiece ? 'completed' : 'started').catch(() => []),
       );
     }
     for (const source of sources) void source.then((peers) => this.connectPeers(host, peers));
@@ -112,7 +112,8 @@ export class PeerDiscovery {
 
   /** Tells the server's tracker (where enabled) that this tab now has the whole file. */
   completed(host: TorrentHost): void {
-    if (!this.useTracker) return;
+    // The chosen files alone are done: not a seed, nothing to tell.
+    if (!this.useTracker || (host.complete && !host.hasEveryPiece)) return;
     void this.deps.signaling.announce(host.infoHashHex, 'completed').catch(() => {});
     this.deps.webtorrent.update(host.infoHashHex, this.standing(host));
   }
@@ -120,7 +121,7 @@ export class PeerDiscovery {
   /** What a WebSocket tracker client needs to know of a transfer: done, and how many more peers it takes. */
   private standing(host: TorrentHost): WtSwarmState {
     const want = this.deps.connections.hasRoom ? Math.max(0, WANT_PEERS - host.linkCount) : 0;
-    return { complete: host.complete, want };
+    return { complete: host.hasEveryPiece, want };
   }
 
   private retryIfAlone(host: TorrentHost): void {

@@ -8,7 +8,7 @@ export type TransferState =
   | 'hashing' // reading and hashing a dropped file
   | 'metadata' // waiting for the info dictionary from peers (magnet link)
   | 'downloading'
-  | 'seeding' // has every piece
+  | 'seeding' // has every piece (of the chosen files, when files were chosen)
   | 'paused' // stopped by the tab, e.g. storage full
   | 'failed';
 
@@ -35,7 +35,22 @@ export type PeerView = Pick<
   rttMs?: number;
 };
 
-/** One file being shared or received. */
+/** One file of a transfer, for the file list and the scripting API. */
+export interface FileView {
+  /** Position in the torrent's files (what `select` takes). */
+  index: number;
+  /** Path as the torrent gives it, `/`-joined, starting with the torrent's name. Untrusted: shown as text. */
+  path: string;
+  length: number;
+  /** Chosen for download. */
+  selected: boolean;
+  /** Bytes of this file in verified, stored pieces. */
+  verifiedBytes: number;
+  /** How saving changes or refuses its path (see shared/files/safe-path.ts); absent when it is saved as given. */
+  note?: string;
+}
+
+/** One file (or folder of files) being shared or received. */
 export interface TransferView {
   infoHash: string;
   name: string;
@@ -74,6 +89,8 @@ export interface TransferView {
   hashFailures: number;
   /** Payload bytes received from each remote peer id during this tab's life. */
   receivedFrom: Record<string, number>;
+  /** The torrent's files once its metadata is known (one for a single-file torrent). */
+  files?: FileView[];
   error?: { code: string; message: string };
 }
 

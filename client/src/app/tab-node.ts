@@ -7,6 +7,8 @@ import type { Identity } from '../../../shared/identity/index.js';
 import type { Random } from '../../../shared/random.js';
 import type { FilePieceReader } from '../adapters/file-reader.js';
 import type { FileSaver, SaveOutcome } from '../adapters/file-saver.js';
+import type { DirectoryHandle, FolderSaveOutcome } from '../adapters/folder-saver.js';
+import type { SharedFile } from './folder-share.js';
 import type { PeerLinkFactory } from '../adapters/peer-link.js';
 import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore } from '../adapters/piece-store.js';
@@ -239,6 +241,45 @@ export class TabNode extends Emitter<TabNodeEvents> {
     return this.transfers.add(file, name, trackers);
   }
 
+  /** Shares several files or a folder as one multi-file torrent (see Transfers.seedFiles). */
+  seedFiles(
+    files: readonly SharedFile[],
+    name?: string,
+    trackers: readonly string[] = [],
+  ): Promise<{ infoHash: string; magnet: string }> {
+    return this.transfers.seedFiles(files, name, trackers);
+  }
+
+  /**
+   * What a person dropped or picked: .torrent files are downloaded; the rest is one share, a
+   * single file as it is, several files or a folder as one multi-file torrent.
+   */
+  async addFiles(
+    files: readonly { path: string[]; file: Blob }[],
+    trackers: readonly string[] = [],
+  ): Promise<void> {
+    const rest: { path: string[]; file: Blob }[] = [];
+    for (const f of files) {
+      const name = f.path[f.path.length - 1] ?? 'file';
+      if (name.toLowerCase().endsWith('.torrent')) await this.add(f.file, name, trackers);
+      else rest.push(f);
+    }
+    const [only] = rest;
+    if (rest.length === 1 && only && only.path.length === 1)
+      await this.add(only.file, only.path[0], trackers);
+    else if (rest.length > 0) await this.seedFiles(rest, undefined, trackers);
+  }
+
+  /** Downloads only the files at `indexes` of a transfer (undefined: all); kept across reloads. */
+  select(infoHash: string, indexes: readonly number[] | undefined): Promise<void> {
+    return this.transfers.select(infoHash, indexes);
+  }
+
+  /** The bytes of one file of a transfer, from verified pieces. */
+  readFile(infoHash: string, index: number): Promise<Uint8Array> {
+    return this.transfers.readFile(infoHash, index);
+  }
+
   /** Starts downloading what a .torrent file describes. */
   openTorrentFile(bytes: Uint8Array): Promise<{ infoHash: string }> {
     return this.transfers.openTorrentFile(bytes);
@@ -255,12 +296,15 @@ export class TabNode extends Emitter<TabNodeEvents> {
   }
 
   /** Starts downloading what a magnet link (or `page#magnet:...`) names. */
-  download(link: string): Promise<{ infoHash: string }> {
-    return this.transfers.download(link);
+  download(link: string, opts: { files?: readonly number[] } = {}): Promise<{ infoHash: string }> {
+    return this.transfers.download(link, opts);
   }
 
   /** Saves a completed transfer to disk under its own name. */
-  save(infoHash: string, opts: { usePicker?: boolean } = {}): Promise<SaveOutcome> {
+  save(
+    infoHash: string,
+    opts: { usePicker?: boolean; directory?: DirectoryHandle } = {},
+  ): Promise<SaveOutcome | FolderSaveOutcome> {
     return this.transfers.save(infoHash, opts);
   }
 

@@ -11,11 +11,12 @@ import { Swarm } from '../../../shared/swarm/swarm.js';
 import type { PeerLink } from '../adapters/peer-link.js';
 import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore } from '../adapters/piece-store.js';
-import type { FilePieceReader } from '../adapters/file-reader.js';
+import type { ByteSource, FilePieceReader } from '../adapters/file-reader.js';
 import { LinkSender } from './link-sender.js';
 import { linkPacer, type UploadLimiter } from './upload-limiter.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { TransferState, TransferView } from './status.js';
+import { TorrentFiles } from './torrent-files.js';
 
 /** What a transfer needs from its tab. */
 export interface TorrentHostDeps {
@@ -47,7 +48,7 @@ export interface TorrentHostInit {
   /** Pieces already in the store (read from it at load; each is re-verified before it is served). */
   stored?: number[];
   /** The shared file itself, read from while its pieces are still being copied into the store. */
-  source?: Blob;
+  source?: ByteSource;
   /** `stored` pieces were re-hashed just now (see piece-check.ts). */
   checked?: boolean;
   /**
@@ -55,6 +56,8 @@ export interface TorrentHostInit {
    * those added to a share.
    */
   trackers?: readonly string[];
+  /** Files chosen for download (indexes into the info dictionary's files); default all. */
+  selectedFiles?: readonly number[];
 }
 
 /** Verified pieces are written in one transaction per batch, not one per piece. */
@@ -92,13 +95,17 @@ export class TorrentHost {
   private readonly receivedFrom = new Map<string, number>();
   private hashFailures = 0;
   private closed = false;
-  private source: Blob | undefined;
+  private source: ByteSource | undefined;
   /** Pieces known to be in the piece store. */
   private readonly inStore = new Set<number>();
   /** Checked pieces the transfer was resumed with (see TransferView.resumedPieces). */
   private readonly resumedPieces: number;
   /** Where this transfer is announced and what its magnet lists: the tab's trackers, then its own. */
   readonly trackers: readonly string[];
+  /** Its files and which are chosen, once the info dictionary is known. */
+  files: TorrentFiles | undefined;
+  /** Files chosen before the info dictionary is known (undefined: all). */
+  private pendingSelection: readonly number[] | undefined;
 
   constructor(
     private readonly deps: TorrentHostDeps,
@@ -115,13 +122,16 @@ export class TorrentHost {
     if (init.checked) for (const i of init.stored ?? []) this.trusted.add(i);
     this.resumedPieces = init.checked ? this.trusted.size : 0;
     const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
+    this.pendingSelection = init.selectedFiles;
+    if (init.info) this.files = new TorrentFiles(init.info, init.selectedFiles);
     this.swarm = new Swarm({
       infoHash: init.infoHash,
       peerId: deps.peerId,
       random: deps.random,
       ...(init.info && init.infoBytes ? { info: init.info, infoBytes: init.infoBytes, have } : {}),
+      ...(init.selectedFiles ? { selectedFiles: init.selectedFiles } : {}),
     });
-    this.state = !init.info ? 'metadata' : have?.every(Boolean) ? 'seeding' : 'downloading';
+    this.state = !init.info ? 'metadata' : this.swarm.finished ? 'seeding' : 'downloading';
     // The page hears of every change, after an input (see run) or a timer.
     const scheduler = realScheduler(
       deps.now,
@@ -158,8 +168,14 @@ export class TorrentHost {
     });
   }
 
+  /** Every chosen piece is stored (every piece, unless files were chosen). */
   get complete(): boolean {
     return this.state === 'seeding';
+  }
+
+  /** Every piece is stored: a seed to trackers, whatever files were chosen. */
+  get hasEveryPiece(): boolean {
+    return this.complete && this.swarm.status(this.deps.now()).complete;
   }
 
   get linkCount(): number {
@@ -249,6 +265,7 @@ export class TorrentHost {
       resumedPieces: this.resumedPieces,
       hashFailures: this.hashFailures,
       receivedFrom: Object.fromEntries(this.receivedFrom),
+      ...(this.files ? { files: this.files.views(pieceStates, s.haveCount) } : {}),
       ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
     };
   }
@@ -275,6 +292,19 @@ export class TorrentHost {
       ErrorCode.StorageFailed,
       `piece ${index} is missing or damaged in storage; fetching it again`,
     );
+  }
+
+  /**
+   * Downloads only the files at `indexes` (undefined: all; before the metadata, kept for it).
+   * Returns the choice as kept. Throws INFO_INVALID on a bad index.
+   */
+  selectFiles(indexes: readonly number[] | undefined): number[] | undefined {
+    this.files?.select(indexes);
+    const selection = this.files ? this.files.selection : indexes && [...indexes];
+    this.pendingSelection = selection;
+    this.run((now) => this.swarm.selectFiles(selection, now));
+    if (this.state === 'seeding' && !this.swarm.finished) this.state = 'downloading';
+    return selection;
   }
 
   /** Reads a piece for saving or serving: from the store, else from the source file; undefined if missing. */
@@ -361,7 +391,13 @@ export class TorrentHost {
     this.info = info;
     this.infoBytes = infoBytes;
     this.name = info.name;
-    if (this.state === 'metadata') this.state = 'downloading';
+    this.files = new TorrentFiles(info);
+    try {
+      this.files.select(this.pendingSelection);
+    } catch {
+      this.files.select(undefined); // indexes the torrent does not have: every file, as the swarm does
+    }
+    if (this.state === 'metadata') this.state = this.swarm.finished ? 'seeding' : 'downloading';
     this.deps.metadataKnown(this);
     try {
       const existing = await this.deps.store.getMetadata(this.infoHashHex);

@@ -6,18 +6,23 @@ import {
   parseInfoDictionary,
 } from '../../../shared/info-dictionary.js';
 import { isTrackerUrl, parseMagnet } from '../../../shared/magnet.js';
-import { MAX_TORRENT_FILE_BYTES, isTorrentFile, parseTorrentFile } from '../../../shared/torrent-file.js';
+import { parseTorrentFile } from '../../../shared/torrent-file.js';
 import type { Random } from '../../../shared/random.js';
-import type { FilePieceReader } from '../adapters/file-reader.js';
+import type { ByteSource, FilePieceReader } from '../adapters/file-reader.js';
 import type { FileSaver, SaveOutcome } from '../adapters/file-saver.js';
+import type { DirectoryHandle, FolderSaveOutcome } from '../adapters/folder-saver.js';
 import { hashFile, type PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore, TorrentMetadata } from '../adapters/piece-store.js';
 import type { Connections, TrackedLink } from './connections.js';
 import { storeFilePieces } from './file-import.js';
+import { folderShare, type SharedFile } from './folder-share.js';
 import type { Notices } from './notices.js';
 import { checkStoredPieces } from './piece-check.js';
 import type { TransferView } from './status.js';
 import { TorrentHost } from './torrent-host.js';
+import { looksLikeTorrent, storedTrackers } from './torrent-sources.js';
+import { readFile, saveFiles, selectFiles } from './transfer-files.js';
+import { hashingView } from './hashing-view.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
 /** How long a magnet link waits for its metadata before the page says so, unless told otherwise. */
@@ -104,9 +109,10 @@ export class Transfers {
    * trackers and `trackers` (announced to as well). A bad tracker URL is refused before hashing.
    */
   async seed(
-    file: Blob,
+    file: ByteSource,
     name: string,
     trackers: readonly string[] = [],
+    files?: { path: string[]; length: number }[],
   ): Promise<{ infoHash: string; magnet: string }> {
     const bad = trackers.find((t) => !isTrackerUrl(t));
     if (bad !== undefined) {
@@ -123,7 +129,11 @@ export class Transfers {
     this.hashing.set(key, placeholder);
     this.deps.changed();
     try {
-      if (file.size === 0) throw new TabswarmError(ErrorCode.InfoInvalid, 'An empty file cannot be shared.');
+      if (file.size === 0)
+        throw new TabswarmError(
+          ErrorCode.InfoInvalid,
+          files ? 'These files are all empty: there is nothing to share.' : 'An empty file cannot be shared.',
+        );
       const pieceHashes = await hashFile(
         file,
         pieceLength,
@@ -139,6 +149,7 @@ export class Transfers {
         length: file.size,
         pieceLength,
         pieceHashes,
+        ...(files ? { files } : {}),
       });
       const hex = toHex(infoHash);
       this.hashing.delete(key);
@@ -179,6 +190,37 @@ export class Transfers {
       this.deps.changed();
       throw e;
     }
+  }
+
+  /**
+   * Shares several files or a folder as one multi-file torrent: the folder's name when they all
+   * sit in one, else `name` or one made from the first file's. Hashing streams across file ends.
+   */
+  async seedFiles(
+    shared: readonly SharedFile[],
+    name?: string,
+    trackers: readonly string[] = [],
+  ): Promise<{ infoHash: string; magnet: string }> {
+    let share;
+    try {
+      share = folderShare(shared, name);
+    } catch (err) {
+      const e = toTabswarmError(err, ErrorCode.InfoInvalid);
+      this.deps.notices.add('error', e.message, e.code);
+      throw e;
+    }
+    return this.seed(share.blob, share.name, trackers, share.files);
+  }
+
+  /**
+   * Downloads only the files at `indexes` of a transfer (undefined: all), and keeps the choice
+   * in the store so a reload keeps it. Throws INFO_INVALID for a file the torrent does not have.
+   */
+  async select(infoHash: string, indexes: readonly number[] | undefined): Promise<void> {
+    const host = this.torrents.get(infoHash);
+    if (!host) throw new TabswarmError(ErrorCode.InfoInvalid, `no transfer ${infoHash}`);
+    await selectFiles(host, this.deps.store, indexes);
+    this.deps.changed();
   }
 
   /**
@@ -253,8 +295,11 @@ export class Transfers {
     });
   }
 
-  /** Starts downloading what a magnet link (or `page#magnet:...`) names. */
-  async download(link: string): Promise<{ infoHash: string }> {
+  /**
+   * Starts downloading what a magnet link (or `page#magnet:...`) names; with `files`, only those
+   * files (chosen before the metadata comes, so nothing else is fetched).
+   */
+  async download(link: string, opts: { files?: readonly number[] } = {}): Promise<{ infoHash: string }> {
     let magnet;
     try {
       magnet = parseMagnet(link);
@@ -264,8 +309,12 @@ export class Transfers {
       throw e;
     }
     const hex = magnet.infoHashHex;
-    if (this.torrents.has(hex)) return { infoHash: hex };
+    if (this.torrents.has(hex)) {
+      if (opts.files) await this.select(hex, opts.files);
+      return { infoHash: hex };
+    }
     if (await this.resume(hex)) {
+      if (opts.files) await this.select(hex, opts.files);
       const resumed = this.torrents.get(hex);
       if (resumed) this.deps.findPeers(resumed);
       this.deps.changed();
@@ -275,9 +324,15 @@ export class Transfers {
       infoHash: magnet.infoHash,
       ...(magnet.name ? { name: magnet.name } : {}),
       trackers: magnet.trackers,
+      ...(opts.files ? { selectedFiles: opts.files } : {}),
     });
     try {
-      await this.deps.store.putMetadata(hex, { name: magnet.name ?? hex, addedAt: Date.now(), magnet: link });
+      await this.deps.store.putMetadata(hex, {
+        name: magnet.name ?? hex,
+        addedAt: Date.now(),
+        magnet: link,
+        ...(opts.files ? { selectedFiles: [...opts.files] } : {}),
+      });
     } catch (err) {
       const e = toTabswarmError(err, ErrorCode.StorageFailed);
       this.deps.notices.add('error', storageMessage(e, magnet.name ?? hex), e.code);
@@ -288,15 +343,29 @@ export class Transfers {
     return { infoHash: hex };
   }
 
-  /** Saves a completed transfer to disk under its own name. */
-  async save(infoHash: string, opts: { usePicker?: boolean } = {}): Promise<SaveOutcome> {
+  /**
+   * Saves a completed transfer to disk: a single file under its own name; the chosen files of a
+   * multi-file torrent with their folders (into `directory`, a picked folder, or as downloads),
+   * each under its safe path. Files refused as unsafe are skipped and renamed ones noted, each
+   * named on the page.
+   */
+  async save(
+    infoHash: string,
+    opts: { usePicker?: boolean; directory?: DirectoryHandle } = {},
+  ): Promise<SaveOutcome | FolderSaveOutcome> {
     const host = this.torrents.get(infoHash);
     if (!host?.info || !host.complete)
       throw new TabswarmError(ErrorCode.StorageFailed, 'That file is not complete yet.');
+    if (host.info.files) return saveFiles(host, this.deps.saver, this.deps.notices, opts);
     return this.deps.saver.save(host.name, host.info.pieceCount, (i) => host.getPiece(i), {
       length: host.info.length,
       ...opts,
     });
+  }
+
+  /** The bytes of one file of a completed (or chosen and finished) transfer, read from verified pieces. */
+  readFile(infoHash: string, index: number): Promise<Uint8Array> {
+    return readFile(this.torrents.get(infoHash), index);
   }
 
   /** Reads a stored piece (for the scripting API and tests). */
@@ -375,9 +444,15 @@ export class Transfers {
           stored: pieces,
           checked: true,
           trackers,
+          ...(metadata.selectedFiles ? { selectedFiles: metadata.selectedFiles } : {}),
         });
       } else {
-        this.addHost({ infoHash: hash, name: metadata.name, trackers });
+        this.addHost({
+          infoHash: hash,
+          name: metadata.name,
+          trackers,
+          ...(metadata.selectedFiles ? { selectedFiles: metadata.selectedFiles } : {}),
+        });
       }
       return true;
     } catch (err) {
@@ -416,59 +491,6 @@ export class Transfers {
       if (spare.open && spare.purpose.infoHash === undefined) spare.link.close();
     }
   }
-}
-
-/**
- * A .torrent by its name, or (for a small file whose name does not say) because it parses as
- * one; a file that merely starts like a dictionary is still shared.
- */
-async function looksLikeTorrent(file: Blob, name: string): Promise<boolean> {
-  if (name.toLowerCase().endsWith('.torrent')) return true;
-  if (file.size === 0 || file.size > MAX_TORRENT_FILE_BYTES) return false;
-  const first = new Uint8Array(await file.slice(0, 1).arrayBuffer());
-  if (first[0] !== 0x64) return false;
-  return isTorrentFile(new Uint8Array(await file.arrayBuffer()));
-}
-
-/**
- * The trackers of a stored transfer: those of the .torrent file it came from, and those of the
- * magnet it came from or was shared as.
- */
-function storedTrackers(metadata: TorrentMetadata): string[] {
-  let fromMagnet: string[] = [];
-  if (metadata.magnet !== undefined) {
-    try {
-      fromMagnet = parseMagnet(metadata.magnet).trackers;
-    } catch {
-      // A stored magnet that no longer parses lists no trackers; the transfer still resumes.
-    }
-  }
-  return [...new Set([...(metadata.trackers ?? []), ...fromMagnet])];
-}
-
-/** How a file still being hashed shows on the page. */
-function hashingView(key: string, name: string, length: number): TransferView {
-  return {
-    infoHash: key,
-    name,
-    length,
-    magnet: '',
-    state: 'hashing',
-    progress: 0,
-    verifiedBytes: 0,
-    downloadRate: 0,
-    uploadRate: 0,
-    downloaded: 0,
-    uploaded: 0,
-    peers: [],
-    pieceStates: new Uint8Array(),
-    availability: new Uint16Array(),
-    banned: [],
-    storedPieces: 0,
-    resumedPieces: 0,
-    hashFailures: 0,
-    receivedFrom: {},
-  };
 }
 
 function storageMessage(err: TabswarmError, name: string): string {

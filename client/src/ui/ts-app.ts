@@ -4,6 +4,7 @@ import type { TabNode } from '../app/tab-node.js';
 import { NodeController } from './node-controller.js';
 import { shortId } from './format.js';
 import type { FilesChosen } from './ts-drop-zone.js';
+import type { FilesSelected } from './ts-file-list.js';
 import './ts-drop-zone.js';
 import './ts-open-link.js';
 import './ts-transfer.js';
@@ -81,6 +82,8 @@ export class TsApp extends LitElement {
       <p><ts-open-link @open-link=${(e: CustomEvent<string>) => this.onLink(e.detail)}></ts-open-link></p>
       <section
         @save-file=${(e: CustomEvent<string>) => this.onSave(e.detail)}
+        @select-files=${(e: CustomEvent<FilesSelected>) =>
+          void this.node.select(e.detail.infoHash, e.detail.indexes).catch(() => {})}
         @save-torrent=${(e: CustomEvent<string>) => void this.node.saveTorrentFile(e.detail).catch(() => {})}
         @copy-link=${(e: CustomEvent<string>) => void navigator.clipboard?.writeText(e.detail).catch(() => {})}
       >
@@ -101,8 +104,9 @@ export class TsApp extends LitElement {
     this.node.save(infoHash, { usePicker }).catch(() => {});
   }
 
-  private onFiles({ files, trackers }: FilesChosen): void {
-    for (const file of files) this.node.add(file, file.name || 'file', trackers).catch(() => {});
+  private onFiles({ chosen, trackers }: FilesChosen): void {
+    // Several files or a folder become one share (one link); .torrent files among them open.
+    this.node.addFiles(chosen, trackers).catch(() => {});
   }
 
   private onLink(link: string): void {

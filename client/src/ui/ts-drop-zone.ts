@@ -1,8 +1,11 @@
 import { LitElement, css, html } from 'lit';
+import { droppedFiles, pickedFiles, type ChosenFile } from './dropped-files.js';
 
 /** What `files-chosen` carries: the files, and the trackers typed beside the drop zone. */
 export interface FilesChosen {
   files: File[];
+  /** The same files with their folder paths (a dropped or picked folder's files keep theirs). */
+  chosen: ChosenFile[];
   /** Extra tracker URLs for these shares (their magnets list them, the tab announces to them). */
   trackers: string[];
 }
@@ -40,6 +43,18 @@ export class TsDropZone extends LitElement {
     input[type='file'] {
       display: none;
     }
+    label.folder {
+      border: none;
+      padding: 0;
+      text-align: left;
+      margin-top: 0.4rem;
+      font-size: 0.9rem;
+      cursor: pointer;
+    }
+    label.folder span {
+      text-decoration: underline;
+      color: #1a4fb0;
+    }
     .trackers {
       display: flex;
       gap: 0.5rem;
@@ -62,6 +77,10 @@ export class TsDropZone extends LitElement {
         <strong>Drop a file here</strong> or click to choose one to share (a .torrent file downloads)
         <input type="file" data-testid="file-input" multiple @change=${this.onPick} />
       </label>
+      <label class="folder"
+        ><input type="file" data-testid="folder-input" webkitdirectory @change=${this.onPick} />
+        <span role="button">Pick a folder</span> to share it, subfolders and all, as one link</label
+      >
       <label class="trackers"
         >Also announce to trackers
         <input
@@ -81,19 +100,20 @@ export class TsDropZone extends LitElement {
   private onDrop(e: DragEvent): void {
     e.preventDefault();
     this.dragging = false;
-    this.choose([...(e.dataTransfer?.files ?? [])]);
+    // Entries must be taken while the event runs; the walk goes on after it.
+    void droppedFiles(e.dataTransfer).then((chosen) => this.choose(chosen));
   }
 
   private onPick(e: Event): void {
     const input = e.target as HTMLInputElement;
-    this.choose([...(input.files ?? [])]);
+    this.choose(pickedFiles(input.files));
     input.value = '';
   }
 
-  private choose(files: File[]): void {
-    if (files.length === 0) return;
+  private choose(chosen: ChosenFile[]): void {
+    if (chosen.length === 0) return;
     const trackers = this.trackers.split(/[\s,]+/).filter((t) => t !== '');
-    const detail: FilesChosen = { files, trackers };
+    const detail: FilesChosen = { files: chosen.map((c) => c.file), chosen, trackers };
     this.dispatchEvent(new CustomEvent('files-chosen', { detail, bubbles: true, composed: true }));
   }
 }

@@ -4,6 +4,7 @@ import { formatBytes, formatRate } from './format.js';
 import './ts-qr-code.js';
 import './ts-piece-map.js';
 import './ts-peer-table.js';
+import './ts-file-list.js';
 
 const STATE_TEXT: Record<TransferView['state'], string> = {
   hashing: 'Preparing',
@@ -102,7 +103,13 @@ export class TsTransfer extends LitElement {
                 </button>`
               : nothing
           }
-          ${canSave ? html`<button data-testid="save-file" @click=${this.save}>Save file</button>` : nothing}
+          ${
+            canSave
+              ? html`<button data-testid="save-file" @click=${this.save}>
+                  ${t.files && t.files.length > 1 ? 'Save files' : 'Save file'}
+                </button>`
+              : nothing
+          }
           ${
             t.state === 'hashing' || t.state === 'metadata'
               ? nothing
@@ -120,6 +127,11 @@ export class TsTransfer extends LitElement {
           <span>received ${formatBytes(t.downloaded)}, sent ${formatBytes(t.uploaded)}, ratio ${ratio}</span>
         </div>
         ${t.error ? html`<p class="error" data-testid="transfer-error">${t.error.message}</p>` : nothing}
+        ${
+          t.files && t.files.length > 1
+            ? html`<ts-file-list .files=${t.files} .infoHash=${t.infoHash}></ts-file-list>`
+            : nothing
+        }
         <ts-piece-map .states=${t.pieceStates} .availability=${t.availability}></ts-piece-map>
         <details>
           <summary>Peers</summary>
