@@ -66,6 +66,8 @@ export const ErrorCode = {
   LimitExceeded: 'LIMIT_EXCEEDED',
   /** A local file could not be read (moved, changed or revoked since it was picked). */
   FileUnreadable: 'FILE_UNREADABLE',
+  /** A transfer action (pause, resume, remove) named an info-hash this tab has no transfer for. */
+  TransferUnknown: 'TRANSFER_UNKNOWN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -35,6 +35,12 @@ export interface TabswarmApi {
   sha256(infoHash: string): Promise<string>;
   /** Saves the completed file to disk (download or, with a user gesture, a save dialog). */
   save(infoHash: string): Promise<string>;
+  /** Pauses a transfer (a finished file stops being shared); kept across reloads. */
+  pause(infoHash: string): Promise<void>;
+  /** Resumes a paused transfer. */
+  resume(infoHash: string): Promise<void>;
+  /** Removes a transfer and deletes its pieces from this browser's storage. */
+  remove(infoHash: string): Promise<void>;
   /** Test hook: when true this tab serves corrupted pieces (a hostile peer), to test banning. */
   corruptUploads(enabled: boolean): void;
   /** Turns the server's tracker on or off as a source of swarm peers (the DHT is always used). */
@@ -106,6 +112,9 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
       return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
     save: (infoHash) => node.save(infoHash),
+    pause: (infoHash) => node.pause(infoHash),
+    resume: (infoHash) => node.resume(infoHash),
+    remove: (infoHash) => node.remove(infoHash),
     corruptUploads: (enabled) => {
       node.corruptUploads = enabled;
     },

@@ -7,7 +7,6 @@ import { WebSocketSignalingSocketFactory } from './adapters/websocket-signaling-
 import { createApi, type TabswarmApi } from './api.js';
 import { claimIdentity, newRandom } from './app/identity.js';
 import { detectCapabilities } from './app/page-features.js';
-import { requestPersistentStorage } from './adapters/persistent-storage.js';
 import { TabNode } from './app/tab-node.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
@@ -45,6 +44,8 @@ const node = new TabNode({
   ...numberParam('relayUploadLimit', (v) => ({ relayUploadLimit: v })),
   ...numberParam('metadataPatience', (v) => ({ metadataPatienceMs: v })),
   dht: dhtParams(),
+  // Storage figures, and persistence asked for the first time a person shares.
+  storage: navigator.storage,
 });
 
 /** `?name=123` as options, if present and a positive number. */
@@ -72,15 +73,6 @@ const app = document.createElement('ts-app') as TsApp;
 app.node = node;
 app.capabilities = capabilities;
 
-// Once the tab holds pieces, ask the browser to keep them when space runs low.
-if (capabilities.persistentStorage) {
-  const askOnce = (): void => {
-    if (node.view().transfers.length === 0) return;
-    node.off('change', askOnce);
-    void requestPersistentStorage(navigator.storage);
-  };
-  node.on('change', askOnce);
-}
 document.body.append(app);
 
 // A link that opens the app directly: <page url>#magnet:?xt=... (also when pasted into an open tab).

@@ -17,6 +17,7 @@ import { DhtHost } from './dht-host.js';
 import { Notices } from './notices.js';
 import { PeerDiscovery } from './peer-discovery.js';
 import { SignalingClient } from './signaling-client.js';
+import { StorageStatus, type StorageManagerLike } from './storage-status.js';
 import type { NodeView, Notice, TransferView } from './status.js';
 import { Transfers } from './transfers.js';
 import { UploadLimiter } from './upload-limiter.js';
@@ -56,8 +57,13 @@ export interface TabNodeOptions {
   relayUploadLimit?: number;
   /** How long a magnet link may wait for its metadata before the page says so (default 30 s). */
   metadataPatienceMs?: number;
+  /** `navigator.storage`: storage used and available, and persistence asked when a person first shares. */
+  storage?: StorageManagerLike;
   now?: () => number;
 }
+
+/** How often the storage figures are read again while the tab runs. */
+export const STORAGE_REFRESH_MS = 10_000;
 
 /** What a tab tells the page. */
 export type TabNodeEvents = {
@@ -86,13 +92,16 @@ export class TabNode extends Emitter<TabNodeEvents> {
   readonly notices: Notices;
   readonly transfers: Transfers;
   readonly discovery: PeerDiscovery;
+  readonly storage: StorageStatus;
   private readonly budget: number;
+  private storageTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly opts: TabNodeOptions) {
     super();
     this.peerId = toHex(opts.identity.peerId);
     this.budget = opts.connectionBudget ?? DEFAULT_CONNECTION_BUDGET;
     const now = opts.now ?? (() => Date.now());
+    this.storage = new StorageStatus(opts.storage, () => this.changed());
     this.notices = new Notices((notice) => {
       this.emit('notice', notice);
       this.changed();
@@ -106,7 +115,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       opts.random,
       this.budget,
       () => this.signaling.iceServers,
-      (from, purpose) => (purpose.infoHash ? this.transfers.has(purpose.infoHash) : this.dht.admit(from)),
+      (from, purpose) => (purpose.infoHash ? this.transfers.accepts(purpose.infoHash) : this.dht.admit(from)),
     );
     this.dht = new DhtHost(
       opts.identity.peerId,
@@ -152,6 +161,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       findPeers: (host) => void this.discovery.findPeers(host),
       completed: (host) => {
         this.discovery.completed(host);
+        void this.storage.refresh();
         this.emit('complete', host.infoHashHex);
       },
     });
@@ -206,9 +216,12 @@ export class TabNode extends Emitter<TabNodeEvents> {
   async start(): Promise<void> {
     await this.transfers.restore();
     this.discovery.start();
+    void this.storage.refresh();
+    this.storageTimer = setInterval(() => void this.storage.refresh(), STORAGE_REFRESH_MS);
   }
 
   stop(): void {
+    if (this.storageTimer !== undefined) clearInterval(this.storageTimer);
     this.discovery.stop();
     this.transfers.close();
     this.dht.stop();
@@ -222,7 +235,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
     name = (file as File).name || 'file',
     trackers: readonly string[] = [],
   ): Promise<{ infoHash: string; magnet: string }> {
-    return this.transfers.seed(file, name, trackers);
+    return this.shared(this.transfers.seed(file, name, trackers));
   }
 
   /** A dropped or picked file: a .torrent is downloaded, anything else shared (listing `trackers` too). */
@@ -231,7 +244,14 @@ export class TabNode extends Emitter<TabNodeEvents> {
     name = (file as File).name || 'file',
     trackers: readonly string[] = [],
   ): Promise<{ infoHash: string; magnet?: string }> {
-    return this.transfers.add(file, name, trackers);
+    return this.shared(this.transfers.add(file, name, trackers));
+  }
+
+  /** After a person shares a file: persistent storage is asked for (once), the figures read again. */
+  private async shared<T extends { magnet?: string }>(sharing: Promise<T>): Promise<T> {
+    const result = await sharing;
+    if (result.magnet !== undefined) void this.storage.askOnce().then(() => this.storage.refresh());
+    return result;
   }
 
   /** Starts downloading what a .torrent file describes. */
@@ -252,6 +272,31 @@ export class TabNode extends Emitter<TabNodeEvents> {
   /** Starts downloading what a magnet link (or `page#magnet:...`) names. */
   download(link: string): Promise<{ infoHash: string }> {
     return this.transfers.download(link);
+  }
+
+  /**
+   * Pauses a transfer: a download stops downloading, a finished file stops being shared (its
+   * links close, trackers and the DHT hear no more of it). What is stored stays; kept across reloads.
+   */
+  async pause(infoHash: string): Promise<void> {
+    await this.transfers.setPaused(infoHash, true);
+    const host = this.transfers.get(infoHash);
+    if (host) this.discovery.forget(host);
+  }
+
+  /** Resumes a paused transfer: it looks for peers again. */
+  async resume(infoHash: string): Promise<void> {
+    await this.transfers.setPaused(infoHash, false);
+    const host = this.transfers.get(infoHash);
+    if (host) void this.discovery.findPeers(host);
+  }
+
+  /** Removes a transfer and deletes its pieces from this browser's storage. */
+  async remove(infoHash: string): Promise<void> {
+    const host = this.transfers.get(infoHash);
+    if (host && !host.paused) this.discovery.forget(host);
+    await this.transfers.remove(infoHash);
+    void this.storage.refresh();
   }
 
   /** Saves a completed transfer to disk under its own name. */
@@ -285,6 +330,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       dht: this.dht.snapshot(),
       transfers: this.transfers.views().map((t) => this.withRoutes(t)),
       notices: this.notices.all(),
+      storage: this.storage.view(),
     };
   }
 
