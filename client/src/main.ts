@@ -8,6 +8,8 @@ import { createApi, type TabswarmApi } from './api.js';
 import { claimIdentity, newRandom } from './app/identity.js';
 import { detectCapabilities } from './app/page-features.js';
 import { TabNode } from './app/tab-node.js';
+import { browserPageAttention } from './adapters/page-attention.js';
+import { FinishAlerts } from './app/finish-alerts.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
 
@@ -72,6 +74,8 @@ const capabilities = detectCapabilities(window);
 const app = document.createElement('ts-app') as TsApp;
 app.node = node;
 app.capabilities = capabilities;
+// A download finished while the tab is in the background says so: in the title, and by notification.
+app.alerts = new FinishAlerts(node, browserPageAttention());
 
 document.body.append(app);
 
