@@ -10,6 +10,7 @@ import { detectCapabilities } from './app/page-features.js';
 import { TabNode } from './app/tab-node.js';
 import { browserPageAttention } from './adapters/page-attention.js';
 import { FinishAlerts } from './app/finish-alerts.js';
+import { registerServiceWorker } from './app/service-worker.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
 
@@ -78,6 +79,9 @@ app.capabilities = capabilities;
 app.alerts = new FinishAlerts(node, browserPageAttention());
 
 document.body.append(app);
+
+// The app shell is kept for offline use where the browser has service workers (secure contexts).
+if (capabilities.serviceWorker) void registerServiceWorker(navigator.serviceWorker);
 
 // A link that opens the app directly: <page url>#magnet:?xt=... (also when pasted into an open tab).
 function openFromHash(): void {

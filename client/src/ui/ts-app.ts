@@ -7,6 +7,7 @@ import { shortId } from './format.js';
 import { progressAnnouncement } from './page-title.js';
 import { shareLink } from './share-link.js';
 import { closeDetailsOnEscape, controls } from './theme.js';
+import { OnlineController } from './online-controller.js';
 import { TitleController } from './title-controller.js';
 import type { FilesChosen } from './ts-drop-zone.js';
 import './ts-drop-zone.js';
@@ -38,6 +39,7 @@ export class TsApp extends LitElement {
   /** Downloads finished while the tab was in the background (title, notifications). */
   declare alerts: FinishAlerts;
   private controller: NodeController | undefined;
+  private readonly network = new OnlineController(this);
 
   static override styles = [
     controls,
@@ -69,6 +71,13 @@ export class TsApp extends LitElement {
       .share {
         display: grid;
         gap: 0.6rem;
+      }
+      .offline-note {
+        margin: 0.5rem 0;
+        padding: 0.6rem 0.9rem;
+        border-radius: 6px;
+        background: var(--warn-bg);
+        color: var(--warn-fg);
       }
       .notify {
         font-size: 0.9rem;
@@ -102,6 +111,15 @@ export class TsApp extends LitElement {
           .features=${insecureContextFeatures(this.capabilities)}
           .origin=${location.origin}
         ></ts-insecure-context>
+        ${
+          this.network.online
+            ? nothing
+            : html`<p class="offline-note" role="status" data-testid="offline">
+                <strong>You are offline.</strong> The page opened from this browser's copy, and what it keeps
+                stays here, but joining the network needs the signaling server (or peers that are still
+                connected).
+              </p>`
+        }
         <ts-notices
           .notices=${v.notices}
           @dismiss-notice=${(e: CustomEvent<number>) => this.node.dismissNotice(e.detail)}
