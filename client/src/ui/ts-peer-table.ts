@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import type { PeerView } from '../app/status.js';
 import { formatBytes, formatRate, shortId } from './format.js';
+import { controls } from './theme.js';
 
 /**
  * The peers of one transfer: how each link got through and its RTT, rates both ways and the
@@ -17,32 +18,27 @@ export class TsPeerTable extends LitElement {
     this.banned = [];
   }
 
-  static override styles = css`
-    .scroll {
-      overflow-x: auto;
-    }
-    table {
-      border-collapse: collapse;
-      font-size: 0.8rem;
-      width: 100%;
-    }
-    th,
-    td {
-      text-align: left;
-      padding: 0.1rem 0.4rem;
-    }
-    .banned {
-      color: var(--error);
-    }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip: rect(0 0 0 0);
-      white-space: nowrap;
-    }
-  `;
+  static override styles = [
+    controls,
+    css`
+      .scroll {
+        overflow-x: auto;
+      }
+      table {
+        border-collapse: collapse;
+        font-size: 0.8rem;
+        width: 100%;
+      }
+      th,
+      td {
+        text-align: left;
+        padding: 0.1rem 0.4rem;
+      }
+      .banned {
+        color: var(--error);
+      }
+    `,
+  ];
 
   override render() {
     const flag = (on: boolean, text: string) => (on ? text : '');
