@@ -44,6 +44,14 @@ test('by keyboard alone a file is shared and its link copied; the copied link, o
   // The plain magnet is one click away for torrent apps.
   expect(copied.endsWith(await transfer.getByTestId('magnet-link').inputValue())).toBe(true);
 
+  // What opens closes with Escape: the peer list of the transfer.
+  const peers = transfer.locator('details');
+  await peers.locator('summary').focus();
+  await page.keyboard.press('Enter');
+  await expect(peers).toHaveAttribute('open', '');
+  await page.keyboard.press('Escape');
+  await expect(peers).not.toHaveAttribute('open');
+
   // The first share asked for persistent storage, and the page says what the browser answered.
   await expect(page.getByTestId('storage-persistence')).not.toHaveAttribute('data-persisted', 'unknown');
   await expect(page.getByTestId('storage-persistence')).toContainText(/will not clear|did not grant/);
