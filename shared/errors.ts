@@ -71,6 +71,8 @@ export const ErrorCode = {
    * over-long names, control characters): the file is skipped or saved under a safe name.
    */
   PathUnsafe: 'PATH_UNSAFE',
+  /** A transfer action (pause, resume, remove) named an info-hash this tab has no transfer for. */
+  TransferUnknown: 'TRANSFER_UNKNOWN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

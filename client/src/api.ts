@@ -50,6 +50,12 @@ export interface TabswarmApi {
    * FileSystemDirectoryHandle, e.g. `await navigator.storage.getDirectory()`), else as downloads.
    */
   save(infoHash: string, directory?: DirectoryHandle): Promise<string>;
+  /** Pauses a transfer (a finished file stops being shared); kept across reloads. */
+  pause(infoHash: string): Promise<void>;
+  /** Resumes a paused transfer. */
+  resume(infoHash: string): Promise<void>;
+  /** Removes a transfer and deletes its pieces from this browser's storage. */
+  remove(infoHash: string): Promise<void>;
   /** Test hook: when true this tab serves corrupted pieces (a hostile peer), to test banning. */
   corruptUploads(enabled: boolean): void;
   /** Turns the server's tracker on or off as a source of swarm peers (the DHT is always used). */
@@ -141,6 +147,9 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
       return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
     save: (infoHash, directory) => node.save(infoHash, directory ? { directory } : {}),
+    pause: (infoHash) => node.pause(infoHash),
+    resume: (infoHash) => node.resume(infoHash),
+    remove: (infoHash) => node.remove(infoHash),
     corruptUploads: (enabled) => {
       node.corruptUploads = enabled;
     },

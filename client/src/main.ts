@@ -7,8 +7,10 @@ import { WebSocketSignalingSocketFactory } from './adapters/websocket-signaling-
 import { createApi, type TabswarmApi } from './api.js';
 import { claimIdentity, newRandom } from './app/identity.js';
 import { detectCapabilities } from './app/page-features.js';
-import { requestPersistentStorage } from './adapters/persistent-storage.js';
 import { TabNode } from './app/tab-node.js';
+import { browserPageAttention } from './adapters/page-attention.js';
+import { FinishAlerts } from './app/finish-alerts.js';
+import { registerServiceWorker } from './app/service-worker.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
 
@@ -49,6 +51,8 @@ const node = new TabNode({
   ...numberParam('relayUploadLimit', (v) => ({ relayUploadLimit: v })),
   ...numberParam('metadataPatience', (v) => ({ metadataPatienceMs: v })),
   dht: dhtParams(),
+  // Storage figures, and persistence asked for the first time a person shares.
+  storage: navigator.storage,
 });
 
 /** `?name=123` as options, if present and a positive number. */
@@ -75,17 +79,13 @@ const capabilities = detectCapabilities(window);
 const app = document.createElement('ts-app') as TsApp;
 app.node = node;
 app.capabilities = capabilities;
+// A download finished while the tab is in the background says so: in the title, and by notification.
+app.alerts = new FinishAlerts(node, browserPageAttention());
 
-// Once the tab holds pieces, ask the browser to keep them when space runs low.
-if (capabilities.persistentStorage) {
-  const askOnce = (): void => {
-    if (node.view().transfers.length === 0) return;
-    node.off('change', askOnce);
-    void requestPersistentStorage(navigator.storage);
-  };
-  node.on('change', askOnce);
-}
 document.body.append(app);
+
+// The app shell is kept for offline use where the browser has service workers (secure contexts).
+if (capabilities.serviceWorker) void registerServiceWorker(navigator.serviceWorker);
 
 // A link that opens the app directly: <page url>#magnet:?xt=... (also when pasted into an open tab).
 function openFromHash(): void {

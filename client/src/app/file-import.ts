@@ -16,14 +16,17 @@ export async function storeFilePieces(
   store: PieceStore,
   reader: FilePieceReader,
   onStored?: (indices: number[]) => void,
+  /** Checked before each batch: true stops the copy (the transfer was removed). */
+  stopped: () => boolean = () => false,
 ): Promise<void> {
   const count = Math.ceil(file.size / pieceLength);
   const perBatch = Math.max(1, Math.floor(IMPORT_BATCH_BYTES / pieceLength));
-  for (let start = 0; start < count; start += perBatch) {
+  for (let start = 0; start < count && !stopped(); start += perBatch) {
     const batch: PieceWrite[] = [];
     for (let i = start; i < Math.min(count, start + perBatch); i++) {
       batch.push({ index: i, data: await reader.readPiece(file, i, pieceLength) });
     }
+    if (stopped()) return;
     await store.putPieces(infoHashHex, batch);
     onStored?.(batch.map((p) => p.index));
   }

@@ -77,6 +77,7 @@ export class PeerDiscovery {
     void this.deps.signaling.start();
     this.reannounceTimer = setInterval(() => {
       for (const t of this.deps.transfers.all()) {
+        if (t.paused) continue;
         if (t.linkCount < WANT_PEERS) void this.findPeers(t);
         // The WebSocket trackers re-announce on their own interval, with offers if this wants peers.
         else if (this.useTracker) this.deps.webtorrent.update(t.infoHashHex, this.standing(t));
@@ -97,6 +98,7 @@ export class PeerDiscovery {
    * WebSocket trackers of its magnet, whose members' offers and answers make links by themselves.
    */
   async findPeers(host: TorrentHost): Promise<void> {
+    if (host.paused) return;
     const { dht, signaling } = this.deps;
     const sources: Promise<string[]>[] = [dht.announce(host.infoHashHex)];
     if (this.useTracker) {
@@ -108,6 +110,17 @@ export class PeerDiscovery {
     for (const source of sources) void source.then((peers) => this.connectPeers(host, peers));
     await Promise.all(sources);
     this.retryIfAlone(host);
+  }
+
+  /**
+   * Stops looking for peers of a transfer that was paused or removed: the DHT stops re-announcing
+   * it, the server's tracker and the WebSocket trackers hear that this tab left its swarm.
+   */
+  forget(host: TorrentHost): void {
+    this.retryDelay.delete(host);
+    this.deps.dht.unannounce(host.infoHashHex);
+    this.deps.webtorrent.remove(host.infoHashHex);
+    if (this.useTracker) void this.deps.signaling.announce(host.infoHashHex, 'stopped').catch(() => {});
   }
 
   /** Tells the server's tracker (where enabled) that this tab now has the whole file. */

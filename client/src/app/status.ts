@@ -2,6 +2,7 @@ import type { DhtSnapshot } from '../../../shared/dht/index.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { PeerStatus } from '../../../shared/swarm/swarm-types.js';
 import type { ServerState } from './signaling-client.js';
+import type { StorageView } from './storage-status.js';
 
 /** Where a transfer stands, as the page and the scripting API see it. */
 export type TransferState =
@@ -9,7 +10,7 @@ export type TransferState =
   | 'metadata' // waiting for the info dictionary from peers (magnet link)
   | 'downloading'
   | 'seeding' // has every piece (of the chosen files, when files were chosen)
-  | 'paused' // stopped by the tab, e.g. storage full
+  | 'paused' // paused by the person (a finished file: no longer shared), or stopped by the tab, e.g. storage full
   | 'failed';
 
 /** One peer of a transfer, for the peer table: the swarm's view of it, keyed by remote tab id. */
@@ -80,6 +81,10 @@ export interface TransferView {
    * moment the tab has opened the transfer.
    */
   storedPieces: number;
+  /** Bytes of those pieces: what this transfer takes in the browser's storage. */
+  storedBytes: number;
+  /** Time left at the smoothed download rate (seconds), while downloading and once it is known. */
+  secondsLeft?: number;
   /**
    * Pieces the transfer resumed with: those the piece store held, and that verified, when this
    * tab opened it (0 for a new download or a shared file). It does not change afterwards.
@@ -133,4 +138,32 @@ export interface NodeView {
   dht: DhtSnapshot;
   transfers: TransferView[];
   notices: Notice[];
+  /** This origin's storage: used, available, persistent. */
+  storage: StorageView;
+}
+
+/** How a file still being hashed shows on the page. */
+export function hashingView(key: string, name: string, length: number): TransferView {
+  return {
+    infoHash: key,
+    name,
+    length,
+    magnet: '',
+    state: 'hashing',
+    progress: 0,
+    verifiedBytes: 0,
+    downloadRate: 0,
+    uploadRate: 0,
+    downloaded: 0,
+    uploaded: 0,
+    peers: [],
+    pieceStates: new Uint8Array(),
+    availability: new Uint16Array(),
+    banned: [],
+    storedPieces: 0,
+    storedBytes: 0,
+    resumedPieces: 0,
+    hashFailures: 0,
+    receivedFrom: {},
+  };
 }

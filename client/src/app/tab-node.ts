@@ -19,6 +19,7 @@ import { DhtHost } from './dht-host.js';
 import { Notices } from './notices.js';
 import { PeerDiscovery } from './peer-discovery.js';
 import { SignalingClient } from './signaling-client.js';
+import { StorageStatus, type StorageManagerLike } from './storage-status.js';
 import type { NodeView, Notice, TransferView } from './status.js';
 import { Transfers } from './transfers.js';
 import { UploadLimiter } from './upload-limiter.js';
@@ -60,8 +61,13 @@ export interface TabNodeOptions {
   relayUploadLimit?: number;
   /** How long a magnet link may wait for its metadata before the page says so (default 30 s). */
   metadataPatienceMs?: number;
+  /** `navigator.storage`: storage used and available, and persistence asked when a person first shares. */
+  storage?: StorageManagerLike;
   now?: () => number;
 }
+
+/** How often the storage figures are read again while the tab runs. */
+export const STORAGE_REFRESH_MS = 10_000;
 
 /** What a tab tells the page. */
 export type TabNodeEvents = {
@@ -90,13 +96,16 @@ export class TabNode extends Emitter<TabNodeEvents> {
   readonly notices: Notices;
   readonly transfers: Transfers;
   readonly discovery: PeerDiscovery;
+  readonly storage: StorageStatus;
   private readonly budget: number;
+  private storageTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly opts: TabNodeOptions) {
     super();
     this.peerId = toHex(opts.identity.peerId);
     this.budget = opts.connectionBudget ?? DEFAULT_CONNECTION_BUDGET;
     const now = opts.now ?? (() => Date.now());
+    this.storage = new StorageStatus(opts.storage, () => this.changed());
     this.notices = new Notices((notice) => {
       this.emit('notice', notice);
       this.changed();
@@ -113,7 +122,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       opts.random,
       this.budget,
       () => this.signaling.iceServers,
-      (from, purpose) => (purpose.infoHash ? this.transfers.has(purpose.infoHash) : this.dht.admit(from)),
+      (from, purpose) => (purpose.infoHash ? this.transfers.accepts(purpose.infoHash) : this.dht.admit(from)),
     );
     this.dht = new DhtHost(
       opts.identity.peerId,
@@ -159,6 +168,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       findPeers: (host) => void this.discovery.findPeers(host),
       completed: (host) => {
         this.discovery.completed(host);
+        void this.storage.refresh();
         this.emit('complete', host.infoHashHex);
       },
     });
@@ -213,9 +223,12 @@ export class TabNode extends Emitter<TabNodeEvents> {
   async start(): Promise<void> {
     await this.transfers.restore();
     this.discovery.start();
+    void this.storage.refresh();
+    this.storageTimer = setInterval(() => void this.storage.refresh(), STORAGE_REFRESH_MS);
   }
 
   stop(): void {
+    if (this.storageTimer !== undefined) clearInterval(this.storageTimer);
     this.discovery.stop();
     this.transfers.close();
     this.dht.stop();
@@ -229,7 +242,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
     name = (file as File).name || 'file',
     trackers: readonly string[] = [],
   ): Promise<{ infoHash: string; magnet: string }> {
-    return this.transfers.seed(file, name, trackers);
+    return this.shared(this.transfers.seed(file, name, trackers));
   }
 
   /** A dropped or picked file: a .torrent is downloaded, anything else shared (listing `trackers` too). */
@@ -238,7 +251,14 @@ export class TabNode extends Emitter<TabNodeEvents> {
     name = (file as File).name || 'file',
     trackers: readonly string[] = [],
   ): Promise<{ infoHash: string; magnet?: string }> {
-    return this.transfers.add(file, name, trackers);
+    return this.shared(this.transfers.add(file, name, trackers));
+  }
+
+  /** After a person shares a file: persistent storage is asked for (once), the figures read again. */
+  private async shared<T extends { magnet?: string }>(sharing: Promise<T>): Promise<T> {
+    const result = await sharing;
+    if (result.magnet !== undefined) void this.storage.askOnce().then(() => this.storage.refresh());
+    return result;
   }
 
   /** Shares several files or a folder as one multi-file torrent (see Transfers.seedFiles). */
@@ -300,6 +320,31 @@ export class TabNode extends Emitter<TabNodeEvents> {
     return this.transfers.download(link, opts);
   }
 
+  /**
+   * Pauses a transfer: a download stops downloading, a finished file stops being shared (its
+   * links close, trackers and the DHT hear no more of it). What is stored stays; kept across reloads.
+   */
+  async pause(infoHash: string): Promise<void> {
+    await this.transfers.setPaused(infoHash, true);
+    const host = this.transfers.get(infoHash);
+    if (host) this.discovery.forget(host);
+  }
+
+  /** Resumes a paused transfer: it looks for peers again. */
+  async resume(infoHash: string): Promise<void> {
+    await this.transfers.setPaused(infoHash, false);
+    const host = this.transfers.get(infoHash);
+    if (host) void this.discovery.findPeers(host);
+  }
+
+  /** Removes a transfer and deletes its pieces from this browser's storage. */
+  async remove(infoHash: string): Promise<void> {
+    const host = this.transfers.get(infoHash);
+    if (host && !host.paused) this.discovery.forget(host);
+    await this.transfers.remove(infoHash);
+    void this.storage.refresh();
+  }
+
   /** Saves a completed transfer to disk under its own name. */
   save(
     infoHash: string,
@@ -334,6 +379,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       dht: this.dht.snapshot(),
       transfers: this.transfers.views().map((t) => this.withRoutes(t)),
       notices: this.notices.all(),
+      storage: this.storage.view(),
     };
   }
 

@@ -1,8 +1,9 @@
 import { bytesEqual, toHex } from '../../../shared/bytes.js';
 import { ErrorCode, TabswarmError, toTabswarmError } from '../../../shared/errors.js';
 import type { InfoDictionary } from '../../../shared/info-dictionary.js';
-import { pieceHash } from '../../../shared/info-dictionary.js';
+import { pieceHash, pieceSize } from '../../../shared/info-dictionary.js';
 import { createMagnet } from '../../../shared/magnet.js';
+import { EtaSmoother } from '../../../shared/eta-smoother.js';
 import { createTorrentFile } from '../../../shared/torrent-file.js';
 import type { Random } from '../../../shared/random.js';
 import { MachineDriver, realScheduler } from '../../../shared/machine/driver.js';
@@ -106,6 +107,9 @@ export class TorrentHost {
   files: TorrentFiles | undefined;
   /** Files chosen before the info dictionary is known (undefined: all). */
   private pendingSelection: readonly number[] | undefined;
+  /** Paused by the person (a finished file: no longer shared); links are refused until resumed. */
+  private held = false;
+  private readonly eta = new EtaSmoother();
 
   constructor(
     private readonly deps: TorrentHostDeps,
@@ -178,6 +182,25 @@ export class TorrentHost {
     return this.complete && this.swarm.status(this.deps.now()).complete;
   }
 
+  /** Paused by the person: no links, no announces (see {@link setPaused}). */
+  get paused(): boolean {
+    return this.held;
+  }
+
+  /** Paused, links close and new ones are refused: no download, no upload; what is stored stays. */
+  setPaused(paused: boolean): void {
+    if (this.closed || paused === this.held) return;
+    this.held = paused;
+    this.eta.reset();
+    if (paused) {
+      this.state = 'paused';
+      for (const a of [...this.links.values()]) a.link.close();
+    } else {
+      this.state = !this.info ? 'metadata' : this.swarm.finished ? 'seeding' : 'downloading';
+    }
+    this.deps.changed();
+  }
+
   get linkCount(): number {
     return this.links.size;
   }
@@ -192,7 +215,7 @@ export class TorrentHost {
    * The swarm knows the peer by its remote id, so a banned peer stays banned when it redials.
    */
   attach(remoteId: string, link: PeerLink, path: () => LinkPath | undefined = () => undefined): void {
-    if (this.closed || this.banned.has(remoteId)) return link.close();
+    if (this.closed || this.held || this.banned.has(remoteId)) return link.close();
     const key = remoteId;
     this.links.get(key)?.link.close();
     const sender = new LinkSender(
@@ -232,6 +255,9 @@ export class TorrentHost {
     for (const p of s.peers) {
       this.receivedFrom.set(p.peer, Math.max(this.receivedFrom.get(p.peer) ?? 0, p.downloaded));
     }
+    this.eta.observe(this.deps.now(), s.verifiedBytes);
+    const secondsLeft =
+      this.state === 'downloading' ? this.eta.secondsLeft(s.verifiedBytes, info?.length ?? 0) : undefined;
     return {
       infoHash: this.infoHashHex,
       name: this.name,
@@ -262,6 +288,8 @@ export class TorrentHost {
       availability,
       banned: s.banned,
       storedPieces: this.inStore.size,
+      storedBytes: info ? [...this.inStore].reduce((n, i) => n + pieceSize(info, i), 0) : 0,
+      ...(secondsLeft === undefined ? {} : { secondsLeft }),
       resumedPieces: this.resumedPieces,
       hashFailures: this.hashFailures,
       receivedFrom: Object.fromEntries(this.receivedFrom),
@@ -323,6 +351,10 @@ export class TorrentHost {
 
   close(): void {
     this.closed = true;
+    // Queued pieces are dropped: the transfer may be deleted from the store next.
+    if (this.storeTimer !== undefined) clearTimeout(this.storeTimer);
+    this.storeTimer = undefined;
+    this.storeQueue.length = 0;
     this.driver.stop();
     for (const a of this.links.values()) a.link.close();
     this.links.clear();
@@ -361,7 +393,7 @@ export class TorrentHost {
     switch (event.type) {
       case 'complete':
         if (this.state !== 'seeding') {
-          this.state = 'seeding';
+          if (!this.held) this.state = 'seeding';
           this.deps.completed(this);
         }
         break;

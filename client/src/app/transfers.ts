@@ -18,11 +18,11 @@ import { storeFilePieces } from './file-import.js';
 import { folderShare, type SharedFile } from './folder-share.js';
 import type { Notices } from './notices.js';
 import { checkStoredPieces } from './piece-check.js';
-import type { TransferView } from './status.js';
+import { hashingView, type TransferView } from './status.js';
+import { withPaused } from './stored-metadata.js';
 import { TorrentHost } from './torrent-host.js';
 import { looksLikeTorrent, storedTrackers } from './torrent-sources.js';
 import { readFile, saveFiles, selectFiles } from './transfer-files.js';
-import { hashingView } from './hashing-view.js';
 import type { UploadLimiter } from './upload-limiter.js';
 
 /** How long a magnet link waits for its metadata before the page says so, unless told otherwise. */
@@ -70,6 +70,8 @@ export class Transfers {
   private readonly hashing = new Map<string, TransferView>();
   private nextHashingKey = 1;
   private readonly patienceTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Copies of shared files into the store still running, so a removal waits for them to stop. */
+  private readonly imports = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: TransfersDeps) {
     deps.connections.on('open', (link) => this.attach(link));
@@ -77,6 +79,42 @@ export class Transfers {
 
   has(infoHash: string): boolean {
     return this.torrents.has(infoHash);
+  }
+
+  /** Whether a link for this transfer is welcome: the tab has it and it is not paused. */
+  accepts(infoHash: string): boolean {
+    const host = this.torrents.get(infoHash);
+    return host !== undefined && !host.paused;
+  }
+
+  /** Pauses or resumes a transfer (a finished file paused is not shared); a reload keeps it so. */
+  async setPaused(infoHash: string, paused: boolean): Promise<void> {
+    const host = this.known(infoHash);
+    host.setPaused(paused);
+    try {
+      const metadata = await this.deps.store.getMetadata(infoHash);
+      if (metadata) await this.deps.store.putMetadata(infoHash, withPaused(metadata, paused));
+    } catch (err) {
+      const e = toTabswarmError(err, ErrorCode.StorageFailed);
+      this.deps.notices.add('error', storageMessage(e, host.name), e.code);
+    }
+    this.deps.changed();
+  }
+
+  /** Closes a transfer and deletes its pieces and metadata (a file still being copied in stops first). */
+  async remove(infoHash: string): Promise<void> {
+    const host = this.known(infoHash);
+    host.close();
+    this.torrents.delete(infoHash);
+    this.deps.changed();
+    await this.imports.get(infoHash)?.catch(() => {});
+    try {
+      await this.deps.store.deleteTorrent(infoHash);
+    } catch (err) {
+      const e = toTabswarmError(err, ErrorCode.StorageFailed);
+      this.deps.notices.add('error', `“${host.name}” could not be deleted: ${e.message}`, e.code);
+      throw e;
+    }
   }
 
   get(infoHash: string): TorrentHost | undefined {
@@ -174,12 +212,22 @@ export class Transfers {
         });
         this.deps.findPeers(host);
         const seeded = host;
-        storeFilePieces(file, pieceLength, hex, this.deps.store, this.deps.reader, (indices) =>
-          seeded.markStored(indices),
-        ).catch((err: unknown) => {
-          const e = toTabswarmError(err, ErrorCode.StorageFailed);
-          this.deps.notices.add('error', storageMessage(e, name), e.code);
-        });
+        const copy = storeFilePieces(
+          file,
+          pieceLength,
+          hex,
+          this.deps.store,
+          this.deps.reader,
+          (indices) => seeded.markStored(indices),
+          () => this.torrents.get(hex) !== seeded,
+        )
+          .catch((err: unknown) => {
+            if (this.torrents.get(hex) !== seeded) return;
+            const e = toTabswarmError(err, ErrorCode.StorageFailed);
+            this.deps.notices.add('error', storageMessage(e, name), e.code);
+          })
+          .finally(() => this.imports.delete(hex));
+        this.imports.set(hex, copy);
       }
       this.deps.changed();
       return { infoHash: hex, magnet: host.magnet };
@@ -391,6 +439,14 @@ export class Transfers {
 
   // ---- internals ---------------------------------------------------------------------------
 
+  /** The transfer, or TRANSFER_UNKNOWN. */
+  private known(infoHash: string): TorrentHost {
+    const host = this.torrents.get(infoHash);
+    if (!host)
+      throw new TabswarmError(ErrorCode.TransferUnknown, `no transfer ${infoHash.slice(0, 40)} in this tab`);
+    return host;
+  }
+
   private addHost(init: ConstructorParameters<typeof TorrentHost>[1]): TorrentHost {
     const host = new TorrentHost(
       {
@@ -454,6 +510,7 @@ export class Transfers {
           ...(metadata.selectedFiles ? { selectedFiles: metadata.selectedFiles } : {}),
         });
       }
+      if (metadata.extra?.['paused'] === true) this.torrents.get(infoHash)?.setPaused(true);
       return true;
     } catch (err) {
       const e = toTabswarmError(err, ErrorCode.StorageFailed);

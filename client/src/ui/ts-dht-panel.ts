@@ -14,6 +14,7 @@ export class TsDhtPanel extends LitElement {
     :host {
       display: block;
       font-size: 0.8rem;
+      overflow-wrap: anywhere;
     }
     .bucket {
       margin: 0.2rem 0;
@@ -24,10 +25,10 @@ export class TsDhtPanel extends LitElement {
       padding: 0 0.3rem;
       margin: 0.1rem;
       border-radius: 4px;
-      background: #e8ebf0;
+      background: var(--chip);
     }
     .contact.connected {
-      background: #c9ecd4;
+      background: var(--chip-on);
       font-weight: bold;
     }
   `;

@@ -1,5 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { droppedFiles, pickedFiles, type ChosenFile } from './dropped-files.js';
+import { controls } from './theme.js';
 
 /** What `files-chosen` carries: the files, and the trackers typed beside the drop zone. */
 export interface FilesChosen {
@@ -26,70 +27,97 @@ export class TsDropZone extends LitElement {
     this.trackers = '';
   }
 
-  static override styles = css`
-    label {
-      display: block;
-      border: 2px dashed #7a8aa0;
-      border-radius: 10px;
-      padding: 2rem;
-      text-align: center;
-      cursor: pointer;
-      color: #334;
-    }
-    label.dragging {
-      background: #e8f0ff;
-      border-color: #3366cc;
-    }
-    input[type='file'] {
-      display: none;
-    }
-    label.folder {
-      border: none;
-      padding: 0;
-      text-align: left;
-      margin-top: 0.4rem;
-      font-size: 0.9rem;
-      cursor: pointer;
-    }
-    label.folder span {
-      text-decoration: underline;
-      color: #1a4fb0;
-    }
-    .trackers {
-      display: flex;
-      gap: 0.5rem;
-      margin-top: 0.4rem;
-      font-size: 0.9rem;
-    }
-    .trackers input {
-      flex: 1;
-    }
-  `;
+  static override styles = [
+    controls,
+    css`
+      .zone {
+        display: block;
+        width: 100%;
+        border: 2px dashed var(--border);
+        border-radius: 10px;
+        padding: 2rem 1rem;
+        text-align: center;
+        background: var(--surface);
+        color: var(--fg);
+        line-height: 1.4;
+      }
+      .zone.dragging {
+        background: var(--notice-bg);
+        border-color: var(--accent);
+      }
+      input[type='file'] {
+        display: none;
+      }
+      .folder {
+        margin-top: 0.4rem;
+        font-size: 0.9rem;
+      }
+      .trackers {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.2rem 0.5rem;
+        margin-top: 0.4rem;
+        font-size: 0.9rem;
+        color: var(--muted);
+      }
+      .trackers input {
+        flex: 1 1 12rem;
+      }
+    `,
+  ];
 
   override render() {
-    return html`<label
-        class=${this.dragging ? 'dragging' : ''}
+    // A real button: Tab reaches it, Enter or Space opens the file picker; dropping works on it too.
+    return html`<button
+        type="button"
+        class="zone ${this.dragging ? 'dragging' : ''}"
         data-testid="drop-zone"
+        @click=${this.openPicker}
         @dragover=${this.onDragOver}
         @dragleave=${() => (this.dragging = false)}
         @drop=${this.onDrop}
       >
-        <strong>Drop a file here</strong> or click to choose one to share (a .torrent file downloads)
-        <input type="file" data-testid="file-input" multiple @change=${this.onPick} />
-      </label>
-      <label class="folder"
-        ><input type="file" data-testid="folder-input" webkitdirectory @change=${this.onPick} />
-        <span role="button">Pick a folder</span> to share it, subfolders and all, as one link</label
-      >
+        <strong>Drop a file here</strong> or press to choose one to share (a .torrent file downloads)
+      </button>
+      <input
+        type="file"
+        data-testid="file-input"
+        multiple
+        tabindex="-1"
+        aria-hidden="true"
+        @change=${this.onPick}
+      />
+      <p class="folder">
+        <button type="button" data-testid="folder-button" @click=${this.openFolderPicker}>
+          Pick a folder
+        </button>
+        to share it, subfolders and all, as one link
+      </p>
+      <input
+        type="file"
+        data-testid="folder-input"
+        webkitdirectory
+        tabindex="-1"
+        aria-hidden="true"
+        @change=${this.onPick}
+      />
       <label class="trackers"
         >Also announce to trackers
         <input
           type="text"
           data-testid="share-trackers"
-          placeholder="wss://tracker.example.org (optional; several separated by spaces)"
+          placeholder="wss://tracker.example.org (optional)"
           .value=${this.trackers}
           @input=${(e: Event) => (this.trackers = (e.target as HTMLInputElement).value)}
       /></label>`;
+  }
+
+  private openPicker(): void {
+    this.renderRoot.querySelector<HTMLInputElement>('input[type=file]')?.click();
+  }
+
+  private openFolderPicker(): void {
+    this.renderRoot.querySelector<HTMLInputElement>('[data-testid=folder-input]')?.click();
   }
 
   private onDragOver(e: DragEvent): void {

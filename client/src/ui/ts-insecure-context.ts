@@ -21,8 +21,8 @@ export class TsInsecureContext extends LitElement {
       margin: 0.5rem 0;
       padding: 0.6rem 0.9rem;
       border-radius: 6px;
-      background: #fff6e0;
-      color: #5a4300;
+      background: var(--warn-bg);
+      color: var(--warn-fg);
       font-size: 0.9rem;
     }
     p {

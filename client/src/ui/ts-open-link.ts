@@ -1,22 +1,30 @@
 import { LitElement, css, html } from 'lit';
+import { controls } from './theme.js';
 
 /** A box to paste a magnet link into. Emits `open-link` with `detail: string`. */
 export class TsOpenLink extends LitElement {
-  static override styles = css`
-    form {
-      display: flex;
-      gap: 0.5rem;
-    }
-    input {
-      flex: 1;
-      font: inherit;
-      padding: 0.4rem;
-    }
-  `;
+  static override styles = [
+    controls,
+    css`
+      form {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      input {
+        flex: 1 1 12rem;
+      }
+    `,
+  ];
 
   override render() {
     return html`<form @submit=${this.onSubmit}>
-      <input name="link" data-testid="link-input" placeholder="Paste a magnet link to download" />
+      <input
+        name="link"
+        data-testid="link-input"
+        aria-label="Link to download"
+        placeholder="Paste a tabswarm or magnet link"
+      />
       <button type="submit" data-testid="open-link">Download</button>
     </form>`;
   }

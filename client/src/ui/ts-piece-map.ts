@@ -45,7 +45,11 @@ export class TsPieceMap extends LitElement {
   }
 
   override render() {
-    return html`<canvas data-testid="piece-map" aria-label="piece map"></canvas>`;
+    return html`<canvas
+      data-testid="piece-map"
+      role="img"
+      aria-label=${`Piece map: ${this.states.filter((s) => s === 2).length} of ${this.states.length} pieces here`}
+    ></canvas>`;
   }
 }
 customElements.define('ts-piece-map', TsPieceMap);

@@ -4,13 +4,16 @@ import QRCode from 'qrcode';
 
 /** Renders `text` as a QR code (SVG made by the `qrcode` package, from our own text only). */
 export class TsQrCode extends LitElement {
-  static override properties = { text: {}, svg: { state: true } };
+  static override properties = { text: {}, label: {}, svg: { state: true } };
   declare text: string;
+  /** What a screen reader says the code is. */
+  declare label: string;
   declare svg: string;
 
   constructor() {
     super();
     this.text = '';
+    this.label = 'QR code of the link';
     this.svg = '';
   }
 
@@ -19,6 +22,10 @@ export class TsQrCode extends LitElement {
       display: inline-block;
       width: 140px;
       height: 140px;
+    }
+    div {
+      background: #fff;
+      border-radius: 4px;
     }
   `;
 
@@ -34,7 +41,9 @@ export class TsQrCode extends LitElement {
   }
 
   override render() {
-    return this.svg ? html`<div title="QR code of the link">${unsafeSVG(this.svg)}</div>` : nothing;
+    return this.svg
+      ? html`<div role="img" aria-label=${this.label} title=${this.label}>${unsafeSVG(this.svg)}</div>`
+      : nothing;
   }
 }
 customElements.define('ts-qr-code', TsQrCode);

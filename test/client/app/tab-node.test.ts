@@ -16,6 +16,7 @@ import { SimplePeerLinkFactory } from '../../../client/src/adapters/simple-peer-
 import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
 import { REANNOUNCE_MS } from '../../../client/src/app/peer-discovery.js';
 import { TabNode } from '../../../client/src/app/tab-node.js';
+import type { StorageManagerLike } from '../../../client/src/app/storage-status.js';
 import { startServer, type RunningServer } from '../../../signaling-server/server.js';
 import { waitFor } from '../wait-for.js';
 
@@ -34,6 +35,7 @@ function tab(
     reader?: MemoryFileReader;
     saver?: MemoryFileSaver;
     links?: PeerLinkFactory;
+    storage?: StorageManagerLike;
   } = {},
 ): TabNode {
   const random = seededRandom(seed++);
@@ -50,6 +52,7 @@ function tab(
     sockets: new WebSocketSignalingSocketFactory({
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     }),
+    ...(opts.storage ? { storage: opts.storage } : {}),
   });
   nodes.push(node);
   return node;
@@ -112,6 +115,47 @@ describe('TabNode', () => {
     await until(b, () => noRoute(b) !== undefined);
     expect(noRoute(b)?.text).toBe(`Could not connect to a peer: ${NO_RELAY_MESSAGE}`);
     expect(b.view().paths).toEqual({ direct: 0, srflx: 0, relay: 0 });
+  });
+
+  it('asks for persistent storage the first time a person shares, not for a download, and shows the answer', async () => {
+    let asks = 0;
+    const storage: StorageManagerLike = {
+      estimate: async () => ({ usage: 1000, quota: 1_000_000 }),
+      persisted: async () => asks > 0,
+      persist: async () => ++asks > 0,
+    };
+    const a = tab({ storage });
+    const b = tab({ storage: { ...storage } });
+    await Promise.all([a.start(), b.start()]);
+    await until(a, () => a.view().storage.quota === 1_000_000);
+    const { infoHash, magnet } = await a.seed(randomBlob(10_000), 'p.bin');
+    await a.seed(randomBlob(20_000), 'q.bin');
+    await until(a, () => a.view().storage.persisted === true);
+    expect(a.view().storage).toMatchObject({ asked: true, usage: 1000 });
+    expect(asks).toBe(1);
+    await b.download(magnet);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding');
+    expect(b.view().storage.asked).toBe(false);
+    expect(asks).toBe(1);
+  });
+
+  it('a paused share lets nobody download; resumed, the download completes; removed, it is gone', async () => {
+    const links = new MemoryPeerLinkFactory();
+    const a = tab({ links });
+    const b = tab({ links });
+    await Promise.all([a.start(), b.start()]);
+    const { infoHash, magnet } = await a.seed(randomBlob(300_000), 'held.bin');
+    await a.pause(infoHash);
+    expect(a.transfer(infoHash)?.state).toBe('paused');
+    await b.download(magnet);
+    // Long enough for the tracker, the DHT and a quick retry: nobody gives the file details.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(b.transfer(infoHash)?.state).toBe('metadata');
+    await a.resume(infoHash);
+    await until(b, () => b.transfer(infoHash)?.state === 'seeding', 30_000);
+    await b.remove(infoHash);
+    expect(b.transfer(infoHash)).toBeUndefined();
+    await expect(b.remove(infoHash)).rejects.toMatchObject({ code: ErrorCode.TransferUnknown });
   });
 
   it('downloads a file from another tab and verifies every piece', async () => {

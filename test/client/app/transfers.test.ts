@@ -170,3 +170,67 @@ describe('Transfers', () => {
     expect(() => a.transfers.torrentFile('00'.repeat(20))).toThrow();
   });
 });
+
+describe('Transfers: pause, resume, remove', () => {
+  it('a paused transfer closes its links and refuses new ones, stays paused across a reload, and resumes', async () => {
+    const store = new MemoryPieceStore();
+    const a = rig({ store });
+    const b = rig();
+    relay(a, b);
+    const { blob } = fileOf(2 * DEFAULT_PIECE_LENGTH);
+    const { infoHash, magnet } = await a.transfers.seed(blob, 'held.bin');
+    await waitFor('every piece stored', async () => (await store.listPieces(infoHash)).length === 2);
+    await b.transfers.download(magnet);
+    b.connections.connect(a.id, { infoHash });
+    await waitFor('a link for the transfer', () => (a.transfers.get(infoHash)?.linkCount ?? 0) === 1);
+
+    await a.transfers.setPaused(infoHash, true);
+    expect(a.transfers.view(infoHash)?.state).toBe('paused');
+    expect(a.transfers.accepts(infoHash)).toBe(false);
+    await waitFor('the link to close', () => a.transfers.get(infoHash)?.linkCount === 0);
+    expect((await store.getMetadata(infoHash))?.extra).toEqual({ paused: true });
+
+    const again = rig({ store });
+    await again.transfers.restore();
+    expect(again.transfers.view(infoHash)?.state).toBe('paused');
+    await again.transfers.setPaused(infoHash, false);
+    expect(again.transfers.view(infoHash)?.state).toBe('seeding');
+    expect(again.transfers.accepts(infoHash)).toBe(true);
+    expect((await store.getMetadata(infoHash))?.extra).toEqual({});
+  });
+
+  it('remove deletes the pieces and metadata, so a restore does not bring it back', async () => {
+    const store = new MemoryPieceStore();
+    const a = rig({ store });
+    const { blob } = fileOf(3 * DEFAULT_PIECE_LENGTH + 9);
+    const { infoHash } = await a.transfers.seed(blob, 'gone.bin');
+    await waitFor('every piece stored', async () => (await store.listPieces(infoHash)).length === 4);
+    expect(a.transfers.view(infoHash)?.storedBytes).toBe(blob.size);
+    await a.transfers.remove(infoHash);
+    expect(a.transfers.has(infoHash)).toBe(false);
+    expect(await store.listPieces(infoHash)).toEqual([]);
+    expect(await store.getMetadata(infoHash)).toBeUndefined();
+    const again = rig({ store });
+    await again.transfers.restore();
+    expect(again.transfers.views()).toEqual([]);
+  });
+
+  it('remove right after sharing stops the copy into the store: no piece lands afterwards', async () => {
+    const store = new MemoryPieceStore();
+    const a = rig({ store });
+    // Many small batches (8 MiB each), so the copy is still running when the removal comes.
+    const { blob } = fileOf(40 * 1024 * 1024);
+    const { infoHash } = await a.transfers.seed(blob, 'big.bin');
+    await a.transfers.remove(infoHash);
+    expect(await store.listPieces(infoHash)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await store.listPieces(infoHash)).toEqual([]);
+  });
+
+  it('actions on a transfer the tab does not have fail with TRANSFER_UNKNOWN', async () => {
+    const a = rig();
+    const unknown = expect.objectContaining({ code: ErrorCode.TransferUnknown });
+    await expect(a.transfers.setPaused('00'.repeat(20), true)).rejects.toEqual(unknown);
+    await expect(a.transfers.remove('00'.repeat(20))).rejects.toEqual(unknown);
+  });
+});

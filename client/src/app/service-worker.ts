@@ -1,0 +1,22 @@
+/** Where the service worker is served (the site root, so its scope is the whole page). */
+export const SERVICE_WORKER_URL = '/sw.js';
+
+/** The part of `navigator.serviceWorker` used here. */
+export interface ServiceWorkerHost {
+  register(url: string, options?: { scope?: string }): Promise<unknown>;
+}
+
+/**
+ * Registers the service worker that keeps the app shell for offline use. Resolves whether it is
+ * registered; false without service workers (plain http from another machine) or on failure,
+ * when the page simply needs the network to open.
+ */
+export async function registerServiceWorker(host: ServiceWorkerHost | undefined): Promise<boolean> {
+  if (host === undefined) return false;
+  try {
+    await host.register(SERVICE_WORKER_URL, { scope: '/' });
+    return true;
+  } catch {
+    return false;
+  }
+}
