@@ -66,6 +66,11 @@ export const ErrorCode = {
   LimitExceeded: 'LIMIT_EXCEEDED',
   /** A local file could not be read (moved, changed or revoked since it was picked). */
   FileUnreadable: 'FILE_UNREADABLE',
+  /**
+   * A search record (keyword record) that does not decode, breaks a size cap, is not signed by the
+   * key it names, or does not match the keyword it was stored or found under.
+   */
+  SearchRecordInvalid: 'SEARCH_RECORD_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -19,6 +19,7 @@ import { answerQuery } from './query-answer.js';
 import { RpcTable } from './rpc-table.js';
 import { OriginAuth } from './origin-proof.js';
 import { DhtStore } from './store.js';
+import { KeywordStore } from '../search/keyword-store.js';
 import { StoreJobs } from './store-jobs.js';
 import { TokenManager } from './token-manager.js';
 import { Transport } from './transport.js';
@@ -102,6 +103,7 @@ export class DhtNode implements Machine<DhtOutput> {
       links: this.links,
       routes: new RouteBook(settings.maxRouteLength),
       store: new DhtStore(options),
+      keywords: new KeywordStore(options.keywordStore),
       origins: new OriginAuth(own, options.signer, options.verifier),
       out: this.out,
       timers: this.timers,
@@ -382,6 +384,22 @@ export class DhtNode implements Machine<DhtOutput> {
   get(key: IdLike, now: number): number {
     this.enter(now);
     return this.runner.start('get', 'get', idBytes(key), now);
+  }
+
+  /** Lists a signed keyword record (shared/search) under each of its keywords, until unpublish(). */
+  publish(record: Uint8Array, now: number): number[] {
+    this.enter(now);
+    return this.storeJobs.publish(record, now);
+  }
+
+  unpublish(infoHash: IdLike): void {
+    this.storeJobs.unpublish(infoHash);
+  }
+
+  /** Searches `word`'s records also under every filter: `search-records` events, then lookup-done. */
+  search(word: string, filters: readonly string[], now: number): number {
+    this.enter(now);
+    return this.runner.search(word, filters, now);
   }
 
   /**

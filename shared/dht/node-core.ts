@@ -7,6 +7,7 @@ import { DEFAULT_MAX_ROUTE_LENGTH } from './relay.js';
 import type { RouteBook } from './route-book.js';
 import type { RoutingTable } from './routing-table.js';
 import type { DhtStore } from './store.js';
+import type { KeywordStore } from '../search/keyword-store.js';
 import type { DhtAction, DhtCounters, DhtEvent } from './types.js';
 
 /**
@@ -79,6 +80,8 @@ export interface NodeCore {
   readonly links: LinkManager;
   readonly routes: RouteBook;
   readonly store: DhtStore;
+  /** Keyword records others stored here (search). */
+  readonly keywords: KeywordStore;
   /** Proves the origin of our signals and stores, and checks those of others. */
   readonly origins: OriginAuth;
   readonly out: Outbox<DhtAction>;

@@ -1,6 +1,8 @@
 import type { Random } from '../random.js';
 import type { NodeId, IdLike } from './node-id.js';
 import type { DhtSigner, DhtVerifier } from './origin-proof.js';
+import type { KeywordRecord } from '../search/keyword-record.js';
+import type { KeywordStoreOptions } from '../search/keyword-store.js';
 
 /** Options of a DhtNode; every duration is in milliseconds. */
 export interface DhtOptions {
@@ -62,6 +64,8 @@ export interface DhtOptions {
   maxSignedAnswersPerSecond?: number;
   /** Disjoint paths per lookup (S/Kademlia), each node queried by one path at most (default 1). */
   lookupPaths?: number;
+  /** Caps of the keyword store (search records stored here); see KeywordStore. */
+  keywordStore?: KeywordStoreOptions;
   /** Signs the node's overlay signals and stores with its identity's key; without one they go unsigned. */
   signer?: DhtSigner;
   /**
@@ -85,7 +89,16 @@ export type DhtAction =
   | { type: 'event'; event: DhtEvent };
 
 export type LookupKind =
-  'find_node' | 'get_peers' | 'announce' | 'put' | 'get' | 'join' | 'refresh' | 'republish';
+  | 'find_node'
+  | 'get_peers'
+  | 'announce'
+  | 'put'
+  | 'get'
+  | 'join'
+  | 'refresh'
+  | 'republish'
+  | 'publish'
+  | 'search';
 
 /** The result of a lookup (and of the stores that follow it for announce/put). */
 export interface LookupDone {
@@ -100,6 +113,8 @@ export interface LookupDone {
   peers?: NodeId[];
   /** get: the value, verified against the key. */
   value?: Uint8Array;
+  /** search: every record found, checked (signature, keyword, filters). */
+  records?: KeywordRecord[];
   /** announce/put/republish: nodes that accepted the store. */
   stored?: number;
   /** Queries sent (lookup and stores). */
@@ -114,6 +129,8 @@ export interface LookupDone {
 
 export type DhtEvent =
   | LookupDone
+  /** A search (queryId) got new records from one node; more may follow until its lookup-done. */
+  | { type: 'search-records'; queryId: number; records: KeywordRecord[] }
   /** The own-id lookup of the join finished. */
   | { type: 'joined'; closest: NodeId[] }
   /** A signal could not be delivered through the overlay; fall back to the server. */
