@@ -116,7 +116,9 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   };
   /** Puts and announces in flight, with what to make gettable once they finish. */
   const publishing = new Map<string, () => void>();
+  const listeners: ((host: DhtHost, event: DhtEvent) => void)[] = [];
   const onEvent = (host: DhtHost, event: DhtEvent): void => {
+    for (const fn of listeners) fn(host, event);
     if (event.type !== 'lookup-done') return;
     const key = `${host.id}:${event.queryId}`;
     const published = publishing.get(key);
@@ -381,6 +383,17 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       }
     });
   }
+
+  options.extend?.({
+    clock,
+    random,
+    randomHost,
+    measureStart,
+    phaseStart,
+    phaseMs,
+    phaseCount,
+    listen: (fn) => listeners.push(fn),
+  });
 
   const steps = 20;
   for (let i = 1; i <= steps; i++) {

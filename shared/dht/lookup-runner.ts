@@ -4,7 +4,7 @@ import { bencode } from '../bencode.js';
 import { Lookup } from './lookup.js';
 import { idBytes, toNodeId } from './node-id.js';
 import type { NodeId } from './node-id.js';
-import { emit } from './node-core.js';
+import { emit, INTERACTIVE_LOOKUPS } from './node-core.js';
 import type { NodeCore } from './node-core.js';
 import type { RpcResult, RpcTable } from './rpc-table.js';
 import type { Transport } from './transport.js';
@@ -120,7 +120,7 @@ export class LookupRunner {
       targetId: toHex(target),
       lookup: new Lookup(target, [...seeds], {
         k: core.k,
-        alpha: core.alpha,
+        alpha: INTERACTIVE_LOOKUPS.has(kind) ? core.settings.interactiveAlpha : core.alpha,
         // A refresh only has to put a few reachable contacts into one bucket: the responders'
         // links closest to a target in that bucket are in it too. A full lookup per bucket made
         // joins cost several times more messages (docs/dht-design.md, "Simulator figures").

@@ -11,8 +11,10 @@ export interface DhtOptions {
   random: Random;
   /** Bucket size and replication factor (default 20). */
   k?: number;
-  /** Lookup parallelism (default 3). */
+  /** Lookup parallelism of upkeep and stores (default 3). */
   alpha?: number;
+  /** Lookup parallelism of find_node, get_peers, get and search, which a person waits for (default 16). */
+  interactiveAlpha?: number;
   /** Hard cap on live DHT links, pinned ones included (default 40). */
   maxConnections?: number;
   /** The DHT opens links on its own only while live + pending is below this (default 30). */
