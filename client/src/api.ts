@@ -2,6 +2,8 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TabswarmError } from '../../shared/errors.js';
 import type { TabNode } from './app/tab-node.js';
 import type { NodeView, TransferView } from './app/status.js';
+import type { SearchView } from './app/search.js';
+import type { SearchResult } from '../../shared/search/search-results.js';
 
 /**
  * `window.tabswarm`: the page's scripting API, for tests and for people driving swarms from
@@ -12,13 +14,24 @@ export interface TabswarmApi {
   readonly peerId: string;
   /** Resolves once stored transfers are resumed (the server may still be connecting). */
   readonly ready: Promise<void>;
-  /** Shares bytes or a File under `name`; resolves with the info-hash and magnet link. */
-  /** Shares data; `options.trackers` are more trackers its magnet lists and the tab announces to. */
+  /**
+   * Shares data; `options.trackers` are more trackers its magnet lists and the tab announces to;
+   * `options.listInSearch` lists it in search under `options.title` (default: the name).
+   */
   seed(
     data: Blob | Uint8Array,
     name?: string,
-    options?: { trackers?: string[] },
+    options?: { trackers?: string[]; listInSearch?: boolean; title?: string },
   ): Promise<{ infoHash: string; magnet: string }>;
+  /**
+   * Searches files listed by any tab; resolves the final view (results ranked, peers counted).
+   * The view while it runs is `status().search` (each update fires 'change').
+   */
+  search(query: string): Promise<SearchView>;
+  /** Lists a shared file in search now; resolves its keywords and how many nodes stored them. */
+  list(infoHash: string, title: string): Promise<{ keywords: string[]; stored: number }>;
+  /** A magnet link for a search result (what a click on it opens). */
+  magnetOf(result: SearchResult): string;
   /** Starts a download from a magnet link (or `page#magnet:...`). */
   download(magnet: string): Promise<{ infoHash: string }>;
   /** Starts a download from a .torrent file's bytes. */
@@ -59,8 +72,15 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
     ready,
     seed: (data, name, options) => {
       const blob = data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
-      return node.seed(blob, name ?? ((data as File).name || 'file'), options?.trackers ?? []);
+      return node.seed(blob, name ?? ((data as File).name || 'file'), options?.trackers ?? [], options);
     },
+    search: (query) => node.search.search(query),
+    list: (infoHash, title) => {
+      const t = node.transfer(infoHash);
+      if (!t) return Promise.reject(new TabswarmError(ErrorCode.MagnetInvalid, `no transfer ${infoHash}`));
+      return node.search.list({ infoHash, title, size: t.length, files: 1, fileNames: [t.name] });
+    },
+    magnetOf: (result) => node.search.magnetOf(result),
     download: (magnet) => node.download(magnet),
     openTorrent: async (torrent) =>
       node.openTorrentFile(torrent instanceof Blob ? new Uint8Array(await torrent.arrayBuffer()) : torrent),

@@ -1,3 +1,4 @@
+import type { SearchView } from './search.js';
 import type { DhtSnapshot } from '../../../shared/dht/index.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { PeerStatus } from '../../../shared/swarm/swarm-types.js';
@@ -116,4 +117,7 @@ export interface NodeView {
   dht: DhtSnapshot;
   transfers: TransferView[];
   notices: Notice[];
+  /** The current search (search box) and the info-hashes this tab lists in search. */
+  search: SearchView;
+  listed: string[];
 }

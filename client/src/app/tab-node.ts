@@ -1,6 +1,6 @@
 import { toHex } from '../../../shared/bytes.js';
 import type { DhtOptions } from '../../../shared/dht/index.js';
-import { ErrorCode } from '../../../shared/errors.js';
+import { ErrorCode, toTabswarmError } from '../../../shared/errors.js';
 import { countPaths, type LinkPath, type LinkRoute } from '../../../shared/links/index.js';
 import { identitySigner, verify } from '../../../shared/identity/index.js';
 import type { Identity } from '../../../shared/identity/index.js';
@@ -14,6 +14,7 @@ import type { SignalingSocketFactory } from '../adapters/signaling-socket.js';
 import { Emitter } from '../util/emitter.js';
 import { Connections } from './connections.js';
 import { DhtHost } from './dht-host.js';
+import { SearchService } from './search.js';
 import { Notices } from './notices.js';
 import { PeerDiscovery } from './peer-discovery.js';
 import { SignalingClient } from './signaling-client.js';
@@ -59,6 +60,12 @@ export interface TabNodeOptions {
   now?: () => number;
 }
 
+/** Whether a shared file is listed in search, and under which title (default: its name). */
+export interface ShareListing {
+  listInSearch?: boolean;
+  title?: string;
+}
+
 /** What a tab tells the page. */
 export type TabNodeEvents = {
   change: () => void;
@@ -86,6 +93,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
   readonly notices: Notices;
   readonly transfers: Transfers;
   readonly discovery: PeerDiscovery;
+  /** Listing files in search and searching (shared/search through the DHT). */
+  readonly search: SearchService;
   private readonly budget: number;
 
   constructor(private readonly opts: TabNodeOptions) {
@@ -120,6 +129,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       // Overlay signals are signed with the tab's key and checked against their origin's id.
       { maxConnections: this.budget, ...opts.dht, signer: identitySigner(opts.identity), verifier: verify },
     );
+    this.search = new SearchService(this.dht, identitySigner(opts.identity), now, () => this.changed());
     // Overlay, server or lookup first: the shared rule (shared/dht/signal-router.ts).
     this.connections.on('signal', (to, envelope) => {
       // An open link signals only to restart ICE: the overlay would carry that over the very
@@ -216,22 +226,41 @@ export class TabNode extends Emitter<TabNodeEvents> {
     this.signaling.stop();
   }
 
-  /** Shares a file: hashes it, stores its pieces, and returns its magnet link (listing `trackers` too). */
-  seed(
+  /**
+   * Shares a file: hashes it, stores its pieces, and returns its magnet link (listing `trackers`
+   * too); with `listing`, also lists it in search under its title (the name by default).
+   */
+  async seed(
     file: Blob,
     name = (file as File).name || 'file',
     trackers: readonly string[] = [],
+    listing?: ShareListing,
   ): Promise<{ infoHash: string; magnet: string }> {
-    return this.transfers.seed(file, name, trackers);
+    const shared = await this.transfers.seed(file, name, trackers);
+    this.listShared(shared.infoHash, name, file.size, listing);
+    return shared;
   }
 
-  /** A dropped or picked file: a .torrent is downloaded, anything else shared (listing `trackers` too). */
-  add(
+  /** A dropped or picked file: a .torrent is downloaded, anything else shared (and listed, as seed). */
+  async add(
     file: Blob,
     name = (file as File).name || 'file',
     trackers: readonly string[] = [],
+    listing?: ShareListing,
   ): Promise<{ infoHash: string; magnet?: string }> {
-    return this.transfers.add(file, name, trackers);
+    const added = await this.transfers.add(file, name, trackers);
+    if (added.magnet !== undefined) this.listShared(added.infoHash, name, file.size, listing);
+    return added;
+  }
+
+  /** Lists a shared file in search in the background (a failure is a notice, the share stands). */
+  private listShared(infoHash: string, name: string, size: number, listing: ShareListing | undefined): void {
+    if (!listing?.listInSearch) return;
+    const title = listing.title?.trim() || name;
+    this.search.list({ infoHash, title, size, files: 1, fileNames: [name] }).catch((err: unknown) => {
+      const e = toTabswarmError(err, ErrorCode.SearchRecordInvalid);
+      this.notices.add('error', `Could not list ${name} in search: ${e.message}`, e.code);
+    });
   }
 
   /** Starts downloading what a .torrent file describes. */
@@ -285,6 +314,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
       dht: this.dht.snapshot(),
       transfers: this.transfers.views().map((t) => this.withRoutes(t)),
       notices: this.notices.all(),
+      search: this.search.view,
+      listed: this.search.listings,
     };
   }
 

@@ -9,6 +9,8 @@ import './ts-open-link.js';
 import './ts-transfer.js';
 import './ts-notices.js';
 import './ts-dht-panel.js';
+import './ts-search.js';
+import type { SearchResult } from '../../../shared/search/search-results.js';
 import './ts-insecure-context.js';
 
 const SERVER_TEXT = {
@@ -79,6 +81,11 @@ export class TsApp extends LitElement {
       ></ts-notices>
       <ts-drop-zone @files-chosen=${(e: CustomEvent<FilesChosen>) => this.onFiles(e.detail)}></ts-drop-zone>
       <p><ts-open-link @open-link=${(e: CustomEvent<string>) => this.onLink(e.detail)}></ts-open-link></p>
+      <ts-search
+        .view=${v.search}
+        @search=${(e: CustomEvent<string>) => void this.node.search.search(e.detail).catch(() => {})}
+        @open-result=${(e: CustomEvent<SearchResult>) => this.onLink(this.node.search.magnetOf(e.detail))}
+      ></ts-search>
       <section
         @save-file=${(e: CustomEvent<string>) => this.onSave(e.detail)}
         @save-torrent=${(e: CustomEvent<string>) => void this.node.saveTorrentFile(e.detail).catch(() => {})}
@@ -101,8 +108,8 @@ export class TsApp extends LitElement {
     this.node.save(infoHash, { usePicker }).catch(() => {});
   }
 
-  private onFiles({ files, trackers }: FilesChosen): void {
-    for (const file of files) this.node.add(file, file.name || 'file', trackers).catch(() => {});
+  private onFiles({ files, trackers, listing }: FilesChosen): void {
+    for (const file of files) this.node.add(file, file.name || 'file', trackers, listing).catch(() => {});
   }
 
   private onLink(link: string): void {
