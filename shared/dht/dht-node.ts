@@ -7,7 +7,7 @@ import { LinkManager, REPORT_LINKS_AT } from './link-manager.js';
 import { LookupRunner } from './lookup-runner.js';
 import { idBytes, toNodeId } from './node-id.js';
 import type { IdLike, NodeId } from './node-id.js';
-import { emit } from './node-core.js';
+import { emit, emptyCounters } from './node-core.js';
 import { DEFAULT_ALPHA, DEFAULT_K, DEFAULT_SETTINGS, DEFAULT_TOKEN_ROTATE_MS } from './node-core.js';
 import type { DhtTimer, NodeCore, NodeSettings } from './node-core.js';
 import { decodeFrame, relayStep } from './relay.js';
@@ -64,20 +64,7 @@ export class DhtNode implements Machine<DhtOutput> {
   /** Time of the latest input, for snapshot() called without `now`. */
   private lastNow = 0;
   private nextQueryId = 1;
-  private readonly counters: DhtCounters = {
-    framesIn: 0,
-    framesOut: 0,
-    queriesIn: 0,
-    queriesOut: 0,
-    relayed: 0,
-    dropped: 0,
-    timeouts: 0,
-    signalsIn: 0,
-    signalsRefused: 0,
-    storesRefused: 0,
-    answersChecked: 0,
-    answersRefused: 0,
-  };
+  private readonly counters: DhtCounters = emptyCounters();
 
   constructor(options: DhtOptions) {
     const own = idBytes(options.id).slice();

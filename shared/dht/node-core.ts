@@ -107,3 +107,21 @@ export interface NodeCore {
 export function emit(core: NodeCore, event: DhtEvent): void {
   core.out.push({ type: 'event', event });
 }
+
+/** Counters of a new node, all zero. */
+export function emptyCounters(): DhtCounters {
+  return {
+    framesIn: 0,
+    framesOut: 0,
+    queriesIn: 0,
+    queriesOut: 0,
+    relayed: 0,
+    dropped: 0,
+    timeouts: 0,
+    signalsIn: 0,
+    signalsRefused: 0,
+    storesRefused: 0,
+    answersChecked: 0,
+    answersRefused: 0,
+  };
+}
