@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { ALLOW_LOOPBACK_PORTS, launchChromium } from '../harness/chromium.js';
 import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
+import { searchBench } from './search-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
 import { webtorrentBench } from './webtorrent-bench.js';
@@ -17,6 +18,7 @@ const SECTIONS: Record<string, BenchSection> = {
   dht: dhtBench,
   swarm: swarmBench,
   webtorrent: webtorrentBench,
+  search: searchBench,
 };
 /** Sections `npm run bench` runs when none is named (webtorrent is long: ask for it). */
 const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm'];

@@ -17,8 +17,9 @@ export interface SearchView {
   /** `searching`: answers still arriving; `ranking`: counting peers of the best results. */
   readonly state: 'idle' | 'searching' | 'ranking' | 'done';
   readonly results: readonly SearchResult[];
-  /** Milliseconds from the query to the first result, and to the end. */
+  /** Milliseconds from the query to the first result, to the end of its lookup, and to the end. */
   readonly firstResultMs?: number;
+  readonly lookupMs?: number;
   readonly doneMs?: number;
 }
 
@@ -88,12 +89,14 @@ export class SearchService {
     if (word === undefined) return this.set(gen, { query, state: 'done', results: [], doneMs: 0 });
     const results = new SearchResults(words);
     let firstResultMs: number | undefined;
+    let lookupMs: number | undefined = undefined;
     const update = (state: SearchView['state']): void => {
       this.set(gen, {
         query,
         state,
         results: results.ranked(),
         ...(firstResultMs !== undefined && { firstResultMs }),
+        ...(lookupMs !== undefined && { lookupMs }),
         ...(state === 'done' && { doneMs: this.now() - started }),
       });
     };
@@ -107,6 +110,7 @@ export class SearchService {
         update('searching');
       },
     );
+    lookupMs = this.now() - started;
     update('ranking');
     await this.countPeers(results, gen, () => update('ranking'));
     update('done');
