@@ -83,6 +83,9 @@ export interface LookupStats {
   rpcs: number;
   timeouts: number;
   durationMs: number;
+  /** Duration percentiles over finished lookups (ms). */
+  p50Ms: number;
+  p95Ms: number;
 }
 
 /** What one measurement phase showed. */
