@@ -8,6 +8,7 @@ import { ALLOW_LOOPBACK_PORTS, launchChromium } from '../harness/chromium.js';
 import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
 import { folderBench } from './folder-bench.js';
+import { searchBench } from './search-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
 import { serverBench } from './server-bench.js';
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, BenchSection> = {
   swarm: swarmBench,
   webtorrent: webtorrentBench,
   folder: folderBench,
+  search: searchBench,
 };
 /** Sections that need no browser: the signaling server's own processes under load. */
 const NODE_SECTIONS: Record<

@@ -73,6 +73,11 @@ export const ErrorCode = {
   PathUnsafe: 'PATH_UNSAFE',
   /** A transfer action (pause, resume, remove) named an info-hash this tab has no transfer for. */
   TransferUnknown: 'TRANSFER_UNKNOWN',
+  /**
+   * A search record (keyword record) that does not decode, breaks a size cap, is not signed by the
+   * key it names, or does not match the keyword it was stored or found under.
+   */
+  SearchRecordInvalid: 'SEARCH_RECORD_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

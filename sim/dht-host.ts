@@ -75,7 +75,7 @@ export class DhtHost {
 
   constructor(
     private readonly env: DhtHostEnv,
-    key: SimKey,
+    readonly key: SimKey,
     readonly counters: SignalCounters,
   ) {
     this.node = new DhtNode({

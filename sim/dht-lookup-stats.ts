@@ -13,6 +13,8 @@ export function emptyStats(): LookupStats {
     rpcs: 0,
     timeouts: 0,
     durationMs: 0,
+    p50Ms: Number.NaN,
+    p95Ms: Number.NaN,
   };
 }
 

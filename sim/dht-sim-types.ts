@@ -1,3 +1,4 @@
+import type { Random } from '../shared/random.js';
 import type { DhtEvent, DhtOptions } from '../shared/dht/index.js';
 import type { DhtHost, SignalCounters } from './dht-host.js';
 import type { Distribution } from './distributions.js';
@@ -44,10 +45,27 @@ export interface DhtSimOptions {
    * like colluders, they issue none of the lookups measured (default 0).
    */
   forgingRelays?: number;
+  /** More work on the same network (e.g. the search workload, sim/search-sim.ts). */
+  extend?: (sim: DhtSimContext) => void;
   /** Progress lines (stderr in `npm run sim`). */
   progress?: (line: string) => void;
   /** Sees every finished lookup it measures, with its verdict (for digging into failures). */
   onLookup?: (info: LookupReport) => void;
+}
+
+/** What a scenario extension may use: the clock, nodes, phases and every node's events. */
+export interface DhtSimContext {
+  readonly clock: { readonly now: number; at(time: number, fire: () => void): void };
+  readonly random: Random;
+  /** A random live node that neither colludes nor forges. */
+  randomHost(): DhtHost | undefined;
+  /** When measuring starts, and each phase (0 calm, 1 churn). */
+  readonly measureStart: number;
+  phaseStart(phase: number): number;
+  readonly phaseMs: number;
+  readonly phaseCount: number;
+  /** Sees every event of every node. */
+  listen(fn: (host: DhtHost, event: DhtEvent) => void): void;
 }
 
 /** Outcome of one lookup kind in one phase. Rounds, RPCs, timeouts and duration are means over finished lookups. */
@@ -65,6 +83,9 @@ export interface LookupStats {
   rpcs: number;
   timeouts: number;
   durationMs: number;
+  /** Duration percentiles over finished lookups (ms). */
+  p50Ms: number;
+  p95Ms: number;
 }
 
 /** What one measurement phase showed. */

@@ -11,7 +11,7 @@ import { clamped, logNormal } from './distributions.js';
 import { Network } from './network.js';
 import { SimSignalingServer } from './sim-signaling-server.js';
 import { simKey } from './sim-signer.js';
-import { max, mean } from './stats.js';
+import { max, mean, percentile } from './stats.js';
 import type { DhtSimOptions, DhtSimResult, LookupStats, PublishResult } from './dht-sim-types.js';
 import { countersOf, emptyStats, trueClosest, type SummedCounters } from './dht-lookup-stats.js';
 
@@ -39,6 +39,7 @@ type Kind = PendingLookup['kind'];
 
 interface PhaseAccumulator {
   stats: Record<Kind, LookupStats>;
+  durations: Record<Kind, number[]>;
   overlap: number;
   closestFound: number;
   liveSamples: number[];
@@ -84,6 +85,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   const pending = new Map<string, PendingLookup>();
   const phases: PhaseAccumulator[] = Array.from({ length: phaseCount }, () => ({
     stats: { find_node: emptyStats(), get: emptyStats(), get_peers: emptyStats() },
+    durations: { find_node: [], get: [], get_peers: [] },
     overlap: 0,
     closestFound: 0,
     liveSamples: [],
@@ -116,7 +118,9 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   };
   /** Puts and announces in flight, with what to make gettable once they finish. */
   const publishing = new Map<string, () => void>();
+  const listeners: ((host: DhtHost, event: DhtEvent) => void)[] = [];
   const onEvent = (host: DhtHost, event: DhtEvent): void => {
+    for (const fn of listeners) fn(host, event);
     if (event.type !== 'lookup-done') return;
     const key = `${host.id}:${event.queryId}`;
     const published = publishing.get(key);
@@ -145,6 +149,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     s.rpcs += event.rpcs;
     s.timeouts += event.timeouts;
     s.durationMs += event.durationMs;
+    acc.durations[p.kind].push(event.durationMs);
     let ok: boolean;
     let truth: string[] | undefined;
     if (p.kind === 'find_node') {
@@ -382,6 +387,17 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     });
   }
 
+  options.extend?.({
+    clock,
+    random,
+    randomHost,
+    measureStart,
+    phaseStart,
+    phaseMs,
+    phaseCount,
+    listen: (fn) => listeners.push(fn),
+  });
+
   const steps = 20;
   for (let i = 1; i <= steps; i++) {
     const t = (end * i) / steps;
@@ -392,10 +408,12 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   }
 
   const lifetimes = liveList.map((h) => network.nodeStats(h.id)?.opened ?? 0);
-  const finish = (s: LookupStats): LookupStats => {
+  const finish = (s: LookupStats, durations: number[]): LookupStats => {
     const d = Math.max(1, s.done);
     return {
       ...s,
+      p50Ms: percentile(durations, 50),
+      p95Ms: percentile(durations, 95),
       rounds: s.rounds / d,
       rpcs: s.rpcs / d,
       timeouts: s.timeouts / d,
@@ -424,12 +442,12 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       return {
         phase: i === 0 ? 'calm' : 'churn',
         findNode: {
-          ...finish(fn),
+          ...finish(fn, acc.durations.find_node),
           meanOverlap: acc.overlap / Math.max(1, fn.done),
           closestFound: acc.closestFound / Math.max(1, fn.done),
         },
-        get: finish(acc.stats.get),
-        getPeers: finish(acc.stats.get_peers),
+        get: finish(acc.stats.get, acc.durations.get),
+        getPeers: finish(acc.stats.get_peers, acc.durations.get_peers),
         liveMean: mean(acc.liveSamples),
         liveMax: max(acc.liveSamples),
         openedPerNodeHour: (2 * acc.opened) / Math.max(1, meanNodes) / (phaseMs / 3_600_000),

@@ -4,7 +4,7 @@
  *   npm run sim                 all of it (N = 100, 1,000 and 10,000 DHT nodes; ~9 minutes on 2 cores)
  *   npm run sim -- --quick      skips N = 10,000
  *   npm run sim -- --seed 42    replays a run (or SIM_SEED=42)
- *   npm run sim -- --only dht   one part: dht, swarm or baselines
+ *   npm run sim -- --only dht   one part: dht, swarm, baselines or search (keyword search, N = 1,000 and 10,000)
  *   npm run sim -- --sizes 100,2000   DHT / baseline network sizes
  *   npm run sim -- --only dht --sizes 1000 --colluders 0,0.1,0.2,0.3 [--paths 1,3]
  *                               honest lookups against colluding nodes (instead of the DHT table)
@@ -19,6 +19,7 @@ import { runChord } from './baselines/chord.js';
 import type { BaselineResult } from './baselines/baseline-result.js';
 import { runGnutella } from './baselines/gnutella.js';
 import { runSuperPeer } from './baselines/super-peer.js';
+import { runSearchReport } from './search-report.js';
 import { printCollusion, runCollusion } from './dht-collusion.js';
 import { runDhtSim, successRate, type DhtSimResult } from './dht-sim.js';
 import { freshSeed } from './seed.js';
@@ -35,7 +36,7 @@ interface Args {
   quick: boolean;
   sizes: number[] | undefined;
   seed: number;
-  only: 'dht' | 'swarm' | 'baselines' | undefined;
+  only: 'dht' | 'swarm' | 'baselines' | 'search' | undefined;
   colluders: number[] | undefined;
   forgers: number[] | undefined;
   paths: number[];
@@ -70,8 +71,8 @@ function parseArgs(argv: readonly string[]): Args {
       if (paths.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--paths takes counts, e.g. 1,3');
     } else if (a === '--only') {
       const v = argv[++i];
-      if (v !== 'dht' && v !== 'swarm' && v !== 'baselines')
-        throw new Error(`--only takes dht, swarm or baselines`);
+      if (v !== 'dht' && v !== 'swarm' && v !== 'baselines' && v !== 'search')
+        throw new Error(`--only takes dht, swarm, baselines or search`);
       only = v;
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -168,7 +169,8 @@ function printDht(results: readonly DhtSimResult[]): void {
         fmt(p.findNode.rounds, 2),
         fmt(p.findNode.rpcs, 1),
         fmt(p.findNode.rpcs * p.framesPerRpc, 0),
-        fmt(p.findNode.durationMs, 0),
+        `${fmt(p.findNode.p50Ms, 0)} / ${fmt(p.findNode.p95Ms, 0)}`,
+        `${fmt(p.getPeers.p50Ms, 0)} / ${fmt(p.getPeers.p95Ms, 0)}`,
         `${fmt(p.liveMean, 1)} / ${p.liveMax}`,
         fmt(p.openedPerNodeHour, 1),
         fmt(p.messagesPerNodeMinute, 1),
@@ -189,7 +191,8 @@ function printDht(results: readonly DhtSimResult[]): void {
         'rounds',
         'RPCs/lookup',
         'msgs/lookup',
-        'ms/lookup',
+        'find_node ms p50 / p95',
+        'get_peers ms p50 / p95',
         'live conns mean / max',
         'conns opened/node/h',
         'DHT msgs/node/min',
@@ -430,6 +433,12 @@ function main(): void {
   if (args.only === undefined || args.only === 'swarm') printSwarms(runSwarms(args.seed));
   if (args.only === undefined || args.only === 'baselines')
     printBaselines(runBaselines(sizes, args.seed), dht);
+  if (args.only === undefined || args.only === 'search')
+    runSearchReport(
+      sizes.filter((n) => n >= 1000),
+      args.seed,
+      log,
+    );
   console.log(`\nseed ${args.seed}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

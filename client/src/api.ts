@@ -5,6 +5,8 @@ import type { NodeView, TransferView } from './app/status.js';
 import { sharedFilesOf, type SharedFile } from './app/folder-share.js';
 import type { DirectoryHandle } from './adapters/folder-saver.js';
 import { splitRelativePath } from '../../shared/files/share-layout.js';
+import type { SearchView } from './app/search.js';
+import type { SearchResult } from '../../shared/search/search-results.js';
 
 /**
  * `window.tabswarm`: the page's scripting API, for tests and for people driving swarms from
@@ -20,11 +22,12 @@ export interface TabswarmApi {
    * `{ path, data }` with `/`-separated relative paths, or Files with `webkitRelativePath`): the
    * folder they share is its name, else `name`. `options.trackers` are more trackers its magnet
    * lists and the tab announces to. Resolves with the info-hash and magnet link.
+   * `options.listInSearch` lists it in search under `options.title` (default: the name).
    */
   seed(
     data: Blob | Uint8Array | readonly (SeedEntry | File)[],
     name?: string,
-    options?: { trackers?: string[] },
+    options?: { trackers?: string[]; listInSearch?: boolean; title?: string },
   ): Promise<{ infoHash: string; magnet: string }>;
   /** Starts a download from a magnet link (or `page#magnet:...`); `options.files`: only those files. */
   download(magnet: string, options?: { files?: number[] }): Promise<{ infoHash: string }>;
@@ -32,6 +35,15 @@ export interface TabswarmApi {
   select(infoHash: string, fileIndexes: number[] | null): Promise<void>;
   /** The bytes of file `index` of a transfer, read from verified pieces (its pieces must be stored). */
   readFile(infoHash: string, index: number): Promise<Uint8Array>;
+  /**
+   * Searches files listed by any tab; resolves the final view (results ranked, peers counted).
+   * The view while it runs is `status().search` (each update fires 'change').
+   */
+  search(query: string): Promise<SearchView>;
+  /** Lists a shared file in search now; resolves its keywords and how many nodes stored them. */
+  list(infoHash: string, title: string): Promise<{ keywords: string[]; stored: number }>;
+  /** A magnet link for a search result (what a click on it opens). */
+  magnetOf(result: SearchResult): string;
   /** Starts a download from a .torrent file's bytes. */
   openTorrent(torrent: Blob | Uint8Array): Promise<{ infoHash: string }>;
   /** A transfer as a .torrent file (info, announce, announce-list, created by, creation date). */
@@ -95,14 +107,22 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
             ? (sharedFilesOf([e])[0] as SharedFile)
             : { path: splitRelativePath(e.path), file: e.data },
         );
-        return node.seedFiles(files, name, trackers);
+        return node.seedFiles(files, name, trackers, options);
       }
       const single = data as Blob | Uint8Array;
-      return node.seed(toBlob(single), name ?? ((single as File).name || 'file'), trackers);
+      return node.seed(toBlob(single), name ?? ((single as File).name || 'file'), trackers, options);
     },
     download: (magnet, options) => node.download(magnet, options?.files ? { files: options.files } : {}),
     select: (infoHash, fileIndexes) => node.select(infoHash, fileIndexes ?? undefined),
     readFile: (infoHash, index) => node.readFile(infoHash, index),
+    search: (query) => node.search.search(query),
+    list: (infoHash, title) => {
+      const t = node.transfer(infoHash);
+      if (!t) return Promise.reject(new TabswarmError(ErrorCode.TransferUnknown, `no transfer ${infoHash}`));
+      const fileNames = t.files ? t.files.map((f) => f.path.split('/').pop() ?? '') : [t.name];
+      return node.search.list({ infoHash, title, size: t.length, files: fileNames.length, fileNames });
+    },
+    magnetOf: (result) => node.search.magnetOf(result),
     openTorrent: async (torrent) =>
       node.openTorrentFile(torrent instanceof Blob ? new Uint8Array(await torrent.arrayBuffer()) : torrent),
     torrentFile: (infoHash) => node.torrentFile(infoHash).bytes,

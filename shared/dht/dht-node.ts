@@ -7,7 +7,7 @@ import { LinkManager, REPORT_LINKS_AT } from './link-manager.js';
 import { LookupRunner } from './lookup-runner.js';
 import { idBytes, toNodeId } from './node-id.js';
 import type { IdLike, NodeId } from './node-id.js';
-import { emit } from './node-core.js';
+import { emit, emptyCounters } from './node-core.js';
 import { DEFAULT_ALPHA, DEFAULT_K, DEFAULT_SETTINGS, DEFAULT_TOKEN_ROTATE_MS } from './node-core.js';
 import type { DhtTimer, NodeCore, NodeSettings } from './node-core.js';
 import { decodeFrame, relayStep } from './relay.js';
@@ -19,6 +19,7 @@ import { answerQuery } from './query-answer.js';
 import { RpcTable } from './rpc-table.js';
 import { OriginAuth } from './origin-proof.js';
 import { DhtStore } from './store.js';
+import { KeywordStore } from '../search/keyword-store.js';
 import { StoreJobs } from './store-jobs.js';
 import { TokenManager } from './token-manager.js';
 import { Transport } from './transport.js';
@@ -63,20 +64,7 @@ export class DhtNode implements Machine<DhtOutput> {
   /** Time of the latest input, for snapshot() called without `now`. */
   private lastNow = 0;
   private nextQueryId = 1;
-  private readonly counters: DhtCounters = {
-    framesIn: 0,
-    framesOut: 0,
-    queriesIn: 0,
-    queriesOut: 0,
-    relayed: 0,
-    dropped: 0,
-    timeouts: 0,
-    signalsIn: 0,
-    signalsRefused: 0,
-    storesRefused: 0,
-    answersChecked: 0,
-    answersRefused: 0,
-  };
+  private readonly counters: DhtCounters = emptyCounters();
 
   constructor(options: DhtOptions) {
     const own = idBytes(options.id).slice();
@@ -102,6 +90,7 @@ export class DhtNode implements Machine<DhtOutput> {
       links: this.links,
       routes: new RouteBook(settings.maxRouteLength),
       store: new DhtStore(options),
+      keywords: new KeywordStore(options.keywordStore),
       origins: new OriginAuth(own, options.signer, options.verifier),
       out: this.out,
       timers: this.timers,
@@ -382,6 +371,22 @@ export class DhtNode implements Machine<DhtOutput> {
   get(key: IdLike, now: number): number {
     this.enter(now);
     return this.runner.start('get', 'get', idBytes(key), now);
+  }
+
+  /** Lists a signed keyword record (shared/search) under each of its keywords, until unpublish(). */
+  publish(record: Uint8Array, now: number): number[] {
+    this.enter(now);
+    return this.storeJobs.publish(record, now);
+  }
+
+  unpublish(infoHash: IdLike): void {
+    this.storeJobs.unpublish(infoHash);
+  }
+
+  /** Searches `word`'s records also under every filter: `search-records` events, then lookup-done. */
+  search(word: string, filters: readonly string[], now: number): number {
+    this.enter(now);
+    return this.runner.search(word, filters, now);
   }
 
   /**

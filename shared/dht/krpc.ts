@@ -5,6 +5,9 @@ import { ErrorCode, TabswarmError } from '../errors.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../identity/index.js';
 import { bencode } from '../bencode.js';
 import { ID_BYTES } from './node-id.js';
+import { MAX_KEYWORD_BYTES, MAX_QUERY_WORDS } from '../search/keywords.js';
+import { MAX_RECORD_BYTES } from '../search/keyword-record.js';
+import { MAX_RECORDS_IN_ANSWER } from '../search/search-results.js';
 
 /**
  * KRPC (BEP 5) messages: bencoded dictionaries with `t` (transaction id), `y` (q/r/e), and `q`+`a`,
@@ -27,7 +30,8 @@ const MAX_TOKEN_BYTES = 64;
 /** KRPC error codes (BEP 5). */
 export const KrpcErrorCode = { Generic: 201, Server: 202, Protocol: 203, MethodUnknown: 204 } as const;
 
-export type QueryName = 'ping' | 'find_node' | 'get_peers' | 'announce_peer' | 'put' | 'get' | 'signal';
+export type QueryName =
+  'ping' | 'find_node' | 'get_peers' | 'announce_peer' | 'put' | 'get' | 'signal' | 'kw_get' | 'kw_put';
 
 /**
  * The origin's proof on a query the receiver acts on for the origin (signal, announce_peer, put):
@@ -55,6 +59,13 @@ export type KrpcQuery = { y: 'q'; t: Uint8Array } & (
   | { q: 'put'; a: { id: Uint8Array; v: Uint8Array; token: Uint8Array } & Proof }
   | { q: 'get'; a: { id: Uint8Array; target: Uint8Array } }
   | { q: 'signal'; a: { id: Uint8Array; p: Uint8Array } & Proof }
+  /**
+   * Keyword search (shared/search): records stored under keyword `w` (target = SHA-1 of `w`) that
+   * are also under every keyword of `f`, at most `n` of them, plus a token and closer contacts.
+   */
+  | { q: 'kw_get'; a: { id: Uint8Array; target: Uint8Array; w: Uint8Array; n: number; f: Uint8Array[] } }
+  /** Stores a signed keyword record under the keyword whose SHA-1 is `target`; needs a token. */
+  | { q: 'kw_put'; a: { id: Uint8Array; target: Uint8Array; token: Uint8Array; rec: Uint8Array } }
   /** Well-formed query with a method we do not know: answered with error 204. */
   | { q: 'unknown'; method: string; a: { id: Uint8Array } }
 );
@@ -74,6 +85,8 @@ export interface KrpcResponseValues extends Proof {
   values?: Uint8Array[];
   /** Stored immutable value for get. */
   v?: Uint8Array;
+  /** Keyword records for kw_get (each checked by the asker: shared/search checkAnswer). */
+  kw?: Uint8Array[];
 }
 
 export type KrpcMessage =
@@ -157,6 +170,28 @@ function parseQuery(t: Uint8Array, d: BDict): KrpcQuery {
       const token = bytesField(a, 'token', undefined, MAX_TOKEN_BYTES);
       return { y: 'q', t, q, a: { id, v, token, ...proofFields(a) } };
     }
+    case 'kw_get': {
+      const n = a['n'];
+      if (!isInt(n) || n < 0 || n > MAX_RECORDS_IN_ANSWER) return invalid('"n" is not a record count');
+      const f = a['f'] ?? [];
+      if (!isList(f) || f.length >= MAX_QUERY_WORDS) return invalid('"f" is not a short list');
+      const filters = f.map((x) => {
+        if (!isBytes(x) || x.length > MAX_KEYWORD_BYTES) invalid('"f" entry is not a keyword');
+        return x as Uint8Array;
+      });
+      const w = bytesField(a, 'w', undefined, MAX_KEYWORD_BYTES);
+      return { y: 'q', t, q, a: { id, target: bytesField(a, 'target', ID_BYTES), w, n, f: filters } };
+    }
+    case 'kw_put': {
+      const target = bytesField(a, 'target', ID_BYTES);
+      const token = bytesField(a, 'token', undefined, MAX_TOKEN_BYTES);
+      return {
+        y: 'q',
+        t,
+        q,
+        a: { id, target, token, rec: bytesField(a, 'rec', undefined, MAX_RECORD_BYTES) },
+      };
+    }
     case 'signal': {
       const p = bytesField(a, 'p', undefined, MAX_SIGNAL_BYTES);
       return { y: 'q', t, q, a: { id, p, ...proofFields(a) } };
@@ -187,6 +222,14 @@ function parseResponse(t: Uint8Array, d: BDict): KrpcMessage {
     if (bencodedValueLength(v) > MAX_VALUE_BENCODED)
       invalid(`value over ${MAX_VALUE_BENCODED} bytes bencoded`);
     out.v = v;
+  }
+  const kw = r['kw'];
+  if (kw !== undefined) {
+    if (!isList(kw) || kw.length > MAX_RECORDS_IN_ANSWER) invalid('"kw" is not a short list');
+    out.kw = (kw as BValue[]).map((x) => {
+      if (!isBytes(x) || x.length > MAX_RECORD_BYTES) invalid('"kw" entry is not a record');
+      return x as Uint8Array;
+    });
   }
   return { y: 'r', t, r: { ...out, ...proofFields(r) } };
 }
@@ -236,6 +279,7 @@ function bodyFields(r: KrpcResponseValues): Record<string, BValue | undefined> {
     token: r.token,
     values: r.values ? [...r.values] : undefined,
     v: r.v,
+    kw: r.kw ? [...r.kw] : undefined,
   };
 }
 

@@ -4,19 +4,34 @@ import { bencode } from '../bencode.js';
 import { Lookup } from './lookup.js';
 import { idBytes, toNodeId } from './node-id.js';
 import type { NodeId } from './node-id.js';
-import { emit } from './node-core.js';
+import { emit, INTERACTIVE_LOOKUPS } from './node-core.js';
 import type { NodeCore } from './node-core.js';
 import type { RpcResult, RpcTable } from './rpc-table.js';
 import type { Transport } from './transport.js';
 import type { DhtSnapshot, LookupKind } from './types.js';
+import { utf8 } from '../bytes.js';
+import { checkAnswer, MAX_RECORDS_IN_ANSWER } from '../search/search-results.js';
+import type { KeywordRecord } from '../search/keyword-record.js';
+import { keywordKey } from '../search/keywords.js';
 
 /** The query a lookup iterates with. */
-export type LookupQuery = 'find_node' | 'get_peers' | 'get';
+export type LookupQuery = 'find_node' | 'get_peers' | 'get' | 'kw_get';
 /** What a store operation sends to the k closest nodes once its lookup is done. */
-export type StoreStep = { q: 'announce_peer' } | { q: 'put'; v: Uint8Array };
+export type StoreStep =
+  { q: 'announce_peer' } | { q: 'put'; v: Uint8Array } | { q: 'kw_put'; rec: Uint8Array };
+
+/** A keyword lookup: the word (SHA-1 of it is the target), the filter words, records wanted. */
+export interface KeywordAsk {
+  readonly word: string;
+  readonly filters: readonly string[];
+  /** Records asked of each node (0 while publishing: only tokens are wanted). */
+  readonly n: number;
+}
 
 /** Queries one bucket refresh sends (to the closest known contacts to a random id in the bucket). */
 export const REFRESH_QUERIES = 2;
+/** Records a search asks of each node. */
+export const SEARCH_RECORDS_ASKED = MAX_RECORDS_IN_ANSWER;
 
 /** A run that continues an earlier operation (a queued or retried store): its id and its past. */
 export interface RunOrigin {
@@ -34,6 +49,7 @@ export interface UnstoredRun extends RunOrigin {
   readonly q: LookupQuery;
   readonly target: Uint8Array;
   readonly store: StoreStep;
+  readonly ask?: KeywordAsk;
 }
 
 /** What the runner tells the rest of the node. */
@@ -53,6 +69,11 @@ interface LookupRun extends RunOrigin {
   readonly store?: StoreStep;
   readonly peers: Set<NodeId>;
   readonly tokens: Map<NodeId, Uint8Array>;
+  readonly ask?: KeywordAsk;
+  /** Keyword records found, by digest. */
+  readonly records: Map<string, KeywordRecord>;
+  /** Digests of records whose signature was checked. */
+  readonly verified: Set<string>;
   value?: Uint8Array;
   phase: 'lookup' | 'store' | 'done';
   storing: number;
@@ -84,6 +105,7 @@ export class LookupRunner {
     now: number,
     store?: StoreStep,
     origin?: RunOrigin,
+    ask?: KeywordAsk,
   ): number {
     const core = this.core;
     const seeds = new Set<NodeId>();
@@ -98,7 +120,7 @@ export class LookupRunner {
       targetId: toHex(target),
       lookup: new Lookup(target, [...seeds], {
         k: core.k,
-        alpha: core.alpha,
+        alpha: INTERACTIVE_LOOKUPS.has(kind) ? core.settings.interactiveAlpha : core.alpha,
         // A refresh only has to put a few reachable contacts into one bucket: the responders'
         // links closest to a target in that bucket are in it too. A full lookup per bucket made
         // joins cost several times more messages (docs/dht-design.md, "Simulator figures").
@@ -109,6 +131,9 @@ export class LookupRunner {
       store,
       peers: new Set(),
       tokens: new Map(),
+      ask,
+      records: new Map(),
+      verified: new Set(),
       phase: 'lookup',
       storing: 0,
       stored: 0,
@@ -124,10 +149,22 @@ export class LookupRunner {
       run.value = local.slice();
       run.lookup.finish();
     }
+    // Our own store counts too, as for get_peers.
+    if (ask && ask.n > 0) {
+      const local = core.keywords.get(ask.word, ask.filters, ask.n, now);
+      for (const rec of local) run.records.set(rec.digest, rec);
+      if (local.length > 0) emit(core, { type: 'search-records', queryId: run.queryId, records: local });
+    }
     core.table.touchBucketOf(target, now);
     this.lookups.set(run.queryId, run);
     this.pump(run, now);
     return run.queryId;
+  }
+
+  /** Starts a keyword search: records under `word` that are also under every filter. */
+  search(word: string, filters: readonly string[], now: number): number {
+    const ask = { word, filters: [...filters], n: SEARCH_RECORDS_ASKED };
+    return this.start('search', 'kw_get', keywordKey(word), now, undefined, undefined, ask);
   }
 
   /** Lookups under way, for the snapshot. */
@@ -145,12 +182,16 @@ export class LookupRunner {
   private pump(run: LookupRun, now: number): void {
     if (run.phase !== 'lookup') return;
     const key = run.q === 'get_peers' ? 'info_hash' : 'target';
+    const ask = run.ask;
+    const args = ask
+      ? { target: run.target, w: utf8(ask.word), n: ask.n, f: ask.filters.map((f) => utf8(f)) }
+      : { [key]: run.target };
     for (let ids = run.lookup.next(); ids.length > 0; ids = run.lookup.next()) {
       for (const id of ids) {
         const sent = this.rpcs.query(
           id,
           run.q,
-          { [key]: run.target },
+          args,
           now,
           (res, at) => this.onReply(run, id, res, at),
           () => run.lookup.closest(this.core.alpha * 2),
@@ -176,6 +217,10 @@ export class LookupRunner {
       if (this.transport.routeTo(id)) contacts.push(id);
     }
     if (run.phase !== 'lookup') return;
+    if (run.ask && run.ask.n > 0 && !this.takeRecords(run, from, r.kw ?? [])) {
+      run.lookup.onFailure(from);
+      return this.pump(run, now);
+    }
     if (r.token) run.tokens.set(from, r.token);
     for (const p of r.values ?? []) run.peers.add(toHex(p));
     if (run.q === 'get' && r.v && !run.store && toHex(sha1(bencode(r.v))) === run.targetId) {
@@ -184,6 +229,26 @@ export class LookupRunner {
     }
     run.lookup.onResponse(from, contacts);
     this.pump(run, now);
+  }
+
+  /**
+   * Checks `from`'s records (shared/search checkAnswer) and keeps the new ones, streamed to the
+   * host as a `search-records` event; false if the answer is junk (the node is then ignored for
+   * this query, its contacts too).
+   */
+  private takeRecords(run: LookupRun, from: NodeId, raw: readonly Uint8Array[]): boolean {
+    const ask = run.ask as KeywordAsk;
+    const verifier = this.core.origins.recordVerifier;
+    const check = checkAnswer(raw, ask.word, ask.filters, ask.n, verifier, run.verified);
+    if (!check.ok) {
+      this.core.counters.dropped++;
+      emit(this.core, { type: 'message-dropped', from, reason: `search answer ignored: ${check.reason}` });
+      return false;
+    }
+    const fresh = check.records.filter((rec) => !run.records.has(rec.digest));
+    for (const rec of fresh) run.records.set(rec.digest, rec);
+    if (fresh.length > 0) emit(this.core, { type: 'search-records', queryId: run.queryId, records: fresh });
+    return true;
   }
 
   private lookupDone(run: LookupRun, now: number): void {
@@ -195,9 +260,15 @@ export class LookupRunner {
       const token = run.tokens.get(id);
       if (!token) continue;
       // The key (info-hash, or SHA-1 of the value) is the lookup's target.
-      const proof = this.core.origins.proveStore(store.q, idBytes(id), run.target, token);
+      // A keyword record carries its publisher's signature itself.
+      const proof =
+        store.q === 'kw_put' ? {} : this.core.origins.proveStore(store.q, idBytes(id), run.target, token);
       const args: Record<string, Uint8Array> =
-        store.q === 'put' ? { v: store.v, token, ...proof } : { info_hash: run.target, token, ...proof };
+        store.q === 'put'
+          ? { v: store.v, token, ...proof }
+          : store.q === 'kw_put'
+            ? { target: run.target, token, rec: store.rec }
+            : { info_hash: run.target, token, ...proof };
       const sent = this.rpcs.query(id, store.q, args, now, (res, at) => {
         run.storing--;
         if (res.ok) run.stored++;
@@ -221,9 +292,9 @@ export class LookupRunner {
     const rpcs = run.prior.rpcs + stats.rpcs + run.storeRpcs;
     const timeouts = run.prior.timeouts + stats.failures + run.storeFailures;
     if (run.store && run.stored === 0 && run.attempt === 0) {
-      const { queryId, kind, q, target, store, startedAt } = run;
+      const { queryId, kind, q, target, store, startedAt, ask } = run;
       this.hooks.storedAtNobody(
-        { queryId, kind, q, target, store, startedAt, attempt: 0, prior: { rpcs, timeouts } },
+        { queryId, kind, q, target, store, startedAt, ask, attempt: 0, prior: { rpcs, timeouts } },
         now,
       );
       return;
@@ -236,6 +307,7 @@ export class LookupRunner {
       closest,
       peers: run.q === 'get_peers' ? [...run.peers] : undefined,
       value: run.value,
+      records: run.ask && run.ask.n > 0 ? [...run.records.values()] : undefined,
       stored: run.store ? run.stored : undefined,
       rpcs,
       timeouts,

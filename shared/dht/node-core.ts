@@ -7,6 +7,7 @@ import { DEFAULT_MAX_ROUTE_LENGTH } from './relay.js';
 import type { RouteBook } from './route-book.js';
 import type { RoutingTable } from './routing-table.js';
 import type { DhtStore } from './store.js';
+import type { KeywordStore } from '../search/keyword-store.js';
 import type { DhtAction, DhtCounters, DhtEvent } from './types.js';
 
 /**
@@ -32,12 +33,22 @@ export interface NodeSettings {
   readonly maxRelayPerSecond: number;
   readonly maxSignedAnswersPerSecond: number;
   readonly lookupPaths: number;
+  readonly interactiveAlpha: number;
 }
 
 /** Bucket size and replication factor by default. */
 export const DEFAULT_K = 20;
-/** Lookup parallelism by default. */
+/** Lookup parallelism by default (upkeep and stores: join, refresh, announce, put, publish). */
 export const DEFAULT_ALPHA = 3;
+/**
+ * Parallelism of the lookups a person waits for (find_node, get_peers, get, search) by default.
+ * A lookup ends once the k closest have answered; with 3 in flight those ~24 queries of 2-3 relay
+ * hops each ran mostly one after another: at N = 1,000 and 30 ms one-way latency, p50 1.67 s;
+ * with 16, p50 0.56 s for 1.7x the queries (docs/dht-design.md, "Lookup latency").
+ */
+export const DEFAULT_INTERACTIVE_ALPHA = 16;
+/** The lookups a person waits for: they run with settings.interactiveAlpha. */
+export const INTERACTIVE_LOOKUPS: ReadonlySet<string> = new Set(['find_node', 'get_peers', 'get', 'search']);
 /**
  * Disjoint paths per lookup by default (S/Kademlia; see Lookup). One: with 20 % colluding nodes
  * at N = 1,000 plain lookups found 98 % of honest values, three paths 100 %, for three times the
@@ -60,6 +71,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   // answers well under one relayed query a second in the 1,000-node simulation.
   maxSignedAnswersPerSecond: 100,
   lookupPaths: DEFAULT_LOOKUP_PATHS,
+  interactiveAlpha: DEFAULT_INTERACTIVE_ALPHA,
 };
 /** Token secret rotation by default. */
 export const DEFAULT_TOKEN_ROTATE_MS = 5 * 60_000;
@@ -79,6 +91,8 @@ export interface NodeCore {
   readonly links: LinkManager;
   readonly routes: RouteBook;
   readonly store: DhtStore;
+  /** Keyword records others stored here (search). */
+  readonly keywords: KeywordStore;
   /** Proves the origin of our signals and stores, and checks those of others. */
   readonly origins: OriginAuth;
   readonly out: Outbox<DhtAction>;
@@ -92,4 +106,22 @@ export interface NodeCore {
 /** Queues a DHT event for the host. */
 export function emit(core: NodeCore, event: DhtEvent): void {
   core.out.push({ type: 'event', event });
+}
+
+/** Counters of a new node, all zero. */
+export function emptyCounters(): DhtCounters {
+  return {
+    framesIn: 0,
+    framesOut: 0,
+    queriesIn: 0,
+    queriesOut: 0,
+    relayed: 0,
+    dropped: 0,
+    timeouts: 0,
+    signalsIn: 0,
+    signalsRefused: 0,
+    storesRefused: 0,
+    answersChecked: 0,
+    answersRefused: 0,
+  };
 }

@@ -2,6 +2,8 @@ import { bytesEqual } from '../bytes.js';
 import { domainMessage, peerIdOf, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../identity/index.js';
 import type { KeySigner } from '../identity/index.js';
 import { sha1 } from '../sha1.js';
+import { verifyKeywordRecord } from '../search/keyword-record.js';
+import type { KeywordRecord } from '../search/keyword-record.js';
 import { responseBody } from './krpc.js';
 import type { KrpcResponseValues } from './krpc.js';
 
@@ -181,6 +183,16 @@ export class OriginAuth {
   ): string | undefined {
     const what = method === 'put' ? 'put' : 'announce';
     return this.problem(what, origin, () => storeProofMessage(method, origin, this.own, key, token), k, sig);
+  }
+
+  /** Whether a keyword record carries its publisher's signature; true when this node checks none. */
+  recordVerifies(record: KeywordRecord): boolean {
+    return this.verifier === undefined || verifyKeywordRecord(record, this.verifier);
+  }
+
+  /** The verifier, if this node checks proofs (search answers check records with it). */
+  get recordVerifier(): DhtVerifier | undefined {
+    return this.verifier;
   }
 
   private prove(message: Uint8Array): OriginProof | Record<string, never> {

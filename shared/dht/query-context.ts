@@ -34,6 +34,8 @@ export function queryContext(
     asker,
     tokens: s.tokens,
     store: core.store,
+    keywords: core.keywords,
+    recordVerifies: (record) => core.origins.recordVerifies(record),
     random: core.random,
     closestNodes: (target) => s.transport.closestLinks(target, asker),
     emitSignal: (from, payload) => {

@@ -72,7 +72,7 @@ export class RpcTable {
   query(
     to: NodeId,
     q: QueryName,
-    args: Record<string, Uint8Array | number>,
+    args: Record<string, Uint8Array | number | Uint8Array[]>,
     now: number,
     done: RpcCallback,
     near?: () => readonly NodeId[],

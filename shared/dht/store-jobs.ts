@@ -8,6 +8,9 @@ import { idBytes, toNodeId } from './node-id.js';
 import type { IdLike, NodeId } from './node-id.js';
 import type { NodeCore } from './node-core.js';
 import type { LookupKind } from './types.js';
+import type { KeywordAsk } from './lookup-runner.js';
+import { decodeKeywordRecord } from '../search/keyword-record.js';
+import { keywordKey } from '../search/keywords.js';
 
 /** A store issued before the node joined waits this long for the join at most. */
 export const STORE_JOIN_WAIT_MS = 30_000;
@@ -23,6 +26,7 @@ interface StoreJob extends RunOrigin {
   readonly q: LookupQuery;
   readonly target: Uint8Array;
   readonly store: StoreStep;
+  readonly ask?: KeywordAsk;
   /** Starts once the node has joined, not before `notBefore`... */
   readonly notBefore: number;
   /** ...and at `latest` even if it has not joined by then. */
@@ -37,6 +41,8 @@ export class StoreJobs {
   private readonly jobs = new Map<number, StoreJob>();
   private readonly ownAnnounces = new Map<NodeId, number>();
   private readonly ownValues = new Map<NodeId, { value: Uint8Array; nextAt: number }>();
+  /** Our keyword records by info-hash, republished like values. */
+  private readonly ownRecords = new Map<NodeId, { rec: Uint8Array; nextAt: number }>();
 
   constructor(
     private readonly core: NodeCore,
@@ -71,6 +77,28 @@ export class StoreJobs {
     this.ownValues.delete(toNodeId(key));
   }
 
+  /**
+   * Lists a signed keyword record (shared/search) under each of its keywords: a kw_get lookup for
+   * tokens, then kw_put at the k closest; republished until unpublish(). Returns the query ids.
+   * Throws SEARCH_RECORD_INVALID for a record that does not decode.
+   */
+  publish(rec: Uint8Array, now: number): number[] {
+    const record = decodeKeywordRecord(rec);
+    const v = rec.slice();
+    this.ownRecords.set(record.infoHashHex, { rec: v, nextAt: now + this.core.settings.valueRepublishMs });
+    return this.storeRecord(v, now, 'publish');
+  }
+
+  unpublish(infoHash: IdLike): void {
+    this.ownRecords.delete(toNodeId(infoHash));
+  }
+
+  private storeRecord(rec: Uint8Array, now: number, kind: LookupKind): number[] {
+    return decodeKeywordRecord(rec).keywords.map((word) =>
+      this.start(kind, 'kw_get', keywordKey(word), now, { q: 'kw_put', rec }, { word, filters: [], n: 0 }),
+    );
+  }
+
   /** Republishes what is due (from the maintenance tick). */
   republish(now: number): void {
     const s = this.core.settings;
@@ -83,6 +111,11 @@ export class StoreJobs {
       if (item.nextAt > now) continue;
       item.nextAt = now + s.valueRepublishMs;
       this.start('republish', 'get', idBytes(key), now, { q: 'put', v: item.value });
+    }
+    for (const item of this.ownRecords.values()) {
+      if (item.nextAt > now) continue;
+      item.nextAt = now + s.valueRepublishMs;
+      this.storeRecord(item.rec, now, 'republish');
     }
   }
 
@@ -108,8 +141,15 @@ export class StoreJobs {
   }
 
   /** A put or announce: started now if the node has joined, else queued until it has (bounded wait). */
-  private start(kind: LookupKind, q: LookupQuery, target: Uint8Array, now: number, store: StoreStep): number {
-    if (this.joined()) return this.runner.start(kind, q, target, now, store);
+  private start(
+    kind: LookupKind,
+    q: LookupQuery,
+    target: Uint8Array,
+    now: number,
+    store: StoreStep,
+    ask?: KeywordAsk,
+  ): number {
+    if (this.joined()) return this.runner.start(kind, q, target, now, store, undefined, ask);
     const queryId = this.core.newQueryId();
     this.queue({
       queryId,
@@ -117,6 +157,7 @@ export class StoreJobs {
       q,
       target: target.slice(),
       store,
+      ask,
       startedAt: now,
       notBefore: now,
       latest: now + STORE_JOIN_WAIT_MS,
@@ -135,7 +176,7 @@ export class StoreJobs {
     if (now < this.dueAt(job)) return this.core.timers.set('store-job', this.dueAt(job), job.queryId);
     this.jobs.delete(job.queryId);
     this.core.timers.clear('store-job', job.queryId);
-    this.runner.start(job.kind, job.q, job.target, now, job.store, job);
+    this.runner.start(job.kind, job.q, job.target, now, job.store, job, job.ask);
   }
 
   /** When `job` starts: once joined, at notBefore; else when its wait for the join runs out. */

@@ -1,6 +1,8 @@
 import type { Random } from '../random.js';
 import type { NodeId, IdLike } from './node-id.js';
 import type { DhtSigner, DhtVerifier } from './origin-proof.js';
+import type { KeywordRecord } from '../search/keyword-record.js';
+import type { KeywordStoreOptions } from '../search/keyword-store.js';
 
 /** Options of a DhtNode; every duration is in milliseconds. */
 export interface DhtOptions {
@@ -9,8 +11,10 @@ export interface DhtOptions {
   random: Random;
   /** Bucket size and replication factor (default 20). */
   k?: number;
-  /** Lookup parallelism (default 3). */
+  /** Lookup parallelism of upkeep and stores (default 3). */
   alpha?: number;
+  /** Lookup parallelism of find_node, get_peers, get and search, which a person waits for (default 16). */
+  interactiveAlpha?: number;
   /** Hard cap on live DHT links, pinned ones included (default 40). */
   maxConnections?: number;
   /** The DHT opens links on its own only while live + pending is below this (default 30). */
@@ -62,6 +66,8 @@ export interface DhtOptions {
   maxSignedAnswersPerSecond?: number;
   /** Disjoint paths per lookup (S/Kademlia), each node queried by one path at most (default 1). */
   lookupPaths?: number;
+  /** Caps of the keyword store (search records stored here); see KeywordStore. */
+  keywordStore?: KeywordStoreOptions;
   /** Signs the node's overlay signals and stores with its identity's key; without one they go unsigned. */
   signer?: DhtSigner;
   /**
@@ -85,7 +91,16 @@ export type DhtAction =
   | { type: 'event'; event: DhtEvent };
 
 export type LookupKind =
-  'find_node' | 'get_peers' | 'announce' | 'put' | 'get' | 'join' | 'refresh' | 'republish';
+  | 'find_node'
+  | 'get_peers'
+  | 'announce'
+  | 'put'
+  | 'get'
+  | 'join'
+  | 'refresh'
+  | 'republish'
+  | 'publish'
+  | 'search';
 
 /** The result of a lookup (and of the stores that follow it for announce/put). */
 export interface LookupDone {
@@ -100,6 +115,8 @@ export interface LookupDone {
   peers?: NodeId[];
   /** get: the value, verified against the key. */
   value?: Uint8Array;
+  /** search: every record found, checked (signature, keyword, filters). */
+  records?: KeywordRecord[];
   /** announce/put/republish: nodes that accepted the store. */
   stored?: number;
   /** Queries sent (lookup and stores). */
@@ -114,6 +131,8 @@ export interface LookupDone {
 
 export type DhtEvent =
   | LookupDone
+  /** A search (queryId) got new records from one node; more may follow until its lookup-done. */
+  | { type: 'search-records'; queryId: number; records: KeywordRecord[] }
   /** The own-id lookup of the join finished. */
   | { type: 'joined'; closest: NodeId[] }
   /** A signal could not be delivered through the overlay; fall back to the server. */

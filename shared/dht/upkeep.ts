@@ -111,6 +111,7 @@ export class Upkeep {
     const core = this.core;
     core.timers.set('maintenance', now + core.settings.maintenanceIntervalMs);
     core.store.expire(now);
+    core.keywords.expire(now);
     core.routes.sweep((id) => core.table.has(id));
     this.storeJobs().republish(now);
     if (this.state === 'joined' && this.rejoinIfIsolated(now)) return;

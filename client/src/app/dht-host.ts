@@ -9,6 +9,7 @@ import type { Connections, LinkSignal, TrackedLink } from './connections.js';
 import { LinkSender } from './link-sender.js';
 
 type LookupDone = Extract<DhtEvent, { type: 'lookup-done' }>;
+type SearchRecords = Extract<DhtEvent, { type: 'search-records' }>['records'];
 
 /**
  * The I/O side of the tab's Kademlia node: feeds it the `dht` channel of every open link,
@@ -25,6 +26,8 @@ export class DhtHost {
   private readonly asks: MachineDriver<BootstrapAsk>;
   private readonly senders = new Map<string, LinkSender>();
   private readonly waiting = new Map<number, (done: LookupDone) => void>();
+  /** Searches under way: who sees their records as they arrive. */
+  private readonly searching = new Map<number, (records: SearchRecords) => void>();
   /** Lookup latencies (ms) and RPC counts of finished lookups, newest last (bounded). */
   readonly lookupStats: { kind: string; durationMs: number; rpcs: number }[] = [];
 
@@ -121,6 +124,41 @@ export class DhtHost {
     return (await this.query((now) => this.node.get(key, now))).value;
   }
 
+  /** Lists a signed keyword record (shared/search) under its keywords; republished until `unpublish`. */
+  publish(record: Uint8Array): Promise<LookupDone[]> {
+    const waits: Promise<LookupDone>[] = [];
+    let failed: unknown;
+    this.input((now) => {
+      try {
+        // Registered inside the input: a store with nobody to ask finishes before it returns.
+        for (const id of this.node.publish(record, now)) waits.push(this.wait(id));
+      } catch (err) {
+        failed = err;
+      }
+    });
+    if (failed !== undefined) return Promise.reject(failed as Error);
+    return Promise.all(waits);
+  }
+
+  unpublish(infoHash: string): void {
+    this.node.unpublish(infoHash);
+  }
+
+  /** Searches `word`'s records also under every filter; `onRecords` sees them as they arrive. */
+  search(
+    word: string,
+    filters: readonly string[],
+    onRecords: (records: SearchRecords) => void,
+  ): Promise<LookupDone> {
+    let id = -1;
+    const done = this.query((now) => {
+      id = this.node.search(word, filters, now);
+      this.searching.set(id, onRecords);
+      return id;
+    });
+    return done.finally(() => this.searching.delete(id));
+  }
+
   findNode(target: string): Promise<LookupDone> {
     return this.query((now) => this.node.findNode(target, now));
   }
@@ -156,6 +194,10 @@ export class DhtHost {
     });
     if (failed !== undefined) return Promise.reject(failed as Error);
     return done;
+  }
+
+  private wait(queryId: number): Promise<LookupDone> {
+    return new Promise((resolve) => this.waiting.set(queryId, resolve));
   }
 
   /** Links to `remote` that carry a DHT channel (a WebTorrent peer's never do). */
@@ -252,6 +294,8 @@ export class DhtHost {
       const resolve = this.waiting.get(event.queryId);
       this.waiting.delete(event.queryId);
       resolve?.(event);
+    } else if (event.type === 'search-records') {
+      this.searching.get(event.queryId)?.(event.records);
     } else if (event.type === 'need-contacts') {
       this.asks.input((now) => this.backoff.want(now));
     } else if (event.type === 'signal-failed') {

@@ -1,3 +1,4 @@
+import type { SearchView } from './search.js';
 import type { DhtSnapshot } from '../../../shared/dht/index.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { PeerStatus } from '../../../shared/swarm/swarm-types.js';
@@ -140,6 +141,9 @@ export interface NodeView {
   notices: Notice[];
   /** This origin's storage: used, available, persistent. */
   storage: StorageView;
+  /** The current search (search box) and the info-hashes this tab lists in search. */
+  search: SearchView;
+  listed: string[];
 }
 
 /** How a file still being hashed shows on the page. */

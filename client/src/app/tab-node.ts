@@ -1,6 +1,6 @@
 import { toHex } from '../../../shared/bytes.js';
 import type { DhtOptions } from '../../../shared/dht/index.js';
-import { ErrorCode } from '../../../shared/errors.js';
+import { ErrorCode, toTabswarmError } from '../../../shared/errors.js';
 import { countPaths, type LinkPath, type LinkRoute } from '../../../shared/links/index.js';
 import { identitySigner, verify } from '../../../shared/identity/index.js';
 import type { Identity } from '../../../shared/identity/index.js';
@@ -16,6 +16,7 @@ import type { SignalingSocketFactory } from '../adapters/signaling-socket.js';
 import { Emitter } from '../util/emitter.js';
 import { Connections } from './connections.js';
 import { DhtHost } from './dht-host.js';
+import { SearchService } from './search.js';
 import { Notices } from './notices.js';
 import { PeerDiscovery } from './peer-discovery.js';
 import { SignalingClient } from './signaling-client.js';
@@ -69,6 +70,12 @@ export interface TabNodeOptions {
 /** How often the storage figures are read again while the tab runs. */
 export const STORAGE_REFRESH_MS = 10_000;
 
+/** Whether a shared file is listed in search, and under which title (default: its name). */
+export interface ShareListing {
+  listInSearch?: boolean;
+  title?: string;
+}
+
 /** What a tab tells the page. */
 export type TabNodeEvents = {
   change: () => void;
@@ -97,6 +104,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
   readonly transfers: Transfers;
   readonly discovery: PeerDiscovery;
   readonly storage: StorageStatus;
+  /** Listing files in search and searching (shared/search through the DHT). */
+  readonly search: SearchService;
   private readonly budget: number;
   private storageTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -136,6 +145,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       // Overlay signals are signed with the tab's key and checked against their origin's id.
       { maxConnections: this.budget, ...opts.dht, signer: identitySigner(opts.identity), verifier: verify },
     );
+    this.search = new SearchService(this.dht, identitySigner(opts.identity), now, () => this.changed());
     // Overlay, server or lookup first: the shared rule (shared/dht/signal-router.ts).
     this.connections.on('signal', (to, envelope) => {
       // An open link signals only to restart ICE: the overlay would carry that over the very
@@ -236,22 +246,31 @@ export class TabNode extends Emitter<TabNodeEvents> {
     this.signaling.stop();
   }
 
-  /** Shares a file: hashes it, stores its pieces, and returns its magnet link (listing `trackers` too). */
-  seed(
+  /**
+   * Shares a file: hashes it, stores its pieces, and returns its magnet link (listing `trackers`
+   * too); with `listing`, also lists it in search under its title (the name by default).
+   */
+  async seed(
     file: Blob,
     name = (file as File).name || 'file',
     trackers: readonly string[] = [],
+    listing?: ShareListing,
   ): Promise<{ infoHash: string; magnet: string }> {
-    return this.shared(this.transfers.seed(file, name, trackers));
+    const shared = await this.shared(this.transfers.seed(file, name, trackers));
+    this.listShared(shared.infoHash, name, file.size, listing);
+    return shared;
   }
 
-  /** A dropped or picked file: a .torrent is downloaded, anything else shared (listing `trackers` too). */
-  add(
+  /** A dropped or picked file: a .torrent is downloaded, anything else shared (and listed, as seed). */
+  async add(
     file: Blob,
     name = (file as File).name || 'file',
     trackers: readonly string[] = [],
+    listing?: ShareListing,
   ): Promise<{ infoHash: string; magnet?: string }> {
-    return this.shared(this.transfers.add(file, name, trackers));
+    const added = await this.shared(this.transfers.add(file, name, trackers));
+    if (added.magnet !== undefined) this.listShared(added.infoHash, name, file.size, listing);
+    return added;
   }
 
   /** After a person shares a file: persistent storage is asked for (once), the figures read again. */
@@ -261,13 +280,22 @@ export class TabNode extends Emitter<TabNodeEvents> {
     return result;
   }
 
-  /** Shares several files or a folder as one multi-file torrent (see Transfers.seedFiles). */
-  seedFiles(
+  /** Shares several files or a folder as one multi-file torrent (see Transfers.seedFiles), listed as `listing` says. */
+  async seedFiles(
     files: readonly SharedFile[],
     name?: string,
     trackers: readonly string[] = [],
+    listing?: ShareListing,
   ): Promise<{ infoHash: string; magnet: string }> {
-    return this.transfers.seedFiles(files, name, trackers);
+    const shared = await this.shared(this.transfers.seedFiles(files, name, trackers));
+    const view = this.transfers.view(shared.infoHash);
+    const size = files.reduce(
+      (sum, f) => sum + (f.file instanceof Uint8Array ? f.file.byteLength : f.file.size),
+      0,
+    );
+    const fileNames = files.map((f) => f.path[f.path.length - 1] ?? '');
+    this.listShared(shared.infoHash, view?.name ?? name ?? 'files', size, listing, fileNames);
+    return shared;
   }
 
   /**
@@ -277,6 +305,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
   async addFiles(
     files: readonly { path: string[]; file: Blob }[],
     trackers: readonly string[] = [],
+    listing?: ShareListing,
   ): Promise<void> {
     const rest: { path: string[]; file: Blob }[] = [];
     for (const f of files) {
@@ -286,8 +315,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
     }
     const [only] = rest;
     if (rest.length === 1 && only && only.path.length === 1)
-      await this.add(only.file, only.path[0], trackers);
-    else if (rest.length > 0) await this.seedFiles(rest, undefined, trackers);
+      await this.add(only.file, only.path[0], trackers, listing);
+    else if (rest.length > 0) await this.seedFiles(rest, undefined, trackers, listing);
   }
 
   /** Downloads only the files at `indexes` of a transfer (undefined: all); kept across reloads. */
@@ -298,6 +327,24 @@ export class TabNode extends Emitter<TabNodeEvents> {
   /** The bytes of one file of a transfer, from verified pieces. */
   readFile(infoHash: string, index: number): Promise<Uint8Array> {
     return this.transfers.readFile(infoHash, index);
+  }
+
+  /** Lists a shared file in search in the background (a failure is a notice, the share stands). */
+  private listShared(
+    infoHash: string,
+    name: string,
+    size: number,
+    listing: ShareListing | undefined,
+    fileNames: readonly string[] = [name],
+  ): void {
+    if (!listing?.listInSearch) return;
+    const title = listing.title?.trim() || name;
+    this.search
+      .list({ infoHash, title, size, files: fileNames.length, fileNames: [...fileNames] })
+      .catch((err: unknown) => {
+        const e = toTabswarmError(err, ErrorCode.SearchRecordInvalid);
+        this.notices.add('error', `Could not list ${name} in search: ${e.message}`, e.code);
+      });
   }
 
   /** Starts downloading what a .torrent file describes. */
@@ -380,6 +427,8 @@ export class TabNode extends Emitter<TabNodeEvents> {
       transfers: this.transfers.views().map((t) => this.withRoutes(t)),
       notices: this.notices.all(),
       storage: this.storage.view(),
+      search: this.search.view,
+      listed: this.search.listings,
     };
   }
 

@@ -16,6 +16,8 @@ import './ts-open-link.js';
 import './ts-transfer.js';
 import './ts-notices.js';
 import './ts-dht-panel.js';
+import './ts-search.js';
+import type { SearchResult } from '../../../shared/search/search-results.js';
 import './ts-insecure-context.js';
 import './ts-storage.js';
 
@@ -131,6 +133,11 @@ export class TsApp extends LitElement {
           ></ts-drop-zone>
           <ts-open-link @open-link=${(e: CustomEvent<string>) => this.onLink(e.detail)}></ts-open-link>
         </section>
+        <ts-search
+          .view=${v.search}
+          @search=${(e: CustomEvent<string>) => void this.node.search.search(e.detail).catch(() => {})}
+          @open-result=${(e: CustomEvent<SearchResult>) => this.onLink(this.node.search.magnetOf(e.detail))}
+        ></ts-search>
         <div class="visually-hidden" role="status" data-testid="progress-announcer">
           ${progressAnnouncement(v.transfers)}
         </div>
@@ -188,9 +195,9 @@ export class TsApp extends LitElement {
     this.node.save(infoHash, { usePicker }).catch(() => {});
   }
 
-  private onFiles({ chosen, trackers }: FilesChosen): void {
+  private onFiles({ chosen, trackers, listing }: FilesChosen): void {
     // Several files or a folder become one share (one link); .torrent files among them open.
-    this.node.addFiles(chosen, trackers).catch(() => {});
+    this.node.addFiles(chosen, trackers, listing).catch(() => {});
   }
 
   private onLink(link: string): void {

@@ -9,6 +9,8 @@ export interface FilesChosen {
   chosen: ChosenFile[];
   /** Extra tracker URLs for these shares (their magnets list them, the tab announces to them). */
   trackers: string[];
+  /** "List in search" (off by default) and the title typed for it (empty: each file's name). */
+  listing: { listInSearch: boolean; title: string };
 }
 
 /**
@@ -17,14 +19,23 @@ export interface FilesChosen {
  * `detail: FilesChosen`.
  */
 export class TsDropZone extends LitElement {
-  static override properties = { dragging: { state: true }, trackers: { state: true } };
+  static override properties = {
+    dragging: { state: true },
+    trackers: { state: true },
+    listInSearch: { state: true },
+    title: { state: true },
+  };
   declare dragging: boolean;
   declare trackers: string;
+  declare listInSearch: boolean;
+  declare title: string;
 
   constructor() {
     super();
     this.dragging = false;
     this.trackers = '';
+    this.listInSearch = false;
+    this.title = '';
   }
 
   static override styles = [
@@ -109,7 +120,27 @@ export class TsDropZone extends LitElement {
           placeholder="wss://tracker.example.org (optional)"
           .value=${this.trackers}
           @input=${(e: Event) => (this.trackers = (e.target as HTMLInputElement).value)}
-      /></label>`;
+      /></label>
+      <div class="trackers">
+        <label
+          ><input
+            type="checkbox"
+            data-testid="list-in-search"
+            .checked=${this.listInSearch}
+            @change=${(e: Event) => (this.listInSearch = (e.target as HTMLInputElement).checked)}
+          />
+          List in search</label
+        >
+        <input
+          type="text"
+          aria-label="Title in search"
+          data-testid="search-title"
+          placeholder="Title in search (default: the file name)"
+          ?disabled=${!this.listInSearch}
+          .value=${this.title}
+          @input=${(e: Event) => (this.title = (e.target as HTMLInputElement).value)}
+        />
+      </div>`;
   }
 
   private openPicker(): void {
@@ -141,7 +172,12 @@ export class TsDropZone extends LitElement {
   private choose(chosen: ChosenFile[]): void {
     if (chosen.length === 0) return;
     const trackers = this.trackers.split(/[\s,]+/).filter((t) => t !== '');
-    const detail: FilesChosen = { files: chosen.map((c) => c.file), chosen, trackers };
+    const detail: FilesChosen = {
+      files: chosen.map((c) => c.file),
+      chosen,
+      trackers,
+      listing: { listInSearch: this.listInSearch, title: this.title },
+    };
     this.dispatchEvent(new CustomEvent('files-chosen', { detail, bubbles: true, composed: true }));
   }
 }

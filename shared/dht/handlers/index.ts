@@ -4,6 +4,8 @@ import type { HandlerContext, HandlerResult, QueryHandler } from './context.js';
 import { handleFindNode } from './find-node.js';
 import { handleGetPeers } from './get-peers.js';
 import { handleGet } from './get.js';
+import { handleKwGet } from './kw-get.js';
+import { handleKwPut } from './kw-put.js';
 import { handlePing } from './ping.js';
 import { handlePut } from './put.js';
 import { handleSignal } from './signal.js';
@@ -20,6 +22,8 @@ export const queryHandlers: { [N in KrpcQuery['q']]: QueryHandler<N> } = {
   put: handlePut,
   get: handleGet,
   signal: handleSignal,
+  kw_get: handleKwGet,
+  kw_put: handleKwPut,
   unknown: handleUnknown,
 };
 
