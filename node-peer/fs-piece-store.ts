@@ -58,9 +58,19 @@ export class FsPieceStore implements PieceStore {
   private readonly chains = new Map<string, Promise<unknown>>();
   private usedBytes = 0;
   private readonly quotaBytes: number;
+  /** Folders of files about to be seeded in place, by name (see {@link placeNext}). */
+  private readonly places = new Map<string, string>();
 
   constructor(private readonly opts: FsPieceStoreOptions) {
     this.quotaBytes = opts.quotaBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * The next new torrent named `name` has its files in `dir` (a file seeded where it is), not
+   * under `dataDir`.
+   */
+  placeNext(name: string, dir: string): void {
+    this.places.set(name, dir);
   }
 
   putPieces(infoHash: string, pieces: readonly PieceWrite[]): Promise<void> {
@@ -118,6 +128,11 @@ export class FsPieceStore implements PieceStore {
     return this.serial(infoHash, async () => {
       const record = await this.record(infoHash);
       const before = this.placement(infoHash, record);
+      const place = record.metadata === undefined ? this.places.get(metadata.name) : undefined;
+      if (place !== undefined) {
+        this.places.delete(metadata.name);
+        record.dataDir = place;
+      }
       record.metadata = structuredClone(metadata);
       const after = this.placement(infoHash, record);
       // The layout just became known: loose pieces move into place.
