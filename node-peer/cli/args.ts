@@ -72,7 +72,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   const state =
     values.get('--state') ??
     env['TABSWARM_STATE'] ??
-    join(env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'tabswarm');
+    join(env['XDG_STATE_HOME'] ?? join(env['HOME'] ?? homedir(), '.local', 'state'), 'tabswarm');
   const quiet = flags.has('--quiet');
   if (verb === 'seed') {
     if (values.has('--out')) throw new UsageError('--out is for get');
