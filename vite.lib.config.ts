@@ -8,7 +8,8 @@ const external = (id: string): boolean =>
   id.startsWith('node:') ||
   builtinModules.includes(id) ||
   dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) ||
-  id === '@roamhq/wrtc';
+  id === '@roamhq/wrtc' ||
+  id.startsWith('@roamhq/wrtc/');
 
 /**
  * `npm run build:lib`: the library (client/src/lib/) and the Node peer (node/) as ES modules in
@@ -23,7 +24,7 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { index: 'client/src/lib/index.ts' },
+      entry: { index: 'client/src/lib/index.ts', node: 'node-peer/index.ts', cli: 'node-peer/cli/run.ts' },
       formats: ['es'],
     },
     rollupOptions: {

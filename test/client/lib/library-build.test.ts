@@ -30,5 +30,21 @@ describe('the built library (vite.lib.config.ts)', () => {
     expect(index?.exports).toEqual(
       expect.arrayContaining(['createNode', 'createNodeWith', 'TabswarmNode', 'Transfer']),
     );
+    // What a web app imports reaches no Node module: those are the `tabswarm/node` entry's.
+    const byName = new Map(chunks.map((c) => [c.fileName, c]));
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const visit = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const chunk = byName.get(name);
+      if (chunk === undefined) return void external.add(name);
+      for (const spec of chunk.imports) visit(spec);
+    };
+    visit('index.js');
+    expect(seen.size - external.size).toBeGreaterThan(50);
+    expect([...seen].filter((name) => name.startsWith('node-peer/'))).toEqual([]);
+    expect([...external].filter((spec) => /^(node:|ws$|@roamhq\/wrtc)/.test(spec))).toEqual([]);
+    expect(byName.get('node.js')?.exports).toEqual(expect.arrayContaining(['createNodePeer', 'createNode']));
   }, 60_000);
 });
