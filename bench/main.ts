@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { ALLOW_LOOPBACK_PORTS, launchChromium } from '../harness/chromium.js';
 import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
+import { nodePeerBench } from './node-peer-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
 import { webtorrentBench } from './webtorrent-bench.js';
@@ -17,9 +18,10 @@ const SECTIONS: Record<string, BenchSection> = {
   dht: dhtBench,
   swarm: swarmBench,
   webtorrent: webtorrentBench,
+  node: nodePeerBench,
 };
 /** Sections `npm run bench` runs when none is named (webtorrent is long: ask for it). */
-const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm'];
+const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm', 'node'];
 
 const args = process.argv.slice(2);
 const writeReport = args.includes('--report');
