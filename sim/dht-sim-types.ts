@@ -44,6 +44,13 @@ export interface DhtSimOptions {
    * like colluders, they issue none of the lookups measured (default 0).
    */
   forgingRelays?: number;
+  /**
+   * Super-peers (sim/super-peers.ts): this many nodes join first, never leave, issue none of the
+   * lookups measured, and run with `superPeerDht` over a link cap of `superPeerMaxLive` (default 0).
+   */
+  superPeers?: number;
+  superPeerDht?: Partial<DhtOptions>;
+  superPeerMaxLive?: number;
   /** Progress lines (stderr in `npm run sim`). */
   progress?: (line: string) => void;
   /** Sees every finished lookup it measures, with its verdict (for digging into failures). */
@@ -115,6 +122,8 @@ export interface DhtSimResult {
   answersChecked: number;
   answersRefused: number;
   churnFraction: number;
+  /** Super-peers in the run (see DhtSimOptions.superPeers). */
+  superPeers: number;
   publish: PublishResult;
   phases: PhaseResult[];
   /** DHT messages sent while the network formed and settled, per node (what a join costs). */

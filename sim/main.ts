@@ -4,7 +4,8 @@
  *   npm run sim                 all of it (N = 100, 1,000 and 10,000 DHT nodes; ~9 minutes on 2 cores)
  *   npm run sim -- --quick      skips N = 10,000
  *   npm run sim -- --seed 42    replays a run (or SIM_SEED=42)
- *   npm run sim -- --only dht   one part: dht, swarm or baselines
+ *   npm run sim -- --only dht   one part: dht, swarm or baselines (or superpeers: short-lived tabs
+ *                               without and with super-peers, only when named; N = 1,000 unless --sizes)
  *   npm run sim -- --sizes 100,2000   DHT / baseline network sizes
  *   npm run sim -- --only dht --sizes 1000 --colluders 0,0.1,0.2,0.3 [--paths 1,3]
  *                               honest lookups against colluding nodes (instead of the DHT table)
@@ -22,6 +23,7 @@ import { runSuperPeer } from './baselines/super-peer.js';
 import { printCollusion, runCollusion } from './dht-collusion.js';
 import { runDhtSim, successRate, type DhtSimResult } from './dht-sim.js';
 import { freshSeed } from './seed.js';
+import { printSuperPeerComparison, runSuperPeerComparison } from './super-peers.js';
 import { fmt, pct, table } from './stats.js';
 import {
   broadbandClasses,
@@ -35,7 +37,7 @@ interface Args {
   quick: boolean;
   sizes: number[] | undefined;
   seed: number;
-  only: 'dht' | 'swarm' | 'baselines' | undefined;
+  only: 'dht' | 'swarm' | 'baselines' | 'superpeers' | undefined;
   colluders: number[] | undefined;
   forgers: number[] | undefined;
   paths: number[];
@@ -70,8 +72,8 @@ function parseArgs(argv: readonly string[]): Args {
       if (paths.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--paths takes counts, e.g. 1,3');
     } else if (a === '--only') {
       const v = argv[++i];
-      if (v !== 'dht' && v !== 'swarm' && v !== 'baselines')
-        throw new Error(`--only takes dht, swarm or baselines`);
+      if (v !== 'dht' && v !== 'swarm' && v !== 'baselines' && v !== 'superpeers')
+        throw new Error(`--only takes dht, swarm, baselines or superpeers`);
       only = v;
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -409,7 +411,13 @@ function respawnWithHeap(largest: number): boolean {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const sizes = args.sizes ?? (args.quick ? [100, 1000] : [100, 1000, 10_000]);
-  if (args.only !== 'swarm' && args.only !== 'baselines' && respawnWithHeap(Math.max(...sizes))) return;
+  if (
+    args.only !== 'swarm' &&
+    args.only !== 'baselines' &&
+    args.only !== 'superpeers' &&
+    respawnWithHeap(Math.max(...sizes))
+  )
+    return;
   console.log(
     `tabswarm simulation, seed ${args.seed}${args.quick ? ' (quick)' : ''} — replay with --seed ${args.seed}`,
   );
@@ -427,6 +435,9 @@ function main(): void {
       printDht(dht);
     }
   }
+  if (args.only === 'superpeers')
+    for (const nodes of args.sizes ?? [1000])
+      printSuperPeerComparison(nodes, runSuperPeerComparison(nodes, args.seed, log));
   if (args.only === undefined || args.only === 'swarm') printSwarms(runSwarms(args.seed));
   if (args.only === undefined || args.only === 'baselines')
     printBaselines(runBaselines(sizes, args.seed), dht);
