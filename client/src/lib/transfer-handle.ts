@@ -27,6 +27,8 @@ export class Transfer {
   private readonly events = new Emitter<TransferEvents>();
   private lastKey = '';
   private lastError: string | undefined;
+  /** Listeners of `progress` and `error`: without any, changes are not even looked at. */
+  private listening = 0;
 
   /** @internal Made by {@link TabswarmNode}; apps get handles from `seed`, `download` or `get`. */
   constructor(
@@ -94,16 +96,19 @@ export class Transfer {
 
   on<E extends keyof TransferEvents>(event: E, listener: TransferEvents[E]): this {
     this.events.on(event, listener);
+    if (event !== 'done') this.listening++;
     return this;
   }
 
   off<E extends keyof TransferEvents>(event: E, listener: TransferEvents[E]): this {
     this.events.off(event, listener);
+    if (event !== 'done') this.listening = Math.max(0, this.listening - 1);
     return this;
   }
 
   /** @internal The node changed: emits `progress` when this transfer did, and `error` once per error. */
   changed(): void {
+    if (this.listening === 0) return;
     const view = this.status();
     if (view === undefined) return;
     const key = `${view.state}|${view.verifiedBytes}|${view.peers.length}|${view.downloaded}|${view.uploaded}`;
