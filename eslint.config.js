@@ -38,7 +38,15 @@ const IO_PACKAGE =
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', '.tmp/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'docs/**'],
+    ignores: [
+      'dist/**',
+      'lib-dist/**',
+      '.tmp/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'docs/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

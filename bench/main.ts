@@ -9,6 +9,7 @@ import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
 import { folderBench } from './folder-bench.js';
 import { searchBench } from './search-bench.js';
+import { nodePeerBench } from './node-peer-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
 import { serverBench } from './server-bench.js';
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, BenchSection> = {
   webtorrent: webtorrentBench,
   folder: folderBench,
   search: searchBench,
+  node: nodePeerBench,
 };
 /** Sections that need no browser: the signaling server's own processes under load. */
 const NODE_SECTIONS: Record<
@@ -31,7 +33,7 @@ const NODE_SECTIONS: Record<
   server: serverBench,
 };
 /** Sections `npm run bench` runs when none is named (webtorrent and server are long: ask for them). */
-const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm'];
+const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm', 'node'];
 
 const args = process.argv.slice(2);
 const writeReport = args.includes('--report');

@@ -77,9 +77,12 @@ export class DhtHost {
     private readonly env: DhtHostEnv,
     readonly key: SimKey,
     readonly counters: SignalCounters,
+    /** Options of this node alone (a super-peer's): DHT overrides and its link cap. */
+    own: { dht?: Partial<DhtOptions>; maxLive?: number } = {},
   ) {
     this.node = new DhtNode({
       ...env.dhtOptions,
+      ...own.dht,
       id: key.id,
       random: env.random,
       signer: key.signer,
@@ -103,23 +106,27 @@ export class DhtHost {
       execute: (r) => this.route(r),
       onError,
     });
-    env.network.addNode(this.id, {
-      connected: (peer) => {
-        this.router.forget(peer);
-        this.apply((now) => this.node.connected(peer, now));
+    env.network.addNode(
+      this.id,
+      {
+        connected: (peer) => {
+          this.router.forget(peer);
+          this.apply((now) => this.node.connected(peer, now));
+        },
+        disconnected: (peer) => this.apply((now) => this.node.disconnected(peer, now)),
+        receive: (peer, data) => {
+          const forged = this.colluding
+            ? env.colluders?.intercept(this.id, key.id, key.signer, peer, data)
+            : this.forging
+              ? env.forgers?.intercept(this.id, peer, data)
+              : undefined;
+          if (forged === undefined) return void this.apply((now) => this.node.receive(peer, data, now));
+          if (this.alive) env.network.send(this.id, forged.to, forged.data, 'dht', env.lossyDht);
+        },
+        connectFailed: (peer, reason) => this.connectFailed(peer, reason),
       },
-      disconnected: (peer) => this.apply((now) => this.node.disconnected(peer, now)),
-      receive: (peer, data) => {
-        const forged = this.colluding
-          ? env.colluders?.intercept(this.id, key.id, key.signer, peer, data)
-          : this.forging
-            ? env.forgers?.intercept(this.id, peer, data)
-            : undefined;
-        if (forged === undefined) return void this.apply((now) => this.node.receive(peer, data, now));
-        if (this.alive) env.network.send(this.id, forged.to, forged.data, 'dht', env.lossyDht);
-      },
-      connectFailed: (peer, reason) => this.connectFailed(peer, reason),
-    });
+      own.maxLive === undefined ? {} : { maxLive: own.maxLive },
+    );
     env.hosts.set(this.id, this);
   }
 

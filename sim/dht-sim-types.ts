@@ -47,6 +47,13 @@ export interface DhtSimOptions {
   forgingRelays?: number;
   /** More work on the same network (e.g. the search workload, sim/search-sim.ts). */
   extend?: (sim: DhtSimContext) => void;
+  /**
+   * Super-peers (sim/super-peers.ts): this many nodes join first, never leave, issue none of the
+   * lookups measured, and run with `superPeerDht` over a link cap of `superPeerMaxLive` (default 0).
+   */
+  superPeers?: number;
+  superPeerDht?: Partial<DhtOptions>;
+  superPeerMaxLive?: number;
   /** Progress lines (stderr in `npm run sim`). */
   progress?: (line: string) => void;
   /** Sees every finished lookup it measures, with its verdict (for digging into failures). */
@@ -136,6 +143,8 @@ export interface DhtSimResult {
   answersChecked: number;
   answersRefused: number;
   churnFraction: number;
+  /** Super-peers in the run (see DhtSimOptions.superPeers). */
+  superPeers: number;
   publish: PublishResult;
   phases: PhaseResult[];
   /** DHT messages sent while the network formed and settled, per node (what a join costs). */

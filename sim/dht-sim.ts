@@ -201,6 +201,8 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   };
 
   let spawned = 0;
+  /** Super-peers: they stay, and issue none of the lookups measured. */
+  const supers = new Set<string>();
   const spawn = (): DhtHost => {
     // Ids are SHA-1 of a (stand-in) key, as in the tabs, so overlay signals carry a checkable proof.
     const key = simKey(random);
@@ -218,7 +220,19 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
       Math.floor((arrival + 1) * forgerFraction) > Math.floor(arrival * forgerFraction)
     )
       forgers.add(id);
-    const host = new DhtHost(env, key, counters);
+    const superPeer = arrival < (options.superPeers ?? 0);
+    const host = new DhtHost(
+      env,
+      key,
+      counters,
+      superPeer
+        ? {
+            ...(options.superPeerDht ? { dht: options.superPeerDht } : {}),
+            ...(options.superPeerMaxLive ? { maxLive: options.superPeerMaxLive } : {}),
+          }
+        : {},
+    );
+    if (superPeer) supers.add(host.id);
     idBytesOf.set(host.id, id);
     liveIndex.set(host.id, liveList.length);
     liveList.push(host);
@@ -253,7 +267,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
   const randomHost = (): DhtHost | undefined => {
     for (let tries = 0; tries < 1000; tries++) {
       const host = liveList[random.int(liveList.length)];
-      if (host === undefined || !(host.colluding || host.forging)) return host;
+      if (host === undefined || !(host.colluding || host.forging || supers.has(host.id))) return host;
     }
     return undefined;
   };
@@ -431,6 +445,7 @@ export function runDhtSim(options: DhtSimOptions): DhtSimResult {
     answersChecked: totals.checked,
     answersRefused: totals.refused,
     churnFraction: options.churnFraction,
+    superPeers: supers.size,
     publish: {
       ...publish,
       putStoredMean: publish.putStoredMean / Math.max(1, publish.puts),

@@ -5,6 +5,8 @@
  *   npm run sim -- --quick      skips N = 10,000
  *   npm run sim -- --seed 42    replays a run (or SIM_SEED=42)
  *   npm run sim -- --only dht   one part: dht, swarm, baselines or search (keyword search, N = 1,000 and 10,000)
+ *                               (or superpeers: short-lived tabs without and with super-peers, only when
+ *                               named; N = 1,000 unless --sizes)
  *   npm run sim -- --sizes 100,2000   DHT / baseline network sizes
  *   npm run sim -- --only dht --sizes 1000 --colluders 0,0.1,0.2,0.3 [--paths 1,3]
  *                               honest lookups against colluding nodes (instead of the DHT table)
@@ -23,6 +25,7 @@ import { runSearchReport } from './search-report.js';
 import { printCollusion, runCollusion } from './dht-collusion.js';
 import { runDhtSim, successRate, type DhtSimResult } from './dht-sim.js';
 import { freshSeed } from './seed.js';
+import { printSuperPeerComparison, runSuperPeerComparison } from './super-peers.js';
 import { fmt, pct, table } from './stats.js';
 import {
   broadbandClasses,
@@ -36,7 +39,7 @@ interface Args {
   quick: boolean;
   sizes: number[] | undefined;
   seed: number;
-  only: 'dht' | 'swarm' | 'baselines' | 'search' | undefined;
+  only: 'dht' | 'swarm' | 'baselines' | 'search' | 'superpeers' | undefined;
   colluders: number[] | undefined;
   forgers: number[] | undefined;
   paths: number[];
@@ -71,8 +74,8 @@ function parseArgs(argv: readonly string[]): Args {
       if (paths.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--paths takes counts, e.g. 1,3');
     } else if (a === '--only') {
       const v = argv[++i];
-      if (v !== 'dht' && v !== 'swarm' && v !== 'baselines' && v !== 'search')
-        throw new Error(`--only takes dht, swarm, baselines or search`);
+      if (v !== 'dht' && v !== 'swarm' && v !== 'baselines' && v !== 'search' && v !== 'superpeers')
+        throw new Error(`--only takes dht, swarm, baselines, search or superpeers`);
       only = v;
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -412,7 +415,13 @@ function respawnWithHeap(largest: number): boolean {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const sizes = args.sizes ?? (args.quick ? [100, 1000] : [100, 1000, 10_000]);
-  if (args.only !== 'swarm' && args.only !== 'baselines' && respawnWithHeap(Math.max(...sizes))) return;
+  if (
+    args.only !== 'swarm' &&
+    args.only !== 'baselines' &&
+    args.only !== 'superpeers' &&
+    respawnWithHeap(Math.max(...sizes))
+  )
+    return;
   console.log(
     `tabswarm simulation, seed ${args.seed}${args.quick ? ' (quick)' : ''} — replay with --seed ${args.seed}`,
   );
@@ -430,6 +439,9 @@ function main(): void {
       printDht(dht);
     }
   }
+  if (args.only === 'superpeers')
+    for (const nodes of args.sizes ?? [1000])
+      printSuperPeerComparison(nodes, runSuperPeerComparison(nodes, args.seed, log));
   if (args.only === undefined || args.only === 'swarm') printSwarms(runSwarms(args.seed));
   if (args.only === undefined || args.only === 'baselines')
     printBaselines(runBaselines(sizes, args.seed), dht);

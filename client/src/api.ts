@@ -1,6 +1,7 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TabswarmError } from '../../shared/errors.js';
 import type { TabNode } from './app/tab-node.js';
+import type { TabswarmNode } from './lib/tabswarm-node.js';
 import type { NodeView, TransferView } from './app/status.js';
 import { sharedFilesOf, type SharedFile } from './app/folder-share.js';
 import type { DirectoryHandle } from './adapters/folder-saver.js';
@@ -95,7 +96,10 @@ export interface SeedEntry {
 const toBlob = (data: Blob | Uint8Array): Blob =>
   data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
 
-export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
+/** The page's API over the library's node (client/src/lib/), the one an embedding app gets. */
+export function createApi(lib: TabswarmNode): TabswarmApi {
+  const node = lib.engine;
+  const ready = lib.ready;
   return {
     peerId: node.peerId,
     ready,
@@ -128,26 +132,7 @@ export function createApi(node: TabNode, ready: Promise<void>): TabswarmApi {
     torrentFile: (infoHash) => node.torrentFile(infoHash).bytes,
     status: () => node.view(),
     transfer: (infoHash) => node.transfer(infoHash),
-    waitForComplete: (infoHash, timeoutMs = 120_000) =>
-      new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const t = node.transfer(infoHash);
-          if (t?.state !== 'seeding') return false;
-          node.off('change', listener);
-          clearTimeout(timer);
-          resolve(t);
-          return true;
-        };
-        const listener = (): void => void check();
-        const timer = setTimeout(() => {
-          node.off('change', listener);
-          reject(
-            new TabswarmError(ErrorCode.Timeout, `transfer ${infoHash} not complete after ${timeoutMs} ms`),
-          );
-        }, timeoutMs);
-        node.on('change', listener);
-        check();
-      }),
+    waitForComplete: (infoHash, timeoutMs) => lib.transfer(infoHash).done(timeoutMs),
     sha256: async (infoHash) => {
       const t = node.transfer(infoHash);
       if (!t || t.state !== 'seeding')

@@ -1,16 +1,9 @@
-import { blobFileReader } from './adapters/file-reader.js';
-import { browserFileSaver } from './adapters/file-saver.js';
-import { IdbPieceStore } from './adapters/idb-piece-store.js';
-import { createPieceHasher } from './adapters/piece-hasher.js';
-import { SimplePeerLinkFactory } from './adapters/simple-peer-link.js';
-import { WebSocketSignalingSocketFactory } from './adapters/websocket-signaling-socket.js';
 import { createApi, type TabswarmApi } from './api.js';
-import { claimIdentity, newRandom } from './app/identity.js';
 import { detectCapabilities } from './app/page-features.js';
-import { TabNode } from './app/tab-node.js';
 import { browserPageAttention } from './adapters/page-attention.js';
 import { FinishAlerts } from './app/finish-alerts.js';
 import { registerServiceWorker } from './app/service-worker.js';
+import { createNode } from './lib/create-node.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
 
@@ -28,22 +21,13 @@ const [serverUrl = `${wsBase}/signal`, ...moreServerUrls] = (params.get('server'
   .split(',')
   .filter((u) => u !== '');
 
-// The key pair is held (a Web Lock) for the page's life; the browser releases it on unload.
-const { identity } = await claimIdentity();
-
-const node = new TabNode({
-  identity,
-  random: newRandom(),
-  serverUrl,
-  moreServerUrls,
+// The page is one app on the library (client/src/lib/): the browser's adapters, and a key pair
+// held (a Web Lock) for the page's life; the browser releases it on unload.
+const lib = await createNode({
+  server: serverUrl,
+  moreServers: moreServerUrls,
   // Every magnet lists the server (a tabswarm and a WebTorrent tracker), then ?trackers= (comma-separated).
-  trackers: [serverUrl, ...(params.get('trackers') ?? '').split(',').filter((t) => t !== '')],
-  store: new IdbPieceStore(),
-  hasher: createPieceHasher(),
-  reader: blobFileReader,
-  saver: browserFileSaver,
-  links: new SimplePeerLinkFactory(),
-  sockets: new WebSocketSignalingSocketFactory(),
+  trackers: (params.get('trackers') ?? '').split(',').filter((t) => t !== ''),
   // ?tracker=off finds swarm peers through the DHT alone.
   useTracker: params.get('tracker') !== 'off',
   ...numberParam('connections', (v) => ({ connectionBudget: v })),
@@ -71,8 +55,9 @@ function dhtParams(): Record<string, number> {
   return out;
 }
 
-const ready = node.start();
-window.tabswarm = createApi(node, ready);
+const node = lib.engine;
+const ready = lib.ready;
+window.tabswarm = createApi(lib);
 
 // Plain http from another machine is not a secure context: the page says what that turns off.
 const capabilities = detectCapabilities(window);

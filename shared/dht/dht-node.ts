@@ -88,7 +88,7 @@ export class DhtNode implements Machine<DhtOutput> {
       settings,
       table: new RoutingTable(own, this.k),
       links: this.links,
-      routes: new RouteBook(settings.maxRouteLength),
+      routes: new RouteBook(settings.maxRouteLength, undefined, (id) => this.links.linkedSince(id)),
       store: new DhtStore(options),
       keywords: new KeywordStore(options.keywordStore),
       origins: new OriginAuth(own, options.signer, options.verifier),

@@ -20,3 +20,4 @@ export { TokenManager } from './token-manager.js';
 export { DhtStore } from './store.js';
 export { MAX_DHT_MESSAGE, MAX_SIGNAL_BYTES, MAX_VALUE_BENCODED, decodeKrpc, encodeKrpc } from './krpc.js';
 export type { KrpcMessage, KrpcQuery } from './krpc.js';
+export { SUPER_PEER_DHT } from './super-peer.js';

@@ -126,6 +126,10 @@ export class LinkManager {
   isLive(id: NodeId): boolean {
     return this.live.has(id);
   }
+  /** When the live link to `id` opened, or undefined. */
+  linkedSince(id: NodeId): number | undefined {
+    return this.live.get(id)?.since;
+  }
   isPending(id: NodeId): boolean {
     return this.pending.has(id);
   }

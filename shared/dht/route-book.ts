@@ -1,4 +1,5 @@
 import type { NodeId } from './node-id.js';
+import { preferredRoute } from './relay-preference.js';
 
 /** Routes kept per contact, so a broken one can be replaced at once. */
 const ROUTES_PER_CONTACT = 3;
@@ -26,6 +27,8 @@ export class RouteBook {
   constructor(
     readonly maxRouteLength: number,
     readonly capacity = 4096,
+    /** When each live link opened: among equally short routes, the longest-linked relay goes first. */
+    private readonly linkedSince: (id: NodeId) => number | undefined = () => undefined,
   ) {}
 
   get size(): number {
@@ -96,17 +99,24 @@ export class RouteBook {
     return this.offer(id, [...via, id], isLive);
   }
 
-  /** The best usable route to `id` (first hop live), or undefined. Routes whose first hop died are dropped. */
+  /**
+   * The best usable route to `id` (first hop live): the shortest, through the longest-linked relay
+   * among equals (relay-preference.ts); undefined if none. Routes whose first hop died are dropped.
+   */
   get(id: NodeId, isLive: (id: NodeId) => boolean): NodeId[] | undefined {
     const entry = this.routes.get(id);
     if (!entry) return undefined;
     this.touch(entry);
-    const known = entry.routes;
-    if (isLive((known[0] as NodeId[])[0] as NodeId)) return known[0]; // no copy in the common case
-    const usable = known.filter((r) => isLive(r[0] as NodeId));
-    if (usable.length === 0) this.routes.delete(id);
-    else entry.routes = usable;
-    return usable[0];
+    let known = entry.routes;
+    if (!known.every((r) => isLive(r[0] as NodeId))) {
+      known = known.filter((r) => isLive(r[0] as NodeId));
+      if (known.length === 0) {
+        this.routes.delete(id);
+        return undefined;
+      }
+      entry.routes = known;
+    }
+    return known[preferredRoute(known, this.linkedSince)];
   }
 
   /**

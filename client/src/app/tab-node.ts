@@ -50,6 +50,8 @@ export interface TabNodeOptions {
   saver: FileSaver;
   links: PeerLinkFactory;
   sockets: SignalingSocketFactory;
+  /** STUN/TURN servers used besides those the signaling server hands out. */
+  iceServers?: RTCIceServer[];
   /** Live WebRTC connections at most (Chromium allows ~500 per tab over its life). */
   connectionBudget?: number;
   /** Ask the server's tracker for swarm peers (default true); the DHT is always used. */
@@ -130,7 +132,7 @@ export class TabNode extends Emitter<TabNodeEvents> {
       opts.links,
       opts.random,
       this.budget,
-      () => this.signaling.iceServers,
+      () => [...(opts.iceServers ?? []), ...this.signaling.iceServers],
       (from, purpose) => (purpose.infoHash ? this.transfers.accepts(purpose.infoHash) : this.dht.admit(from)),
     );
     this.dht = new DhtHost(
