@@ -418,7 +418,6 @@ export class Swarm implements Machine<SwarmOutput> {
     else return 'early';
   }
 
-
   // ---- Torrent --------------------------------------------------------------------------
 
   /** Learns the info dictionary: creates the picker and counts what connected peers have. */
