@@ -66,6 +66,10 @@ export const ErrorCode = {
   LimitExceeded: 'LIMIT_EXCEEDED',
   /** A local file could not be read (moved, changed or revoked since it was picked). */
   FileUnreadable: 'FILE_UNREADABLE',
+  /** A player waits for a piece no connected peer has sent yet (it plays on when the piece comes). */
+  StreamWaiting: 'STREAM_WAITING',
+  /** A stream URL names no transfer of this tab, or no file of it. */
+  StreamUnavailable: 'STREAM_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

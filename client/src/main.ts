@@ -9,6 +9,7 @@ import { claimIdentity, newRandom } from './app/identity.js';
 import { detectCapabilities } from './app/page-features.js';
 import { requestPersistentStorage } from './adapters/persistent-storage.js';
 import { TabNode } from './app/tab-node.js';
+import { startStreaming } from './app/stream-worker.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
 
@@ -65,6 +66,8 @@ function dhtParams(): Record<string, number> {
 
 const ready = node.start();
 window.tabswarm = createApi(node, ready);
+// Players fetch files through the service worker while they download (see client/src/sw/).
+startStreaming(node, navigator.serviceWorker).catch((err: unknown) => console.warn('no streaming:', err));
 
 // Plain http from another machine is not a secure context: the page says what that turns off.
 const capabilities = detectCapabilities(window);

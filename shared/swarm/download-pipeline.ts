@@ -253,7 +253,10 @@ export class DownloadPipeline {
       p.wire.peerPieces.has(i) && !d.rejected.has(i) && (!choked || d.allowedFast.has(i));
     const fromSeed = !choked && d.rejected.size === 0 && p.wire.peerPieces.count === picker.pieceCount;
     const idle = d.outstanding.size === 0;
-    const picked = picker.pick(p.key, has, free, fromSeed, this.urgent(now));
+    // A piece a player needs that nobody announced is asked of a BEP 6 peer unchoking us: a seed
+    // hiding it for initial seeding serves it, any other rejects it at once.
+    const mayHave = p.wire.fast && !choked ? (i: number): boolean => !d.rejected.has(i) : undefined;
+    const picked = picker.pick(p.key, has, free, fromSeed, this.urgent(now), mayHave);
     for (const r of picked) {
       d.outstanding.set(blockId(r.index, r.begin / picker.blockSize), r);
       this.core.send(p, { type: 'request', ...r }, now);

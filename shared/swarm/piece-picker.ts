@@ -210,7 +210,9 @@ export class PiecePicker {
    * records them as requested by it. `fromSeed`: the peer has every piece; new pieces are then
    * the rarest even before our first piece (pieces no other connected peer has come first), so
    * what we take from a seed is what the swarm cannot get elsewhere. `urgent`: pieces a player
-   * needs (see DeadlineWindow) come strictly first, in its order, before anything started.
+   * needs (see DeadlineWindow) come strictly first, in its order, before anything started;
+   * `mayHave` says which urgent pieces no connected peer announced may still be asked of this
+   * one (a seed hiding pieces for initial seeding serves them; a BEP 6 peer rejects at once).
    */
   pick(
     peer: PeerKey,
@@ -218,10 +220,14 @@ export class PiecePicker {
     max: number,
     fromSeed = false,
     urgent?: UrgentPlan,
+    mayHave?: (index: number) => boolean,
   ): BlockRequest[] {
     const out: BlockRequest[] = [];
     if (max <= 0) return out;
-    if (urgent) this.pickUrgent(peer, peerHas, max, urgent, out);
+    if (urgent) {
+      const has = mayHave ? (i: number) => peerHas(i) || (this.availability[i] === 0 && mayHave(i)) : peerHas;
+      this.pickUrgent(peer, has, max, urgent, out);
+    }
     // Strict priority: finish what is started.
     for (const p of this.partials.values()) {
       if (out.length >= max) return out;

@@ -1,4 +1,5 @@
 import type { DhtSnapshot } from '../../../shared/dht/index.js';
+import type { MediaKind } from '../../../shared/files/media-type.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { PeerStatus } from '../../../shared/swarm/swarm-types.js';
 import type { ServerState } from './signaling-client.js';
@@ -74,6 +75,13 @@ export interface TransferView {
   hashFailures: number;
   /** Payload bytes received from each remote peer id during this tab's life. */
   receivedFrom: Record<string, number>;
+  /** Bytes of pieces received or asked for and not stored yet (at most RECEIVE_BUFFER_BUDGET). */
+  receiveBuffered: number;
+  /**
+   * The file the page plays or shows while it downloads (the first audio, video or image file),
+   * once the details are known and the service worker that streams it controls the page.
+   */
+  media?: { url: string; kind: MediaKind; name: string };
   error?: { code: string; message: string };
 }
 

@@ -16,6 +16,9 @@ import { LinkSender } from './link-sender.js';
 import { linkPacer, type UploadLimiter } from './upload-limiter.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { TransferState, TransferView } from './status.js';
+import type { StreamSource } from './media-streams.js';
+import { mediaOf } from './media-view.js';
+import { PieceWaiters } from './piece-waiters.js';
 
 /** What a transfer needs from its tab. */
 export interface TorrentHostDeps {
@@ -37,6 +40,8 @@ export interface TorrentHostDeps {
   relayLimiter?: UploadLimiter;
   /** Test hook that makes this tab a hostile peer: pieces it serves are corrupted. */
   corruptUploads?: () => boolean;
+  /** Whether files can be streamed to players (the service worker controls the page). */
+  streaming?: () => boolean;
 }
 
 export interface TorrentHostInit {
@@ -71,7 +76,7 @@ interface Attached {
  * The I/O side of one transfer: drives the sans-I/O `Swarm` with real links, the piece store,
  * the hasher and the clock. It holds no protocol logic of its own.
  */
-export class TorrentHost {
+export class TorrentHost implements StreamSource {
   readonly infoHash: Uint8Array;
   readonly infoHashHex: string;
   name: string;
@@ -95,6 +100,8 @@ export class TorrentHost {
   private source: Blob | undefined;
   /** Pieces known to be in the piece store. */
   private readonly inStore = new Set<number>();
+  /** Streams waiting for pieces to be stored. */
+  private readonly waiters = new PieceWaiters();
   /** Checked pieces the transfer was resumed with (see TransferView.resumedPieces). */
   private readonly resumedPieces: number;
   /** Where this transfer is announced and what its magnet lists: the tab's trackers, then its own. */
@@ -249,6 +256,8 @@ export class TorrentHost {
       resumedPieces: this.resumedPieces,
       hashFailures: this.hashFailures,
       receivedFrom: Object.fromEntries(this.receivedFrom),
+      receiveBuffered: s.receiveBuffered,
+      ...(info && this.deps.streaming?.() ? { media: mediaOf(this.infoHashHex, info) } : {}),
       ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
     };
   }
@@ -282,6 +291,26 @@ export class TorrentHost {
     const stored = await this.deps.store.getPiece(this.infoHashHex, index);
     if (stored || !this.source || !this.info) return stored;
     return this.deps.reader.readPiece(this.source, index, this.info.pieceLength);
+  }
+
+  hasPiece(index: number): boolean {
+    return this.complete || this.inStore.has(index);
+  }
+
+  whenPiece(index: number): Promise<void> {
+    return this.hasPiece(index) ? Promise.resolve() : this.waiters.wait(index);
+  }
+
+  availability(index: number): number {
+    return this.swarm.status(this.deps.now()).availability[index] ?? 0;
+  }
+
+  playFrom(head: number, last: number): void {
+    this.run((now) => this.swarm.playFrom(head, last, now));
+  }
+
+  stopPlaying(): void {
+    this.run(() => this.swarm.stopPlaying());
   }
 
   /** Records pieces copied into the store; the source file is dropped once all are there. */
@@ -413,6 +442,7 @@ export class TorrentHost {
     const now = this.deps.now();
     for (const p of batch) this.inStore.add(p.index);
     for (const p of batch) this.run(() => this.swarm.pieceVerified(p.index, true, now));
+    for (const p of batch) this.waiters.arrived(p.index);
   }
 
   private async read(index: number): Promise<void> {

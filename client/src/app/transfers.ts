@@ -60,6 +60,8 @@ export interface TransfersDeps {
 export class Transfers {
   /** Test hook: serve corrupted pieces, to see that swarms ban such a peer. */
   corruptUploads = false;
+  /** The service worker that streams files to players controls the page. */
+  streaming = false;
   private readonly torrents = new Map<string, TorrentHost>();
   /** Files being hashed, shown on the page before they have an info-hash. */
   private readonly hashing = new Map<string, TransferView>();
@@ -299,6 +301,13 @@ export class Transfers {
     });
   }
 
+  /** The service worker that streams files to players does (or no longer does) control the page. */
+  setStreaming(on: boolean): void {
+    if (this.streaming === on) return;
+    this.streaming = on;
+    this.deps.changed();
+  }
+
   /** Reads a stored piece (for the scripting API and tests). */
   getPiece(infoHash: string, index: number): Promise<Uint8Array | undefined> {
     return this.deps.store.getPiece(infoHash, index);
@@ -338,6 +347,7 @@ export class Transfers {
         ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}),
         ...(this.deps.relayLimiter ? { relayLimiter: this.deps.relayLimiter } : {}),
         corruptUploads: () => this.corruptUploads,
+        streaming: () => this.streaming,
         metadataKnown: (h) => {
           if (h.error?.code === ErrorCode.MetadataTimeout) {
             h.error = undefined;
@@ -468,6 +478,7 @@ function hashingView(key: string, name: string, length: number): TransferView {
     resumedPieces: 0,
     hashFailures: 0,
     receivedFrom: {},
+    receiveBuffered: 0,
   };
 }
 

@@ -4,6 +4,7 @@ import { formatBytes, formatRate } from './format.js';
 import './ts-qr-code.js';
 import './ts-piece-map.js';
 import './ts-peer-table.js';
+import './ts-media-preview.js';
 
 const STATE_TEXT: Record<TransferView['state'], string> = {
   hashing: 'Preparing',
@@ -120,6 +121,7 @@ export class TsTransfer extends LitElement {
           <span>received ${formatBytes(t.downloaded)}, sent ${formatBytes(t.uploaded)}, ratio ${ratio}</span>
         </div>
         ${t.error ? html`<p class="error" data-testid="transfer-error">${t.error.message}</p>` : nothing}
+        ${t.media ? html`<ts-media-preview .media=${t.media}></ts-media-preview>` : nothing}
         <ts-piece-map .states=${t.pieceStates} .availability=${t.availability}></ts-piece-map>
         <details>
           <summary>Peers</summary>
