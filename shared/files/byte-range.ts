@@ -33,7 +33,7 @@ export function parseRange(header: string | null | undefined, length: number): R
     return { status: 206, start: Math.max(0, length - n), end: length };
   }
   const start = Number(first);
-  const stop = last === '' ? length - 1 : Number(last);
+  const stop = last === '' ? Number.MAX_SAFE_INTEGER : Number(last);
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || stop < start) return whole;
   if (start >= length) return { status: 416 };
   return { status: 206, start, end: Math.min(stop + 1, length) };
