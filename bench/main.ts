@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { ALLOW_LOOPBACK_PORTS, launchChromium } from '../harness/chromium.js';
 import { startServer } from '../signaling-server/server.js';
 import { dhtBench } from './dht-bench.js';
+import { streamBench } from './stream-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
 import { webtorrentBench } from './webtorrent-bench.js';
@@ -17,8 +18,9 @@ const SECTIONS: Record<string, BenchSection> = {
   dht: dhtBench,
   swarm: swarmBench,
   webtorrent: webtorrentBench,
+  stream: streamBench,
 };
-/** Sections `npm run bench` runs when none is named (webtorrent is long: ask for it). */
+/** Sections `npm run bench` runs when none is named (webtorrent and stream are long: ask for them). */
 const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm'];
 
 const args = process.argv.slice(2);

@@ -1,5 +1,5 @@
 import { expect, infoHashOf, shareFile, test } from './fixtures.js';
-import { WAV_SAMPLE_RATE, wavFile } from './wav-file.js';
+import { WAV_SAMPLE_RATE, wavFile } from '../harness/wav-file.js';
 
 const SECONDS = 40;
 /** The seed uploads at twice the WAV's bit rate: the whole file takes ~20 s, half of it ~10 s. */

@@ -17,7 +17,7 @@ import { linkPacer, type UploadLimiter } from './upload-limiter.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { TransferState, TransferView } from './status.js';
 import type { StreamSource } from './media-streams.js';
-import { mediaOf } from './media-view.js';
+import { mediaOf, mediaSpan } from './media-view.js';
 import { PieceWaiters } from './piece-waiters.js';
 
 /** What a transfer needs from its tab. */
@@ -391,6 +391,9 @@ export class TorrentHost implements StreamSource {
     this.infoBytes = infoBytes;
     this.name = info.name;
     if (this.state === 'metadata') this.state = 'downloading';
+    // A player starts at the head of the file it plays: that comes first, before it asks.
+    const media = this.deps.streaming?.() ? mediaSpan(info) : undefined;
+    if (media) this.playFrom(media.firstPiece, media.lastPiece);
     this.deps.metadataKnown(this);
     try {
       const existing = await this.deps.store.getMetadata(this.infoHashHex);
