@@ -134,13 +134,6 @@ export class SwarmCore {
     };
   }
 
-  /** Some open peer is interested in us and lacks piece `index` (it may ask for it soon). */
-  mayBeAsked(index: number): boolean {
-    for (const p of this.peers.values())
-      if (p.wire.open && p.wire.peerInterested && !p.wire.peerPieces.has(index)) return true;
-    return false;
-  }
-
   /** Everything queued: other outputs in order, then each peer's sends coalesced. */
   poll(): SwarmOutput[] {
     const out = this.outputs.poll();

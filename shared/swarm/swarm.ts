@@ -192,8 +192,7 @@ export class Swarm implements Machine<SwarmOutput> {
     if (!assembly) return;
     picker.pieceVerified(index, ok);
     if (ok) {
-      // Kept for uploads only if a peer may ask for it soon; else it is read back when asked.
-      if (this.core.mayBeAsked(index)) this.upload.cache.set(index, assembly.data);
+      this.upload.cache.set(index, assembly.data);
       core.event({ type: 'piece-verified', index });
       for (const p of core.peers.values()) {
         if (!p.wire.open) continue;
