@@ -10,6 +10,7 @@ import { dhtBench } from './dht-bench.js';
 import { folderBench } from './folder-bench.js';
 import { searchBench } from './search-bench.js';
 import { nodePeerBench } from './node-peer-bench.js';
+import { streamBench } from './stream-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import { transferBench } from './transfer-bench.js';
 import { serverBench } from './server-bench.js';
@@ -24,6 +25,7 @@ const SECTIONS: Record<string, BenchSection> = {
   folder: folderBench,
   search: searchBench,
   node: nodePeerBench,
+  stream: streamBench,
 };
 /** Sections that need no browser: the signaling server's own processes under load. */
 const NODE_SECTIONS: Record<
@@ -32,7 +34,7 @@ const NODE_SECTIONS: Record<
 > = {
   server: serverBench,
 };
-/** Sections `npm run bench` runs when none is named (webtorrent and server are long: ask for them). */
+/** Sections `npm run bench` runs when none is named (webtorrent, server and stream are long: ask for them). */
 const DEFAULT_SECTIONS = ['transfer', 'dht', 'swarm', 'node'];
 
 const args = process.argv.slice(2);

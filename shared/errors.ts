@@ -78,6 +78,10 @@ export const ErrorCode = {
    * key it names, or does not match the keyword it was stored or found under.
    */
   SearchRecordInvalid: 'SEARCH_RECORD_INVALID',
+  /** A player waits for a piece no connected peer has sent yet (it plays on when the piece comes). */
+  StreamWaiting: 'STREAM_WAITING',
+  /** A stream URL names no transfer of this tab, or no file of it. */
+  StreamUnavailable: 'STREAM_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

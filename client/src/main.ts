@@ -2,7 +2,7 @@ import { createApi, type TabswarmApi } from './api.js';
 import { detectCapabilities } from './app/page-features.js';
 import { browserPageAttention } from './adapters/page-attention.js';
 import { FinishAlerts } from './app/finish-alerts.js';
-import { registerServiceWorker } from './app/service-worker.js';
+import { startStreaming } from './app/stream-worker.js';
 import { createNode } from './lib/create-node.js';
 import type { TsApp } from './ui/ts-app.js';
 import './ui/ts-app.js';
@@ -69,8 +69,12 @@ app.alerts = new FinishAlerts(node, browserPageAttention());
 
 document.body.append(app);
 
-// The app shell is kept for offline use where the browser has service workers (secure contexts).
-if (capabilities.serviceWorker) void registerServiceWorker(navigator.serviceWorker);
+// The service worker (client/src/sw/), where the browser has them (secure contexts): the app shell
+// kept for offline use, and players fetching files while they download.
+if (capabilities.serviceWorker)
+  startStreaming(node, navigator.serviceWorker).catch((err: unknown) =>
+    console.warn('no service worker:', err),
+  );
 
 // A link that opens the app directly: <page url>#magnet:?xt=... (also when pasted into an open tab).
 function openFromHash(): void {

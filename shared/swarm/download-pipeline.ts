@@ -1,4 +1,5 @@
 import { BLOCK_SIZE } from '../wire/wire-codec.js';
+import type { UrgentPlan } from './deadline-window.js';
 import type { BlockRequest, PiecePicker } from './piece-picker.js';
 import type { RateMeter } from './rate-meter.js';
 import { recentMeter } from './swarm-core.js';
@@ -93,6 +94,9 @@ export type BlockOutcome = { kept: false } | { kept: true; pieceComplete: boolea
  * timer: a peer that unchokes us and delivers nothing for SNUB_TIMEOUT keeps one request).
  */
 export class DownloadPipeline {
+  /** The pieces a player needs next, fetched first (set by Playback; none by default). */
+  urgent: (now: number) => UrgentPlan | undefined = () => undefined;
+
   constructor(
     private readonly core: SwarmCore,
     private readonly fixedPipeline: number | undefined,
@@ -257,7 +261,10 @@ export class DownloadPipeline {
       p.wire.peerPieces.has(i) && !d.rejected.has(i) && (!choked || d.allowedFast.has(i));
     const fromSeed = !choked && d.rejected.size === 0 && p.wire.peerPieces.count === picker.pieceCount;
     const idle = d.outstanding.size === 0;
-    const picked = picker.pick(p.key, has, free, fromSeed);
+    // A piece a player needs that nobody announced is asked of a BEP 6 peer unchoking us: a seed
+    // hiding it for initial seeding serves it, any other rejects it at once.
+    const mayHave = p.wire.fast && !choked ? (i: number): boolean => !d.rejected.has(i) : undefined;
+    const picked = picker.pick(p.key, has, free, fromSeed, this.urgent(now), mayHave);
     for (const r of picked) {
       d.outstanding.set(blockId(r.index, r.begin / picker.blockSize), r);
       this.core.send(p, { type: 'request', ...r }, now);
@@ -270,6 +277,26 @@ export class DownloadPipeline {
 
   refillAll(now: number): void {
     for (const p of this.core.peers.values()) this.refill(p, now);
+  }
+
+  /**
+   * Withdraws every request, to every peer, for a piece `drop` says (a seek: the player needs
+   * other pieces first); each is cancelled at its peer and goes back to the picker.
+   */
+  withdraw(drop: (index: number) => boolean, now: number): void {
+    const picker = this.core.picker;
+    if (!picker) return;
+    for (const p of this.core.peers.values()) {
+      const d = p.download;
+      for (const [id, r] of d.outstanding) {
+        if (!drop(r.index)) continue;
+        picker.release(r.index, r.begin, p.key);
+        d.outstanding.delete(id);
+        withdraw(d, id);
+        this.core.send(p, { type: 'cancel', index: r.index, begin: r.begin, length: r.length }, now);
+      }
+      this.syncSnub(p);
+    }
   }
 
   /** Returns every outstanding request of `p` to the picker. */

@@ -1,6 +1,7 @@
 import { shuffle } from '../random.js';
 import type { Random } from '../random.js';
 import { BLOCK_SIZE } from '../wire/wire-codec.js';
+import type { UrgentPlan } from './deadline-window.js';
 
 /** A peer's identity inside a swarm (the transport's key for the connection). */
 export type PeerKey = string;
@@ -26,6 +27,11 @@ export interface PiecePickerOptions {
   have?: readonly boolean[];
   /** Block size (default BLOCK_SIZE). */
   blockSize?: number;
+  /**
+   * Bytes of started pieces (being received, verified or stored) past which no new piece is
+   * started (default unbounded; the swarm passes RECEIVE_BUFFER_BUDGET). One piece always may be.
+   */
+  budgetBytes?: number;
 }
 
 /** Block bookkeeping of a piece being downloaded. */
@@ -77,6 +83,9 @@ export class PiecePicker {
   readonly blockSize: number;
   private readonly pieceLength: number;
   private readonly length: number;
+  private readonly budgetBytes: number;
+  /** Bytes of the pieces started and not yet judged (see heldBytes). */
+  private held = 0;
   private readonly state: Uint8Array;
   private readonly availability: Uint16Array;
   /** Tie-break rank of each piece (a random permutation). */
@@ -99,6 +108,7 @@ export class PiecePicker {
     this.pieceLength = opts.pieceLength;
     this.length = opts.length;
     this.blockSize = opts.blockSize ?? BLOCK_SIZE;
+    this.budgetBytes = opts.budgetBytes ?? Number.POSITIVE_INFINITY;
     this.state = new Uint8Array(opts.pieceCount);
     this.availability = new Uint16Array(opts.pieceCount);
     const order = shuffle(
@@ -181,6 +191,14 @@ export class PiecePicker {
     }
   }
 
+  /**
+   * Bytes of the pieces started and not yet judged: being received, hashed, or stored (the host
+   * answers `pieceVerified` once the piece is written). Receiving holds at most this much.
+   */
+  get heldBytes(): number {
+    return this.held;
+  }
+
   /** How many connected peers have `index`. */
   availabilityOf(index: number): number {
     return this.availability[index] ?? 0;
@@ -231,24 +249,41 @@ export class PiecePicker {
    * Picks up to `max` blocks to request from `peer`, which has the pieces `peerHas` says, and
    * records them as requested by it. `fromSeed`: the peer has every piece; new pieces are then
    * the rarest even before our first piece (pieces no other connected peer has come first), so
-   * what we take from a seed is what the swarm cannot get elsewhere.
+   * what we take from a seed is what the swarm cannot get elsewhere. `urgent`: pieces a player
+   * needs (see DeadlineWindow) come strictly first, in its order, before anything started;
+   * `mayHave` says which urgent pieces no connected peer announced may still be asked of this
+   * one (a seed hiding pieces for initial seeding serves them; a BEP 6 peer rejects at once).
    */
-  pick(peer: PeerKey, peerHas: (index: number) => boolean, max: number, fromSeed = false): BlockRequest[] {
+  pick(
+    peer: PeerKey,
+    peerHas: (index: number) => boolean,
+    max: number,
+    fromSeed = false,
+    urgent?: UrgentPlan,
+    mayHave?: (index: number) => boolean,
+  ): BlockRequest[] {
     const out: BlockRequest[] = [];
     if (max <= 0) return out;
+    if (urgent) {
+      const has = mayHave ? (i: number) => peerHas(i) || (this.availability[i] === 0 && mayHave(i)) : peerHas;
+      this.pickUrgent(peer, has, max, urgent, out);
+    }
     // Strict priority: finish what is started.
     for (const p of this.partials.values()) {
       if (out.length >= max) return out;
       if (p.unrequested > 0 && this.mayRequest(p, peer) && peerHas(p.index) && this.isWanted(p.index))
         this.takeBlocks(p, peer, max, out);
     }
-    // New pieces, the best few found in one scan.
-    while (out.length < max && this.startableCount > 0) {
+    // New pieces, the best few found in one scan, while the budget has room (some of it kept
+    // for the pieces a player needs next).
+    const reserve = urgent ? urgent.reserveBytes : 0;
+    newPieces: while (out.length < max && this.startableCount > 0) {
       const wanted = Math.ceil((max - out.length) / Math.max(1, this.blockCount(0)));
       const pieces = this.bestNewPieces(peerHas, wanted, fromSeed);
       if (pieces.length === 0) break;
       for (const index of pieces) {
         if (out.length >= max) break;
+        if (!this.mayStart(index, reserve)) break newPieces;
         this.takeBlocks(this.start(index, peer), peer, max, out);
       }
     }
@@ -284,6 +319,35 @@ export class PiecePicker {
     if (!req || p.received[block] || req.length !== 1 || req[0] !== from) return false;
     req[0] = to;
     return true;
+  }
+
+  /**
+   * Deadline order: each window piece the peer has, in order, is started or continued; a late
+   * one also gets its blocks asked of this peer when exactly one other peer was asked (two at most).
+   */
+  private pickUrgent(
+    peer: PeerKey,
+    peerHas: (index: number) => boolean,
+    max: number,
+    urgent: UrgentPlan,
+    out: BlockRequest[],
+  ): void {
+    for (const index of urgent.order) {
+      if (out.length >= max) return;
+      if (index < 0 || index >= this.pieceCount || !peerHas(index)) continue;
+      if (this.state[index] === STATE_MISSING) {
+        if (this.mayStart(index, 0)) this.takeBlocks(this.start(index, peer), peer, max, out);
+        continue;
+      }
+      const p = this.partials.get(index);
+      if (!p || this.state[index] !== STATE_DOWNLOADING || !this.mayRequest(p, peer)) continue;
+      if (p.unrequested > 0) this.takeBlocks(p, peer, max, out);
+      if (!urgent.late.has(index)) continue;
+      for (let b = 0; b < p.blocks && out.length < max; b++) {
+        const req = p.requesters[b] as PeerKey[];
+        if (!p.received[b] && req.length === 1 && req[0] !== peer) out.push(this.request(p, b, peer));
+      }
+    }
   }
 
   /** True if `peer` has a request out for a block someone else was asked for too. */
@@ -360,6 +424,7 @@ export class PiecePicker {
   pieceVerified(index: number, ok: boolean): void {
     if (this.state[index] !== STATE_VERIFYING) return;
     this.partials.delete(index);
+    this.held -= this.pieceSize(index);
     if (ok) {
       this.state[index] = STATE_HAVE;
       this.haveCount++;
@@ -417,6 +482,11 @@ export class PiecePicker {
     return best.map((b) => b.index);
   }
 
+  /** Piece `index` may be started: it fits the budget less `reserve`, or nothing is held. */
+  private mayStart(index: number, reserve: number): boolean {
+    return this.held === 0 || this.held + this.pieceSize(index) <= this.budgetBytes - reserve;
+  }
+
   private mayRequest(p: Partial, peer: PeerKey): boolean {
     return p.owner === undefined || p.owner === peer;
   }
@@ -436,6 +506,7 @@ export class PiecePicker {
     if (this.isWanted(index)) this.missingCount--;
     this.state[index] = STATE_DOWNLOADING;
     this.partials.set(index, p);
+    this.held += this.pieceSize(index);
     return p;
   }
 

@@ -35,3 +35,5 @@ export {
 } from './seeding-reveal.js';
 export { METADATA_REQUEST_TIMEOUT, METADATA_RETRY_AFTER, UT_METADATA_ID } from './metadata-exchange.js';
 export { LT_DONTHAVE_ID } from './lt-donthave.js';
+export { RECEIVE_BUFFER_BUDGET } from './receive-budget.js';
+export { DEADLINE_STEP_MS, DEADLINE_WINDOW_BYTES } from './deadline-window.js';

@@ -3,7 +3,7 @@ import type { InfoDictionary } from '../info-dictionary.js';
 import { Outbox } from '../machine/machine.js';
 import { TimerTable } from '../machine/timer-table.js';
 import type { Random } from '../random.js';
-import type { PeerWire, WireTimer } from '../wire/peer-wire.js';
+import type { PeerWire, WireTimer, WireTimers } from '../wire/peer-wire.js';
 import type { WireMessage } from '../wire/wire-codec.js';
 import type { PeerDownload } from './download-pipeline.js';
 import type { PiecePicker, PeerKey } from './piece-picker.js';
@@ -27,10 +27,11 @@ export type SwarmTimer =
   | 'idle-slot'
   | 'metadata-request'
   | 'metadata-backoff'
-  | 'choke-round';
+  | 'choke-round'
+  | 'deadline';
 
-/** A timer of one peer (every swarm timer but the choker's round). */
-export type PeerTimer = Exclude<SwarmTimer, 'choke-round'>;
+/** A timer of one peer (every swarm timer but the choker's round and the playback deadline). */
+export type PeerTimer = Exclude<SwarmTimer, 'choke-round' | 'deadline'>;
 
 /**
  * The order in which one peer's due timers run, so what happens at one instant does not depend
@@ -121,6 +122,16 @@ export class SwarmCore {
     this.forget(p);
     this.sends.delete(p.key);
     this.outputs.push({ type: 'close', peer: p.key, code, reason });
+  }
+
+  /** Peer `key`'s wire timers, in the swarm's table; ignored once the peer is gone. */
+  wireTimers(key: PeerKey, liveness: { live: boolean }): WireTimers {
+    return {
+      set: (name, at) => {
+        if (liveness.live) this.timers.set(name, at, key);
+      },
+      clear: (name) => this.timers.clear(name, key),
+    };
   }
 
   /** Everything queued: other outputs in order, then each peer's sends coalesced. */

@@ -8,7 +8,7 @@ export function swarmStatus(
   core: SwarmCore,
   optimistic: PeerKey | undefined,
   banned: Iterable<PeerKey>,
-  metadataBuffered: number,
+  buffered: { metadata: number; pieces: number },
   now: number,
 ): SwarmStatus {
   const picker = core.picker;
@@ -44,7 +44,8 @@ export function swarmStatus(
   const status: SwarmStatus = {
     infoHash: toHex(core.infoHash),
     metadata: info !== undefined,
-    metadataBuffered,
+    metadataBuffered: buffered.metadata,
+    receiveBuffered: buffered.pieces,
     pieceCount,
     pieces,
     availability,

@@ -38,6 +38,12 @@ export interface SwarmOptions {
    * until every piece has reached some peer (default true; see InitialSeeding).
    */
   initialSeeding?: boolean;
+  /**
+   * Bytes of pieces being received, verified or stored past which no new piece is requested
+   * (default RECEIVE_BUFFER_BUDGET). The host answers `pieceVerified` once a piece is written, so
+   * a store that falls behind holds requests back.
+   */
+  receiveBudget?: number;
   /** Bytes of whole pieces cached in memory for serving (default max(16 MiB, 2 pieces)). */
   cacheBytes?: number;
   /** Client name sent in the extension handshake. */
@@ -119,6 +125,8 @@ export interface SwarmStatus {
   metadata: boolean;
   /** Bytes of metadata pieces held while fetching it (at most METADATA_BUFFER_BUDGET). */
   metadataBuffered: number;
+  /** Bytes of pieces started and not yet stored (at most the receive budget, or one piece). */
+  receiveBuffered: number;
   name?: string;
   length?: number;
   pieceLength?: number;

@@ -5,7 +5,7 @@ import { parseInfoDictionary } from '../info-dictionary.js';
 import type { InfoDictionary } from '../info-dictionary.js';
 import type { Machine } from '../machine/machine.js';
 import { PeerWire } from '../wire/peer-wire.js';
-import type { PeerWireEvent, WireTimer, WireTimers } from '../wire/peer-wire.js';
+import type { PeerWireEvent, WireTimer } from '../wire/peer-wire.js';
 import { ChokeGlue, UPLOAD_SLOTS } from './choke-glue.js';
 import { DownloadPipeline, newPeerDownload } from './download-pipeline.js';
 import { ExtensionRegistry } from './extension-registry.js';
@@ -14,6 +14,8 @@ import { LT_DONTHAVE_ID, LtDonthave } from './lt-donthave.js';
 import { MetadataExchange, UT_METADATA_ID } from './metadata-exchange.js';
 import { PieceAssembly } from './piece-assembly.js';
 import { PiecePicker } from './piece-picker.js';
+import { Playback } from './playback.js';
+import { RECEIVE_BUFFER_BUDGET } from './receive-budget.js';
 import type { PeerKey } from './piece-picker.js';
 import { RateMeter } from './rate-meter.js';
 import { SeedingReveal, newPeerReveal } from './seeding-reveal.js';
@@ -57,6 +59,8 @@ export class Swarm implements Machine<SwarmOutput> {
   private readonly extensions: ExtensionRegistry;
   private readonly fast: FastExtension;
   private readonly metadata: MetadataExchange;
+  private readonly playback: Playback;
+  private readonly receiveBudget: number;
   private readonly assembly = new PieceAssembly();
   private readonly smartBan = new SmartBan();
   private readonly peerId: Uint8Array;
@@ -84,6 +88,9 @@ export class Swarm implements Machine<SwarmOutput> {
     core.infoBytes = opts.infoBytes;
     core.forget = (p) => this.forget(p);
     this.download = new DownloadPipeline(core, opts.requestPipeline);
+    this.playback = new Playback(core, this.download);
+    this.download.urgent = (now) => this.playback.plan(now);
+    this.receiveBudget = opts.receiveBudget ?? RECEIVE_BUFFER_BUDGET;
     this.upload = new UploadScheduler(
       core,
       {
@@ -131,7 +138,7 @@ export class Swarm implements Machine<SwarmOutput> {
       infoHash: this.infoHash,
       peerId: this.peerId,
       now,
-      timers: this.wireTimers(peer, liveness),
+      timers: this.core.wireTimers(peer, liveness),
       ...(core.info ? { pieceCount: core.info.pieceCount } : {}),
     });
     this.wireLive.set(wire, liveness);
@@ -280,6 +287,20 @@ export class Swarm implements Machine<SwarmOutput> {
   }
 
   /**
+   * A player reads the file from piece `head` on (its last piece is `last`): those pieces are
+   * fetched first, in order, and one past its deadline from two peers. A `head` outside the
+   * current window is a seek: requests outside the new window are withdrawn.
+   */
+  playFrom(head: number, last: number, now: number): void {
+    this.playback.playFrom(head, last, now);
+  }
+
+  /** No player reads any more. */
+  stopPlaying(): void {
+    this.playback.stop();
+  }
+
+  /**
    * Everything handed to `peer` so far has left the channel's send buffer (its buffered amount
    * fell below the low threshold): more uploads may be sent.
    */
@@ -334,11 +355,13 @@ export class Swarm implements Machine<SwarmOutput> {
     if (idleSlots) this.choke.fill(now);
     this.choke.onRoundTimer(now);
     this.download.refillAll(now);
+    this.playback.sync(now);
   }
 
   /** A snapshot for the page. */
   status(now: number): SwarmStatus {
-    return swarmStatus(this.core, this.choke.optimistic, this.banned, this.metadata.bufferedBytes, now);
+    const buffered = { metadata: this.metadata.bufferedBytes, pieces: this.core.picker?.heldBytes ?? 0 };
+    return swarmStatus(this.core, this.choke.optimistic, this.banned, buffered, now);
   }
 
   // ---- Dispatch -------------------------------------------------------------------------
@@ -435,16 +458,6 @@ export class Swarm implements Machine<SwarmOutput> {
     else return 'early';
   }
 
-  /** Peer `key`'s wire timers, in the swarm's table; ignored once the peer is gone. */
-  private wireTimers(key: PeerKey, liveness: { live: boolean }): WireTimers {
-    return {
-      set: (name, at) => {
-        if (liveness.live) this.core.timers.set(name, at, key);
-      },
-      clear: (name) => this.core.timers.clear(name, key),
-    };
-  }
-
   // ---- Torrent --------------------------------------------------------------------------
 
   /** Learns the info dictionary: creates the picker and counts what connected peers have. */
@@ -456,6 +469,7 @@ export class Swarm implements Machine<SwarmOutput> {
       pieceLength: info.pieceLength,
       length: info.length,
       random: core.random,
+      budgetBytes: this.receiveBudget,
       ...(this.initialHave ? { have: this.initialHave } : {}),
     }));
     const wanted = this.wantedPieces(info);

@@ -1,7 +1,7 @@
 import { ErrorCode, TabswarmError } from '../errors.js';
 import { MAX_REQUEST_LENGTH } from '../wire/wire-codec.js';
 import { PieceCache } from './piece-cache.js';
-import type { BlockRequest } from './piece-picker.js';
+import type { BlockRequest, PiecePicker } from './piece-picker.js';
 import type { RateMeter } from './rate-meter.js';
 import { recentMeter, requirePicker } from './swarm-core.js';
 import type { SwarmCore, SwarmPeer } from './swarm-core.js';
@@ -322,10 +322,11 @@ export class UploadScheduler {
   /**
    * Which of `p`'s queued requests to serve next. Both finish the piece they are sending `p`
    * first (a turn is a piece, see pump); then a leecher serves in order, and a seed takes the
-   * piece it has uploaded least (to anyone): early on,
-   * when a handful of peers ask it for overlapping pieces before any `have` has spread, the
-   * swarm gets each piece once before it gets any twice, so a seed that leaves after about one
-   * copy has not stranded it.
+   * piece it has uploaded least (to anyone), in whole copies, in the order asked among equals:
+   * early on, when a handful of peers ask it for overlapping pieces before any `have` has spread,
+   * the swarm gets each piece once before it gets any twice, so a seed that leaves after about
+   * one copy has not stranded it. (Counted in bytes, a piece half sent would wait behind every
+   * fresh one asked for after it: a player waiting for it would stall.)
    */
   private nextToServe(p: SwarmPeer): number {
     const u = p.upload;
@@ -334,12 +335,13 @@ export class UploadScheduler {
       const same = u.incoming.findIndex((r) => r.index === u.servingPiece);
       return same < 0 ? 0 : same;
     }
+    const picker = this.core.picker as PiecePicker;
     let best = 0;
     let least = Infinity;
     for (let i = 0; i < u.incoming.length; i++) {
       const index = (u.incoming[i] as BlockRequest).index;
       if (index === u.servingPiece) return i;
-      const uploaded = this.pieceUploads[index] ?? 0;
+      const uploaded = Math.floor((this.pieceUploads[index] ?? 0) / picker.pieceSize(index));
       if (uploaded < least) {
         least = uploaded;
         best = i;

@@ -3,18 +3,19 @@ export const SERVICE_WORKER_URL = '/sw.js';
 
 /** The part of `navigator.serviceWorker` used here. */
 export interface ServiceWorkerHost {
-  register(url: string, options?: { scope?: string }): Promise<unknown>;
+  register(url: string, options?: { scope?: string; type?: 'classic' | 'module' }): Promise<unknown>;
 }
 
 /**
- * Registers the service worker that keeps the app shell for offline use. Resolves whether it is
+ * Registers the service worker (the app shell for offline use, media streams). Resolves whether it is
  * registered; false without service workers (plain http from another machine) or on failure,
  * when the page simply needs the network to open.
  */
 export async function registerServiceWorker(host: ServiceWorkerHost | undefined): Promise<boolean> {
   if (host === undefined) return false;
   try {
-    await host.register(SERVICE_WORKER_URL, { scope: '/' });
+    // A module worker: the build shares chunks between the page and the worker.
+    await host.register(SERVICE_WORKER_URL, { type: 'module', scope: '/' });
     return true;
   } catch {
     return false;

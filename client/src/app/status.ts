@@ -1,5 +1,6 @@
 import type { SearchView } from './search.js';
 import type { DhtSnapshot } from '../../../shared/dht/index.js';
+import type { MediaKind } from '../../../shared/files/media-type.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { PeerStatus } from '../../../shared/swarm/swarm-types.js';
 import type { ServerState } from './signaling-client.js';
@@ -97,6 +98,13 @@ export interface TransferView {
   receivedFrom: Record<string, number>;
   /** The torrent's files once its metadata is known (one for a single-file torrent). */
   files?: FileView[];
+  /** Bytes of pieces received or asked for and not stored yet (at most RECEIVE_BUFFER_BUDGET). */
+  receiveBuffered: number;
+  /**
+   * The file the page plays or shows while it downloads (the first audio, video or image file),
+   * once the details are known and the service worker that streams it controls the page.
+   */
+  media?: { url: string; kind: MediaKind; name: string };
   error?: { code: string; message: string };
 }
 
@@ -169,5 +177,6 @@ export function hashingView(key: string, name: string, length: number): Transfer
     resumedPieces: 0,
     hashFailures: 0,
     receivedFrom: {},
+    receiveBuffered: 0,
   };
 }

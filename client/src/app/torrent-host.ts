@@ -18,6 +18,9 @@ import { linkPacer, type UploadLimiter } from './upload-limiter.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { TransferState, TransferView } from './status.js';
 import { TorrentFiles } from './torrent-files.js';
+import type { StreamSource } from './media-streams.js';
+import { mediaOf, mediaSpan } from './media-view.js';
+import { PieceWaiters } from './piece-waiters.js';
 
 /** What a transfer needs from its tab. */
 export interface TorrentHostDeps {
@@ -39,6 +42,8 @@ export interface TorrentHostDeps {
   relayLimiter?: UploadLimiter;
   /** Test hook that makes this tab a hostile peer: pieces it serves are corrupted. */
   corruptUploads?: () => boolean;
+  /** Whether files can be streamed to players (the service worker controls the page). */
+  streaming?: () => boolean;
 }
 
 export interface TorrentHostInit {
@@ -75,7 +80,7 @@ interface Attached {
  * The I/O side of one transfer: drives the sans-I/O `Swarm` with real links, the piece store,
  * the hasher and the clock. It holds no protocol logic of its own.
  */
-export class TorrentHost {
+export class TorrentHost implements StreamSource {
   readonly infoHash: Uint8Array;
   readonly infoHashHex: string;
   name: string;
@@ -99,6 +104,8 @@ export class TorrentHost {
   private source: ByteSource | undefined;
   /** Pieces known to be in the piece store. */
   private readonly inStore = new Set<number>();
+  /** Streams waiting for pieces to be stored. */
+  private readonly waiters = new PieceWaiters();
   /** Checked pieces the transfer was resumed with (see TransferView.resumedPieces). */
   private readonly resumedPieces: number;
   /** Where this transfer is announced and what its magnet lists: the tab's trackers, then its own. */
@@ -294,6 +301,8 @@ export class TorrentHost {
       hashFailures: this.hashFailures,
       receivedFrom: Object.fromEntries(this.receivedFrom),
       ...(this.files ? { files: this.files.views(pieceStates, s.haveCount) } : {}),
+      receiveBuffered: s.receiveBuffered,
+      ...(info && this.deps.streaming?.() ? { media: mediaOf(this.infoHashHex, info) } : {}),
       ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
     };
   }
@@ -340,6 +349,26 @@ export class TorrentHost {
     const stored = await this.deps.store.getPiece(this.infoHashHex, index);
     if (stored || !this.source || !this.info) return stored;
     return this.deps.reader.readPiece(this.source, index, this.info.pieceLength);
+  }
+
+  hasPiece(index: number): boolean {
+    return this.complete || this.inStore.has(index);
+  }
+
+  whenPiece(index: number): Promise<void> {
+    return this.hasPiece(index) ? Promise.resolve() : this.waiters.wait(index);
+  }
+
+  availability(index: number): number {
+    return this.swarm.status(this.deps.now()).availability[index] ?? 0;
+  }
+
+  playFrom(head: number, last: number): void {
+    this.run((now) => this.swarm.playFrom(head, last, now));
+  }
+
+  stopPlaying(): void {
+    this.run(() => this.swarm.stopPlaying());
   }
 
   /** Records pieces copied into the store; the source file is dropped once all are there. */
@@ -430,6 +459,9 @@ export class TorrentHost {
       this.files.select(undefined); // indexes the torrent does not have: every file, as the swarm does
     }
     if (this.state === 'metadata') this.state = this.swarm.finished ? 'seeding' : 'downloading';
+    // A player starts at the head of the file it plays: that comes first, before it asks.
+    const media = this.deps.streaming?.() ? mediaSpan(info) : undefined;
+    if (media) this.playFrom(media.firstPiece, media.lastPiece);
     this.deps.metadataKnown(this);
     try {
       const existing = await this.deps.store.getMetadata(this.infoHashHex);
@@ -481,6 +513,7 @@ export class TorrentHost {
     const now = this.deps.now();
     for (const p of batch) this.inStore.add(p.index);
     for (const p of batch) this.run(() => this.swarm.pieceVerified(p.index, true, now));
+    for (const p of batch) this.waiters.arrived(p.index);
   }
 
   private async read(index: number): Promise<void> {

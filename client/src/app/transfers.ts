@@ -65,6 +65,8 @@ export interface TransfersDeps {
 export class Transfers {
   /** Test hook: serve corrupted pieces, to see that swarms ban such a peer. */
   corruptUploads = false;
+  /** The service worker that streams files to players controls the page. */
+  streaming = false;
   private readonly torrents = new Map<string, TorrentHost>();
   /** Files being hashed, shown on the page before they have an info-hash. */
   private readonly hashing = new Map<string, TransferView>();
@@ -416,6 +418,13 @@ export class Transfers {
     return readFile(this.torrents.get(infoHash), index);
   }
 
+  /** The service worker that streams files to players does (or no longer does) control the page. */
+  setStreaming(on: boolean): void {
+    if (this.streaming === on) return;
+    this.streaming = on;
+    this.deps.changed();
+  }
+
   /** Reads a stored piece (for the scripting API and tests). */
   getPiece(infoHash: string, index: number): Promise<Uint8Array | undefined> {
     return this.deps.store.getPiece(infoHash, index);
@@ -463,6 +472,7 @@ export class Transfers {
         ...(this.deps.limiter ? { limiter: this.deps.limiter } : {}),
         ...(this.deps.relayLimiter ? { relayLimiter: this.deps.relayLimiter } : {}),
         corruptUploads: () => this.corruptUploads,
+        streaming: () => this.streaming,
         metadataKnown: (h) => {
           if (h.error?.code === ErrorCode.MetadataTimeout) {
             h.error = undefined;

@@ -6,6 +6,7 @@ import './ts-qr-code.js';
 import './ts-piece-map.js';
 import './ts-peer-table.js';
 import './ts-file-list.js';
+import './ts-media-preview.js';
 
 const STATE_TEXT: Record<TransferView['state'], string> = {
   hashing: 'Preparing',
@@ -181,6 +182,7 @@ export class TsTransfer extends LitElement {
         </div>
         ${hashing ? nothing : this.renderActions(t, canSave)}
         ${t.error ? html`<p class="error" data-testid="transfer-error">${t.error.message}</p>` : nothing}
+        ${t.media ? html`<ts-media-preview .media=${t.media}></ts-media-preview>` : nothing}
         ${
           t.files && t.files.length > 1
             ? html`<ts-file-list .files=${t.files} .infoHash=${t.infoHash}></ts-file-list>`

@@ -6,7 +6,7 @@ describe('registerServiceWorker', () => {
     const calls: unknown[][] = [];
     const host = { register: async (...args: unknown[]) => void calls.push(args) };
     expect(await registerServiceWorker(host)).toBe(true);
-    expect(calls).toEqual([[SERVICE_WORKER_URL, { scope: '/' }]]);
+    expect(calls).toEqual([[SERVICE_WORKER_URL, { type: 'module', scope: '/' }]]);
   });
 
   it('is false without service workers or when registration fails', async () => {
