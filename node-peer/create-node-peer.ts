@@ -1,7 +1,8 @@
 import wrtc from '@roamhq/wrtc';
 import { openAsBlob } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { WebSocket } from 'ws';
 import { ErrorCode, TabswarmError } from '../shared/errors.js';
 import { seededRandom } from '../shared/random.js';
@@ -31,6 +32,8 @@ export interface NodePeer {
   store: FsPieceStore;
   /** Seeds a file on disk in place: its pieces are read from it and never copied. */
   seedFile(path: string, opts?: { trackers?: string[] }): Promise<Transfer>;
+  /** Seeds a folder on disk in place, subfolders and all, as one multi-file torrent named after it. */
+  seedFolder(path: string, opts?: { trackers?: string[] }): Promise<Transfer>;
 }
 
 /**
@@ -67,6 +70,24 @@ export async function createNodePeer(opts: NodePeerOptions): Promise<NodePeer> {
       }
       store.placeNext(basename(full), dirname(full));
       return node.seed(blob, { name: basename(full), ...seedOpts });
+    },
+    async seedFolder(path, seedOpts = {}) {
+      const full = resolve(path);
+      const files: { path: string; data: Blob }[] = [];
+      try {
+        for (const entry of await readdir(full, { recursive: true, withFileTypes: true })) {
+          if (!entry.isFile()) continue;
+          const onDisk = join(entry.parentPath, entry.name);
+          files.push({ path: relative(full, onDisk).split(sep).join('/'), data: await openAsBlob(onDisk) });
+        }
+      } catch (err) {
+        throw new TabswarmError(ErrorCode.FileUnreadable, `cannot read ${path}: ${(err as Error).message}`);
+      }
+      if (files.length === 0)
+        throw new TabswarmError(ErrorCode.InfoInvalid, `${path} holds no file to share`);
+      // The torrent is named after the folder, so its files are the folder's own: seeded in place.
+      store.placeNext(basename(full), dirname(full));
+      return node.seedFiles(files, { name: basename(full), ...seedOpts });
     },
   };
 }

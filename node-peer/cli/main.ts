@@ -43,9 +43,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const path = resolve(command.path);
       const kind = await stat(path).catch(() => undefined);
       if (kind === undefined) return usage(say, `cannot read ${command.path}: no such file`);
-      // Folders need multi-file torrents on the sharing side, which this build cannot make yet.
-      if (!kind.isFile())
-        return usage(say, `${command.path} is not a file (sharing folders is not supported yet)`);
+      if (!kind.isFile() && !kind.isDirectory())
+        return usage(say, `${command.path} is neither a file nor a folder`);
       peer = await createNodePeer({
         server: command.server,
         stateDir: command.state,
@@ -54,7 +53,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       });
       await online(peer.node, command.server);
       await peer.node.ready;
-      const transfer = await peer.seedFile(path);
+      const transfer = kind.isDirectory() ? await peer.seedFolder(path) : await peer.seedFile(path);
       io.stdout.write(`${transfer.magnet}\n`);
       follow(peer.node, transfer, new ProgressLine(io.stderr), seedLine, command.quiet);
       const signal = await io.interrupted;

@@ -1,4 +1,5 @@
 import type { DhtOptions } from '../../../shared/dht/index.js';
+import { splitRelativePath } from '../../../shared/files/share-layout.js';
 import type { Identity } from '../../../shared/identity/index.js';
 import type { Random } from '../../../shared/random.js';
 import type { FilePieceReader } from '../adapters/file-reader.js';
@@ -123,6 +124,20 @@ export class TabswarmNode {
     const blob = data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
     const name = opts.name ?? ((data as File).name || 'file');
     const { infoHash } = await this.engine.seed(blob, name, opts.trackers ?? []);
+    return this.handle(infoHash);
+  }
+
+  /**
+   * Shares several files as one multi-file torrent (BEP 3 `files`): `path` is each file's place
+   * in the share, `/`-separated (`photos/a.jpg`). Named after the folder they all sit in, else
+   * `opts.name`, else after the first file.
+   */
+  async seedFiles(
+    files: readonly { path: string; data: Blob | Uint8Array }[],
+    opts: { name?: string; trackers?: string[] } = {},
+  ): Promise<Transfer> {
+    const shared = files.map((f) => ({ path: splitRelativePath(f.path), file: f.data }));
+    const { infoHash } = await this.engine.seedFiles(shared, opts.name, opts.trackers ?? []);
     return this.handle(infoHash);
   }
 

@@ -93,6 +93,24 @@ describe('the library: createNodeWith', () => {
     expect(b.transfer(shared.infoHash)).toBe(got);
   });
 
+  it('seeds several files as one multi-file torrent; the other node gets each file by its path', async () => {
+    const a = node();
+    const b = node();
+    await Promise.all([a.ready, b.ready]);
+    const one = bytes(300_001);
+    const two = bytes(5_000);
+    const shared = await a.seedFiles([
+      { path: 'trip/photos/one.jpg', data: one },
+      { path: 'trip/notes.txt', data: two },
+    ]);
+    const got = await b.download(shared.magnet);
+    await got.done(60_000);
+    const files = got.status()?.files ?? [];
+    expect(files.map((f) => f.path)).toEqual(['trip/notes.txt', 'trip/photos/one.jpg']);
+    expect(await b.engine.readFile(shared.infoHash, 0)).toEqual(two);
+    expect(await b.engine.readFile(shared.infoHash, 1)).toEqual(one);
+  });
+
   it('downloads from a .torrent file given as bytes', async () => {
     const a = node();
     const b = node();

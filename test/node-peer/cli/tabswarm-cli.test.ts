@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../shared/random.js';
@@ -119,5 +119,42 @@ describe('tabswarm (command line)', () => {
     );
     expect(await again.exit).toBe(Exit.ok);
     expect(sha256(await readFile(join(out, 'shared.bin')))).toBe(sha256(data));
+  }, 60_000);
+
+  it('seed shares a folder in place as one multi-file torrent; get writes it with its subfolders', async () => {
+    const folder = join(dir, 'album');
+    const files = {
+      'cover.jpg': seededRandom(11).bytes(300 * 1024),
+      'disc 1/01.flac': seededRandom(12).bytes(700 * 1024 + 3),
+      'disc 2/extra/notes.txt': seededRandom(13).bytes(1234),
+    };
+    for (const [path, data] of Object.entries(files)) {
+      await mkdir(dirname(join(folder, path)), { recursive: true });
+      await writeFile(join(folder, path), data);
+    }
+    const seeder = tabswarm('seed', folder, '--server', server.wsUrl, '--state', join(dir, 'album-seed'));
+    await waitFor('the magnet link', () => seeder.stdout().includes('\n'), { timeoutMs: 20_000 });
+    const magnet = seeder.stdout().trim();
+    expect(magnet).toMatch(/&dn=album/);
+
+    const out = join(dir, 'album-out');
+    const getter = tabswarm(
+      'get',
+      magnet,
+      '--out',
+      out,
+      '--server',
+      server.wsUrl,
+      '--state',
+      join(dir, 'album-get'),
+    );
+    expect(await getter.exit).toBe(Exit.ok);
+    for (const [path, data] of Object.entries(files))
+      expect(sha256(await readFile(join(out, 'album', path))), path).toBe(sha256(data));
+    // Seeded in place: the folder's own files are what was shared, untouched.
+    for (const [path, data] of Object.entries(files))
+      expect(sha256(await readFile(join(folder, path))), path).toBe(sha256(data));
+    seeder.child.kill('SIGINT');
+    expect(await seeder.exit).toBe(Exit.ok);
   }, 60_000);
 });
