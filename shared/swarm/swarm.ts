@@ -1,6 +1,4 @@
-import { toHex } from '../bytes.js';
-import { ErrorCode, TabswarmError, toTabswarmError } from '../errors.js';
-import { fileSpans, piecesForFiles } from '../files/file-layout.js';
+import { ErrorCode, toTabswarmError } from '../errors.js';
 import { parseInfoDictionary } from '../info-dictionary.js';
 import type { InfoDictionary } from '../info-dictionary.js';
 import type { Machine } from '../machine/machine.js';
@@ -10,16 +8,17 @@ import { ChokeGlue, UPLOAD_SLOTS } from './choke-glue.js';
 import { DownloadPipeline, newPeerDownload } from './download-pipeline.js';
 import { ExtensionRegistry } from './extension-registry.js';
 import { FastExtension } from './fast-extension.js';
+import { FileSelection } from './file-selection.js';
 import { LT_DONTHAVE_ID, LtDonthave } from './lt-donthave.js';
 import { MetadataExchange, UT_METADATA_ID } from './metadata-exchange.js';
 import { PieceAssembly } from './piece-assembly.js';
+import { PeerAdmission } from './peer-admission.js';
 import { PiecePicker } from './piece-picker.js';
 import { Playback } from './playback.js';
 import { RECEIVE_BUFFER_BUDGET } from './receive-budget.js';
 import type { PeerKey } from './piece-picker.js';
 import { RateMeter } from './rate-meter.js';
 import { SeedingReveal, newPeerReveal } from './seeding-reveal.js';
-import { SOLE_CONTRIBUTOR_STRIKES, SmartBan } from './smart-ban.js';
 import { PEER_TIMER_ORDER, SwarmCore, requirePicker } from './swarm-core.js';
 import type { PeerTimer, SwarmPeer, SwarmTimer } from './swarm-core.js';
 import { swarmStatus } from './swarm-status.js';
@@ -62,34 +61,29 @@ export class Swarm implements Machine<SwarmOutput> {
   private readonly playback: Playback;
   private readonly receiveBudget: number;
   private readonly assembly = new PieceAssembly();
-  private readonly smartBan = new SmartBan();
   private readonly peerId: Uint8Array;
   private readonly initialHave: readonly boolean[] | undefined;
-  private readonly maxPeers: number;
   private readonly initialSeedingOption: boolean;
   private readonly client: string;
-  private readonly banned = new Set<PeerKey>();
-  private readonly bannedIds = new Set<string>();
+  private readonly admission: PeerAdmission;
   /** Per wire: its peer is still here (a gone peer's wire sets no timers). */
   private readonly wireLive = new WeakMap<PeerWire, { live: boolean }>();
-  private completeAnnounced = false;
-  /** The files chosen for download, applied when the info dictionary is known (undefined: all). */
-  private selectedFiles: readonly number[] | undefined;
+  private readonly selection: FileSelection;
 
   constructor(opts: SwarmOptions) {
     this.infoHash = opts.infoHash;
     this.peerId = opts.peerId;
     this.initialHave = opts.have;
-    this.maxPeers = opts.maxPeers ?? 30;
     this.initialSeedingOption = opts.initialSeeding ?? true;
     this.client = opts.client ?? 'tabswarm 0.1';
-    this.selectedFiles = opts.selectedFiles;
     const core = (this.core = new SwarmCore(opts.infoHash, opts.random));
+    this.admission = new PeerAdmission(core, opts.maxPeers ?? 30);
     core.infoBytes = opts.infoBytes;
     core.forget = (p) => this.forget(p);
     this.download = new DownloadPipeline(core, opts.requestPipeline);
     this.playback = new Playback(core, this.download);
     this.download.urgent = (now) => this.playback.plan(now);
+    this.selection = new FileSelection(core, this.download, opts.selectedFiles);
     this.receiveBudget = opts.receiveBudget ?? RECEIVE_BUFFER_BUDGET;
     this.upload = new UploadScheduler(
       core,
@@ -110,7 +104,7 @@ export class Swarm implements Machine<SwarmOutput> {
       (sender) =>
         new MetadataExchange(core, sender, {
           complete: (info, bytes, now) => this.metadataComplete(info, bytes, now),
-          ban: (peer, reason) => this.ban(peer, reason),
+          ban: (peer, reason) => this.admission.ban(peer, reason),
         }),
     );
     this.extensions.register(LT_DONTHAVE_ID, (sender) => new LtDonthave(core, sender, this.download));
@@ -124,15 +118,7 @@ export class Swarm implements Machine<SwarmOutput> {
   /** A data channel to `peer` opened: we send our handshake. */
   addPeer(peer: PeerKey, now: number): void {
     const core = this.core;
-    if (this.banned.has(peer)) {
-      core.output({ type: 'close', peer, code: ErrorCode.PeerBanned, reason: 'banned from this swarm' });
-      return;
-    }
-    if (core.peers.has(peer)) return;
-    if (core.peers.size >= this.maxPeers) {
-      core.output({ type: 'close', peer, code: ErrorCode.ConnectionBudget, reason: 'swarm is full' });
-      return;
-    }
+    if (!this.admission.admit(peer)) return;
     const liveness = { live: true };
     const wire = new PeerWire({
       infoHash: this.infoHash,
@@ -203,21 +189,13 @@ export class Swarm implements Machine<SwarmOutput> {
         core.send(p, { type: 'have', index }, now);
         if (p.wire.peerPieces.has(index) && picker.isWanted(index)) this.download.wantChanged(p, -1, now);
       }
-      for (const peer of this.smartBan.pieceVerified(index, assembly.data, picker.blockSize)) {
-        this.ban(peer, `sent corrupt data for piece ${index}`);
-      }
-      if (picker.finished && !this.completeAnnounced) {
-        this.completeAnnounced = true;
-        core.event({ type: 'complete' });
-      }
+      this.admission.pieceVerified(index, assembly.data, picker.blockSize);
+      this.selection.announceIfFinished();
     } else {
       core.wasted += assembly.data.length;
       const peers = [...new Set(assembly.suppliers.filter((k): k is PeerKey => k !== undefined))];
       core.event({ type: 'piece-failed', index, peers });
-      const contributions = SmartBan.contributions(assembly.data, picker.blockSize, assembly.suppliers);
-      for (const peer of this.smartBan.pieceFailed(index, contributions)) {
-        this.ban(peer, `sole source of ${SOLE_CONTRIBUTOR_STRIKES} pieces that failed their hash`);
-      }
+      this.admission.pieceFailed(index, assembly.data, picker.blockSize, assembly.suppliers);
     }
     this.download.refillAll(now);
   }
@@ -255,18 +233,7 @@ export class Swarm implements Machine<SwarmOutput> {
    * wanted piece is stored. Ignored before the info dictionary is known (see selectFiles).
    */
   setWanted(pieces: Iterable<number> | undefined, now: number): void {
-    const core = this.core;
-    const picker = core.picker;
-    if (!picker) return;
-    picker.setWanted(pieces);
-    for (const p of core.peers.values())
-      if (p.wire.peerPieces.size !== undefined) this.download.recountWants(p, now);
-    if (!picker.finished) this.completeAnnounced = false;
-    else if (!this.completeAnnounced) {
-      this.completeAnnounced = true;
-      core.event({ type: 'complete' });
-    }
-    this.download.refillAll(now);
+    this.selection.setWanted(pieces, now);
   }
 
   /**
@@ -276,14 +243,12 @@ export class Swarm implements Machine<SwarmOutput> {
    * before any request goes out.
    */
   selectFiles(indexes: readonly number[] | undefined, now: number): void {
-    this.selectedFiles = indexes === undefined ? undefined : [...indexes];
-    const info = this.core.info;
-    if (info) this.setWanted(this.wantedPieces(info), now);
+    this.selection.select(indexes, now);
   }
 
   /** Every wanted piece is stored (every piece, when no files were chosen). */
   get finished(): boolean {
-    return this.core.picker?.finished ?? false;
+    return this.selection.finished;
   }
 
   /**
@@ -361,7 +326,7 @@ export class Swarm implements Machine<SwarmOutput> {
   /** A snapshot for the page. */
   status(now: number): SwarmStatus {
     const buffered = { metadata: this.metadata.bufferedBytes, pieces: this.core.picker?.heldBytes ?? 0 };
-    return swarmStatus(this.core, this.choke.optimistic, this.banned, buffered, now);
+    return swarmStatus(this.core, this.choke.optimistic, this.admission.banned, buffered, now);
   }
 
   // ---- Dispatch -------------------------------------------------------------------------
@@ -428,20 +393,13 @@ export class Swarm implements Machine<SwarmOutput> {
   };
 
   private onHandshake(p: SwarmPeer, peerId: Uint8Array, extensions: boolean, now: number): void {
-    const core = this.core;
-    const id = toHex(peerId);
-    if (this.bannedIds.has(id)) throw new TabswarmError(ErrorCode.PeerBanned, 'banned from this swarm');
-    for (const other of core.peers.values()) {
-      if (other !== p && other.wire.remote && toHex(other.wire.remote.peerId) === id) {
-        throw new TabswarmError(ErrorCode.ProtocolViolation, 'already connected to this peer id');
-      }
-    }
+    this.admission.checkHandshake(p, peerId);
     // BEP 6: with Fast, what we have comes first (have-all / have-none / bitfield).
     const hiding = this.reveal.peerOpened(p);
     this.fast.announcePieces(p, hiding, now);
     if (extensions) this.sendExtensionHandshake(p, now);
     if (hiding) this.choke.fill(now);
-    core.event({ type: 'peer-connected', peer: p.key, peerId });
+    this.core.event({ type: 'peer-connected', peer: p.key, peerId });
   }
 
   /** The peer's bitfield or have-all: its pieces count toward availability and interest. */
@@ -472,9 +430,7 @@ export class Swarm implements Machine<SwarmOutput> {
       budgetBytes: this.receiveBudget,
       ...(this.initialHave ? { have: this.initialHave } : {}),
     }));
-    const wanted = this.wantedPieces(info);
-    if (wanted) picker.setWanted(wanted);
-    this.completeAnnounced = picker.finished;
+    this.selection.applyTo(picker, info);
     this.upload.setPieces(info.pieceCount, info.pieceLength);
     // Only a seed from the start hides pieces: a finished leecher's pieces are out there already.
     if (now === undefined && picker.complete && this.initialSeedingOption && info.pieceCount > 1)
@@ -492,11 +448,6 @@ export class Swarm implements Machine<SwarmOutput> {
       this.download.countPeerPieces(p, now);
       this.download.refill(p, now);
     }
-  }
-
-  /** The pieces of the chosen files, or undefined when every file is wanted. */
-  private wantedPieces(info: InfoDictionary): Set<number> | undefined {
-    return this.selectedFiles === undefined ? undefined : piecesForFiles(fileSpans(info), this.selectedFiles);
   }
 
   /** The info dictionary arrived over ut_metadata. */
@@ -517,15 +468,6 @@ export class Swarm implements Machine<SwarmOutput> {
   }
 
   // ---- Connections ----------------------------------------------------------------------
-
-  private ban(peer: PeerKey, reason: string): void {
-    if (this.banned.has(peer)) return;
-    this.banned.add(peer);
-    const p = this.core.peers.get(peer);
-    if (p?.wire.remote) this.bannedIds.add(toHex(p.wire.remote.peerId));
-    this.core.event({ type: 'peer-banned', peer, reason });
-    if (p) this.core.close(p, ErrorCode.PeerBanned, reason);
-  }
 
   /** Removes every trace of `p`: its reservations, requests, availability, slot and timers. */
   private forget(p: SwarmPeer): void {
