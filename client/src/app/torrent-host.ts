@@ -1,13 +1,12 @@
 import { bytesEqual, toHex } from '../../../shared/bytes.js';
 import { ErrorCode, TabswarmError, toTabswarmError } from '../../../shared/errors.js';
 import type { InfoDictionary } from '../../../shared/info-dictionary.js';
-import { pieceHash, pieceSize } from '../../../shared/info-dictionary.js';
+import { pieceHash } from '../../../shared/info-dictionary.js';
 import { createMagnet } from '../../../shared/magnet.js';
-import { EtaSmoother } from '../../../shared/eta-smoother.js';
 import { createTorrentFile } from '../../../shared/torrent-file.js';
 import type { Random } from '../../../shared/random.js';
 import { MachineDriver, realScheduler } from '../../../shared/machine/driver.js';
-import type { SwarmEvent, SwarmOutput, SwarmStatus } from '../../../shared/swarm/swarm-types.js';
+import type { SwarmEvent, SwarmOutput } from '../../../shared/swarm/swarm-types.js';
 import { Swarm } from '../../../shared/swarm/swarm.js';
 import type { PeerLink } from '../adapters/peer-link.js';
 import type { PieceHasher } from '../adapters/piece-hasher.js';
@@ -17,9 +16,11 @@ import { LinkSender } from './link-sender.js';
 import { linkPacer, type UploadLimiter } from './upload-limiter.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { TransferState, TransferView } from './status.js';
+import { PieceWrites } from './piece-writes.js';
 import { TorrentFiles } from './torrent-files.js';
+import { TransferViewer } from './transfer-view.js';
 import type { StreamSource } from './media-streams.js';
-import { mediaOf, mediaSpan } from './media-view.js';
+import { mediaSpan } from './media-view.js';
 import { PieceWaiters } from './piece-waiters.js';
 
 /** What a transfer needs from its tab. */
@@ -66,10 +67,6 @@ export interface TorrentHostInit {
   selectedFiles?: readonly number[];
 }
 
-/** Verified pieces are written in one transaction per batch, not one per piece. */
-const STORE_BATCH_PIECES = 8;
-const STORE_BATCH_DELAY_MS = 20;
-
 interface Attached {
   link: PeerLink;
   sender: LinkSender;
@@ -95,11 +92,7 @@ export class TorrentHost implements StreamSource {
   private readonly banned = new Set<string>();
   /** Pieces read back from storage that passed their hash in this tab's life. */
   private readonly trusted = new Set<number>();
-  private readonly storeQueue: { index: number; data: Uint8Array }[] = [];
-  private storeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Payload bytes received from each remote peer id, kept after it disconnects. */
-  private readonly receivedFrom = new Map<string, number>();
-  private hashFailures = 0;
+  private readonly writes: PieceWrites;
   private closed = false;
   private source: ByteSource | undefined;
   /** Pieces known to be in the piece store. */
@@ -116,7 +109,7 @@ export class TorrentHost implements StreamSource {
   private pendingSelection: readonly number[] | undefined;
   /** Paused by the person (a finished file: no longer shared); links are refused until resumed. */
   private held = false;
-  private readonly eta = new EtaSmoother();
+  private readonly viewer = new TransferViewer();
 
   constructor(
     private readonly deps: TorrentHostDeps,
@@ -132,6 +125,19 @@ export class TorrentHost implements StreamSource {
     if (!init.source) for (const i of init.stored ?? []) this.inStore.add(i);
     if (init.checked) for (const i of init.stored ?? []) this.trusted.add(i);
     this.resumedPieces = init.checked ? this.trusted.size : 0;
+    this.writes = new PieceWrites({
+      store: deps.store,
+      hasher: deps.hasher,
+      infoHashHex: this.infoHashHex,
+      rejected: (index) => this.run((now) => this.swarm.pieceVerified(index, false, now)),
+      verified: (index) => this.trusted.add(index),
+      stored: (indices) => this.stored(indices),
+      // The pieces are fetched again after the person frees space; everything stored is kept.
+      failed: (indices, err) => {
+        for (const i of indices) this.run((now) => this.swarm.pieceVerified(i, false, now));
+        this.pause(err);
+      },
+    });
     const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
     this.pendingSelection = init.selectedFiles;
     if (init.info) this.files = new TorrentFiles(init.info, init.selectedFiles);
@@ -198,7 +204,7 @@ export class TorrentHost implements StreamSource {
   setPaused(paused: boolean): void {
     if (this.closed || paused === this.held) return;
     this.held = paused;
-    this.eta.reset();
+    this.viewer.resetEta();
     if (paused) {
       this.state = 'paused';
       for (const a of [...this.links.values()]) a.link.close();
@@ -247,64 +253,22 @@ export class TorrentHost implements StreamSource {
     this.run((now) => this.swarm.addPeer(key, now));
   }
 
+  /** This transfer as the page shows it. */
   view(): TransferView {
-    const s: SwarmStatus = this.swarm.status(this.deps.now());
-    const info = this.info;
-    const pieceCount = info?.pieceCount ?? 0;
-    const pieceStates = new Uint8Array(pieceCount);
-    const availability = new Uint16Array(pieceCount);
-    for (let i = 0; i < pieceCount; i++) {
-      const state = s.pieces[i];
-      pieceStates[i] = state === 'have' ? 2 : state === 'missing' || state === undefined ? 0 : 1;
-      availability[i] = s.availability[i] ?? 0;
-    }
-    // Peers are keyed by their remote id (see attach).
-    for (const p of s.peers) {
-      this.receivedFrom.set(p.peer, Math.max(this.receivedFrom.get(p.peer) ?? 0, p.downloaded));
-    }
-    this.eta.observe(this.deps.now(), s.verifiedBytes);
-    const secondsLeft =
-      this.state === 'downloading' ? this.eta.secondsLeft(s.verifiedBytes, info?.length ?? 0) : undefined;
-    return {
-      infoHash: this.infoHashHex,
+    const now = this.deps.now();
+    return this.viewer.view(this.swarm.status(now), now, {
+      infoHashHex: this.infoHashHex,
       name: this.name,
-      length: info?.length ?? 0,
       magnet: this.magnet,
       state: this.state,
-      progress: info && info.length > 0 ? s.verifiedBytes / info.length : 0,
-      verifiedBytes: s.verifiedBytes,
-      downloadRate: s.downloadRate,
-      uploadRate: s.uploadRate,
-      downloaded: s.downloaded,
-      uploaded: s.uploaded,
-      peers: s.peers.map((p) => ({
-        id: p.peer,
-        downloadRate: p.downloadRate,
-        uploadRate: p.uploadRate,
-        downloaded: p.downloaded,
-        uploaded: p.uploaded,
-        amChoking: p.amChoking,
-        amInterested: p.amInterested,
-        peerChoking: p.peerChoking,
-        peerInterested: p.peerInterested,
-        optimistic: p.optimistic,
-        snubbed: p.snubbed,
-        progress: pieceCount > 0 ? p.pieces / pieceCount : 0,
-      })),
-      pieceStates,
-      availability,
-      banned: s.banned,
-      storedPieces: this.inStore.size,
-      storedBytes: info ? [...this.inStore].reduce((n, i) => n + pieceSize(info, i), 0) : 0,
-      ...(secondsLeft === undefined ? {} : { secondsLeft }),
+      info: this.info,
+      inStore: this.inStore,
       resumedPieces: this.resumedPieces,
-      hashFailures: this.hashFailures,
-      receivedFrom: Object.fromEntries(this.receivedFrom),
-      ...(this.files ? { files: this.files.views(pieceStates, s.haveCount) } : {}),
-      receiveBuffered: s.receiveBuffered,
-      ...(info && this.deps.streaming?.() ? { media: mediaOf(this.infoHashHex, info) } : {}),
-      ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
-    };
+      hashFailures: this.writes.hashFailures,
+      files: this.files,
+      streaming: this.deps.streaming?.() ?? false,
+      error: this.error,
+    });
   }
 
   /**
@@ -380,10 +344,7 @@ export class TorrentHost implements StreamSource {
 
   close(): void {
     this.closed = true;
-    // Queued pieces are dropped: the transfer may be deleted from the store next.
-    if (this.storeTimer !== undefined) clearTimeout(this.storeTimer);
-    this.storeTimer = undefined;
-    this.storeQueue.length = 0;
+    this.writes.close();
     this.driver.stop();
     for (const a of this.links.values()) a.link.close();
     this.links.clear();
@@ -407,7 +368,7 @@ export class TorrentHost implements StreamSource {
         void this.onMetadata(action.info, action.infoBytes);
         break;
       case 'verify':
-        void this.verify(action.index, action.data);
+        if (this.info) void this.writes.verify(this.info, action.index, action.data);
         break;
       case 'read':
         void this.read(action.index);
@@ -477,43 +438,13 @@ export class TorrentHost implements StreamSource {
     this.deps.changed();
   }
 
-  private async verify(index: number, data: Uint8Array): Promise<void> {
-    const info = this.info;
-    if (!info) return;
-    const digest = await this.deps.hasher.hash(data);
-    if (this.closed) return;
-    if (!bytesEqual(digest, pieceHash(info, index))) {
-      this.hashFailures++;
-      this.run((now) => this.swarm.pieceVerified(index, false, now));
-      return;
-    }
-    this.trusted.add(index);
-    this.storeQueue.push({ index, data });
-    if (this.storeQueue.length >= STORE_BATCH_PIECES) void this.flushStore();
-    else this.storeTimer ??= setTimeout(() => void this.flushStore(), STORE_BATCH_DELAY_MS);
-  }
-
-  /** Writes the verified pieces in one transaction, then tells the swarm they are ours. */
-  private async flushStore(): Promise<void> {
-    if (this.storeTimer !== undefined) clearTimeout(this.storeTimer);
-    this.storeTimer = undefined;
-    const batch = this.storeQueue.splice(0);
-    if (batch.length === 0) return;
-    try {
-      await this.deps.store.putPieces(this.infoHashHex, batch);
-    } catch (err) {
-      const e = toTabswarmError(err, ErrorCode.StorageFailed);
-      // The pieces are dropped (they will be fetched again after the person frees space);
-      // everything already stored is kept.
-      for (const p of batch) this.run((now) => this.swarm.pieceVerified(p.index, false, now));
-      this.pause(e);
-      return;
-    }
+  /** Verified pieces are in the store: the swarm may offer them, and streams waiting go on. */
+  private stored(indices: number[]): void {
     if (this.closed) return;
     const now = this.deps.now();
-    for (const p of batch) this.inStore.add(p.index);
-    for (const p of batch) this.run(() => this.swarm.pieceVerified(p.index, true, now));
-    for (const p of batch) this.waiters.arrived(p.index);
+    for (const i of indices) this.inStore.add(i);
+    for (const i of indices) this.run(() => this.swarm.pieceVerified(i, true, now));
+    for (const i of indices) this.waiters.arrived(i);
   }
 
   private async read(index: number): Promise<void> {
