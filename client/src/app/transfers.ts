@@ -1,26 +1,22 @@
 import { fromHex, toHex } from '../../../shared/bytes.js';
 import { ErrorCode, TabswarmError, toTabswarmError } from '../../../shared/errors.js';
-import {
-  choosePieceLength,
-  createInfoDictionary,
-  parseInfoDictionary,
-} from '../../../shared/info-dictionary.js';
-import { isTrackerUrl, parseMagnet } from '../../../shared/magnet.js';
+import { parseInfoDictionary } from '../../../shared/info-dictionary.js';
+import { parseMagnet } from '../../../shared/magnet.js';
 import { parseTorrentFile } from '../../../shared/torrent-file.js';
 import type { Random } from '../../../shared/random.js';
 import type { ByteSource, FilePieceReader } from '../adapters/file-reader.js';
 import type { FileSaver, SaveOutcome } from '../adapters/file-saver.js';
 import type { DirectoryHandle, FolderSaveOutcome } from '../adapters/folder-saver.js';
-import { hashFile, type PieceHasher } from '../adapters/piece-hasher.js';
+import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore, TorrentMetadata } from '../adapters/piece-store.js';
 import type { Connections, TrackedLink } from './connections.js';
-import { storeFilePieces } from './file-import.js';
 import { folderShare, type SharedFile } from './folder-share.js';
 import type { Notices } from './notices.js';
 import { checkStoredPieces } from './piece-check.js';
-import { hashingView, type TransferView } from './status.js';
-import { withPaused } from './stored-metadata.js';
-import { TorrentHost } from './torrent-host.js';
+import type { TransferView } from './status.js';
+import { Sharing } from './sharing.js';
+import { storageMessage, withPaused } from './stored-metadata.js';
+import { TorrentHost, type TorrentHostInit } from './torrent-host.js';
 import { looksLikeTorrent, storedTrackers } from './torrent-sources.js';
 import { readFile, saveFiles, selectFiles } from './transfer-files.js';
 import type { UploadLimiter } from './upload-limiter.js';
@@ -58,9 +54,9 @@ export interface TransfersDeps {
 }
 
 /**
- * The tab's transfers: shares files (hashing, then copying their pieces into the store), opens
- * magnet links, resumes what the store kept, saves completed files, and attaches the links opened
- * for a transfer to its TorrentHost. Where peers come from is not its business.
+ * The tab's transfers: shares files (through Sharing: hashing, then copying their pieces into the
+ * store), opens magnet links, resumes what the store kept, saves completed files, and attaches the
+ * links opened for a transfer to its TorrentHost. Where peers come from is not its business.
  */
 export class Transfers {
   /** Test hook: serve corrupted pieces, to see that swarms ban such a peer. */
@@ -68,14 +64,21 @@ export class Transfers {
   /** The service worker that streams files to players controls the page. */
   streaming = false;
   private readonly torrents = new Map<string, TorrentHost>();
-  /** Files being hashed, shown on the page before they have an info-hash. */
-  private readonly hashing = new Map<string, TransferView>();
-  private nextHashingKey = 1;
+  /** Files being hashed and copied into the store. */
+  private readonly sharing: Sharing;
   private readonly patienceTimers = new Set<ReturnType<typeof setTimeout>>();
-  /** Copies of shared files into the store still running, so a removal waits for them to stop. */
-  private readonly imports = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: TransfersDeps) {
+    this.sharing = new Sharing({
+      store: deps.store,
+      hasher: deps.hasher,
+      reader: deps.reader,
+      notices: deps.notices,
+      changed: () => deps.changed(),
+      get: (infoHash) => this.torrents.get(infoHash),
+      add: (init) => this.addHost(init),
+      findPeers: (host) => deps.findPeers(host),
+    });
     deps.connections.on('open', (link) => this.attach(link));
   }
 
@@ -109,7 +112,7 @@ export class Transfers {
     host.close();
     this.torrents.delete(infoHash);
     this.deps.changed();
-    await this.imports.get(infoHash)?.catch(() => {});
+    await this.sharing.copied(infoHash);
     try {
       await this.deps.store.deleteTorrent(infoHash);
     } catch (err) {
@@ -154,92 +157,7 @@ export class Transfers {
     trackers: readonly string[] = [],
     files?: { path: string[]; length: number }[],
   ): Promise<{ infoHash: string; magnet: string }> {
-    const bad = trackers.find((t) => !isTrackerUrl(t));
-    if (bad !== undefined) {
-      const e = new TabswarmError(
-        ErrorCode.MagnetInvalid,
-        `“${bad.slice(0, 100)}” is not a tracker URL (ws://, wss://, http://, https:// or udp:// with a host).`,
-      );
-      this.deps.notices.add('error', e.message, e.code);
-      throw e;
-    }
-    const pieceLength = choosePieceLength(file.size);
-    const key = `hashing:${this.nextHashingKey++}`;
-    const placeholder = hashingView(key, name, file.size);
-    this.hashing.set(key, placeholder);
-    this.deps.changed();
-    try {
-      if (file.size === 0)
-        throw new TabswarmError(
-          ErrorCode.InfoInvalid,
-          files ? 'These files are all empty: there is nothing to share.' : 'An empty file cannot be shared.',
-        );
-      const pieceHashes = await hashFile(
-        file,
-        pieceLength,
-        (done) => {
-          placeholder.progress = done / file.size;
-          placeholder.verifiedBytes = done;
-          this.deps.changed();
-        },
-        { hasher: this.deps.hasher, reader: this.deps.reader },
-      );
-      const { info, infoBytes, infoHash } = createInfoDictionary({
-        name,
-        length: file.size,
-        pieceLength,
-        pieceHashes,
-        ...(files ? { files } : {}),
-      });
-      const hex = toHex(infoHash);
-      this.hashing.delete(key);
-      let host = this.torrents.get(hex);
-      if (!host) {
-        // Seed at once, reading pieces from the file until they are in the store.
-        host = this.addHost({
-          infoHash,
-          info,
-          infoBytes,
-          stored: [...Array(info.pieceCount).keys()],
-          source: file,
-          trackers,
-        });
-        // The magnet keeps the trackers added to this share for the next visit.
-        await this.deps.store.putMetadata(hex, {
-          name,
-          length: file.size,
-          infoBytes,
-          addedAt: Date.now(),
-          magnet: host.magnet,
-        });
-        this.deps.findPeers(host);
-        const seeded = host;
-        const copy = storeFilePieces(
-          file,
-          pieceLength,
-          hex,
-          this.deps.store,
-          this.deps.reader,
-          (indices) => seeded.markStored(indices),
-          () => this.torrents.get(hex) !== seeded,
-        )
-          .catch((err: unknown) => {
-            if (this.torrents.get(hex) !== seeded) return;
-            const e = toTabswarmError(err, ErrorCode.StorageFailed);
-            this.deps.notices.add('error', storageMessage(e, name), e.code);
-          })
-          .finally(() => this.imports.delete(hex));
-        this.imports.set(hex, copy);
-      }
-      this.deps.changed();
-      return { infoHash: hex, magnet: host.magnet };
-    } catch (err) {
-      this.hashing.delete(key);
-      const e = toTabswarmError(err, ErrorCode.StorageFailed);
-      this.deps.notices.add('error', storageMessage(e, name), e.code);
-      this.deps.changed();
-      throw e;
-    }
+    return this.sharing.seed(file, name, trackers, files);
   }
 
   /**
@@ -432,7 +350,7 @@ export class Transfers {
 
   /** Every transfer as the page shows it, files still being hashed first. */
   views(): TransferView[] {
-    return [...this.hashing.values(), ...[...this.torrents.values()].map((t) => t.view())];
+    return [...this.sharing.views(), ...[...this.torrents.values()].map((t) => t.view())];
   }
 
   view(infoHash: string): TransferView | undefined {
@@ -456,7 +374,7 @@ export class Transfers {
     return host;
   }
 
-  private addHost(init: ConstructorParameters<typeof TorrentHost>[1]): TorrentHost {
+  private addHost(init: TorrentHostInit): TorrentHost {
     const host = new TorrentHost(
       {
         store: this.deps.store,
@@ -558,10 +476,4 @@ export class Transfers {
       if (spare.open && spare.purpose.infoHash === undefined) spare.link.close();
     }
   }
-}
-
-function storageMessage(err: TabswarmError, name: string): string {
-  return err.code === ErrorCode.StorageFull
-    ? `Storage is full: cannot keep “${name}”. Free some space (or remove old files) and try again.`
-    : `“${name}”: ${err.message}`;
 }
