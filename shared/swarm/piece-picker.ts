@@ -1,62 +1,22 @@
 import { shuffle } from '../random.js';
-import type { Random } from '../random.js';
 import { BLOCK_SIZE } from '../wire/wire-codec.js';
 import type { UrgentPlan } from './deadline-window.js';
+import type {
+  BlockRequest,
+  PartialPiece,
+  PeerKey,
+  PiecePickerOptions,
+  PieceState,
+  ReceivedResult,
+} from './piece-picker-types.js';
 
-/** A peer's identity inside a swarm (the transport's key for the connection). */
-export type PeerKey = string;
-
-/** One block to request. */
-export interface BlockRequest {
-  index: number;
-  begin: number;
-  length: number;
-}
-
-/** Where a piece stands, as shown on the piece map. */
-export type PieceState = 'have' | 'verifying' | 'downloading' | 'missing';
-
-/** Options for {@link PiecePicker}. */
-export interface PiecePickerOptions {
-  pieceCount: number;
-  pieceLength: number;
-  /** Total content length (the last piece is shorter). */
-  length: number;
-  random: Random;
-  /** Pieces already stored. */
-  have?: readonly boolean[];
-  /** Block size (default BLOCK_SIZE). */
-  blockSize?: number;
-  /**
-   * Bytes of started pieces (being received, verified or stored) past which no new piece is
-   * started (default unbounded; the swarm passes RECEIVE_BUFFER_BUDGET). One piece always may be.
-   */
-  budgetBytes?: number;
-}
-
-/** Block bookkeeping of a piece being downloaded. */
-interface Partial {
-  index: number;
-  blocks: number;
-  received: Uint8Array;
-  receivedCount: number;
-  /** Peers with a request out for each block; empty arrays when none. */
-  requesters: PeerKey[][];
-  /** Blocks neither received nor requested from anyone. */
-  unrequested: number;
-  /** A piece that failed before is fetched from one peer only, so a liar is exposed. */
-  owner: PeerKey | undefined;
-}
-
-/** What {@link PiecePicker.received} found. */
-export interface ReceivedResult {
-  /** The block was wanted (not a duplicate or stray) and is now recorded. */
-  accepted: boolean;
-  /** Every block of the piece is in: hand it to verification. */
-  pieceComplete: boolean;
-  /** Other peers that had the same block requested (endgame): send them a cancel. */
-  cancel: PeerKey[];
-}
+export type {
+  BlockRequest,
+  PeerKey,
+  PiecePickerOptions,
+  PieceState,
+  ReceivedResult,
+} from './piece-picker-types.js';
 
 const STATE_MISSING = 0;
 const STATE_DOWNLOADING = 1;
@@ -90,7 +50,7 @@ export class PiecePicker {
   private readonly availability: Uint16Array;
   /** Tie-break rank of each piece (a random permutation). */
   private readonly rank: Uint32Array;
-  private readonly partials = new Map<number, Partial>();
+  private readonly partials = new Map<number, PartialPiece>();
   /** Pieces that failed verification and have not verified since. */
   private readonly failed = new Set<number>();
   private haveCount = 0;
@@ -291,7 +251,7 @@ export class PiecePicker {
     // duplicate request at a time, for a block with the fewest requesters. Duplicating every
     // outstanding block to every peer costs more upload than the tail it saves.
     if (out.length === 0 && this.endgame && !this.holdsDuplicate(peer)) {
-      let best: { p: Partial; block: number; n: number } | undefined;
+      let best: { p: PartialPiece; block: number; n: number } | undefined;
       for (const p of this.partials.values()) {
         if (!this.mayRequest(p, peer) || !peerHas(p.index) || !this.isWanted(p.index)) continue;
         for (let b = 0; b < p.blocks; b++) {
@@ -487,13 +447,13 @@ export class PiecePicker {
     return this.held === 0 || this.held + this.pieceSize(index) <= this.budgetBytes - reserve;
   }
 
-  private mayRequest(p: Partial, peer: PeerKey): boolean {
+  private mayRequest(p: PartialPiece, peer: PeerKey): boolean {
     return p.owner === undefined || p.owner === peer;
   }
 
-  private start(index: number, peer: PeerKey): Partial {
+  private start(index: number, peer: PeerKey): PartialPiece {
     const blocks = this.blockCount(index);
-    const p: Partial = {
+    const p: PartialPiece = {
       index,
       blocks,
       received: new Uint8Array(blocks),
@@ -510,13 +470,13 @@ export class PiecePicker {
     return p;
   }
 
-  private takeBlocks(p: Partial, peer: PeerKey, max: number, out: BlockRequest[]): void {
+  private takeBlocks(p: PartialPiece, peer: PeerKey, max: number, out: BlockRequest[]): void {
     for (let b = 0; b < p.blocks && out.length < max && p.unrequested > 0; b++) {
       if (!p.received[b] && (p.requesters[b] as PeerKey[]).length === 0) out.push(this.request(p, b, peer));
     }
   }
 
-  private request(p: Partial, block: number, peer: PeerKey): BlockRequest {
+  private request(p: PartialPiece, block: number, peer: PeerKey): BlockRequest {
     const requesters = p.requesters[block] as PeerKey[];
     if (requesters.length === 0) p.unrequested--;
     requesters.push(peer);
