@@ -77,27 +77,37 @@ export class RandomGraph {
     return this.live;
   }
 
-  /** Flood from `src` with `ttl`; returns [found, hops to the nearest holder]. */
-  flood(src: number, object: number, ttl: number): { found: boolean; hops: number } {
+  /**
+   * Floods from `src` with `ttl`: every forward counts one message, duplicates included; `visit`
+   * sees each node reached (not `src`), once, with its depth.
+   */
+  floodFrom(src: number, ttl: number, visit: (node: number, depth: number) => void): void {
     const seen = new Set<number>([src]);
     let frontier = [src];
-    let foundAt = (this.nodes[src] as GNode).objects.has(object) ? 0 : -1;
     for (let depth = 1; depth <= ttl && frontier.length > 0; depth++) {
       const next: number[] = [];
       for (const u of frontier) {
-        for (const v of (this.nodes[u] as GNode).neighbors) {
+        for (const v of this.nodes[u]?.neighbors ?? []) {
           this.messages++;
           if (seen.has(v)) continue;
           seen.add(v);
           next.push(v);
-          if (foundAt < 0 && (this.nodes[v] as GNode).objects.has(object)) {
-            foundAt = depth;
-            this.messages += depth; // the query hit walks back
-          }
+          visit(v, depth);
         }
       }
       frontier = next;
     }
+  }
+
+  /** Flood from `src` with `ttl`; returns [found, hops to the nearest holder]. */
+  flood(src: number, object: number, ttl: number): { found: boolean; hops: number } {
+    let foundAt = (this.nodes[src] as GNode).objects.has(object) ? 0 : -1;
+    this.floodFrom(src, ttl, (v, depth) => {
+      if (foundAt < 0 && (this.nodes[v] as GNode).objects.has(object)) {
+        foundAt = depth;
+        this.messages += depth; // the query hit walks back
+      }
+    });
     return { found: foundAt >= 0, hops: foundAt };
   }
 

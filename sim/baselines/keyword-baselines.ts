@@ -46,23 +46,11 @@ export function runKeywordFlood(o: KeywordBaselineOptions, ttl: number): Keyword
     const matches = new Set(q.matches);
     const hitFiles = new Set<number>();
     const src = random.int(o.nodes);
-    const seen = new Set([src]);
-    let frontier = [src];
-    for (let depth = 1; depth <= ttl && frontier.length > 0; depth++) {
-      const next: number[] = [];
-      for (const u of frontier) {
-        for (const v of g.nodes[u]?.neighbors ?? []) {
-          g.messages++;
-          if (seen.has(v)) continue;
-          seen.add(v);
-          next.push(v);
-          const hits = (held[v] ?? []).filter((f) => matches.has(f));
-          if (hits.length > 0) g.messages += depth;
-          for (const f of hits) hitFiles.add(f);
-        }
-      }
-      frontier = next;
-    }
+    g.floodFrom(src, ttl, (v, depth) => {
+      const hits = (held[v] ?? []).filter((f) => matches.has(f));
+      if (hits.length > 0) g.messages += depth;
+      for (const f of hits) hitFiles.add(f);
+    });
     for (const f of held[src] ?? []) if (matches.has(f)) hitFiles.add(f);
     const [a, b] = score(q, (f) => hitFiles.has(f));
     found += a;
@@ -108,21 +96,7 @@ export function runKeywordSuperPeer(
       for (const f of hits) hitFiles.add(f);
     };
     take(first, 0);
-    const seen = new Set([first]);
-    let frontier = [first];
-    for (let depth = 1; depth <= ttl && frontier.length > 0; depth++) {
-      const next: number[] = [];
-      for (const u of frontier) {
-        for (const v of g.nodes[u]?.neighbors ?? []) {
-          g.messages++;
-          if (seen.has(v)) continue;
-          seen.add(v);
-          next.push(v);
-          take(v, depth);
-        }
-      }
-      frontier = next;
-    }
+    g.floodFrom(first, ttl, take);
     const [a, b] = score(q, (f) => hitFiles.has(f));
     found += a;
     wanted += b;
