@@ -97,7 +97,7 @@ export interface UploadHooks {
  */
 export class UploadScheduler {
   cache: PieceCache;
-  /** Payload bytes uploaded per piece, to anyone (a seed serves the least uploaded first). */
+  /** Payload bytes uploaded per piece, to anyone (a seed serves the piece with the fewest whole copies sent first). */
   pieceUploads = new Float64Array(0);
   /** The host reports `drained`, so we know which channels still hold our data (see pump). */
   drainSeen = false;
