@@ -34,6 +34,21 @@ function tabswarm(...args: string[]): Run {
   return { child, stdout: () => stdout, stderr: () => stderr, exit };
 }
 
+/** `tabswarm get` from this test's server into `out`, with its own state folder. */
+function get(magnet: string, out: string, state: string, ...more: string[]): Run {
+  return tabswarm(
+    'get',
+    magnet,
+    '--out',
+    out,
+    '--server',
+    server.wsUrl,
+    '--state',
+    join(dir, state),
+    ...more,
+  );
+}
+
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 beforeAll(async () => {
@@ -85,16 +100,7 @@ describe('tabswarm (command line)', () => {
     expect(magnet).toMatch(/^magnet:\?xt=urn:btih:[0-9a-f]{40}&dn=shared\.bin/);
 
     const out = join(dir, 'out');
-    const getter = tabswarm(
-      'get',
-      magnet,
-      '--out',
-      out,
-      '--server',
-      server.wsUrl,
-      '--state',
-      join(dir, 'get-state'),
-    );
+    const getter = get(magnet, out, 'get-state');
     expect(await getter.exit).toBe(Exit.ok);
     expect(getter.stdout().trim()).toBe(join(out, 'shared.bin'));
     expect(getter.stderr()).toMatch(/\[#+\] 100%/);
@@ -106,17 +112,7 @@ describe('tabswarm (command line)', () => {
     expect((await readdir(join(state, 'keys'))).filter((f) => f.endsWith('.lock'))).toEqual([]);
 
     // Again, with everything on disk: nothing to fetch, still verified.
-    const again = tabswarm(
-      'get',
-      magnet,
-      '--out',
-      out,
-      '--server',
-      server.wsUrl,
-      '--state',
-      join(dir, 'get-state'),
-      '--quiet',
-    );
+    const again = get(magnet, out, 'get-state', '--quiet');
     expect(await again.exit).toBe(Exit.ok);
     expect(sha256(await readFile(join(out, 'shared.bin')))).toBe(sha256(data));
   }, 60_000);
@@ -138,16 +134,7 @@ describe('tabswarm (command line)', () => {
     expect(magnet).toMatch(/&dn=album/);
 
     const out = join(dir, 'album-out');
-    const getter = tabswarm(
-      'get',
-      magnet,
-      '--out',
-      out,
-      '--server',
-      server.wsUrl,
-      '--state',
-      join(dir, 'album-get'),
-    );
+    const getter = get(magnet, out, 'album-get');
     expect(await getter.exit).toBe(Exit.ok);
     for (const [path, data] of Object.entries(files))
       expect(sha256(await readFile(join(out, 'album', path))), path).toBe(sha256(data));
