@@ -86,6 +86,7 @@ export class DhtNode implements Machine<DhtOutput> {
       alpha: options.alpha ?? DEFAULT_ALPHA,
       random: options.random,
       settings,
+      superPeer: options.superPeer === true,
       table: new RoutingTable(own, this.k),
       links: this.links,
       routes: new RouteBook(settings.maxRouteLength, undefined, (id) => this.links.linkedSince(id)),
@@ -141,6 +142,9 @@ export class DhtNode implements Machine<DhtOutput> {
         case 'store-job':
           this.storeJobs.fire(timer.subject as number, now);
           break;
+        case 'links':
+          this.upkeep.maintainLinks(now);
+          break;
       }
     }
   }
@@ -157,6 +161,8 @@ export class DhtNode implements Machine<DhtOutput> {
     this.strikes.delete(id);
     this.contacts.seen(id, [id], now);
     this.upkeep.linkOpened(now);
+    // A super-peer tells each new link at once (its queries carry `sp`): the tab keeps it as an anchor.
+    if (this.core.superPeer) this.rpcs.query(id, 'ping', {}, now, () => {});
     for (const victim of this.links.excess(this.core.table, id))
       this.dropLink(victim, 'over the connection budget', now);
     // Nothing else could go (all pinned): a link given up on that opened late has no slot.
@@ -428,6 +434,7 @@ export class DhtNode implements Machine<DhtOutput> {
         live: this.links.liveIds(),
         pinned: this.links.liveIds().filter((id) => this.links.isPinned(id)),
         pending: this.links.pendingIds(),
+        anchors: this.links.anchorIds(),
         max: this.links.maxConnections,
         target: this.links.targetConnections,
         openedLastHour: this.links.openedLastHour(now ?? this.lastNow),

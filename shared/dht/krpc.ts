@@ -44,10 +44,12 @@ export interface Proof {
 }
 
 /**
- * A validated query, one variant per method. A ping's optional `ln` is the asker's live link
- * count, sent by a node with few links (see LinkManager).
+ * A validated query, one variant per method. Any query's optional `sp` (1) says the asker is a
+ * super-peer, as BEP 43's `ro` says it is read-only: a super-peer puts it in every query (see
+ * LinkOptions.anchorLinks). A ping's optional `ln` is the asker's live link count, sent by a node
+ * with few links (see LinkManager).
  */
-export type KrpcQuery = { y: 'q'; t: Uint8Array } & (
+export type KrpcQuery = { y: 'q'; t: Uint8Array; a: { sp?: 1 } } & (
   | { q: 'ping'; a: { id: Uint8Array; ln?: number } }
   | { q: 'find_node'; a: { id: Uint8Array; target: Uint8Array } }
   | { q: 'get_peers'; a: { id: Uint8Array; info_hash: Uint8Array } }
@@ -87,6 +89,11 @@ export interface KrpcResponseValues extends Proof {
   v?: Uint8Array;
   /** Keyword records for kw_get (each checked by the asker: shared/search checkAnswer). */
   kw?: Uint8Array[];
+  /**
+   * Super-peers (supernodes) the responder knows of: itself if it is one, and those among `nodes`
+   * that said so over their links to it. The asker may ask them for a link (an anchor).
+   */
+  sn?: Uint8Array[];
 }
 
 export type KrpcMessage =
@@ -135,9 +142,18 @@ function proofFields(a: BDict): Proof {
 }
 
 function parseQuery(t: Uint8Array, d: BDict): KrpcQuery {
-  const q = fromUtf8(bytesField(d, 'q', undefined, 32));
   const a = d['a'];
   if (!isDict(a)) return invalid('query without "a" dictionary');
+  const query = parseMethod(t, d, a);
+  const sp = a['sp'];
+  if (sp === undefined) return query;
+  if (sp !== 1) return invalid('"sp" is not 1');
+  query.a.sp = sp;
+  return query;
+}
+
+function parseMethod(t: Uint8Array, d: BDict, a: BDict): KrpcQuery {
+  const q = fromUtf8(bytesField(d, 'q', undefined, 32));
   const id = bytesField(a, 'id', ID_BYTES);
   switch (q) {
     case 'ping': {
@@ -207,6 +223,8 @@ function parseResponse(t: Uint8Array, d: BDict): KrpcMessage {
   const out: KrpcResponseValues = { id: bytesField(r, 'id', ID_BYTES) };
   const nodes = optionalBytes(r, 'nodes');
   if (nodes) out.nodes = splitIds(nodes, MAX_NODES_IN_RESPONSE, 'nodes');
+  const sn = optionalBytes(r, 'sn');
+  if (sn) out.sn = splitIds(sn, MAX_NODES_IN_RESPONSE + 1, 'sn');
   const token = optionalBytes(r, 'token', undefined, MAX_TOKEN_BYTES);
   if (token) out.token = token;
   const values = r['values'];
@@ -280,6 +298,7 @@ function bodyFields(r: KrpcResponseValues): Record<string, BValue | undefined> {
     values: r.values ? [...r.values] : undefined,
     v: r.v,
     kw: r.kw ? [...r.kw] : undefined,
+    sn: r.sn ? concatIds(r.sn) : undefined,
   };
 }
 

@@ -27,6 +27,14 @@ export interface LinkOptions {
   maxFailedConnectsPerHour?: number;
   /** Links we asked for that never opened, over the tab's life, before we stop asking (default 100). */
   maxFailedConnectsLifetime?: number;
+  /**
+   * Links kept to super-peers (peers that said they are one: a ping with `sp`), as FastTrack's
+   * ordinary nodes each keep one to a supernode (default {@link DEFAULT_ANCHOR_LINKS}). An anchor is
+   * never closed to make room for another link and is among the last over the budget; when there
+   * are fewer, a known super-peer is the first link asked for. With the server gone and tabs
+   * leaving, every tab still reaches the others through its anchor.
+   */
+  anchorLinks?: number;
 }
 
 interface Link {
@@ -34,6 +42,8 @@ interface Link {
   pinned: boolean;
   /** Through a TURN relay: the relay's operator pays for its bytes, so it goes first when over budget. */
   relayed?: boolean;
+  /** The peer said over this link that it is a super-peer: the link can be an anchor. */
+  superPeer?: boolean;
 }
 
 /** A link on its way: one we asked for, or an offer we admitted (`inbound`). */
@@ -72,6 +82,13 @@ export const DEFAULT_MAX_FAILED_CONNECTS_LIFETIME = 100;
 export const MAX_RETRY_DOUBLINGS = 4;
 /** A node with this many live links or fewer tells its links its count (a ping with `ln`). */
 export const REPORT_LINKS_AT = LIFELINE_LINKS + 1;
+/** Links kept to super-peers, by default (see LinkOptions.anchorLinks). */
+export const DEFAULT_ANCHOR_LINKS = 1;
+/**
+ * Super-peers remembered (the first ones heard of), so a tab whose anchor closed can ask another.
+ * A peer can claim to be one; the cost of a false claim is at most this tab's anchor links.
+ */
+export const MAX_KNOWN_SUPER_PEERS = 16;
 
 /**
  * Keeps track of live links, requested ones, and the connection budget, and decides which
@@ -90,6 +107,7 @@ export class LinkManager {
   readonly retryAfterMs: number;
   readonly maxFailedConnectsPerHour: number;
   readonly maxFailedConnectsLifetime: number;
+  readonly anchorLinks: number;
   private readonly live = new Map<NodeId, Link>();
   private readonly pending = new Map<NodeId, PendingLink>();
   /** Contacts whose requested link failed: when last, and how many times in a row. */
@@ -100,6 +118,8 @@ export class LinkManager {
   private readonly pinnedIds = new Set<NodeId>();
   /** Live link counts that peers with few links reported (ping `ln`). */
   private readonly remoteLinks = new Map<NodeId, number>();
+  /** Peers that said they are super-peers, first heard of first: whom to ask for an anchor link. */
+  private readonly superPeers = new Set<NodeId>();
   private opened: number[] = [];
   private openedTotal = 0;
 
@@ -115,6 +135,7 @@ export class LinkManager {
     this.maxFailedConnectsPerHour = options.maxFailedConnectsPerHour ?? DEFAULT_MAX_FAILED_CONNECTS_PER_HOUR;
     this.maxFailedConnectsLifetime =
       options.maxFailedConnectsLifetime ?? DEFAULT_MAX_FAILED_CONNECTS_LIFETIME;
+    this.anchorLinks = options.anchorLinks ?? DEFAULT_ANCHOR_LINKS;
   }
 
   /** Requested links that failed, in the hour before `now` and ever. */
@@ -216,6 +237,40 @@ export class LinkManager {
     if (this.live.has(id)) this.remoteLinks.set(id, count);
   }
 
+  /**
+   * `id` said it is a super-peer (`sp` in a query, or named in an answer's `sn`): remembered, and
+   * when it said so over its live link (`direct`), that link can be an anchor. True when it is
+   * worth asking for a link now: anchors are missing and none is open or on its way to `id`.
+   */
+  noteSuperPeer(id: NodeId, direct: boolean): boolean {
+    const link = this.live.get(id);
+    if (direct && link) link.superPeer = true;
+    if (!this.superPeers.has(id)) {
+      if (this.superPeers.size >= MAX_KNOWN_SUPER_PEERS) {
+        // Forget the first-known one we are not linked to; linked ones stay.
+        const gone = [...this.superPeers].find((x) => !this.live.has(x));
+        if (gone === undefined) return false;
+        this.superPeers.delete(gone);
+      }
+      this.superPeers.add(id);
+    }
+    return !link && !this.pending.has(id) && this.anchorIds().length < this.anchorLinks;
+  }
+
+  /** Whether the live link to `id` is to a peer that said over it that it is a super-peer. */
+  isSuperPeerLink(id: NodeId): boolean {
+    return this.live.get(id)?.superPeer === true;
+  }
+
+  /** Live links to super-peers that are kept as anchors: the `anchorLinks` oldest. */
+  anchorIds(): NodeId[] {
+    return [...this.live]
+      .filter(([, link]) => link.superPeer === true)
+      .sort(([, a], [, b]) => a.since - b.since)
+      .slice(0, this.anchorLinks)
+      .map(([id]) => id);
+  }
+
   /** Whether `id` reported so few links that ours may be one of its last. */
   isLifeline(id: NodeId): boolean {
     return (this.remoteLinks.get(id) ?? Infinity) <= LIFELINE_LINKS;
@@ -272,8 +327,10 @@ export class LinkManager {
   }
 
   /**
-   * Contacts worth a new link now, best first: closest-to-us missing members of the near set,
-   * then buckets below their quota. `reachable` says whether the host could signal to it.
+   * Contacts worth a new link now, best first: a known super-peer while anchors are missing (even
+   * with the target reached: the link that makes room for it closes when it opens), then
+   * closest-to-us missing members of the near set, then buckets below their quota. `reachable`
+   * says whether the host could signal to it.
    */
   wanted(table: RoutingTable, now: number, reachable: (id: NodeId) => boolean): NodeId[] {
     if (this.refusal(now)) return [];
@@ -286,17 +343,23 @@ export class LinkManager {
         this.maxFailedConnectsLifetime - failed.total,
       ) - asked;
     if (mayFail <= 0) return [];
-    const room = this.targetConnections - this.live.size - this.pending.size;
-    if (room <= 0) return [];
-    const usable = (c: Contact): boolean =>
+    const usable = (c: Pick<Contact, 'id' | 'failures'>): boolean =>
       !this.live.has(c.id) &&
       !this.pending.has(c.id) &&
       !this.backingOff(c.id, now) &&
       c.failures === 0 &&
       reachable(c.id);
-    const out: NodeId[] = [];
+    const caps = Math.min(
+      mayFail,
+      this.maxConnectsPerHour - this.openedLastHour(now) - this.admittedCount(),
+      this.maxConnectsLifetime - this.openedTotal - this.admittedCount(),
+    );
+    const anchors = this.wantedAnchors(table, usable);
+    const room = this.targetConnections - this.live.size - this.pending.size;
+    if (room <= 0) return anchors.slice(0, Math.max(0, caps));
+    const out = anchors;
     const near = table.closest(table.own, this.nearConnections);
-    for (const c of near) if (usable(c)) out.push(c.id);
+    for (const c of near) if (usable(c) && !out.includes(c.id)) out.push(c.id);
     for (const bucket of table.buckets()) {
       let have = 0;
       for (const c of bucket.contacts)
@@ -307,20 +370,32 @@ export class LinkManager {
         .sort((a, b) => compareDistance(table.own, a.bytes, b.bytes));
       for (const c of candidates.slice(0, this.bucketConnections - have)) out.push(c.id);
     }
-    const remaining = Math.min(
-      room,
-      mayFail,
-      this.maxConnectsPerHour - this.openedLastHour(now) - this.admittedCount(),
-      this.maxConnectsLifetime - this.openedTotal - this.admittedCount(),
-    );
-    return out.slice(0, Math.max(0, remaining));
+    return out.slice(0, Math.max(0, Math.min(room + anchors.length, caps)));
+  }
+
+  /** Known super-peers to ask for a link while anchors (live or on their way) are missing. */
+  private wantedAnchors(
+    table: RoutingTable,
+    usable: (c: Pick<Contact, 'id' | 'failures'>) => boolean,
+  ): NodeId[] {
+    let have = this.anchorIds().length;
+    for (const id of this.superPeers) if (this.pending.has(id)) have++;
+    const out: NodeId[] = [];
+    for (const id of this.superPeers) {
+      if (have + out.length >= this.anchorLinks) break;
+      // Named in an answer, it may not be a contact yet: a route to it is enough.
+      if (usable(table.get(id) ?? { id, failures: 0 })) out.push(id);
+    }
+    return out;
   }
 
   /**
-   * Whether a link to `id` would be worth having: in the near set, or in a bucket below quota
-   * (links on their way count as if open). Used to admit offers when the budget is full.
+   * Whether a link to `id` would be worth having: a super-peer while anchors are missing, in the
+   * near set, or in a bucket below quota (links on their way count as if open). Used to admit
+   * offers when the budget is full.
    */
   valuable(table: RoutingTable, id: NodeId, bytes: Uint8Array): boolean {
+    if (this.superPeers.has(id) && this.anchorIds().length < this.anchorLinks) return true;
     const nearLive = [...this.live.keys(), ...this.pending.keys()]
       .map((x) => table.get(x))
       .filter((c): c is Contact => c !== undefined)
@@ -337,8 +412,8 @@ export class LinkManager {
   /**
    * Live links to close so that at most `maxConnections` remain (with room for `extra` more):
    * never pinned ones, never `protect`; relayed (TURN) links before direct ones, then links
-   * outside the near set in the bucket with the most live links, youngest first; lifelines last,
-   * or never when `spareLifelines` (closing a link only to make room for another).
+   * outside the near set in the bucket with the most live links, youngest first; lifelines and
+   * anchors last, or never when `spareLifelines` (closing a link only to make room for another).
    */
   excess(table: RoutingTable, protect?: NodeId, extra = 0, spareLifelines = false): NodeId[] {
     let over = this.live.size + extra - this.maxConnections;
@@ -354,19 +429,21 @@ export class LinkManager {
     const perBucket = new Map<number, number>();
     const bucketOf = (id: NodeId): number => (table.get(id) ? table.bucketIndex(id) : -1);
     for (const id of this.live.keys()) perBucket.set(bucketOf(id), (perBucket.get(bucketOf(id)) ?? 0) + 1);
+    const anchors = new Set(this.anchorIds());
+    const kept = (id: NodeId): boolean => this.isLifeline(id) || anchors.has(id);
     const candidates = [...this.live]
-      .filter(([id, link]) => !link.pinned && id !== protect && !(spareLifelines && this.isLifeline(id)))
+      .filter(([id, link]) => !link.pinned && id !== protect && !(spareLifelines && kept(id)))
       .map(([id, link]) => ({
         id,
         since: link.since,
         bucket: bucketOf(id),
         near: near.has(id),
-        lifeline: this.isLifeline(id),
+        lifeline: kept(id),
         relayed: link.relayed === true,
       }));
     const out: NodeId[] = [];
     while (over > 0 && candidates.length > 0) {
-      // Lifelines and near-set links go last, relayed links first (every relayed byte costs the
+      // Lifelines, anchors and near-set links go last, relayed links first (every relayed byte costs the
       // relay's operator); among the rest, crowded buckets and young links first.
       candidates.sort(
         (a, b) =>

@@ -17,7 +17,11 @@ import type { DhtAction, DhtCounters, DhtEvent } from './types.js';
  * - `maintenance` — the housekeeping tick;
  * - `store-job` (subject: query id) — a put or announce waiting for the join or for its retry.
  */
-export type DhtTimer = 'rpc' | 'connect' | 'maintenance' | 'store-job';
+/**
+ * The node's timers: an RPC's deadline, a requested link's, the housekeeping tick, a queued
+ * store's retry, and `links`: link upkeep now (a super-peer was heard of while anchors are missing).
+ */
+export type DhtTimer = 'rpc' | 'connect' | 'maintenance' | 'store-job' | 'links';
 
 /** Durations and limits the node's parts read (DhtOptions with their defaults filled in). */
 export interface NodeSettings {
@@ -87,6 +91,8 @@ export interface NodeCore {
   readonly alpha: number;
   readonly random: Random;
   readonly settings: NodeSettings;
+  /** A super-peer says so in every ping it sends (`sp`), so peers keep a link to it as an anchor. */
+  readonly superPeer: boolean;
   readonly table: RoutingTable;
   readonly links: LinkManager;
   readonly routes: RouteBook;
@@ -101,6 +107,14 @@ export interface NodeCore {
   readonly isLive: (id: NodeId) => boolean;
   /** A fresh id for an operation (lookup or store), shared by lookups and queued stores. */
   newQueryId(): number;
+}
+
+/**
+ * `id` said it is a super-peer, over its own link (`direct`) or not. A node without its anchor
+ * links asks it for one at once, not at the next housekeeping tick.
+ */
+export function heardOfSuperPeer(core: NodeCore, id: NodeId, direct: boolean, now: number): void {
+  if (id !== core.id && core.links.noteSuperPeer(id, direct)) core.timers.set('links', now);
 }
 
 /** Queues a DHT event for the host. */

@@ -1,8 +1,8 @@
 import { dispatchQuery } from './handlers/index.js';
 import { KrpcErrorCode } from './krpc.js';
 import type { KrpcMessage, KrpcQuery, KrpcResponseValues } from './krpc.js';
-import { emit } from './node-core.js';
-import { idBytes } from './node-id.js';
+import { emit, heardOfSuperPeer } from './node-core.js';
+import { idBytes, toNodeId } from './node-id.js';
 import type { NodeId } from './node-id.js';
 import { queryContext } from './query-context.js';
 import type { QueryServices } from './query-context.js';
@@ -34,9 +34,19 @@ export function answerQuery(
     emit(core, { type: 'message-dropped', from: asker, reason: SIGNING_BUSY });
     return { y: 'e', t: query.t, e: [KrpcErrorCode.Server, SIGNING_BUSY] };
   }
+  if (query.a.sp === 1) heardOfSuperPeer(core, asker, !relayed, now);
   const result = dispatchQuery(query, queryContext(services, asker, replyRoute, now));
   if (!('r' in result)) return { y: 'e', t: query.t, e: result.e };
   const r: KrpcResponseValues = { id: core.own, ...result.r };
+  const sn = superPeersOf(core, r.nodes);
+  if (sn.length > 0) r.sn = sn;
   if (!relayed) return { y: 'r', t: query.t, r };
   return { y: 'r', t: query.t, r: { ...r, ...core.origins.proveAnswer(idBytes(asker), query.t, r) } };
+}
+
+/** Super-peers to name in an answer: ourselves if we are one, and those among `nodes` linked to us. */
+function superPeersOf(core: QueryServices['core'], nodes: readonly Uint8Array[] = []): Uint8Array[] {
+  const out = core.superPeer ? [core.own] : [];
+  for (const node of nodes) if (core.links.isSuperPeerLink(toNodeId(node))) out.push(node);
+  return out;
 }

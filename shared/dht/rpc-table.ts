@@ -3,6 +3,7 @@ import { encodeKrpc } from './krpc.js';
 import type { KrpcMessage, KrpcQuery, KrpcResponseValues, QueryName } from './krpc.js';
 import { compareDistance, idBytes, toNodeId } from './node-id.js';
 import type { NodeId } from './node-id.js';
+import { heardOfSuperPeer } from './node-core.js';
 import type { NodeCore } from './node-core.js';
 import { sameRoute } from './route-book.js';
 import type { Transport } from './transport.js';
@@ -80,7 +81,9 @@ export class RpcTable {
     const route = this.transport.routeTo(to);
     if (!route) return false;
     const t = this.newTid();
-    const message = encodeKrpc({ y: 'q', t, q, a: { id: this.core.own, ...args } } as KrpcQuery);
+    // A super-peer says so in every query (as BEP 43's read-only nodes do): peers keep a link to it.
+    const sp = this.core.superPeer ? { sp: 1 } : {};
+    const message = encodeKrpc({ y: 'q', t, q, a: { id: this.core.own, ...args, ...sp } } as KrpcQuery);
     this.transport.sendAlong(route, message);
     const key = toHex(t);
     this.rpcs.set(key, {
@@ -148,6 +151,11 @@ export class RpcTable {
       return problem as `answer ${string}`;
     }
     answered();
+    // Super-peers it names are worth a link; it vouches for itself only over its own link.
+    for (const id of msg.r.sn ?? []) {
+      const named = toNodeId(id);
+      heardOfSuperPeer(this.core, named, !relayed && named === origin, now);
+    }
     rpc.done({ ok: true, r: msg.r, route: rpc.route }, now);
     return 'ok';
   }

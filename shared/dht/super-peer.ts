@@ -14,8 +14,17 @@ export const SUPER_PEER_DHT: Readonly<
     | 'bucketConnections'
     | 'maxConnectsPerHour'
     | 'maxConnectsLifetime'
+    | 'superPeer'
+    | 'bucketRefreshMs'
+    | 'maintenanceIntervalMs'
   >
 > = {
+  // It tells each new link so: tabs keep their link to it (an anchor) when they trim theirs.
+  superPeer: true,
+  // It looks around far more often than a tab (a stale bucket is refreshed after a minute, checked
+  // every 20 s): its queries tell tabs it hears of that it is there, and they link to it.
+  bucketRefreshMs: 60_000,
+  maintenanceIntervalMs: 20_000,
   maxConnections: 200,
   targetConnections: 150,
   // It wants links across the id space, not only the few a tab keeps: many per bucket.

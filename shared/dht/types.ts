@@ -31,6 +31,16 @@ export interface DhtOptions {
   maxFailedConnectsPerHour?: number;
   /** Links we asked for that never opened, over the node's life, before the DHT stops asking (default 100). */
   maxFailedConnectsLifetime?: number;
+  /**
+   * Links kept to super-peers, as FastTrack's ordinary nodes keep one to a supernode: never
+   * closed to make room, asked for first when missing (default 1; see LinkOptions.anchorLinks).
+   */
+  anchorLinks?: number;
+  /**
+   * This node is a super-peer (`SUPER_PEER_DHT`): it says so on each new link (a ping with
+   * `sp`), and the peer keeps that link as an anchor.
+   */
+  superPeer?: boolean;
   /** Bootstrap contacts asked for a link at first (default 3). */
   bootstrapConnections?: number;
   /** Ids after the origin in a source route: relays + destination (default 8, so at most 7 relays). */
@@ -172,6 +182,8 @@ export interface DhtSnapshot {
     live: NodeId[];
     pinned: NodeId[];
     pending: NodeId[];
+    /** Live links to super-peers kept as anchors (see DhtOptions.anchorLinks). */
+    anchors: NodeId[];
     max: number;
     target: number;
     openedLastHour: number;

@@ -125,6 +125,19 @@ export class Upkeep {
       }
     }
     this.maintainLinks(now);
+    if (this.state === 'joined' && this.knowsOnlyItsLinks())
+      emit(core, { type: 'need-contacts', reason: 'it knows no peer beyond its links' });
+  }
+
+  /**
+   * Below its link target and no contact it is not linked to: the node may be in an island of
+   * a few tabs that lost their other links (two tabs linked only to each other can go on like
+   * that for ever), so it asks the server for contacts (the host spaces the asks out).
+   */
+  private knowsOnlyItsLinks(): boolean {
+    const links = this.core.links;
+    if (links.busyCount >= links.targetConnections) return false;
+    return this.core.table.all().every((c) => links.isLive(c.id) || links.isPending(c.id));
   }
 
   private startJoin(now: number): void {
@@ -165,8 +178,8 @@ export class Upkeep {
     return true;
   }
 
-  /** Opens links the node wants and closes links over the budget. */
-  private maintainLinks(now: number): void {
+  /** Opens links the node wants and closes links over the budget (also the `links` timer). */
+  maintainLinks(now: number): void {
     if (this.state !== 'joined') return;
     const links = this.core.links;
     for (const id of links.wanted(this.core.table, now, (x) => this.transport.routeTo(x) !== undefined))

@@ -10,6 +10,7 @@ import { decodeFrame, encodeEnvelope } from '../../../shared/dht/relay.js';
 import type { DhtAction, DhtEvent, LookupDone } from '../../../shared/dht/types.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../../shared/dht/link-manager.js';
 import { STORE_JOIN_WAIT_MS, STORE_RETRY_MS } from '../../../shared/dht/store-jobs.js';
+import { SUPER_PEER_DHT } from '../../../shared/dht/super-peer.js';
 import { Shuttle } from './helpers/shuttle.js';
 import { TestNode } from './helpers/test-node.js';
 import { testSeed } from './helpers/seed.js';
@@ -556,6 +557,30 @@ describe('DhtNode connection budget', () => {
     ]);
   });
 
+  it('keeps its link to a super-peer, which says so on each new link, when it makes room for a better one', () => {
+    const a = smallNode(7);
+    // Three links in bucket 0, all nearer than the super-peer that comes last: the youngest link,
+    // in the crowded bucket, outside the near set, so the first to go were it not an anchor.
+    for (let i = 0; i < 3; i++) a.connected(far(0x80 | i), i);
+    const spId = far(0x90);
+    const sp = node({ ...SUPER_PEER_DHT, id: spId });
+    // The super-peer pings each new link at once, and every query it sends says what it is.
+    const hello = sends(sp.connected(a.id, 3)).map((s) => messageOf(s.data));
+    expect(hello).toContainEqual(expect.objectContaining({ q: 'ping' }));
+    for (const query of hello) expect(query).toMatchObject({ y: 'q', a: { sp: 1 } });
+    a.connected(spId, 3);
+    expect(a.snapshot(3).connections.anchors).toEqual([]);
+    for (const query of hello) a.receive(spId, encodeKrpc(query), 4);
+    expect(a.snapshot(4).connections.anchors).toEqual([sp.id]);
+    const close = new Uint8Array(20);
+    close[19] = 1;
+    expect(a.admit(close, 10)).toBe(true);
+    const closed = a.poll().filter((x) => x.type === 'disconnect');
+    expect(closed).toHaveLength(1);
+    expect(closed[0]?.to).not.toBe(sp.id);
+    expect(a.snapshot(10).connections.anchors).toEqual([sp.id]);
+  });
+
   it('tells its links how many it has once it has few (a ping with ln)', () => {
     const a = node({ maxConnections: 10 });
     const peers = [newId(), newId(), newId(), newId()];
@@ -673,5 +698,79 @@ describe('DhtNode stores issued before joining or stored at nobody', () => {
     expect(found).toEqual([]);
     for (let now = end; now <= end + 10_000; now += 1000) step(now);
     expect(found).toEqual([expect.objectContaining({ kind: 'put', stored: 0, durationMs: end })]);
+  });
+});
+
+describe('DhtNode super-peers', () => {
+  /** Hands `from`'s sends to `to` to it; returns what `to` queued in answer. */
+  function deliver(from: TestNode, to: TestNode, actions: DhtAction[], now: number): DhtAction[] {
+    return sends(actions)
+      .filter((s) => s.to === to.id)
+      .flatMap((s) => to.receive(from.id, s.data, now));
+  }
+  const connects = (actions: DhtAction[]): string[] =>
+    actions.flatMap((x) => (x.type === 'connect' ? [x.to] : []));
+
+  it('names super-peers in its answers, and a node at its target asks one for a link', () => {
+    const s = node({ ...SUPER_PEER_DHT });
+    const b = node();
+    // One link is all the asker wants: without a super-peer named to it, it asks for no other.
+    const a = node({ targetConnections: 1, bootstrapConnections: 1 });
+    b.connected(s.id, 0);
+    deliver(s, b, s.connected(b.id, 0), 1); // the super-peer's ping says what it is
+    expect(connects(a.bootstrap([b.id], 2))).toEqual([b.id]);
+    b.connected(a.id, 3);
+    const join = a.connected(b.id, 3); // the join lookup asks b
+    const answers = deliver(a, b, join, 4);
+    const answer = sends(answers)
+      .map((x) => messageOf(x.data))
+      .find((m) => m.y === 'r' && m.r.nodes !== undefined);
+    expect(answer).toMatchObject({ r: { sn: [fromHex(s.id)] } });
+    deliver(b, a, answers, 5);
+    // The lookup's query to the super-peer through b goes unanswered; the lookup ends, then upkeep.
+    const asked: string[] = [];
+    for (let now = 6_000; now <= 130_000; now += 1000) asked.push(...connects(a.handleTimeout(now)));
+    expect(asked).toEqual([s.id]);
+  });
+
+  it('a super-peer names itself in every answer', () => {
+    const s = node({ ...SUPER_PEER_DHT });
+    const a = node();
+    s.connected(a.id, 0);
+    const ping = encodeKrpc({ y: 'q', t, q: 'ping', a: { id: fromHex(a.id) as Uint8Array } });
+    const [answer] = sends(s.receive(a.id, ping, 1)).map((x) => messageOf(x.data));
+    expect(answer).toMatchObject({ y: 'r', r: { sn: [fromHex(s.id)] } });
+  });
+});
+
+describe('DhtNode in an island', () => {
+  /** `a` joined through `b`, which knows nobody else: `a`'s one contact is its one link. */
+  function joinedPair(options: Partial<ConstructorParameters<typeof DhtNode>[0]>): TestNode {
+    const a = node(options);
+    const b = node();
+    a.bootstrap([b.id], 0);
+    b.connected(a.id, 1);
+    const join = a.connected(b.id, 1);
+    for (const s of sends(join))
+      for (const x of sends(b.receive(a.id, s.data, 2))) a.receive(b.id, x.data, 3);
+    return a;
+  }
+  const asks = (actions: DhtAction[]): DhtEvent[] =>
+    events(actions).filter((e) => e.type === 'need-contacts');
+
+  it('asks the server for contacts when below its link target it knows no peer beyond its links', () => {
+    const a = joinedPair({});
+    const heard: DhtEvent[] = [];
+    for (let now = 1_000; now <= 70_000; now += 1000) heard.push(...asks(a.handleTimeout(now)));
+    expect(a.snapshot().joined).toBe(true);
+    expect(heard).toEqual([{ type: 'need-contacts', reason: 'it knows no peer beyond its links' }]);
+  });
+
+  it('does not ask once its links reach its target', () => {
+    const a = joinedPair({ targetConnections: 1 });
+    const heard: DhtEvent[] = [];
+    for (let now = 1_000; now <= 70_000; now += 1000) heard.push(...asks(a.handleTimeout(now)));
+    expect(a.snapshot().joined).toBe(true);
+    expect(heard).toEqual([]);
   });
 });

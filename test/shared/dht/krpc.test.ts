@@ -31,6 +31,8 @@ describe('KRPC messages', () => {
     const messages: KrpcMessage[] = [
       { y: 'q', t, q: 'ping', a: { id } },
       { y: 'q', t, q: 'ping', a: { id, ln: 2 } },
+      { y: 'q', t, q: 'ping', a: { id, sp: 1 } },
+      { y: 'q', t, q: 'ping', a: { id, ln: 1, sp: 1 } },
       { y: 'q', t, q: 'find_node', a: { id, target: other } },
       { y: 'q', t, q: 'get_peers', a: { id, info_hash: other } },
       { y: 'q', t, q: 'announce_peer', a: { id, info_hash: other, token: utf8('tok') } },
@@ -40,6 +42,7 @@ describe('KRPC messages', () => {
       { y: 'q', t, q: 'signal', a: { id, p: utf8('{"type":"offer"}') } },
       { y: 'r', t, r: { id, nodes: [other, id], token: utf8('tok'), values: [other], v: utf8('x') } },
       { y: 'r', t, r: { id } },
+      { y: 'r', t, r: { id, nodes: [other], sn: [id, other] } },
       { y: 'e', t, e: [203, 'bad token'] },
     ];
     for (const m of messages) expect(decodeKrpc(encodeKrpc(m))).toEqual(m);
@@ -59,6 +62,8 @@ describe('KRPC messages', () => {
     rejects(bencode({ t, y: 'q', q: 'ping', a: { id: id.subarray(0, 19) } }));
     rejects(bencode({ t, y: 'q', q: 'ping', a: { id, ln: 'few' } }));
     rejects(bencode({ t, y: 'q', q: 'ping', a: { id, ln: 70_000 } }));
+    rejects(bencode({ t, y: 'q', q: 'ping', a: { id, sp: 2 } }));
+    rejects(bencode({ t, y: 'q', q: 'ping', a: { id, sp: 'yes' } }));
     rejects(bencode({ t, y: 'q', q: 'find_node', a: { id } })); // no target
     rejects(bencode({ t, y: 'q', q: 'find_node', a: { id, target: 7 } }));
     rejects(bencode({ t, y: 'q', q: 'announce_peer', a: { id, info_hash: other } })); // no token
@@ -67,6 +72,8 @@ describe('KRPC messages', () => {
     );
     rejects(bencode({ t, y: 'r', r: { id, nodes: new Uint8Array(30) } })); // not a multiple of 20
     rejects(bencode({ t, y: 'r', r: { id, nodes: new Uint8Array(20 * 65) } })); // too many
+    rejects(bencode({ t, y: 'r', r: { id, sn: new Uint8Array(30) } })); // not a multiple of 20
+    rejects(bencode({ t, y: 'r', r: { id, sn: new Uint8Array(20 * 66) } })); // more than nodes and the responder
     rejects(bencode({ t, y: 'r', r: { id, values: [new Uint8Array(6)] } }));
     rejects(bencode({ t, y: 'r', r: { id, values: 'x' } }));
     rejects(bencode({ t, y: 'e', e: ['x'] }));
