@@ -31,3 +31,10 @@ export async function checkStoredPieces(
   await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker));
   return good.sort((a, b) => a - b);
 }
+
+/** Stored piece indices as a have-array of `count` pieces (indices out of range are ignored). */
+export function haveArray(count: number, stored: readonly number[]): boolean[] {
+  const have = new Array<boolean>(count).fill(false);
+  for (const i of stored) if (i >= 0 && i < count) have[i] = true;
+  return have;
+}

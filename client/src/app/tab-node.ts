@@ -239,13 +239,18 @@ export class TabNode extends Emitter<TabNodeEvents> {
     this.storageTimer = setInterval(() => void this.storage.refresh(), STORAGE_REFRESH_MS);
   }
 
-  stop(): void {
+  /**
+   * Leaves the server, the DHT and every link at once; resolves once the verified pieces still
+   * waiting for the store are written (see {@link Transfers.stop}).
+   */
+  async stop(): Promise<void> {
     if (this.storageTimer !== undefined) clearInterval(this.storageTimer);
     this.discovery.stop();
-    this.transfers.close();
+    const written = this.transfers.stop();
     this.dht.stop();
     this.connections.closeAll();
     this.signaling.stop();
+    await written;
   }
 
   /**

@@ -16,12 +16,13 @@ import { LinkSender } from './link-sender.js';
 import { linkPacer, type UploadLimiter } from './upload-limiter.js';
 import type { LinkPath } from '../../../shared/links/index.js';
 import type { TransferState, TransferView } from './status.js';
-import { PieceWrites } from './piece-writes.js';
+import { PieceWrites, type PieceWritesClose } from './piece-writes.js';
 import { TorrentFiles } from './torrent-files.js';
 import { TransferViewer } from './transfer-view.js';
 import type { StreamSource } from './media-streams.js';
 import { mediaSpan } from './media-view.js';
 import { PieceWaiters } from './piece-waiters.js';
+import { haveArray } from './piece-check.js';
 
 /** What a transfer needs from its tab. */
 export interface TorrentHostDeps {
@@ -138,7 +139,7 @@ export class TorrentHost implements StreamSource {
         this.pause(err);
       },
     });
-    const have = init.info ? this.haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
+    const have = init.info ? haveArray(init.info.pieceCount, init.stored ?? []) : undefined;
     this.pendingSelection = init.selectedFiles;
     if (init.info) this.files = new TorrentFiles(init.info, init.selectedFiles);
     this.swarm = new Swarm({
@@ -342,12 +343,14 @@ export class TorrentHost implements StreamSource {
     this.deps.changed();
   }
 
-  close(): void {
+  /** Closes the transfer; `keep` (a clean stop) resolves once its verified pieces are stored. */
+  close(opts: PieceWritesClose = {}): Promise<void> {
     this.closed = true;
-    this.writes.close();
+    const written = this.writes.close(opts);
     this.driver.stop();
     for (const a of this.links.values()) a.link.close();
     this.links.clear();
+    return written;
   }
 
   /** Feeds the swarm one input; the driver carries out what it asks for. */
@@ -479,19 +482,13 @@ export class TorrentHost implements StreamSource {
         ? `Storage is full: “${this.name}” is paused. Verified pieces are kept; free some space and reload to resume.`
         : `Could not store pieces of “${this.name}”: ${err.message}`;
     this.deps.notice('error', text, err.code);
-    this.close();
+    void this.close();
     this.deps.changed();
   }
 
   private fail(err: TabswarmError): void {
     this.error = err;
     this.deps.notice('error', err.message, err.code);
-  }
-
-  private haveArray(count: number, stored: number[]): boolean[] {
-    const have = new Array<boolean>(count).fill(false);
-    for (const i of stored) if (i >= 0 && i < count) have[i] = true;
-    return have;
   }
 }
 

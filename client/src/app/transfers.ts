@@ -109,7 +109,7 @@ export class Transfers {
   /** Closes a transfer and deletes its pieces and metadata (a file still being copied in stops first). */
   async remove(infoHash: string): Promise<void> {
     const host = this.known(infoHash);
-    host.close();
+    void host.close(); // verified pieces still queued are dropped: nothing lands after the delete
     this.torrents.delete(infoHash);
     this.deps.changed();
     await this.sharing.copied(infoHash);
@@ -357,11 +357,15 @@ export class Transfers {
     return this.torrents.get(infoHash)?.view();
   }
 
-  /** Closes every transfer. */
-  close(): void {
+  /**
+   * Closes every transfer, a clean stop: verified pieces not yet in the store are written first,
+   * so a resume does not fetch them again. Resolves once they are stored; a failed write is told
+   * in a notice, as during the transfer, and does not reject.
+   */
+  async stop(): Promise<void> {
     for (const timer of this.patienceTimers) clearTimeout(timer);
     this.patienceTimers.clear();
-    for (const t of this.torrents.values()) t.close();
+    await Promise.all([...this.torrents.values()].map((t) => t.close({ keep: true })));
   }
 
   // ---- internals ---------------------------------------------------------------------------

@@ -183,12 +183,14 @@ export class TabswarmNode {
 
   /**
    * Stops everything: tells the server and peers (links closed, swarms left), closes the
-   * transfers and gives the identity back. Stored pieces stay. Idempotent.
+   * transfers and gives the identity back. Stored pieces stay, and verified pieces still waiting
+   * for the store are written before this resolves (a failed write is a notice, not a rejection),
+   * so a resume fetches none of them again. Idempotent.
    */
   destroy(): Promise<void> {
     this.destroyed ??= (async () => {
       await this.ready.catch(() => {});
-      this.engine.stop();
+      await this.engine.stop();
       await this.adapters.release?.();
     })();
     return this.destroyed;

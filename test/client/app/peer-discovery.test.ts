@@ -158,7 +158,7 @@ afterEach(() => {
   vi.useRealTimers();
   for (const r of rigs.splice(0)) {
     r.discovery.stop();
-    r.transfers.close();
+    void r.transfers.stop();
     r.dht.stop();
     r.connections.closeAll();
     r.signaling.stop();

@@ -83,7 +83,7 @@ function tab(store: MemoryPieceStore, seed: number): Tab {
 
 afterEach(() => {
   for (const t of tabs.splice(0)) {
-    t.transfers.close();
+    void t.transfers.stop();
     t.connections.closeAll();
   }
 });

@@ -54,7 +54,7 @@ describe('Transfers with folders', () => {
     const { shared, bytes } = folder();
     const { infoHash, magnet } = await a.transfers.seedFiles(shared);
     await waitFor('every piece stored', async () => (await a.store.listPieces(infoHash)).length === 2);
-    a.transfers.close();
+    await a.transfers.stop();
     const again = rig({ store: a.store });
     await again.transfers.restore();
     expect(again.transfers.view(infoHash)?.state).toBe('seeding');
@@ -116,7 +116,7 @@ describe('Transfers with folders', () => {
     expect([...dir.list().keys()]).toEqual(['Trip/notes/a.txt']);
 
     // A reload: the same store, a new tab.
-    b.transfers.close();
+    await b.transfers.stop();
     const c = rig({ store: b.store });
     await c.transfers.restore();
     expect(c.transfers.view(infoHash)?.files?.map((f) => f.selected)).toEqual([true, false, false]);

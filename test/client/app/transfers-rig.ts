@@ -4,7 +4,7 @@ import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reade
 import { MemoryFileSaver } from '../../../client/src/adapters/memory-file-saver.js';
 import { MemoryPeerLinkFactory } from '../../../client/src/adapters/memory-peer-link.js';
 import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
-import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
+import { createPieceHasher, type PieceHasher } from '../../../client/src/adapters/piece-hasher.js';
 import { Connections } from '../../../client/src/app/connections.js';
 import { Notices } from '../../../client/src/app/notices.js';
 import type { TorrentHost } from '../../../client/src/app/torrent-host.js';
@@ -26,7 +26,9 @@ export interface Rig {
 const rigs: Rig[] = [];
 let seed = 1;
 
-export function rig(opts: { store?: MemoryPieceStore; metadataPatienceMs?: number } = {}): Rig {
+export function rig(
+  opts: { store?: MemoryPieceStore; metadataPatienceMs?: number; hasher?: PieceHasher } = {},
+): Rig {
   const random = seededRandom(seed++);
   const peerId = random.bytes(20);
   const id = toHex(peerId);
@@ -49,7 +51,7 @@ export function rig(opts: { store?: MemoryPieceStore; metadataPatienceMs?: numbe
     random,
     trackers: [],
     store,
-    hasher: createPieceHasher(),
+    hasher: opts.hasher ?? createPieceHasher(),
     reader,
     saver,
     connections,
@@ -78,10 +80,12 @@ export function fileOf(bytes: number): { blob: Blob; data: Uint8Array } {
   return { blob: new Blob([data as Uint8Array<ArrayBuffer>]), data };
 }
 
-/** Closes every rig made so far (after each test). */
-export function closeRigs(): void {
-  for (const r of rigs.splice(0)) {
-    r.transfers.close();
+/** Stops every rig made so far (after each test), once their verified pieces are stored. */
+export async function closeRigs(): Promise<void> {
+  const stopped = rigs.splice(0).map((r) => {
+    const written = r.transfers.stop();
     r.connections.closeAll();
-  }
+    return written;
+  });
+  await Promise.all(stopped);
 }

@@ -6,10 +6,47 @@ import { createMagnet } from '../../../shared/magnet.js';
 import { seededRandom } from '../../../shared/random.js';
 import { CREATED_BY, createTorrentFile, parseTorrentFile } from '../../../shared/torrent-file.js';
 import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
+import { createPieceHasher, type PieceHasher } from '../../../client/src/adapters/piece-hasher.js';
 import { waitFor } from '../wait-for.js';
-import { TRACKER, closeRigs, fileOf, relay, rig } from './transfers-rig.js';
+import { TRACKER, closeRigs, fileOf, relay, rig, type Rig } from './transfers-rig.js';
 
 afterEach(closeRigs);
+
+/**
+ * A download from a seed whose tab `act`s as soon as its first downloaded piece has passed its hash:
+ * that piece (and any hashed with it) is then queued for the store, not in it yet. Resolves with
+ * the transfer, the downloader, how many pieces were hashed, and what `act` returned.
+ */
+async function actOnFirstVerified(
+  act: (b: Rig, infoHash: string) => Promise<void>,
+  store = new MemoryPieceStore(),
+): Promise<{ infoHash: string; b: Rig; hashed: () => number; acted: Promise<void> }> {
+  const real = createPieceHasher();
+  let hashed = 0;
+  let acted: Promise<void> | undefined;
+  let infoHash = '';
+  const hasher: PieceHasher = {
+    native: real.native,
+    hash: async (data) => {
+      const digest = await real.hash(data);
+      hashed++;
+      // After the piece is queued (its verify goes on in this task), before its 20 ms batch is due.
+      setTimeout(() => (acted ??= act(b, infoHash)), 0);
+      return digest;
+    },
+  };
+  const a = rig();
+  const b = rig({ hasher, store });
+  relay(a, b);
+  const { blob } = fileOf(6 * DEFAULT_PIECE_LENGTH);
+  const shared = await a.transfers.seed(blob, 'stopped.bin');
+  infoHash = shared.infoHash;
+  await waitFor('every piece stored', async () => (await a.store.listPieces(infoHash)).length === 6);
+  await b.transfers.download(shared.magnet);
+  b.connections.connect(a.id, { infoHash });
+  await waitFor('a piece verified', () => acted !== undefined);
+  return { infoHash, b, hashed: () => hashed, acted: acted ?? Promise.reject(new Error('never acted')) };
+}
 
 describe('Transfers', () => {
   it('seeds a file at once, asks for peers, and copies its pieces into the store', async () => {
@@ -88,7 +125,7 @@ describe('Transfers', () => {
       createMagnet({ infoHash: seededRandom(8).bytes(20), name: 'p' }),
     );
     await waitFor('every piece stored', async () => (await store.listPieces(seeded.infoHash)).length === 2);
-    a.transfers.close();
+    await a.transfers.stop();
 
     const again = rig({ store });
     await again.transfers.restore();
@@ -225,6 +262,34 @@ describe('Transfers: pause, resume, remove', () => {
     expect(await store.listPieces(infoHash)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await store.listPieces(infoHash)).toEqual([]);
+  });
+
+  it('stop writes the verified pieces still waiting for the store before it resolves: a resume fetches none again', async () => {
+    const { infoHash, b, hashed, acted } = await actOnFirstVerified((tab) => tab.transfers.stop());
+    await acted;
+    const stored = await b.store.listPieces(infoHash);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.length).toBe(hashed());
+    const again = rig({ store: b.store });
+    await again.transfers.restore();
+    expect(again.transfers.view(infoHash)?.resumedPieces).toBe(stored.length);
+  });
+
+  it('a write that fails during stop is told in a notice; stop still resolves', async () => {
+    const full = new MemoryPieceStore({ quotaBytes: 1 });
+    const { infoHash, b, acted } = await actOnFirstVerified((tab) => tab.transfers.stop(), full);
+    await acted;
+    expect(await b.store.listPieces(infoHash)).toEqual([]);
+    expect(b.notices.all().map((n) => n.code)).toContain(ErrorCode.StorageFull);
+  });
+
+  it('remove drops the verified pieces waiting for the store: none is written afterwards', async () => {
+    const { infoHash, b, hashed, acted } = await actOnFirstVerified((tab, hex) => tab.transfers.remove(hex));
+    await acted;
+    expect(hashed()).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await b.store.listPieces(infoHash)).toEqual([]);
+    expect(await b.store.getMetadata(infoHash)).toBeUndefined();
   });
 
   it('actions on a transfer the tab does not have fail with TRANSFER_UNKNOWN', async () => {

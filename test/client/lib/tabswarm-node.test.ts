@@ -7,7 +7,7 @@ import { MemoryFileReader } from '../../../client/src/adapters/memory-file-reade
 import { MemoryFileSaver } from '../../../client/src/adapters/memory-file-saver.js';
 import { MemoryPeerLinkFactory } from '../../../client/src/adapters/memory-peer-link.js';
 import { MemoryPieceStore } from '../../../client/src/adapters/memory-piece-store.js';
-import { createPieceHasher } from '../../../client/src/adapters/piece-hasher.js';
+import { createPieceHasher, type PieceHasher } from '../../../client/src/adapters/piece-hasher.js';
 import { WebSocketSignalingSocketFactory } from '../../../client/src/adapters/websocket-signaling-socket.js';
 import {
   createNodeWith,
@@ -168,6 +168,33 @@ describe('the library: createNodeWith', () => {
     await again.ready;
     expect(again.transfers().map((t) => t.infoHash)).toEqual([shared.infoHash]);
     expect(again.transfer(shared.infoHash).status()?.state).toBe('seeding');
+  });
+
+  it('destroy writes the verified pieces still waiting for the store before it resolves (Ctrl-C mid-download)', async () => {
+    const store = new MemoryPieceStore();
+    const real = createPieceHasher();
+    let hashed = 0;
+    let destroyed: Promise<void> | undefined;
+    const hasher: PieceHasher = {
+      native: real.native,
+      hash: async (data) => {
+        const digest = await real.hash(data);
+        hashed++;
+        // Once the piece is queued for the store, before its 20 ms batch is due.
+        setTimeout(() => (destroyed ??= b.destroy()), 0);
+        return digest;
+      },
+    };
+    const a = node();
+    const b = node({ store, hasher });
+    await Promise.all([a.ready, b.ready]);
+    const shared = await a.seed(bytes(700_000), { name: 'stopped.bin' });
+    await b.download(shared.magnet);
+    await waitFor('a piece verified, then destroy', () => destroyed !== undefined);
+    await destroyed;
+    const stored = await store.listPieces(shared.infoHash);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.length).toBe(hashed);
   });
 
   it('destroy stops the node, gives back what it holds once, and is idempotent', async () => {
