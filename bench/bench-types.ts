@@ -20,3 +20,9 @@ export function table(header: string[], rows: (string | number)[][]): string {
 
 export const MB = 1e6;
 export const MiB = 1024 * 1024;
+
+/** The middle value (the upper one of an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}

@@ -1,6 +1,7 @@
 import { table, type BenchSection } from './bench-types.js';
 import type { Page } from '@playwright/test';
-import { overlayConnectBench, SPARSE } from './overlay-connect.js';
+import { SPARSE } from '../harness/tabs.js';
+import { overlayConnectBench } from './overlay-connect.js';
 import { openTab } from './tabs.js';
 
 function percentile(sorted: number[], p: number): number {

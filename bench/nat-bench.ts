@@ -6,6 +6,7 @@
  *   npx vite build && flock /tmp/browser.lock npx tsx bench/nat-bench.ts [runs]
  */
 import type { Page } from '@playwright/test';
+import { median } from './bench-types.js';
 import { APP_URL, NatNetwork, type Home, type IceSetup, type NatKind } from '../e2e/netns/nat-network.js';
 
 const FILE_BYTES = 8 * 1024 * 1024;
@@ -63,8 +64,6 @@ async function run(c: Case): Promise<{ setupMs: number; path: string; mbps: numb
     await net.stop();
   }
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 console.log(
   `| case | path | link set-up, median of ${RUNS} (ms) | ${FILE_BYTES / 2 ** 20} MiB download, median (MB/s) |`,

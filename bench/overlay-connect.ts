@@ -1,17 +1,8 @@
 import type { Browser, Page } from '@playwright/test';
 import { startServer } from '../signaling-server/server.js';
-import { table } from './bench-types.js';
-import { unlinkedPair } from '../harness/tabs.js';
+import { median, table } from './bench-types.js';
+import { SPARSE, unlinkedPair } from '../harness/tabs.js';
 import { openTab, seedRandom } from './tabs.js';
-
-/** The tracker is off and each tab keeps few DHT links, so most pairs of tabs have no link. */
-export const SPARSE =
-  '?tracker=off&dht.maxConnections=4&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 /**
  * Milliseconds from opening a magnet link to having the (one-piece) file, between tabs with no

@@ -1,10 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, infoHashOf, randomFile, sha256, shareFile, test, waitForComplete } from './fixtures.js';
-import { unlinkedPair } from '../harness/tabs.js';
-
-/** The tracker is off, and each tab keeps few DHT links, so lookups go through relays. */
-const SPARSE =
-  '?tracker=off&dht.maxConnections=4&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
+import { SPARSE, unlinkedPair } from '../harness/tabs.js';
 
 test('six tabs find a file through the DHT alone, then connect through the overlay once the server is gone', async ({
   person,

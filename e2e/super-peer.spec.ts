@@ -4,12 +4,9 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { createNodePeer, type NodePeer } from '../node-peer/create-node-peer.js';
 import { SUPER_PEER_OPTIONS } from '../node-peer/super-peer.js';
-import { unlinkedPair } from '../harness/tabs.js';
+import { SPARSE, unlinkedPair } from '../harness/tabs.js';
 import { expect, infoHashOf, randomFile, sha256, shareFile, test, waitForComplete } from './fixtures.js';
 
-/** Tabs keep very few DHT links and use no tracker: whatever they find, they find through relays. */
-const SPARSE =
-  '?tracker=off&dht.maxConnections=4&dht.targetConnections=2&dht.nearConnections=2&dht.bucketConnections=1';
 const TABS = 10;
 
 test('a super-peer keeps a sparse overlay of tabs together: server gone, half the tabs closed, the rest still find each other', async ({
