@@ -55,6 +55,14 @@ export class FileSelection {
     if (info) this.setWanted(this.wantedPieces(info), now);
   }
 
+  /**
+   * Storage lost piece `index`: if it is wanted, the transfer is no longer complete, and
+   * `complete` is reported again once it is stored again (the host went back to downloading).
+   */
+  pieceLost(index: number): void {
+    if (this.core.picker?.isWanted(index)) this.completeAnnounced = false;
+  }
+
   /** Reports `complete` once every wanted piece is stored, if not reported already. */
   announceIfFinished(): void {
     if (!this.finished || this.completeAnnounced) return;

@@ -217,6 +217,7 @@ export class Swarm implements Machine<SwarmOutput> {
       this.reveal.end(now);
       this.upload.cache.delete(index);
       core.event({ type: 'piece-lost', index });
+      this.selection.pieceLost(index);
       for (const p of core.peers.values()) {
         this.upload.dropIncoming(p, (r) => r.index === index, now);
         if (p.wire.peerPieces.has(index) && picker.isWanted(index)) this.download.wantChanged(p, 1, now);

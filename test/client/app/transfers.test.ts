@@ -110,6 +110,39 @@ describe('Transfers', () => {
     expect(b.saver.saved).toEqual([{ name: 'shared.bin', data }]);
   });
 
+  it('a piece its storage lost is fetched again, and the transfer is seeding again', async () => {
+    /** A store that has lost the pieces in `lost` the next time they are read. */
+    class ForgetfulStore extends MemoryPieceStore {
+      readonly lost = new Set<number>();
+      override async getPiece(infoHash: string, index: number): Promise<Uint8Array | undefined> {
+        return this.lost.delete(index) ? undefined : super.getPiece(infoHash, index);
+      }
+    }
+    const store = new ForgetfulStore();
+    const a = rig({ store });
+    const { blob, data } = fileOf(3 * DEFAULT_PIECE_LENGTH);
+    const { infoHash, magnet } = await a.transfers.seed(blob, 'lost.bin');
+    await waitFor('every piece stored', async () => (await store.listPieces(infoHash)).length === 3);
+    await a.transfers.stop();
+    // The tab comes back with what it stored (no copy in memory); piece 1 is gone when it reads it.
+    const b = rig({ store });
+    await b.transfers.restore();
+    expect(b.transfers.view(infoHash)?.state).toBe('seeding');
+    store.lost.add(1);
+    const [c, d] = [rig(), rig()];
+    relay(b, c);
+    relay(b, d);
+    await c.transfers.seed(blob, 'lost.bin'); // another seed b gets piece 1 from
+    b.connections.connect(c.id, { infoHash });
+    await d.transfers.download(magnet);
+    d.connections.connect(b.id, { infoHash });
+    await waitFor('d to complete', () => d.transfers.view(infoHash)?.state === 'seeding');
+    expect(store.lost.size).toBe(0);
+    await waitFor('b seeding again', () => b.transfers.view(infoHash)?.state === 'seeding');
+    expect(await b.transfers.save(infoHash)).toBe('download');
+    expect(b.saver.saved).toEqual([{ name: 'lost.bin', data }]);
+  });
+
   it('will not save what is not complete', async () => {
     const a = rig();
     const { infoHash } = await a.transfers.download(createMagnet({ infoHash: seededRandom(7).bytes(20) }));
