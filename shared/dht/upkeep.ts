@@ -54,9 +54,12 @@ export class Upkeep {
     const fresh = contacts.map((c) => toNodeId(c)).filter((id) => id !== core.id);
     this.bootstrapPool = shuffle([...new Set([...fresh, ...this.bootstrapPool])], core.random);
     if (this.state === 'joining') return;
+    // An island (below its target, knowing no peer beyond its links) links to some of them too.
+    const island = this.state === 'joined' && this.knowsOnlyItsLinks();
     this.state = 'waiting';
-    if (core.links.liveCount > 0) this.startJoin(now);
-    else this.bootstrapConnect(now);
+    if (core.links.liveCount === 0) return this.bootstrapConnect(now);
+    if (island) this.bootstrapConnect(now, core.links.busyCount);
+    this.startJoin(now);
   }
 
   /** A link opened. */
@@ -146,10 +149,11 @@ export class Upkeep {
     this.runner.start('join', 'find_node', this.core.own, now);
   }
 
-  private bootstrapConnect(now: number): void {
+  /** Asks for links to bootstrap contacts until `bootstrapConnections` more than `have` are on. */
+  private bootstrapConnect(now: number, have = 0): void {
     const links = this.core.links;
     // Pinned links count too: bootstrap must not push the node over its hard cap.
-    const wanted = Math.min(this.core.settings.bootstrapConnections, links.maxConnections);
+    const wanted = Math.min(have + this.core.settings.bootstrapConnections, links.maxConnections);
     while (links.busyCount < wanted) {
       const id = this.bootstrapPool.shift();
       if (id === undefined || links.refusal(now)) break;

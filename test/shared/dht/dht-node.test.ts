@@ -758,12 +758,19 @@ describe('DhtNode in an island', () => {
   const asks = (actions: DhtAction[]): DhtEvent[] =>
     events(actions).filter((e) => e.type === 'need-contacts');
 
-  it('asks the server for contacts when below its link target it knows no peer beyond its links', () => {
+  it('asks the server for contacts when below its link target it knows no peer beyond its links, and links to them', () => {
     const a = joinedPair({});
     const heard: DhtEvent[] = [];
     for (let now = 1_000; now <= 70_000; now += 1000) heard.push(...asks(a.handleTimeout(now)));
     expect(a.snapshot().joined).toBe(true);
     expect(heard).toEqual([{ type: 'need-contacts', reason: 'it knows no peer beyond its links' }]);
+    // The server's answer: new peers, and the one it is linked to already.
+    const fresh = [node().id, node().id];
+    const linked = a.snapshot().connections.live;
+    const asked = a
+      .bootstrap([...fresh, ...linked], 71_000)
+      .flatMap((x) => (x.type === 'connect' ? [x.to] : []));
+    expect(asked.sort()).toEqual([...fresh].sort());
   });
 
   it('does not ask once its links reach its target', () => {
