@@ -54,8 +54,11 @@ export class Upkeep {
     const fresh = contacts.map((c) => toNodeId(c)).filter((id) => id !== core.id);
     this.bootstrapPool = shuffle([...new Set([...fresh, ...this.bootstrapPool])], core.random);
     if (this.state === 'joining') return;
-    // An island (below its target, knowing no peer beyond its links) links to some of them too.
+    // An island (below its target, knowing no peer beyond its links) links to some of them too;
+    // when they bring nobody new (a network of a few tabs), it carries on as it is.
     const island = this.state === 'joined' && this.knowsOnlyItsLinks();
+    const links = core.links;
+    if (island && fresh.every((id) => links.isLive(id) || links.isPending(id))) return;
     this.state = 'waiting';
     if (core.links.liveCount === 0) return this.bootstrapConnect(now);
     if (island) this.bootstrapConnect(now, core.links.busyCount);

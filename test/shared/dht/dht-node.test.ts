@@ -773,6 +773,14 @@ describe('DhtNode in an island', () => {
     expect(asked.sort()).toEqual([...fresh].sort());
   });
 
+  it('an island whose answer brings nobody new carries on as it is: no link asked for, no lookup', () => {
+    const a = joinedPair({});
+    for (let now = 1_000; now <= 70_000; now += 1000) a.handleTimeout(now);
+    const linked = a.snapshot().connections.live;
+    expect(a.bootstrap(linked, 71_000)).toEqual([]);
+    expect(a.snapshot().joined).toBe(true);
+  });
+
   it('does not ask once its links reach its target', () => {
     const a = joinedPair({ targetConnections: 1 });
     const heard: DhtEvent[] = [];
