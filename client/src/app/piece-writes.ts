@@ -5,7 +5,7 @@ import type { PieceHasher } from '../adapters/piece-hasher.js';
 import type { PieceStore, PieceWrite } from '../adapters/piece-store.js';
 
 /** Verified pieces are written in one transaction per batch, not one per piece. */
-const STORE_BATCH_PIECES = 8;
+export const STORE_BATCH_PIECES = 8;
 const STORE_BATCH_DELAY_MS = 20;
 
 /** What {@link PieceWrites} works with and tells its transfer. */

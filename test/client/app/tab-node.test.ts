@@ -19,6 +19,7 @@ import { TabNode } from '../../../client/src/app/tab-node.js';
 import type { StorageManagerLike } from '../../../client/src/app/storage-status.js';
 import { startServer, type RunningServer } from '../../../signaling-server/server.js';
 import { waitFor } from '../wait-for.js';
+import { STORE_BATCH_PIECES } from '../../../client/src/app/piece-writes.js';
 
 /**
  * Whole tabs in Node: the real server, real WebRTC (@roamhq/wrtc), the in-memory piece store.
@@ -211,7 +212,8 @@ describe('TabNode', () => {
 
   it('pauses with a clear message when storage is full, keeping what it stored', async () => {
     const a = tab();
-    const quotaBytes = 4 * DEFAULT_PIECE_LENGTH;
+    // Room for one whole batch and a little: the first batch is always kept, a later one fails.
+    const quotaBytes = (STORE_BATCH_PIECES + 2) * DEFAULT_PIECE_LENGTH;
     const store = new MemoryPieceStore({ quotaBytes });
     const b = tab({ store });
     await Promise.all([a.start(), b.start()]);
