@@ -1,6 +1,7 @@
 import { compareDistance } from './node-id.js';
 import type { NodeId } from './node-id.js';
 import type { Contact, RoutingTable } from './routing-table.js';
+import type { DhtSnapshot } from './types.js';
 
 /** Budget and shape of the live DHT links (WebRTC data channels) of one tab. */
 export interface LinkOptions {
@@ -169,6 +170,21 @@ export class LinkManager {
   /** Live links plus links on their way (requested or admitted): what the budget is measured against. */
   get busyCount(): number {
     return this.live.size + this.pending.size;
+  }
+
+  /** The links as the DHT panel and `status()` show them. */
+  view(now: number): DhtSnapshot['connections'] {
+    return {
+      live: this.liveIds(),
+      pinned: this.liveIds().filter((id) => this.isPinned(id)),
+      pending: this.pendingIds(),
+      anchors: this.anchorIds(),
+      max: this.maxConnections,
+      target: this.targetConnections,
+      openedLastHour: this.openedLastHour(now),
+      openedTotal: this.openedLifetime,
+      hourlyCap: this.maxConnectsPerHour,
+    };
   }
 
   /** Links opened in the hour before `now`. */
