@@ -51,12 +51,30 @@ export class IceRestarter {
       }
       return false;
     }
-    if (ice === 'disconnected' || ice === 'failed' || this.pc.connectionState === 'failed') {
+    if (this.pathDown()) {
       this.timer ??= setTimeout(() => this.attempt(), ICE_RESTART_DELAY_MS);
       return true;
     }
     // Checking or new again during a restart: wait for it.
     return this.timer !== undefined;
+  }
+
+  /**
+   * A signal arrived for the open link. Returns false to drop it. Two things cross during a
+   * restart: the answerer's "please restart" and the initiator's own restart. Simple-peer answers
+   * the request with a plain offer; when the path is down that offer restarts ICE too, so both
+   * sides' attempts are one. An offer sent twice (resent, as the first may be lost) gets two
+   * answers; the second finds the connection stable again and is dropped instead of failing it.
+   */
+  incoming(signal: { type?: unknown; renegotiate?: unknown }): boolean {
+    if (signal.type === 'answer' && this.pc.signalingState === 'stable') return false;
+    if (signal.renegotiate === true && this.initiator && this.pathDown()) this.pc.restartIce?.();
+    return true;
+  }
+
+  private pathDown(): boolean {
+    const ice = this.pc.iceConnectionState;
+    return ice === 'disconnected' || ice === 'failed' || this.pc.connectionState === 'failed';
   }
 
   stop(): void {

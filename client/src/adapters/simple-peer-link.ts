@@ -134,6 +134,7 @@ export class SimplePeerLink implements PeerLink {
     if (this.currentState === 'closed') return;
     try {
       if (typeof data !== 'object' || data === null) throw new Error('signal data is not an object');
+      if (this.currentState === 'open' && this.restarter?.incoming(data) === false) return;
       this.peer.signal(data as SimplePeer.SignalData);
     } catch (err) {
       this.fail(`bad signal: ${err instanceof Error ? err.message : String(err)}`);

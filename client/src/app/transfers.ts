@@ -325,7 +325,8 @@ export class Transfers {
     if (!host?.info || !host.complete)
       throw new TabswarmError(ErrorCode.StorageFailed, 'That file is not complete yet.');
     if (host.info.files) return saveFiles(host, this.deps.saver, this.deps.notices, opts);
-    return this.deps.saver.save(host.name, host.info.pieceCount, (i) => host.getPiece(i), {
+    // Each piece is checked against its hash as it is read: storage may have lost or damaged it.
+    return this.deps.saver.save(host.name, host.info.pieceCount, (i) => host.getVerifiedPiece(i), {
       length: host.info.length,
       ...opts,
     });

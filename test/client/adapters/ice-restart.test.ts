@@ -64,4 +64,28 @@ describe('IceRestarter', () => {
     expect(h.giveUp).toHaveBeenCalledTimes(1);
     expect(pc.restartIce).not.toHaveBeenCalled();
   });
+
+  it('drops an answer that finds the connection stable: the second answer to an offer sent twice', () => {
+    const pc = fakePc();
+    const r = new IceRestarter(pc as unknown as RTCPeerConnection, true, hooks());
+    pc.signalingState = 'have-local-offer';
+    expect(r.incoming({ type: 'answer' })).toBe(true);
+    pc.signalingState = 'stable';
+    expect(r.incoming({ type: 'answer' })).toBe(false);
+    expect(r.incoming({ type: 'candidate' })).toBe(true);
+  });
+
+  it("initiator: the answerer's restart request while the path is down makes the next offer restart ICE", () => {
+    const pc = fakePc();
+    const r = new IceRestarter(pc as unknown as RTCPeerConnection, true, hooks());
+    expect(r.incoming({ renegotiate: true })).toBe(true);
+    expect(pc.restartIce).not.toHaveBeenCalled(); // the path is up: a plain renegotiation
+    pc.iceConnectionState = 'disconnected';
+    expect(r.incoming({ renegotiate: true })).toBe(true);
+    expect(pc.restartIce).toHaveBeenCalledTimes(1);
+    const answerer = fakePc();
+    answerer.iceConnectionState = 'disconnected';
+    new IceRestarter(answerer as unknown as RTCPeerConnection, false, hooks()).incoming({ renegotiate: true });
+    expect(answerer.restartIce).not.toHaveBeenCalled();
+  });
 });

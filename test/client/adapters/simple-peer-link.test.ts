@@ -39,4 +39,31 @@ describe('SimplePeerLink', () => {
     expect(events).toEqual([`error:${ErrorCode.ConnectionFailed}`]);
     expect(link.state).toBe('closed');
   });
+
+  it('an open link keeps going when its answer arrives a second time (an offer resent during an ICE restart)', async () => {
+    const factory = new SimplePeerLinkFactory({ wrtc: wrtc as WrtcImplementation });
+    const a = factory.create({ remoteId: 'b', initiator: true, iceServers: [] });
+    const b = factory.create({ remoteId: 'a', initiator: false, iceServers: [] });
+    const answers: unknown[] = [];
+    a.on('signal', (s) => b.signal(s));
+    b.on('signal', (s) => {
+      if ((s as { type?: string }).type === 'answer') answers.push(s);
+      a.signal(s);
+    });
+    const errors: string[] = [];
+    a.on('error', (err) => errors.push(err.message));
+    await Promise.all([
+      new Promise<void>((resolve) => a.on('open', () => resolve())),
+      new Promise<void>((resolve) => b.on('open', () => resolve())),
+    ]);
+    a.signal(answers[0]);
+    // setRemoteDescription settles asynchronously: give a refusal time to arrive.
+    await new Promise((r) => setTimeout(r, 200));
+    const got = new Promise<Uint8Array>((resolve) => b.on('data', (_channel, data) => resolve(data)));
+    expect(a.send('wire', new Uint8Array([7]))).toBe(true);
+    expect([...(await got)]).toEqual([7]);
+    expect([a.state, errors]).toEqual(['open', []]);
+    a.close();
+    b.close();
+  });
 });

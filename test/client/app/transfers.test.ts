@@ -143,6 +143,31 @@ describe('Transfers', () => {
     expect(b.saver.saved).toEqual([{ name: 'lost.bin', data }]);
   });
 
+  it('a piece its storage lost by the time the file is saved fails the save with a clear message, and is fetched again', async () => {
+    /** A store that has lost the pieces in `lost` the next time they are read. */
+    class ForgetfulStore extends MemoryPieceStore {
+      readonly lost = new Set<number>();
+      override async getPiece(infoHash: string, index: number): Promise<Uint8Array | undefined> {
+        return this.lost.delete(index) ? undefined : super.getPiece(infoHash, index);
+      }
+    }
+    const store = new ForgetfulStore();
+    const a = rig({ store });
+    const { blob } = fileOf(3 * DEFAULT_PIECE_LENGTH);
+    const { infoHash } = await a.transfers.seed(blob, 'lost.bin');
+    await waitFor('every piece stored', async () => (await store.listPieces(infoHash)).length === 3);
+    await a.transfers.stop();
+    const b = rig({ store });
+    await b.transfers.restore();
+    store.lost.add(2);
+    await expect(b.transfers.save(infoHash)).rejects.toMatchObject({
+      code: ErrorCode.StorageFailed,
+      message: expect.stringContaining('piece 2 is missing or damaged in storage; fetching it again'),
+    });
+    expect(b.saver.saved).toEqual([]);
+    expect(b.transfers.view(infoHash)?.state).toBe('downloading');
+  });
+
   it('will not save what is not complete', async () => {
     const a = rig();
     const { infoHash } = await a.transfers.download(createMagnet({ infoHash: seededRandom(7).bytes(20) }));
