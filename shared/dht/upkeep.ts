@@ -54,9 +54,15 @@ export class Upkeep {
     const fresh = contacts.map((c) => toNodeId(c)).filter((id) => id !== core.id);
     this.bootstrapPool = shuffle([...new Set([...fresh, ...this.bootstrapPool])], core.random);
     if (this.state === 'joining') return;
+    // An island (below its target, knowing no peer beyond its links) links to some of them too;
+    // when they bring nobody new (a network of a few tabs), it carries on as it is.
+    const island = this.state === 'joined' && this.knowsOnlyItsLinks();
+    const links = core.links;
+    if (island && fresh.every((id) => links.isLive(id) || links.isPending(id))) return;
     this.state = 'waiting';
-    if (core.links.liveCount > 0) this.startJoin(now);
-    else this.bootstrapConnect(now);
+    if (core.links.liveCount === 0) return this.bootstrapConnect(now);
+    if (island) this.bootstrapConnect(now, core.links.busyCount);
+    this.startJoin(now);
   }
 
   /** A link opened. */
@@ -125,6 +131,19 @@ export class Upkeep {
       }
     }
     this.maintainLinks(now);
+    if (this.state === 'joined' && this.knowsOnlyItsLinks())
+      emit(core, { type: 'need-contacts', reason: 'it knows no peer beyond its links' });
+  }
+
+  /**
+   * Below its link target and no contact it is not linked to: the node may be in an island of
+   * a few tabs that lost their other links (two tabs linked only to each other can go on like
+   * that for ever), so it asks the server for contacts (the host spaces the asks out).
+   */
+  private knowsOnlyItsLinks(): boolean {
+    const links = this.core.links;
+    if (links.busyCount >= links.targetConnections) return false;
+    return this.core.table.all().every((c) => links.isLive(c.id) || links.isPending(c.id));
   }
 
   private startJoin(now: number): void {
@@ -133,10 +152,11 @@ export class Upkeep {
     this.runner.start('join', 'find_node', this.core.own, now);
   }
 
-  private bootstrapConnect(now: number): void {
+  /** Asks for links to bootstrap contacts until `bootstrapConnections` more than `have` are on. */
+  private bootstrapConnect(now: number, have = 0): void {
     const links = this.core.links;
     // Pinned links count too: bootstrap must not push the node over its hard cap.
-    const wanted = Math.min(this.core.settings.bootstrapConnections, links.maxConnections);
+    const wanted = Math.min(have + this.core.settings.bootstrapConnections, links.maxConnections);
     while (links.busyCount < wanted) {
       const id = this.bootstrapPool.shift();
       if (id === undefined || links.refusal(now)) break;

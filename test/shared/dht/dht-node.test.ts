@@ -742,3 +742,50 @@ describe('DhtNode super-peers', () => {
     expect(answer).toMatchObject({ y: 'r', r: { sn: [fromHex(s.id)] } });
   });
 });
+
+describe('DhtNode in an island', () => {
+  /** `a` joined through `b`, which knows nobody else: `a`'s one contact is its one link. */
+  function joinedPair(options: Partial<ConstructorParameters<typeof DhtNode>[0]>): TestNode {
+    const a = node(options);
+    const b = node();
+    a.bootstrap([b.id], 0);
+    b.connected(a.id, 1);
+    const join = a.connected(b.id, 1);
+    for (const s of sends(join))
+      for (const x of sends(b.receive(a.id, s.data, 2))) a.receive(b.id, x.data, 3);
+    return a;
+  }
+  const asks = (actions: DhtAction[]): DhtEvent[] =>
+    events(actions).filter((e) => e.type === 'need-contacts');
+
+  it('asks the server for contacts when below its link target it knows no peer beyond its links, and links to them', () => {
+    const a = joinedPair({});
+    const heard: DhtEvent[] = [];
+    for (let now = 1_000; now <= 70_000; now += 1000) heard.push(...asks(a.handleTimeout(now)));
+    expect(a.snapshot().joined).toBe(true);
+    expect(heard).toEqual([{ type: 'need-contacts', reason: 'it knows no peer beyond its links' }]);
+    // The server's answer: new peers, and the one it is linked to already.
+    const fresh = [node().id, node().id];
+    const linked = a.snapshot().connections.live;
+    const asked = a
+      .bootstrap([...fresh, ...linked], 71_000)
+      .flatMap((x) => (x.type === 'connect' ? [x.to] : []));
+    expect(asked.sort()).toEqual([...fresh].sort());
+  });
+
+  it('an island whose answer brings nobody new carries on as it is: no link asked for, no lookup', () => {
+    const a = joinedPair({});
+    for (let now = 1_000; now <= 70_000; now += 1000) a.handleTimeout(now);
+    const linked = a.snapshot().connections.live;
+    expect(a.bootstrap(linked, 71_000)).toEqual([]);
+    expect(a.snapshot().joined).toBe(true);
+  });
+
+  it('does not ask once its links reach its target', () => {
+    const a = joinedPair({ targetConnections: 1 });
+    const heard: DhtEvent[] = [];
+    for (let now = 1_000; now <= 70_000; now += 1000) heard.push(...asks(a.handleTimeout(now)));
+    expect(a.snapshot().joined).toBe(true);
+    expect(heard).toEqual([]);
+  });
+});
