@@ -85,7 +85,9 @@ describe('IceRestarter', () => {
     expect(pc.restartIce).toHaveBeenCalledTimes(1);
     const answerer = fakePc();
     answerer.iceConnectionState = 'disconnected';
-    new IceRestarter(answerer as unknown as RTCPeerConnection, false, hooks()).incoming({ renegotiate: true });
+    new IceRestarter(answerer as unknown as RTCPeerConnection, false, hooks()).incoming({
+      renegotiate: true,
+    });
     expect(answerer.restartIce).not.toHaveBeenCalled();
   });
 });
