@@ -12,6 +12,14 @@ import { TRACKER, closeRigs, fileOf, relay, rig, type Rig } from './transfers-ri
 
 afterEach(closeRigs);
 
+/** A store that has lost the pieces in `lost` the next time they are read. */
+class ForgetfulStore extends MemoryPieceStore {
+  readonly lost = new Set<number>();
+  override async getPiece(infoHash: string, index: number): Promise<Uint8Array | undefined> {
+    return this.lost.delete(index) ? undefined : super.getPiece(infoHash, index);
+  }
+}
+
 /**
  * A download from a seed whose tab `act`s as soon as its first downloaded piece has passed its hash:
  * that piece (and any hashed with it) is then queued for the store, not in it yet. Resolves with
@@ -111,13 +119,6 @@ describe('Transfers', () => {
   });
 
   it('a piece its storage lost is fetched again, and the transfer is seeding again', async () => {
-    /** A store that has lost the pieces in `lost` the next time they are read. */
-    class ForgetfulStore extends MemoryPieceStore {
-      readonly lost = new Set<number>();
-      override async getPiece(infoHash: string, index: number): Promise<Uint8Array | undefined> {
-        return this.lost.delete(index) ? undefined : super.getPiece(infoHash, index);
-      }
-    }
     const store = new ForgetfulStore();
     const a = rig({ store });
     const { blob, data } = fileOf(3 * DEFAULT_PIECE_LENGTH);
@@ -144,13 +145,6 @@ describe('Transfers', () => {
   });
 
   it('a piece its storage lost by the time the file is saved fails the save with a clear message, and is fetched again', async () => {
-    /** A store that has lost the pieces in `lost` the next time they are read. */
-    class ForgetfulStore extends MemoryPieceStore {
-      readonly lost = new Set<number>();
-      override async getPiece(infoHash: string, index: number): Promise<Uint8Array | undefined> {
-        return this.lost.delete(index) ? undefined : super.getPiece(infoHash, index);
-      }
-    }
     const store = new ForgetfulStore();
     const a = rig({ store });
     const { blob } = fileOf(3 * DEFAULT_PIECE_LENGTH);
