@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createNodePeer } from '../node-peer/create-node-peer.js';
 import { median, MiB, table, type BenchSection } from './bench-types.js';
 import { nodeTabRawThroughput } from './node-raw-channel.js';
-import { openTab, seedRandom, waitStored } from './tabs.js';
+import { openTab, seedRandom, timedDownload, waitStored } from './tabs.js';
 
 /** Rounds of each measure: the four are interleaved per round, and medians compared. */
 const ROUNDS = 3;
@@ -43,12 +43,7 @@ export const nodePeerBench: BenchSection = async ({ browser, server, quick, log 
       const file = join(dir, `node-seed-${round}.bin`);
       await writeFile(file, randomBytes(size));
       const seeded = await peer.seedFile(file);
-      const toTab = await tab.evaluate(async (magnet) => {
-        const t0 = performance.now();
-        const { infoHash } = await window.tabswarm.download(magnet);
-        await window.tabswarm.waitForComplete(infoHash, 600_000);
-        return (performance.now() - t0) / 1000;
-      }, seeded.magnet);
+      const toTab = await timedDownload(tab, seeded.magnet);
       runs.toTab.push(mbps(toTab));
 
       runs.rawToNode.push((await nodeTabRawThroughput(tab, 'tab-to-node', size)).mbPerSecond);

@@ -50,6 +50,16 @@ export async function waitStored(page: Page, infoHash: string): Promise<void> {
   );
 }
 
+/** Downloads `magnet` in the tab and waits until it is complete; seconds taken. */
+export function timedDownload(page: Page, magnet: string): Promise<number> {
+  return page.evaluate(async (magnet) => {
+    const t0 = performance.now();
+    const { infoHash } = await window.tabswarm.download(magnet);
+    await window.tabswarm.waitForComplete(infoHash, 600_000);
+    return (performance.now() - t0) / 1000;
+  }, magnet);
+}
+
 /** Samples a tab's JS heap through the DevTools protocol; `stop()` returns the peak in bytes. */
 export async function heapSampler(
   page: Page,

@@ -1,6 +1,6 @@
 import { MiB, table, type BenchSection } from './bench-types.js';
 import { rawChannelThroughput } from './raw-channel.js';
-import { heapSampler, openTab, seedRandom, waitStored } from './tabs.js';
+import { heapSampler, openTab, seedRandom, timedDownload, waitStored } from './tabs.js';
 
 /**
  * Two tabs: raw RTCDataChannel throughput, then tabswarm's download of the same size between
@@ -20,12 +20,7 @@ export const transferBench: BenchSection = async ({ browser, server, quick, log 
   log(`tabswarm download, ${size / MiB} MiB`);
   const seeded = await seedRandom(a, size, 'bench-64.bin');
   await waitStored(a, seeded.infoHash);
-  const download = await b.evaluate(async (magnet) => {
-    const t0 = performance.now();
-    const { infoHash } = await window.tabswarm.download(magnet);
-    await window.tabswarm.waitForComplete(infoHash, 600_000);
-    return (performance.now() - t0) / 1000;
-  }, seeded.magnet);
+  const download = await timedDownload(b, seeded.magnet);
   const tsMBs = size / 1e6 / download;
 
   log(`hashing while seeding ${bigSize / MiB} MiB`);
@@ -37,12 +32,7 @@ export const transferBench: BenchSection = async ({ browser, server, quick, log 
   log(`heap of a tab downloading ${bigSize / MiB} MiB`);
   const d = await openTab(browser, server);
   const sampler = await heapSampler(d);
-  const bigDownload = await d.evaluate(async (magnet) => {
-    const t0 = performance.now();
-    const { infoHash } = await window.tabswarm.download(magnet);
-    await window.tabswarm.waitForComplete(infoHash, 600_000);
-    return (performance.now() - t0) / 1000;
-  }, big.magnet);
+  const bigDownload = await timedDownload(d, big.magnet);
   const peak = await sampler.stop();
   const growthMiB = (peak - sampler.baseline) / MiB;
 
